@@ -1,0 +1,35 @@
+"""The validated configuration handed to the stacks: one mesh, its environments in order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mesh_config.environment import EnvironmentConfig
+from mesh_config.mesh import DomainUnit, MeshDefinition, Project, ProjectProfile
+from mesh_config.naming import Naming
+
+
+@dataclass(frozen=True)
+class MeshConfig:
+    mesh: MeshDefinition
+    environments: tuple[EnvironmentConfig, ...]
+
+    def naming(self, env: EnvironmentConfig) -> Naming:
+        return Naming(self.mesh.org, env.name, env.short, env.account)
+
+    @property
+    def units(self) -> dict[str, DomainUnit]:
+        return {u.id: u for u in self.mesh.domain_units}
+
+    @property
+    def profiles(self) -> dict[str, ProjectProfile]:
+        return {p.capability: p for p in self.mesh.project_profiles}
+
+    def projects_in(self, env: EnvironmentConfig) -> list[Project]:
+        return [p for p in self.mesh.projects if p.environments is None or env.name in p.environments]
+
+    def environment(self, name: str) -> EnvironmentConfig:
+        for env in self.environments:
+            if env.name == name:
+                return env
+        raise KeyError(name)

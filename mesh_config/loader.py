@@ -1,0 +1,124 @@
+"""Load environments/ into a validated MeshConfig, or raise one ConfigError listing everything."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from mesh_config.environment import EnvironmentConfig
+from mesh_config.errors import ConfigError, ConfigIssue
+from mesh_config.loaded import MeshConfig
+from mesh_config.mesh import MeshDefinition
+from mesh_config.validation import check_environment, check_mesh, check_names
+from mesh_config.yaml_source import YamlDocument, read_yaml
+
+MESH_FILE = "mesh.yaml"
+
+
+def _field_names(model: type[BaseModel], seen: set[type] | None = None) -> set[str]:
+    """Every field name reachable from a model, for 'did you mean' hints."""
+    seen = seen if seen is not None else set()
+    if model in seen:
+        return set()
+    seen.add(model)
+    names = set(model.model_fields)
+    for info in model.model_fields.values():
+        for arg in _types_in(info.annotation):
+            if isinstance(arg, type) and issubclass(arg, BaseModel):
+                names |= _field_names(arg, seen)
+    return names
+
+
+def _types_in(annotation: Any) -> list[Any]:
+    out = [annotation]
+    for arg in getattr(annotation, "__args__", ()) or ():
+        out += _types_in(arg)
+    return out
+
+
+def _fix_for(error: dict[str, Any], known_fields: set[str]) -> tuple[str, str]:
+    """(problem, fix) in the user's terms for one pydantic error."""
+    kind = error["type"]
+    loc = error["loc"]
+    value = error.get("input")
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        close = difflib.get_close_matches(key, sorted(known_fields), n=1)
+        hint = f"did you mean '{close[0]}'?" if close else "remove it"
+        return f"unknown key '{key}'", f"{hint} (the JSON Schema in schemas/ lists every allowed key)"
+    if kind == "missing":
+        return f"required key '{loc[-1]}' is missing", f"add '{loc[-1]}'"
+    if kind == "string_type" and isinstance(value, int | float):
+        return (
+            f"expected text, got the number {value!r}",
+            "quote the value in YAML (e.g. \"012345678901\"): unquoted numbers lose leading zeros",
+        )
+    if kind == "string_pattern_mismatch":
+        pattern = error.get("ctx", {}).get("pattern", "")
+        return f"value {value!r} has the wrong format", f"it must match {pattern}"
+    if kind == "enum":
+        return f"value {value!r} is not allowed", f"use one of: {error.get('ctx', {}).get('expected', '')}"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{message} (got {value!r})" if "input" in error and not isinstance(value, dict | list) else message, (
+        "correct the value as described"
+    )
+
+
+def _validate(model: type[BaseModel], doc: YamlDocument) -> tuple[Any, list[ConfigIssue]]:
+    if not isinstance(doc.data, dict):
+        return None, [doc.issue((), "the file must be a YAML mapping (key: value pairs)", "see environments/ examples")]
+    try:
+        return model.model_validate(doc.data), []
+    except ValidationError as exc:
+        known = _field_names(model)
+        issues = []
+        for error in exc.errors():
+            problem, fix = _fix_for(error, known)
+            issues.append(doc.issue(tuple(error["loc"]), problem, fix))
+        return None, issues
+
+
+def _declared_environments(doc: YamlDocument) -> list[str]:
+    declared = doc.data.get("environments") if isinstance(doc.data, dict) else None
+    return [n for n in declared if isinstance(n, str) and n] if isinstance(declared, list) else []
+
+
+def load_mesh(directory: str | Path) -> MeshConfig:
+    """Read mesh.yaml and one <env>.yaml per environment it lists; raise ConfigError on any problem."""
+    root = Path(directory)
+    display_root = root.as_posix().rstrip("/")
+    issues: list[ConfigIssue] = []
+
+    mesh_doc, found = read_yaml(root / MESH_FILE, f"{display_root}/{MESH_FILE}")
+    issues += found
+    if mesh_doc is None:
+        raise ConfigError(issues)
+    mesh, found = _validate(MeshDefinition, mesh_doc)
+    issues += found
+    if mesh is not None:
+        issues += check_mesh(mesh, mesh_doc)
+
+    # Environment files are read even when mesh.yaml is invalid, so that one run reports
+    # every file's problems; cross-file checks need a valid mesh and are skipped otherwise.
+    names = mesh.environments if mesh is not None else _declared_environments(mesh_doc)
+    environments: list[EnvironmentConfig] = []
+    for name in dict.fromkeys(names):
+        env_doc, found = read_yaml(root / f"{name}.yaml", f"{display_root}/{name}.yaml")
+        issues += found
+        if env_doc is None:
+            continue
+        env, found = _validate(EnvironmentConfig, env_doc)
+        issues += found
+        if env is None:
+            continue
+        issues += check_environment(env, env_doc, name)
+        if mesh is not None:
+            issues += check_names(mesh, env, mesh_doc, env_doc)
+        environments.append(env)
+
+    if issues:
+        raise ConfigError(issues)
+    return MeshConfig(mesh, tuple(environments))

@@ -1,0 +1,150 @@
+"""The shared mesh definition (environments/mesh.yaml): what exists in every environment."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from mesh_config.blueprints import Blueprint
+
+_SLUG = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
+_GROUP_ID = r"^([0-9a-f]{10}-)?[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$"
+
+Slug = Annotated[
+    str,
+    Field(
+        pattern=_SLUG,
+        min_length=1,
+        description="lower-case words separated by single hyphens, e.g. 'finance' or 'customer360'",
+    ),
+]
+GroupName = Annotated[str, Field(min_length=1, description="a group name declared under identity_center.groups")]
+
+
+def _unique(values: list[str]) -> list[str]:
+    seen: set[str] = set()
+    dupes = [v for v in values if v in seen or seen.add(v)]  # type: ignore[func-returns-value]
+    if dupes:
+        raise ValueError(f"listed more than once: {', '.join(sorted(set(dupes)))}")
+    return values
+
+
+GroupList = Annotated[list[GroupName], AfterValidator(_unique)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+
+
+class UserAssignment(str, Enum):
+    AUTOMATIC = "AUTOMATIC"
+    MANUAL = "MANUAL"
+
+
+class DeploymentMode(str, Enum):
+    ON_CREATE = "ON_CREATE"
+    ON_DEMAND = "ON_DEMAND"
+
+
+class IdentityCenter(_Model):
+    """IAM Identity Center groups the mesh refers to by name."""
+
+    groups: dict[Slug, Annotated[str, Field(pattern=_GROUP_ID)]] = Field(
+        default_factory=dict,
+        description="group name -> IAM Identity Center group id (a UUID, optionally prefixed by a 10-hex store id)",
+    )
+
+
+class DomainSettings(_Model):
+    description: str = Field("", max_length=2048, description="shown in the SMUS portal")
+    user_assignment: UserAssignment = Field(
+        UserAssignment.MANUAL,
+        description="MANUAL: only the groups of this mesh are assigned to the domain; AUTOMATIC: every IdC user",
+    )
+    administrators: GroupList = Field(
+        default_factory=list, description="groups made owners of the root domain unit"
+    )
+
+
+class DomainUnit(_Model):
+    """A node of the domain-unit tree; top-level units are business units, children are teams."""
+
+    id: Slug = Field(description="unit key; a child's id starts with its parent's id, e.g. finance-analytics")
+    parent: Slug | None = Field(None, description="id of the parent unit; omit for a business unit")
+    description: str = Field("", max_length=2048)
+    owners: GroupList = Field(default_factory=list, description="groups that own the unit")
+    project_creators: GroupList = Field(
+        default_factory=list,
+        description="groups allowed to create projects in this unit (and its children) from the mesh's profiles",
+    )
+    project_stack_shards: int = Field(
+        1,
+        ge=1,
+        le=32,
+        description=(
+            "business units only: number of CloudFormation stacks holding this unit's projects. "
+            "Projects are placed by a hash of their key, so changing it moves projects between stacks"
+        ),
+    )
+
+
+class ParameterOverride(_Model):
+    name: Annotated[str, Field(pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$")]
+    value: str
+    editable: bool = Field(False, description="whether project creators may change it")
+
+
+class ProfileEnvironment(_Model):
+    """One blueprint inside a project profile."""
+
+    blueprint: Blueprint
+    name: str | None = Field(None, description="environment configuration name; default: the blueprint name")
+    description: str = Field("", max_length=2048)
+    deployment_mode: DeploymentMode = DeploymentMode.ON_CREATE
+    deployment_order: int = Field(0, ge=0, le=16, description="Tooling must come first (lowest order)")
+    parameter_overrides: list[ParameterOverride] = Field(default_factory=list)
+
+
+class ProjectProfile(_Model):
+    capability: Slug = Field(description="e.g. all-capabilities; the profile is named <capability>-<env>-profile")
+    description: str = Field("", max_length=2048)
+    environments: list[ProfileEnvironment] = Field(min_length=1)
+
+
+class Project(_Model):
+    domain_unit: Slug = Field(description="id of the domain unit that owns the project")
+    use_case: Slug = Field(description="e.g. customer360; the project is named <unit>-<use-case>-<env>-project")
+    profile: Slug = Field(description="capability of a project profile")
+    description: str = Field("", max_length=2048)
+    owners: GroupList = Field(min_length=1, description="groups designated PROJECT_OWNER")
+    contributors: GroupList = Field(default_factory=list, description="groups designated PROJECT_CONTRIBUTOR")
+    viewers: GroupList = Field(default_factory=list, description="groups designated PROJECT_CATALOG_VIEWER")
+    environments: list[Slug] | None = Field(
+        None, description="environment names where the project exists; default: every environment"
+    )
+
+    @property
+    def key(self) -> str:
+        """Stable identity of the project across environments (and its construct id)."""
+        return f"{self.domain_unit}-{self.use_case}"
+
+
+class MeshDefinition(_Model):
+    """environments/mesh.yaml"""
+
+    org: Slug = Field(description="organisation short name, e.g. acme")
+    environments: list[Slug] = Field(
+        min_length=1,
+        description="environment names in promotion order; each has a file <name>.yaml beside this one",
+    )
+    tags: dict[str, str] = Field(default_factory=dict, description="tags on every resource, e.g. CostCenter")
+    identity_center: IdentityCenter = Field(default_factory=IdentityCenter)
+    domain: DomainSettings = Field(default_factory=DomainSettings)
+    blueprints: list[Blueprint] = Field(
+        min_length=1, description="managed blueprints enabled in every domain, enabled in this order"
+    )
+    domain_units: list[DomainUnit] = Field(default_factory=list)
+    project_profiles: list[ProjectProfile] = Field(default_factory=list)
+    projects: list[Project] = Field(default_factory=list)

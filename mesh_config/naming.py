@@ -1,0 +1,68 @@
+"""The seed naming conventions (seed 000 section 9), computed in one place.
+
+Every physical name the app creates comes from here, and ``naming_rules`` lists the
+CloudFormation constraints each one must satisfy so that validation can check them before
+synthesis instead of CloudFormation failing half-way through a deployment.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class NameRule:
+    """A CloudFormation constraint on one kind of name."""
+
+    kind: str
+    pattern: str
+    max_length: int
+
+    def problems(self, name: str) -> list[str]:
+        out = []
+        if len(name) > self.max_length:
+            out.append(f"{self.kind} name '{name}' is {len(name)} characters; the limit is {self.max_length}")
+        if not re.fullmatch(self.pattern, name):
+            out.append(f"{self.kind} name '{name}' does not match {self.pattern}")
+        return out
+
+
+# From the AWS::DataZone::* and AWS::S3::Bucket provider schemas.
+DATAZONE_NAME = r"[\w -]+"
+DOMAIN_RULE = NameRule("domain", DATAZONE_NAME, 64)
+DOMAIN_UNIT_RULE = NameRule("domain unit", DATAZONE_NAME, 128)
+PROFILE_RULE = NameRule("project profile", DATAZONE_NAME, 64)
+PROJECT_RULE = NameRule("project", DATAZONE_NAME, 64)
+BUCKET_RULE = NameRule("S3 bucket", r"[a-z0-9][a-z0-9-]*[a-z0-9]", 63)
+STACK_RULE = NameRule("stack", r"[A-Za-z][A-Za-z0-9-]*", 128)
+
+
+@dataclass(frozen=True)
+class Naming:
+    """Names for one organisation in one environment."""
+
+    org: str
+    env: str
+    env_short: str
+    account: str
+
+    def domain(self) -> str:
+        return f"{self.org}-{self.env}-unified-domain"
+
+    @staticmethod
+    def domain_unit(unit_id: str) -> str:
+        return f"{unit_id}-domain-unit"
+
+    def project_profile(self, capability: str) -> str:
+        return f"{capability}-{self.env_short}-profile"
+
+    def project(self, domain_unit: str, use_case: str) -> str:
+        return f"{domain_unit}-{use_case}-{self.env_short}-project"
+
+    def bucket(self, purpose: str) -> str:
+        # Account id keeps bucket names globally unique across the organisation's accounts.
+        return f"{self.org}-{self.env}-{purpose}-{self.account}"
+
+    def stack(self, part: str) -> str:
+        return f"{self.org}-{self.env}-{part}"

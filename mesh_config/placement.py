@@ -1,0 +1,47 @@
+"""Which CloudFormation stack holds which project.
+
+A project's stack depends only on its own key and its business unit's shard count, never on
+the other projects, so adding or removing a project never moves another one (a move would
+delete and re-create a project and everything in it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+
+from mesh_config.mesh import DomainUnit, Project
+
+# Each project is one AWS::DataZone::Project plus one AWS::DataZone::ProjectMembership per
+# group; CloudFormation refuses more than 500 resources in a stack, and the headroom leaves
+# room for a CDKMetadata resource and per-project additions of later releases.
+MAX_RESOURCES_PER_STACK = 450
+
+
+def business_unit_of(unit_id: str, units: Mapping[str, DomainUnit]) -> str:
+    """The top-level ancestor of a unit (the unit itself for a business unit)."""
+    seen: set[str] = set()
+    current = unit_id
+    # Stops on an orphan or a cycle too: validation reports those, placement must not crash.
+    while (parent := units[current].parent) is not None and parent in units and current not in seen:
+        seen.add(current)
+        current = parent
+    return current
+
+
+def project_resource_count(project: Project) -> int:
+    return 1 + len(project.owners) + len(project.contributors) + len(project.viewers)
+
+
+def shard_of(project: Project, shards: int) -> int:
+    digest = hashlib.sha256(project.key.encode()).hexdigest()
+    return int(digest, 16) % shards
+
+
+def project_stack_part(project: Project, units: Mapping[str, DomainUnit]) -> str:
+    """Stack-name suffix for a project: projects-<bu> or projects-<bu>-<n> when sharded."""
+    bu = business_unit_of(project.domain_unit, units)
+    shards = units[bu].project_stack_shards
+    if shards == 1:
+        return f"projects-{bu}"
+    return f"projects-{bu}-{shard_of(project, shards) + 1}"
