@@ -1,0 +1,37 @@
+"""Lake Formation administrators of an account, added without replacing existing ones."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from aws_cdk import aws_lakeformation as lakeformation
+from constructs import Construct
+
+
+@dataclass(frozen=True)
+class LakeFormationAdminsProps:
+    """``admin_arns``: IAM role ARNs to make data-lake administrators, typically the CDK
+    CloudFormation execution role so later stacks may create databases and grants."""
+
+    admin_arns: Sequence[str]
+
+
+class LakeFormationAdmins(Construct):
+    """``AWS::LakeFormation::DataLakeSettings`` with ``MutationType: APPEND``.
+
+    Without APPEND the resource *replaces* the account's admin list and would lock out the
+    administrators the organisation already has.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, props: LakeFormationAdminsProps) -> None:
+        super().__init__(scope, construct_id)
+        self.settings = lakeformation.CfnDataLakeSettings(
+            self,
+            "Resource",
+            admins=[
+                lakeformation.CfnDataLakeSettings.DataLakePrincipalProperty(data_lake_principal_identifier=arn)
+                for arn in props.admin_arns
+            ],
+            mutation_type="APPEND",
+        )

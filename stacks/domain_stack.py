@@ -1,0 +1,144 @@
+"""The SMUS domain of one account: domain, groups, unit tree, blueprints and profiles."""
+
+from __future__ import annotations
+
+from aws_cdk import CfnOutput, RemovalPolicy, Stack
+from constructs import Construct
+
+from mesh_config import EnvironmentConfig, MeshConfig
+from mesh_constructs import (
+    BlueprintEnablement,
+    BlueprintEnablementProps,
+    DomainUnitSpec,
+    DomainUnitTree,
+    DomainUnitTreeProps,
+    GroupProfiles,
+    GroupProfilesProps,
+    ProfileEnvironmentSpec,
+    ProjectProfile,
+    ProjectProfileProps,
+    SmusDomain,
+    SmusDomainProps,
+)
+from mesh_constructs.project_profile import DeploymentMode
+from mesh_constructs.smus_domain import UserAssignment
+
+
+class DomainStack(Stack):
+    def __init__(  # type: ignore[no-untyped-def]
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: MeshConfig,
+        env_config: EnvironmentConfig,
+        artifacts_s3_uri: str,
+        **kwargs,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        mesh = config.mesh
+        naming = config.naming(env_config)
+        groups = mesh.identity_center.groups
+
+        self.domain = SmusDomain(
+            self,
+            "Domain",
+            SmusDomainProps(
+                name=naming.domain(),
+                description=mesh.domain.description,
+                idc_instance_arn=env_config.identity_center_instance_arn,
+                user_assignment=UserAssignment(mesh.domain.user_assignment.value),
+                removal_policy=RemovalPolicy.RETAIN if env_config.deletion_protection else RemovalPolicy.DESTROY,
+            ),
+        )
+        domain_id = self.domain.domain_id
+
+        self.groups = GroupProfiles(self, "Groups", GroupProfilesProps(domain_id=domain_id, groups=groups))
+        # Tree nodes (owners, grants) must follow the group profiles they name.
+        self.units = DomainUnitTree(
+            self,
+            "Units",
+            DomainUnitTreeProps(
+                domain_id=domain_id,
+                root_domain_unit_id=self.domain.root_domain_unit_id,
+                root_owner_groups={g: self.groups.group_id(g) for g in mesh.domain.administrators},
+                units=[
+                    DomainUnitSpec(
+                        key=unit.id,
+                        name=naming.domain_unit(unit.id),
+                        parent=unit.parent,
+                        description=unit.description,
+                        owner_groups={g: self.groups.group_id(g) for g in unit.owners},
+                    )
+                    for unit in _parents_first(config)
+                ],
+            ),
+        )
+
+        self.blueprints = BlueprintEnablement(
+            self,
+            "Blueprints",
+            BlueprintEnablementProps(
+                domain_id=domain_id,
+                domain_arn=self.domain.domain_arn,
+                root_domain_unit_id=self.domain.root_domain_unit_id,
+                blueprints=[b.value for b in mesh.blueprints],
+                s3_location=env_config.project_artifacts_s3_uri or artifacts_s3_uri,
+                vpc_id=env_config.network.vpc_id,
+                subnet_ids=env_config.network.subnet_ids,
+            ),
+        )
+
+        self.profiles: dict[str, ProjectProfile] = {}
+        for profile in mesh.project_profiles:
+            self.profiles[profile.capability] = ProjectProfile(
+                self,
+                f"Profile-{profile.capability}",
+                ProjectProfileProps(
+                    domain_id=domain_id,
+                    domain_unit_id=self.domain.root_domain_unit_id,
+                    name=naming.project_profile(profile.capability),
+                    description=profile.description,
+                    environments=[
+                        ProfileEnvironmentSpec(
+                            name=env.name or env.blueprint.value,
+                            blueprint_id=self.blueprints.blueprint_id(env.blueprint.value),
+                            deployment_mode=DeploymentMode(env.deployment_mode.value),
+                            deployment_order=env.deployment_order,
+                            description=env.description,
+                            parameter_overrides={o.name: (o.value, o.editable) for o in env.parameter_overrides},
+                        )
+                        for env in profile.environments
+                    ],
+                ),
+            )
+
+        profile_ids = [p.profile_id for p in self.profiles.values()]
+        for unit in mesh.domain_units:
+            for group in unit.project_creators:
+                self.units.allow_project_creation(unit.id, group, self.groups.group_id(group), profile_ids)
+        # Every project member group must be in the member pool of its unit and all ancestors.
+        for project in config.projects_in(env_config):
+            for group in (*project.owners, *project.contributors, *project.viewers):
+                self.units.add_to_member_pool(project.domain_unit, group, self.groups.group_id(group))
+
+        CfnOutput(self, "DomainId", value=domain_id)
+        CfnOutput(self, "DomainName", value=naming.domain())
+        CfnOutput(self, "PortalUrl", value=self.domain.portal_url)
+        CfnOutput(self, "RootDomainUnitId", value=self.domain.root_domain_unit_id)
+
+    def profile_id(self, capability: str) -> str:
+        return self.profiles[capability].profile_id
+
+
+def _parents_first(config: MeshConfig) -> list:  # type: ignore[type-arg]
+    """Units ordered so that each parent precedes its children (config order otherwise kept)."""
+    units = config.mesh.domain_units
+    placed: set[str] = set()
+    ordered = []
+    while len(ordered) < len(units):
+        for unit in units:
+            if unit.id not in placed and (unit.parent is None or unit.parent in placed):
+                placed.add(unit.id)
+                ordered.append(unit)
+    return ordered

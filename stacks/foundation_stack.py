@@ -1,0 +1,38 @@
+"""Foundation of one account: data-lake buckets and the Lake Formation admin prerequisite."""
+
+from __future__ import annotations
+
+from aws_cdk import CfnOutput, RemovalPolicy, Stack
+from constructs import Construct
+
+from mesh_config import EnvironmentConfig, MeshConfig
+from mesh_constructs import DataLakeBuckets, DataLakeBucketsProps, LakeFormationAdmins, LakeFormationAdminsProps
+from mesh_constructs.data_lake_buckets import LAYERS
+from stacks.deployer import cloudformation_execution_role_arn
+
+
+class FoundationStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, config: MeshConfig, env_config: EnvironmentConfig, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(scope, construct_id, **kwargs)
+        naming = config.naming(env_config)
+        removal = RemovalPolicy.RETAIN if env_config.deletion_protection else RemovalPolicy.DESTROY
+
+        self.lake = DataLakeBuckets(
+            self,
+            "DataLake",
+            DataLakeBucketsProps(
+                names={purpose: naming.bucket(purpose) for purpose in (*LAYERS, "access-logs")},
+                removal_policy=removal,
+            ),
+        )
+        # Later stacks (sharing) create Glue databases and grants; Lake Formation refuses them
+        # unless the deploying role is a data-lake administrator.
+        self.lake_formation_admins = LakeFormationAdmins(
+            self, "LakeFormationAdmins", LakeFormationAdminsProps(admin_arns=[cloudformation_execution_role_arn(self)])
+        )
+        for layer, bucket in self.lake.buckets.items():
+            CfnOutput(self, f"{layer.capitalize()}BucketName", value=bucket.bucket_name)
+
+    @property
+    def artifacts_s3_uri(self) -> str:
+        return self.lake.bucket("artifacts").s3_url_for_object()

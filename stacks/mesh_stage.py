@@ -1,0 +1,65 @@
+"""One environment of the mesh: every stack of its account, deployable as a unit."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from aws_cdk import Environment, Stage, Tags
+from constructs import Construct
+
+from mesh_config import EnvironmentConfig, MeshConfig
+from mesh_config.mesh import Project
+from mesh_config.placement import project_stack_part
+from stacks.domain_stack import DomainStack
+from stacks.foundation_stack import FoundationStack
+from stacks.projects_stack import ProjectsStack
+
+
+class MeshStage(Stage):
+    def __init__(self, scope: Construct, construct_id: str, *, config: MeshConfig, env_config: EnvironmentConfig) -> None:
+        env = Environment(account=env_config.account, region=env_config.region)
+        super().__init__(scope, construct_id, env=env)
+        naming = config.naming(env_config)
+        common = {"env": env, "termination_protection": env_config.deletion_protection}
+
+        self.foundation = FoundationStack(
+            self,
+            "Foundation",
+            stack_name=naming.stack("foundation"),
+            description=f"{config.mesh.org} {env_config.name}: data-lake buckets and Lake Formation admins",
+            config=config,
+            env_config=env_config,
+            **common,
+        )
+        self.domain = DomainStack(
+            self,
+            "Domain",
+            stack_name=naming.stack("domain"),
+            description=f"{config.mesh.org} {env_config.name}: SMUS domain, units, blueprints and profiles",
+            config=config,
+            env_config=env_config,
+            artifacts_s3_uri=self.foundation.artifacts_s3_uri,
+            **common,
+        )
+
+        by_stack: dict[str, list[Project]] = defaultdict(list)
+        units = config.units
+        for project in config.projects_in(env_config):
+            by_stack[project_stack_part(project, units)].append(project)
+        self.projects: dict[str, ProjectsStack] = {}
+        for part, projects in sorted(by_stack.items()):
+            self.projects[part] = ProjectsStack(
+                self,
+                part.replace("projects-", "Projects-", 1),
+                stack_name=naming.stack(part),
+                description=f"{config.mesh.org} {env_config.name}: {part}",
+                config=config,
+                env_config=env_config,
+                domain=self.domain,
+                projects=projects,
+                **common,
+            )
+
+        tags = {**config.mesh.tags, **env_config.tags, "Environment": env_config.name}
+        for key, value in sorted(tags.items()):
+            Tags.of(self).add(key, value)

@@ -1,0 +1,51 @@
+"""A slice of a business unit's projects (stacks are split to stay under 500 resources)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import RemovalPolicy, Stack
+from constructs import Construct
+
+from mesh_config import EnvironmentConfig, MeshConfig
+from mesh_config.mesh import Project as ProjectConfig
+from mesh_constructs import Designation, Project, ProjectProps
+from stacks.domain_stack import DomainStack
+
+
+class ProjectsStack(Stack):
+    def __init__(  # type: ignore[no-untyped-def]
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: MeshConfig,
+        env_config: EnvironmentConfig,
+        domain: DomainStack,
+        projects: Sequence[ProjectConfig],
+        **kwargs,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        naming = config.naming(env_config)
+        removal = RemovalPolicy.RETAIN if env_config.deletion_protection else RemovalPolicy.DESTROY
+        self.projects: dict[str, Project] = {}
+        for project in projects:
+            members = {
+                **{g: (domain.groups.group_id(g), Designation.OWNER) for g in project.owners},
+                **{g: (domain.groups.group_id(g), Designation.CONTRIBUTOR) for g in project.contributors},
+                **{g: (domain.groups.group_id(g), Designation.VIEWER) for g in project.viewers},
+            }
+            # The construct id is the project's key: placement and ids never depend on siblings.
+            self.projects[project.key] = Project(
+                self,
+                project.key,
+                ProjectProps(
+                    domain_id=domain.domain.domain_id,
+                    domain_unit_id=domain.units.unit_id(project.domain_unit),
+                    project_profile_id=domain.profile_id(project.profile),
+                    name=naming.project(project.domain_unit, project.use_case),
+                    description=project.description,
+                    members=members,
+                    removal_policy=removal,
+                ),
+            )
