@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class Blueprint(str, Enum):
+class Blueprint(StrEnum):
     """Managed blueprint identifiers of a SageMaker Unified Studio (DataZone V2) domain."""
 
     TOOLING = "Tooling"

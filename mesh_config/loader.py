@@ -54,7 +54,7 @@ def _fix_for(error: dict[str, Any], known_fields: set[str]) -> tuple[str, str]:
     if kind == "string_type" and isinstance(value, int | float):
         return (
             f"expected text, got the number {value!r}",
-            "quote the value in YAML (e.g. \"012345678901\"): unquoted numbers lose leading zeros",
+            'quote the value in YAML (e.g. "012345678901"): unquoted numbers lose leading zeros',
         )
     if kind == "string_pattern_mismatch":
         pattern = error.get("ctx", {}).get("pattern", "")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -38,12 +38,12 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
 
 
-class UserAssignment(str, Enum):
+class UserAssignment(StrEnum):
     AUTOMATIC = "AUTOMATIC"
     MANUAL = "MANUAL"
 
 
-class DeploymentMode(str, Enum):
+class DeploymentMode(StrEnum):
     ON_CREATE = "ON_CREATE"
     ON_DEMAND = "ON_DEMAND"
 
@@ -63,9 +63,7 @@ class DomainSettings(_Model):
         UserAssignment.MANUAL,
         description="MANUAL: only the groups of this mesh are assigned to the domain; AUTOMATIC: every IdC user",
     )
-    administrators: GroupList = Field(
-        default_factory=list, description="groups made owners of the root domain unit"
-    )
+    administrators: GroupList = Field(default_factory=list, description="groups made owners of the root domain unit")
 
 
 class DomainUnit(_Model):

@@ -5,6 +5,7 @@ Each rule appends issues instead of raising, so a user sees every problem in one
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
@@ -19,9 +20,15 @@ from mesh_config.naming import (
     PROFILE_RULE,
     PROJECT_RULE,
     STACK_RULE,
+    NameRule,
     Naming,
 )
-from mesh_config.placement import MAX_RESOURCES_PER_STACK, project_resource_count, project_stack_part
+from mesh_config.placement import (
+    MAX_RESOURCES_PER_STACK,
+    business_unit_of,
+    project_resource_count,
+    project_stack_part,
+)
 from mesh_config.yaml_source import YamlDocument
 
 # Buckets the foundation stack creates; their names are checked like every other name.
@@ -96,7 +103,7 @@ def _check_unit_tree(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssu
         current = unit
         while current.parent is not None and current.parent in units:
             if current.parent in path:
-                cycle = path[path.index(current.parent) :] + [current.parent]
+                cycle = [*path[path.index(current.parent) :], current.parent]
                 members = frozenset(cycle)
                 if members not in reported:
                     reported.add(members)
@@ -115,9 +122,7 @@ def _check_unit_tree(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssu
 
 def _check_groups(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue]:
     known = mesh.identity_center.groups
-    refs: list[tuple[tuple[str | int, ...], list[str]]] = [
-        (("domain", "administrators"), mesh.domain.administrators)
-    ]
+    refs: list[tuple[tuple[str | int, ...], list[str]]] = [(("domain", "administrators"), mesh.domain.administrators)]
     for i, unit in enumerate(mesh.domain_units):
         refs += [(("domain_units", i, "owners"), unit.owners)]
         refs += [(("domain_units", i, "project_creators"), unit.project_creators)]
@@ -251,7 +256,7 @@ def check_names(
     naming = Naming(mesh.org, env.name, env.short, env.account)
     issues: list[ConfigIssue] = []
 
-    def check(rule, name: str, doc: YamlDocument, loc: tuple[str | int, ...], fix: str) -> None:  # type: ignore[no-untyped-def]
+    def check(rule: NameRule, name: str, doc: YamlDocument, loc: tuple[str | int, ...], fix: str) -> None:
         for problem in rule.problems(name):
             issues.append(doc.issue(loc, f"in environment '{env.name}': {problem}", fix))
 
@@ -276,6 +281,7 @@ def check_names(
         if (p.environments is None or env.name in p.environments) and p.domain_unit in units
     ]
     stack_load: dict[str, int] = defaultdict(int)
+    stack_business_unit: dict[str, str] = {}
     for i, project in in_env:
         check(
             PROJECT_RULE,
@@ -284,20 +290,24 @@ def check_names(
             ("projects", i, "use_case"),
             "shorten the use case (or the environment's short_name)",
         )
-        stack_load[project_stack_part(project, units)] += project_resource_count(project)
+        part = project_stack_part(project, units)
+        stack_load[part] += project_resource_count(project)
+        stack_business_unit[part] = business_unit_of(project.domain_unit, units)
     for part, load in sorted(stack_load.items()):
         check(STACK_RULE, naming.stack(part), mesh_doc, ("org",), shorten_org)
         if load > MAX_RESOURCES_PER_STACK:
-            bu = part.removeprefix("projects-").rsplit("-", 1)[0] if part.count("-") > 1 and part[-1].isdigit() else part.removeprefix("projects-")
+            bu = stack_business_unit[part]
             index = next(i for i, u in enumerate(mesh.domain_units) if u.id == bu)
-            needed = -(-sum(project_resource_count(p) for _, p in in_env if p.domain_unit.startswith(bu)) // MAX_RESOURCES_PER_STACK) + 1
+            bu_load = sum(v for p, v in stack_load.items() if stack_business_unit[p] == bu)
+            # 70 % target load leaves room for the uneven spread of a hash placement.
+            needed = max(units[bu].project_stack_shards + 1, math.ceil(bu_load / (MAX_RESOURCES_PER_STACK * 0.7)))
             issues.append(
                 mesh_doc.issue(
                     ("domain_units", index, "project_stack_shards"),
                     f"in environment '{env.name}': stack {naming.stack(part)} would hold {load} resources "
                     f"(limit {MAX_RESOURCES_PER_STACK}, CloudFormation refuses more than 500)",
-                    f"set project_stack_shards: {needed} on unit '{bu}' - this re-places the unit's projects, "
-                    "so do it before they are deployed, or move some projects to another business unit",
+                    f"set project_stack_shards: {needed} on unit '{bu}'. This re-places the unit's projects, so do "
+                    "it before they are deployed, or move some projects to another business unit",
                 )
             )
     return issues

@@ -70,9 +70,7 @@ def read_yaml(path: Path, display_name: str) -> tuple[YamlDocument | None, list[
     """Parse one file; syntax errors come back as issues, never as exceptions."""
     if not path.is_file():
         return None, [
-            ConfigIssue(
-                display_name, "", "file not found", f"create {display_name} (see environments/ for examples)"
-            )
+            ConfigIssue(display_name, "", "file not found", f"create {display_name} (see environments/ for examples)")
         ]
     try:
         node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)

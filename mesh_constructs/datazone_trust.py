@@ -10,9 +10,7 @@ from aws_cdk import aws_iam as iam
 DATAZONE = "datazone.amazonaws.com"
 
 
-def datazone_trust(
-    actions: Sequence[str], conditions: Mapping[str, Mapping[str, Any]]
-) -> iam.PolicyDocument:
+def datazone_trust(actions: Sequence[str], conditions: Mapping[str, Mapping[str, Any]]) -> iam.PolicyDocument:
     """One statement trusting the DataZone service, scoped by the given conditions.
 
     ``iam.Role(assumed_by=...)`` can only express ``sts:AssumeRole``; SMUS roles also need

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_datazone as datazone
@@ -13,7 +13,7 @@ from constructs import Construct
 from mesh_constructs.acknowledge import acknowledge
 
 
-class Designation(str, Enum):
+class Designation(StrEnum):
     OWNER = "PROJECT_OWNER"
     CONTRIBUTOR = "PROJECT_CONTRIBUTOR"
     VIEWER = "PROJECT_CATALOG_VIEWER"

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from aws_cdk import Stack
 from aws_cdk import aws_datazone as datazone
 from constructs import Construct
 
 
-class DeploymentMode(str, Enum):
+class DeploymentMode(StrEnum):
     ON_CREATE = "ON_CREATE"
     ON_DEMAND = "ON_DEMAND"
 
@@ -59,9 +59,7 @@ class ProjectProfile(Construct):
                     description=env.description or None,
                     environment_blueprint_id=env.blueprint_id,
                     deployment_mode=env.deployment_mode.value,
-                    deployment_order=env.deployment_order
-                    if env.deployment_mode is DeploymentMode.ON_CREATE
-                    else None,
+                    deployment_order=env.deployment_order if env.deployment_mode is DeploymentMode.ON_CREATE else None,
                     aws_account=datazone.CfnProjectProfile.AwsAccountProperty(aws_account_id=stack.account),
                     aws_region=datazone.CfnProjectProfile.RegionProperty(region_name=stack.region),
                     configuration_parameters=datazone.CfnProjectProfile.EnvironmentConfigurationParametersDetailsProperty(

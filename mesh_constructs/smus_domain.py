@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_datazone as datazone
@@ -15,12 +15,16 @@ from mesh_constructs.acknowledge import acknowledge
 from mesh_constructs.datazone_trust import after_role_policies, datazone_role
 
 IAM4_FINDINGS = (
-    ["AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/SageMakerStudioDomainExecutionRolePolicy]"],
-    ["AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/SageMakerStudioDomainServiceRolePolicy]"],
+    [
+        "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/SageMakerStudioDomainExecutionRolePolicy]"
+    ],
+    [
+        "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/SageMakerStudioDomainServiceRolePolicy]"
+    ],
 )
 
 
-class UserAssignment(str, Enum):
+class UserAssignment(StrEnum):
     AUTOMATIC = "AUTOMATIC"
     MANUAL = "MANUAL"
 

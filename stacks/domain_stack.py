@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_cdk import CfnOutput, RemovalPolicy, Stack
 from constructs import Construct
 
@@ -25,7 +27,7 @@ from mesh_constructs.smus_domain import UserAssignment
 
 
 class DomainStack(Stack):
-    def __init__(  # type: ignore[no-untyped-def]
+    def __init__(
         self,
         scope: Construct,
         construct_id: str,
@@ -33,7 +35,7 @@ class DomainStack(Stack):
         config: MeshConfig,
         env_config: EnvironmentConfig,
         artifacts_s3_uri: str,
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         mesh = config.mesh

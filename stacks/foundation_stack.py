@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_cdk import CfnOutput, RemovalPolicy, Stack
 from constructs import Construct
 
@@ -12,7 +14,9 @@ from stacks.deployer import cloudformation_execution_role_arn
 
 
 class FoundationStack(Stack):
-    def __init__(self, scope: Construct, construct_id: str, *, config: MeshConfig, env_config: EnvironmentConfig, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: MeshConfig, env_config: EnvironmentConfig, **kwargs: Any
+    ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         naming = config.naming(env_config)
         removal = RemovalPolicy.RETAIN if env_config.deletion_protection else RemovalPolicy.DESTROY

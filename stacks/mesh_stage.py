@@ -16,7 +16,9 @@ from stacks.projects_stack import ProjectsStack
 
 
 class MeshStage(Stage):
-    def __init__(self, scope: Construct, construct_id: str, *, config: MeshConfig, env_config: EnvironmentConfig) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: MeshConfig, env_config: EnvironmentConfig
+    ) -> None:
         env = Environment(account=env_config.account, region=env_config.region)
         super().__init__(scope, construct_id, env=env)
         naming = config.naming(env_config)

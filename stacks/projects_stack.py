@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from aws_cdk import RemovalPolicy, Stack
 from constructs import Construct
@@ -14,7 +15,7 @@ from stacks.domain_stack import DomainStack
 
 
 class ProjectsStack(Stack):
-    def __init__(  # type: ignore[no-untyped-def]
+    def __init__(
         self,
         scope: Construct,
         construct_id: str,
@@ -23,7 +24,7 @@ class ProjectsStack(Stack):
         env_config: EnvironmentConfig,
         domain: DomainStack,
         projects: Sequence[ProjectConfig],
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         naming = config.naming(env_config)

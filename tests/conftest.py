@@ -1,0 +1,27 @@
+"""Shared fixtures: the bundled example synthesized once per test session."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+# jsii starts Node on the first aws_cdk import: prefer the pinned Node 22 (no EOL banner).
+os.environ["PATH"] = f"{ROOT / 'node_modules' / '.bin'}{os.pathsep}{os.environ['PATH']}"
+sys.path.insert(0, str(ROOT))
+
+from tests.synth import SynthesizedApp, synth_app  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def example_app(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
+    return synth_app(ROOT / "environments", tmp_path_factory.mktemp("cdk.out"))
+
+
+@pytest.fixture(scope="session")
+def cdk_context() -> dict:
+    return json.loads((ROOT / "cdk.json").read_text())["context"]
