@@ -1,0 +1,74 @@
+"""The app: one Stage per environment with the expected stacks, names, tags and protection."""
+
+from __future__ import annotations
+
+import json
+
+
+def stacks_by_name(example_app) -> dict[str, dict]:
+    out = {}
+    for stage in example_app.assembly.nested_assemblies:
+        for stack in stage.nested_assembly.stacks:
+            out[stack.stack_name] = {"artifact": stack, "template": stack.template}
+    return out
+
+
+def test_each_environment_has_foundation_domain_and_project_stacks(example_app):
+    names = set(stacks_by_name(example_app))
+    for env in ("dev", "staging", "prod"):
+        assert {f"acme-{env}-foundation", f"acme-{env}-domain"} <= names
+        assert {f"acme-{env}-projects-{bu}" for bu in ("finance", "sales", "ops", "data-platform")} <= names
+
+
+def test_stacks_target_their_own_accounts(example_app):
+    stacks = stacks_by_name(example_app)
+    assert stacks["acme-dev-domain"]["artifact"].environment.account == "123456789012"
+    assert stacks["acme-staging-domain"]["artifact"].environment.account == "234567890123"
+    assert stacks["acme-prod-domain"]["artifact"].environment.account == "345678901234"
+
+
+def test_prod_is_termination_protected_and_retains_projects_dev_does_not(example_app):
+    stacks = stacks_by_name(example_app)
+    assert stacks["acme-prod-projects-finance"]["artifact"].termination_protection is True
+    assert stacks["acme-dev-projects-finance"]["artifact"].termination_protection is False
+    prod = stacks["acme-prod-projects-finance"]["template"]["Resources"]
+    projects = [r for r in prod.values() if r["Type"] == "AWS::DataZone::Project"]
+    assert projects and all(p["DeletionPolicy"] == "Retain" for p in projects)
+
+
+def test_names_follow_the_conventions(example_app):
+    stacks = stacks_by_name(example_app)
+    domain = stacks["acme-staging-domain"]["template"]
+    body = json.dumps(domain)
+    for name in ("acme-staging-unified-domain", "finance-analytics-domain-unit", "sql-analytics-stg-profile"):
+        assert f'"{name}"' in body
+    projects = json.dumps(stacks["acme-staging-projects-finance"]["template"])
+    assert '"finance-customer360-stg-project"' in projects
+
+
+def test_projects_reference_the_domain_stack_outputs(example_app):
+    template = stacks_by_name(example_app)["acme-dev-projects-ops"]["template"]
+    (project,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::DataZone::Project"]
+    assert project["Properties"]["DomainIdentifier"]["Fn::GetStackOutput"]["StackName"] == "acme-dev-domain"
+
+
+def test_every_resource_is_tagged_with_environment_and_cost_center(example_app):
+    template = stacks_by_name(example_app)["acme-prod-foundation"]["template"]
+    buckets = [r for r in template["Resources"].values() if r["Type"] == "AWS::S3::Bucket"]
+    for bucket in buckets:
+        tags = {t["Key"]: t["Value"] for t in bucket["Properties"]["Tags"]}
+        assert tags["Environment"] == "prod" and tags["CostCenter"] == "data-platform"
+    domain = stacks_by_name(example_app)["acme-prod-domain"]["template"]
+    (dz,) = [r for r in domain["Resources"].values() if r["Type"] == "AWS::DataZone::Domain"]
+    assert {"Key": "Environment", "Value": "prod"} in dz["Properties"]["Tags"]
+
+
+def test_member_pool_covers_every_project_member_on_every_ancestor(example_app):
+    template = stacks_by_name(example_app)["acme-dev-domain"]["template"]
+    pool = [
+        r
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::DataZone::PolicyGrant" and r["Properties"]["PolicyType"] == "ADD_TO_PROJECT_MEMBER_POOL"
+    ]
+    # Unit grants: finance 3 groups, sales 3, ops 2, data-platform 2; the root unit once per distinct group (6).
+    assert len(pool) == 10 + 6
