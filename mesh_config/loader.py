@@ -51,6 +51,11 @@ def _fix_for(error: dict[str, Any], known_fields: set[str]) -> tuple[str, str]:
         return f"unknown key '{key}'", f"{hint} (the JSON Schema in schemas/ lists every allowed key)"
     if kind == "missing":
         return f"required key '{loc[-1]}' is missing", f"add '{loc[-1]}'"
+    if kind == "string_type" and isinstance(value, bool):
+        return (
+            f"expected text, got the boolean {value!r}",
+            'quote the value in YAML (e.g. "true"): unquoted true/false/yes/no/on/off are booleans',
+        )
     if kind == "string_type" and isinstance(value, int | float):
         return (
             f"expected text, got the number {value!r}",

@@ -47,7 +47,12 @@ class _Builder:
         if isinstance(node, yaml.MappingNode):
             out: dict[Any, Any] = {}
             for key_node, value_node in node.value:
-                key = self.constructor.construct_object(key_node, deep=True)
+                reported = len(self.issues)
+                key = self._construct(key_node, loc)
+                if not isinstance(key_node, yaml.ScalarNode):
+                    self.issues.append(self._issue(key_node, loc, "a mapping key is a list or a mapping"))
+                if len(self.issues) > reported:
+                    continue
                 if key in out:
                     self.issues.append(
                         ConfigIssue(
@@ -63,7 +68,25 @@ class _Builder:
             return out
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
-        return self.constructor.construct_object(node, deep=True)
+        return self._construct(node, loc)
+
+    def _construct(self, node: yaml.Node, loc: tuple[str | int, ...]) -> Any:
+        # Tags (!Ref), merge keys (<<) and impossible dates (2024-02-30) fail here, after parsing:
+        # report them like syntax errors instead of letting a traceback escape.
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError) as exc:
+            self.issues.append(self._issue(node, loc, f"not valid YAML: {getattr(exc, 'problem', None) or exc}"))
+            return node.value if isinstance(node, yaml.ScalarNode) else None
+
+    def _issue(self, node: yaml.Node, loc: tuple[str | int, ...], problem: str) -> ConfigIssue:
+        return ConfigIssue(
+            self.file,
+            format_path(loc),
+            problem,
+            "quote the value; tags (!Ref), merge keys (<<) and non-text keys are not supported",
+            node.start_mark.line + 1,
+        )
 
 
 def read_yaml(path: Path, display_name: str) -> tuple[YamlDocument | None, list[ConfigIssue]]:

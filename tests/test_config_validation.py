@@ -1,0 +1,375 @@
+"""The config layer on bad input: one test per kind of mistake, each a small edit of the example.
+
+Every test copies environments/ to a temporary directory, breaks one thing and checks that
+load_mesh reports it as a ConfigIssue (file, path, problem, fix) instead of a traceback.
+No aws_cdk here: the config layer never imports it.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from mesh_config import ConfigError, ConfigIssue, load_mesh
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "environments"
+
+
+@pytest.fixture
+def env_dir(tmp_path: Path) -> Path:
+    target = tmp_path / "environments"
+    shutil.copytree(EXAMPLE, target)
+    return target
+
+
+def edit_text(path: Path, old: str, new: str) -> None:
+    """Replace one exact, unique piece of text."""
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {path.name}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def edit_yaml(path: Path, change: Callable[[Any], None]) -> None:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+
+def line_of(path: Path, text: str) -> int:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    found = [n for n, line in enumerate(lines, start=1) if line.rstrip().endswith(text)]
+    assert len(found) == 1, f"{text!r} on lines {found}"
+    return found[0]
+
+
+def load_issues(directory: Path) -> list[ConfigIssue]:
+    with pytest.raises(ConfigError) as excinfo:
+        load_mesh(directory)
+    return excinfo.value.issues
+
+
+def assert_issue(issues: list[ConfigIssue], file: str, path: str, problem: str) -> ConfigIssue:
+    """The issue in ``file`` at ``path`` whose problem mentions ``problem``; it must carry a fix."""
+    matches = [i for i in issues if Path(i.file).name == file and i.path == path and problem in i.problem]
+    rendered = "\n".join(i.render() for i in issues)
+    assert matches, f"no issue {file} {path!r} ~ {problem!r} among:\n{rendered}"
+    issue = matches[0]
+    assert issue.fix.strip(), f"no fix for {issue.render()}"
+    return issue
+
+
+# --- the valid example --------------------------------------------------------------------
+
+
+def test_valid_example_loads_with_conventional_names() -> None:
+    config = load_mesh(EXAMPLE)
+
+    assert [e.name for e in config.environments] == ["dev", "staging", "prod"]
+    assert len(config.mesh.projects) == 6
+    dev = config.naming(config.environment("dev"))
+    staging = config.naming(config.environment("staging"))
+    assert dev.domain() == "acme-dev-unified-domain"
+    assert dev.domain_unit("finance") == "finance-domain-unit"
+    assert dev.domain_unit("finance-analytics") == "finance-analytics-domain-unit"
+    assert dev.project_profile("all-capabilities") == "all-capabilities-dev-profile"
+    assert staging.project("ops", "inventory") == "ops-inventory-stg-project"
+
+
+# --- schema errors (pydantic) -------------------------------------------------------------
+
+
+def test_unknown_key_suggests_the_closest_known_key(env_dir: Path) -> None:
+    edit_text(env_dir / "mesh.yaml", "    use_case: customer360", "    usecase: customer360")
+
+    issue = assert_issue(load_issues(env_dir), "mesh.yaml", "projects[0].usecase", "unknown key 'usecase'")
+    assert "did you mean 'use_case'?" in issue.fix
+
+
+def test_unquoted_account_id_is_a_number(env_dir: Path) -> None:
+    edit_text(env_dir / "dev.yaml", 'account: "123456789012"', "account: 123456789012")
+
+    issue = assert_issue(load_issues(env_dir), "dev.yaml", "account", "expected text, got the number 123456789012")
+    assert "quote" in issue.fix
+
+
+def test_malformed_account_id(env_dir: Path) -> None:
+    edit_text(env_dir / "dev.yaml", 'account: "123456789012"', 'account: "12345678901"')
+
+    issue = assert_issue(load_issues(env_dir), "dev.yaml", "account", "'12345678901' has the wrong format")
+    assert r"\d{12}" in issue.fix
+
+
+def test_bad_region(env_dir: Path) -> None:
+    edit_text(env_dir / "staging.yaml", "region: eu-west-1", "region: eu_west_1")
+
+    assert_issue(load_issues(env_dir), "staging.yaml", "region", "'eu_west_1' has the wrong format")
+
+
+def test_unquoted_boolean_parameter_value(env_dir: Path) -> None:
+    # `value: true` is a YAML boolean; the message must not call it a number.
+    edit_text(env_dir / "mesh.yaml", '{name: enableSpaces, value: "true"}', "{name: enableSpaces, value: true}")
+
+    issue = assert_issue(
+        load_issues(env_dir),
+        "mesh.yaml",
+        "project_profiles[0].environments[0].parameter_overrides[0].value",
+        "expected text, got the boolean True",
+    )
+    assert "quote" in issue.fix
+
+
+# --- YAML reading -------------------------------------------------------------------------
+
+
+def test_duplicate_yaml_key_in_a_mapping(env_dir: Path) -> None:
+    mesh = env_dir / "mesh.yaml"
+    edit_text(mesh, "    use_case: customer360\n", "    use_case: customer360\n    use_case: churn\n")
+
+    issue = assert_issue(load_issues(env_dir), "mesh.yaml", "projects[0].use_case", "'use_case' appears twice")
+    assert issue.line == line_of(mesh, "use_case: churn")
+
+
+def test_invalid_yaml_syntax_reports_the_line(env_dir: Path) -> None:
+    mesh = env_dir / "mesh.yaml"
+    edit_text(mesh, "  user_assignment: MANUAL", "   user_assignment: MANUAL")  # one space too many
+
+    issue = assert_issue(load_issues(env_dir), "mesh.yaml", "", "not valid YAML")
+    assert issue.line == line_of(mesh, "   user_assignment: MANUAL")
+
+
+def test_yaml_tag_is_an_issue_not_a_traceback(env_dir: Path) -> None:
+    # CloudFormation habits (!Ref) make the YAML constructor fail after parsing.
+    mesh = env_dir / "mesh.yaml"
+    edit_text(mesh, "description: Finance business unit", "description: !Ref FinanceDescription")
+
+    issue = assert_issue(load_issues(env_dir), "mesh.yaml", "domain_units[0].description", "not valid YAML")
+    assert "!Ref" in issue.problem
+    assert issue.line == line_of(mesh, "!Ref FinanceDescription")
+
+
+def test_missing_environment_file(env_dir: Path) -> None:
+    (env_dir / "staging.yaml").unlink()
+
+    issue = assert_issue(load_issues(env_dir), "staging.yaml", "", "file not found")
+    assert "create" in issue.fix
+
+
+def test_environment_name_differs_from_file_name(env_dir: Path) -> None:
+    edit_text(env_dir / "prod.yaml", "name: prod\n", "name: production\n")
+
+    issue = assert_issue(load_issues(env_dir), "prod.yaml", "name", "declares environment 'production'")
+    assert "name: prod" in issue.fix
+
+
+# --- the domain-unit tree -----------------------------------------------------------------
+
+
+def test_duplicate_domain_unit_id(env_dir: Path) -> None:
+    edit_text(env_dir / "mesh.yaml", "  - id: data-platform\n", "  - id: ops\n")
+
+    assert_issue(load_issues(env_dir), "mesh.yaml", "domain_units[5].id", "duplicate domain unit id 'ops'")
+
+
+def test_orphan_parent(env_dir: Path) -> None:
+    edit_text(env_dir / "mesh.yaml", "    parent: sales\n", "    parent: sale\n")
+
+    issue = assert_issue(load_issues(env_dir), "mesh.yaml", "domain_units[3].parent", "(orphan)")
+    assert "sales" in issue.fix
+
+
+def test_cycle_in_the_unit_tree(env_dir: Path) -> None:
+    edit_text(
+        env_dir / "mesh.yaml",
+        "  - id: finance\n    description: Finance business unit\n",
+        "  - id: finance\n    parent: finance-analytics\n    description: Finance business unit\n",
+    )
+
+    assert_issue(
+        load_issues(env_dir),
+        "mesh.yaml",
+        "domain_units[0].parent",
+        "cycle: finance -> finance-analytics -> finance",
+    )
+
+
+def test_team_unit_id_not_prefixed_by_its_parent(env_dir: Path) -> None:
+    edit_text(env_dir / "mesh.yaml", "  - id: sales-ops\n", "  - id: revenue-ops\n")
+
+    issue = assert_issue(load_issues(env_dir), "mesh.yaml", "domain_units[3].id", "does not start with its parent")
+    assert "sales-revenue-ops" in issue.fix
+
+
+# --- project profiles ---------------------------------------------------------------------
+
+
+def test_profile_uses_a_blueprint_that_is_not_enabled(env_dir: Path) -> None:
+    edit_text(env_dir / "mesh.yaml", "  - MLExperiments\n", "")
+
+    issue = assert_issue(
+        load_issues(env_dir),
+        "mesh.yaml",
+        "project_profiles[0].environments[6].blueprint",
+        "blueprint 'MLExperiments', which is not enabled",
+    )
+    assert "add 'MLExperiments'" in issue.fix
+
+
+def test_profile_without_tooling(env_dir: Path) -> None:
+    def drop_tooling(mesh: dict) -> None:
+        genai = mesh["project_profiles"][2]
+        genai["environments"] = [e for e in genai["environments"] if e["blueprint"] != "Tooling"]
+
+    edit_yaml(env_dir / "mesh.yaml", drop_tooling)
+
+    assert_issue(load_issues(env_dir), "mesh.yaml", "project_profiles[2].environments", "has no Tooling environment")
+
+
+def test_tooling_not_first_by_deployment_order(env_dir: Path) -> None:
+    edit_yaml(env_dir / "mesh.yaml", lambda m: m["project_profiles"][1]["environments"][0].update(deployment_order=2))
+
+    issue = assert_issue(
+        load_issues(env_dir),
+        "mesh.yaml",
+        "project_profiles[1].environments",
+        "deploys another environment before Tooling",
+    )
+    assert "deployment_order" in issue.fix
+
+
+# --- projects -----------------------------------------------------------------------------
+
+
+def test_project_points_at_unknown_domain_unit(env_dir: Path) -> None:
+    edit_text(env_dir / "mesh.yaml", "  - domain_unit: ops\n", "  - domain_unit: operations\n")
+
+    issue = assert_issue(
+        load_issues(env_dir), "mesh.yaml", "projects[4].domain_unit", "unknown domain unit 'operations'"
+    )
+    assert "ops" in issue.fix
+
+
+def test_project_points_at_unknown_profile(env_dir: Path) -> None:
+    edit_text(
+        env_dir / "mesh.yaml",
+        "    use_case: analytics\n    profile: sql-analytics\n",
+        "    use_case: analytics\n    profile: sql\n",
+    )
+
+    issue = assert_issue(load_issues(env_dir), "mesh.yaml", "projects[3].profile", "unknown project profile 'sql'")
+    assert "sql-analytics" in issue.fix
+
+
+def test_derived_project_name_too_long(env_dir: Path) -> None:
+    long_use_case = "shared-ingestion-and-transformation-pipelines-for-all"
+    edit_text(env_dir / "mesh.yaml", "    use_case: etl\n", f"    use_case: {long_use_case}\n")
+
+    issues = load_issues(env_dir)
+    issue = assert_issue(issues, "mesh.yaml", "projects[5].use_case", f"data-platform-{long_use_case}-dev-project")
+    assert "the limit is 64" in issue.problem
+    assert "shorten" in issue.fix
+    # One issue per environment: the name differs in each (dev / stg / prod).
+    assert len([i for i in issues if i.path == "projects[5].use_case"]) == 3
+
+
+def test_unknown_group_in_a_project(env_dir: Path) -> None:
+    edit_yaml(env_dir / "mesh.yaml", lambda m: m["projects"][4].update(viewers=["execs"]))
+
+    issue = assert_issue(load_issues(env_dir), "mesh.yaml", "projects[4].viewers[0]", "group 'execs' is not declared")
+    assert "executives" in issue.fix
+
+
+def test_same_group_with_two_designations_in_one_project(env_dir: Path) -> None:
+    edit_yaml(env_dir / "mesh.yaml", lambda m: m["projects"][1].update(viewers=["finance-analysts"]))
+
+    assert_issue(
+        load_issues(env_dir),
+        "mesh.yaml",
+        "projects[1].viewers",
+        "group 'finance-analysts' is both contributors and viewers",
+    )
+
+
+def test_project_environments_names_an_unknown_environment(env_dir: Path) -> None:
+    edit_yaml(env_dir / "mesh.yaml", lambda m: m["projects"][0].update(environments=["dev", "qa"]))
+
+    issue = assert_issue(load_issues(env_dir), "mesh.yaml", "projects[0].environments[1]", "unknown environment 'qa'")
+    assert "staging" in issue.fix
+
+
+def test_too_many_projects_in_one_business_unit_stack(env_dir: Path) -> None:
+    mesh = env_dir / "mesh.yaml"
+
+    def add_projects(data: dict) -> None:
+        data["projects"] += [
+            {
+                "domain_unit": "ops",
+                "use_case": f"feed{n:03d}",
+                "profile": "sql-analytics",
+                "owners": ["data-engineers"],
+                "contributors": ["sales-team"],
+                "viewers": ["executives"],
+            }
+            for n in range(120)
+        ]
+
+    edit_yaml(mesh, add_projects)
+    ops = [u["id"] for u in yaml.safe_load(mesh.read_text())["domain_units"]].index("ops")
+
+    issues = load_issues(env_dir)
+    issue = assert_issue(issues, "mesh.yaml", f"domain_units[{ops}].project_stack_shards", "acme-dev-projects-ops")
+    assert "limit 450" in issue.problem
+    assert "project_stack_shards: 2" in issue.fix
+
+    edit_yaml(mesh, lambda m: m["domain_units"][ops].update(project_stack_shards=2))
+    config = load_mesh(env_dir)
+    assert len(config.mesh.projects) == 126
+
+
+# --- reporting ----------------------------------------------------------------------------
+
+
+def test_several_errors_in_several_files_are_reported_together(env_dir: Path) -> None:
+    mesh, prod = env_dir / "mesh.yaml", env_dir / "prod.yaml"
+    edit_text(
+        mesh,
+        "    use_case: analytics\n    profile: sql-analytics\n",
+        "    use_case: analytics\n    profile: sql\n",
+    )
+    edit_text(mesh, "  - domain_unit: ops\n", "  - domain_unit: operations\n")
+    edit_text(prod, 'account: "345678901234"', "account: 345678901234")
+    edit_text(prod, "region: eu-west-1", "region: eu_west_1")
+
+    issues = load_issues(env_dir)
+
+    assert [(Path(i.file).name, i.path) for i in issues] == [
+        ("mesh.yaml", "projects[3].profile"),
+        ("mesh.yaml", "projects[4].domain_unit"),
+        ("prod.yaml", "account"),
+        ("prod.yaml", "region"),
+    ]
+    assert all(i.fix for i in issues)
+
+
+def test_rendered_error_shows_problem_fix_and_line(env_dir: Path) -> None:
+    mesh = env_dir / "mesh.yaml"
+    edit_text(
+        mesh,
+        "    use_case: analytics\n    profile: sql-analytics\n",
+        "    use_case: analytics\n    profile: sql\n",
+    )
+
+    with pytest.raises(ConfigError) as excinfo:
+        load_mesh(env_dir)
+    rendered = str(excinfo.value)
+
+    assert "The mesh configuration has 1 problem:" in rendered
+    assert "problem:" in rendered
+    assert "fix:" in rendered
+    assert re.search(r"mesh\.yaml:\d+", rendered)
+    assert f"mesh.yaml:{line_of(mesh, 'profile: sql')}  projects[3].profile" in rendered
