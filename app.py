@@ -3,6 +3,9 @@
 
 Context:
   mesh_dir   folder with mesh.yaml and one <env>.yaml per environment (default: environments)
+  direct     true: synthesize the stages themselves, without the pipeline (sandbox accounts,
+             first deployment before the pipeline exists). Default: the pipeline stack, whose
+             stages are deployed by the pipeline.
 """
 
 from __future__ import annotations
@@ -12,8 +15,9 @@ import sys
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
-from mesh_config import ConfigError, MeshConfig, load_mesh
+from mesh_config import ConfigError, ConfigIssue, MeshConfig, load_mesh
 from stacks import MeshStage
+from stacks.pipeline_stack import PipelineStack
 
 DEFAULT_MESH_DIR = "environments"
 
@@ -26,9 +30,30 @@ def add_stages(scope: cdk.App | cdk.Stack, config: MeshConfig) -> list[MeshStage
 def build_app(app: cdk.App) -> cdk.App:
     mesh_dir = app.node.try_get_context("mesh_dir") or DEFAULT_MESH_DIR
     config = load_mesh(mesh_dir)
-    add_stages(app, config)
+    if str(app.node.try_get_context("direct")).lower() == "true":
+        add_stages(app, config)
+    else:
+        pipeline = config.mesh.pipeline
+        if pipeline is None:
+            raise ConfigError([missing_pipeline(mesh_dir)])
+        PipelineStack(
+            app,
+            config.naming(config.environments[0]).pipeline_stack(),
+            config=config,
+            env=cdk.Environment(account=pipeline.account, region=pipeline.region),
+        )
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return app
+
+
+def missing_pipeline(mesh_dir: str) -> ConfigIssue:
+    return ConfigIssue(
+        f"{mesh_dir}/mesh.yaml",
+        "pipeline",
+        "no 'pipeline' section: the default synth builds the deployment pipeline",
+        "add 'pipeline' (account, region, connection_arn, repository, branch) or synthesize the stages "
+        "directly with: cdk synth -c direct=true",
+    )
 
 
 def main() -> None:

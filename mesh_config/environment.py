@@ -6,6 +6,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mesh_config.promotion import Promotion
+
 _ACCOUNT = r"^\d{12}$"
 _REGION = r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$"
 
@@ -47,6 +49,7 @@ class EnvironmentConfig(_Model):
         ),
     )
     tags: dict[str, str] = Field(default_factory=dict, description="extra tags; Environment is added automatically")
+    promotion: Promotion = Field(default_factory=Promotion, description="how the pipeline promotes into it")
 
     @property
     def short(self) -> str:

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from mesh_config.blueprints import Blueprint
+from mesh_config.pipeline import PipelineConfig
 
 _SLUG = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
 _GROUP_ID = r"^([0-9a-f]{10}-)?[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$"
@@ -138,6 +139,9 @@ class MeshDefinition(_Model):
         description="environment names in promotion order; each has a file <name>.yaml beside this one",
     )
     tags: dict[str, str] = Field(default_factory=dict, description="tags on every resource, e.g. CostCenter")
+    pipeline: PipelineConfig | None = Field(
+        None, description="the self-mutating deployment pipeline; without it only direct mode (-c direct=true) works"
+    )
     identity_center: IdentityCenter = Field(default_factory=IdentityCenter)
     domain: DomainSettings = Field(default_factory=DomainSettings)
     blueprints: list[Blueprint] = Field(

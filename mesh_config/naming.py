@@ -66,3 +66,10 @@ class Naming:
 
     def stack(self, part: str) -> str:
         return f"{self.org}-{self.env}-{part}"
+
+    def smoke_test_role(self) -> str:
+        # A fixed name: the pipeline in the tools account must know it before the stack exists.
+        return f"{self.org}-{self.env}-smus-smoke-test"
+
+    def pipeline_stack(self) -> str:
+        return f"{self.org}-mesh-pipeline"

@@ -24,6 +24,7 @@ from mesh_constructs import (
 )
 from mesh_constructs.project_profile import DeploymentMode
 from mesh_constructs.smus_domain import UserAssignment
+from stacks.smoke_test_access import smoke_test_role
 
 
 class DomainStack(Stack):
@@ -124,7 +125,15 @@ class DomainStack(Stack):
             for group in (*project.owners, *project.contributors, *project.viewers):
                 self.units.add_to_member_pool(project.domain_unit, group, self.groups.group_id(group))
 
-        CfnOutput(self, "DomainId", value=domain_id)
+        if config.mesh.pipeline is not None:
+            self.smoke_test_role = smoke_test_role(
+                self,
+                role_name=naming.smoke_test_role(),
+                tools_account=config.mesh.pipeline.account,
+                domain_arn=self.domain.domain_arn,
+            )
+
+        self.domain_id_output = CfnOutput(self, "DomainId", value=domain_id)
         CfnOutput(self, "DomainName", value=naming.domain())
         CfnOutput(self, "PortalUrl", value=self.domain.portal_url)
         CfnOutput(self, "RootDomainUnitId", value=self.domain.root_domain_unit_id)

@@ -13,8 +13,13 @@ from app import build_app
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# What the CDK CLI adds to every synth; without path metadata cfn-lint does not recognise
+# CDK output and the templates differ from `cdk synth`'s.
+CLI_CONTEXT = {"aws:cdk:enable-path-metadata": True, "aws:cdk:enable-asset-metadata": True}
+
+
 def cdk_json_context() -> dict:
-    return json.loads((ROOT / "cdk.json").read_text())["context"]
+    return {**json.loads((ROOT / "cdk.json").read_text())["context"], **CLI_CONTEXT}
 
 
 @dataclass
@@ -24,20 +29,22 @@ class SynthesizedApp:
     app: cdk.App
 
     def templates(self) -> dict[str, dict]:
-        """'<stage>/<stack artifact id>' -> template, for every stack of every stage."""
-        out: dict[str, dict] = {}
-        for path in sorted(self.outdir.glob("assembly-*/*.template.json")):
-            stage = path.parent.name.removeprefix("assembly-")
-            out[f"{stage}/{path.name.removesuffix('.template.json')}"] = json.loads(path.read_text())
-        return out
+        """Stack name -> template, for every stack: the pipeline's and every stage's."""
+        return {stack.stack_name: stack.template for stack in self.stacks()}
+
+    def stacks(self) -> list[cdk.cx_api.CloudFormationStackArtifact]:
+        return sorted(self.assembly.stacks_recursively, key=lambda s: s.stack_name)
+
+    def template_files(self) -> list[Path]:
+        return sorted(self.outdir.glob("*.template.json")) + sorted(self.outdir.glob("assembly-*/*.template.json"))
 
     def validation_report(self) -> dict:
         report = self.outdir / "validation-report.json"
         return json.loads(report.read_text()) if report.exists() else {"pluginReports": []}
 
 
-def synth_app(mesh_dir: Path, outdir: Path) -> SynthesizedApp:
-    context = {**cdk_json_context(), "mesh_dir": str(mesh_dir)}
+def synth_app(mesh_dir: Path, outdir: Path, **extra_context: str) -> SynthesizedApp:
+    context = {**cdk_json_context(), "mesh_dir": str(mesh_dir), **extra_context}
     app = cdk.App(outdir=str(outdir), context=context)
     assembly = build_app(app).synth()
     return SynthesizedApp(outdir, assembly, app)

@@ -6,11 +6,7 @@ import json
 
 
 def stacks_by_name(example_app) -> dict[str, dict]:
-    out = {}
-    for stage in example_app.assembly.nested_assemblies:
-        for stack in stage.nested_assembly.stacks:
-            out[stack.stack_name] = {"artifact": stack, "template": stack.template}
-    return out
+    return {stack.stack_name: {"artifact": stack, "template": stack.template} for stack in example_app.stacks()}
 
 
 def test_each_environment_has_foundation_domain_and_project_stacks(example_app):

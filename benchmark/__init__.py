@@ -1,0 +1,1 @@
+"""Synthesis benchmarks (run `make bench`)."""

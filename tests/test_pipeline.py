@@ -1,0 +1,108 @@
+"""The deployment pipeline: order, approvals, broadening check, smoke tests, V2, cross-account keys."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.synth import ROOT, synth_app
+
+
+@pytest.fixture(scope="session")
+def pipeline(example_app) -> dict:
+    template = example_app.templates()["acme-mesh-pipeline"]
+    (resource,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::CodePipeline::Pipeline"]
+    return {"template": template, "pipeline": resource["Properties"]}
+
+
+def stage(pipeline: dict, name: str) -> dict:
+    return next(s for s in pipeline["pipeline"]["Stages"] if s["Name"] == name)
+
+
+def actions(pipeline: dict, name: str, category: str | None = None) -> list[dict]:
+    found = stage(pipeline, name)["Actions"]
+    return [a for a in found if category is None or a["ActionTypeId"]["Category"] == category]
+
+
+def test_pipeline_is_v2_and_deploys_environments_in_promotion_order(pipeline):
+    assert pipeline["pipeline"]["PipelineType"] == "V2"
+    names = [s["Name"] for s in pipeline["pipeline"]["Stages"]]
+    assert names[:3] == ["Source", "Build", "UpdatePipeline"]
+    env_stages = [n for n in names if n in ("dev", "staging", "prod")]
+    assert env_stages == ["dev", "staging", "prod"]
+    assert names.index("dev") < names.index("staging") < names.index("prod")
+
+
+def test_source_is_a_codeconnections_connection_on_the_configured_branch(pipeline):
+    (source,) = actions(pipeline, "Source")
+    assert source["ActionTypeId"]["Provider"] == "CodeStarSourceConnection"
+    config = source["Configuration"]
+    assert config["FullRepositoryId"] == "data-platform/smus-data-mesh"
+    assert config["BranchName"] == "main"
+    assert config["ConnectionArn"].startswith("arn:aws:codeconnections:eu-west-1:444444444444:connection/")
+
+
+def test_no_approval_before_dev_and_one_before_staging_and_prod(pipeline):
+    assert actions(pipeline, "dev", "Approval") == []
+    (staging,) = actions(pipeline, "staging", "Approval")
+    assert "Senior Data Engineer" in staging["Configuration"]["CustomData"]
+    prod_approvals = actions(pipeline, "prod", "Approval")
+    manual = [a for a in prod_approvals if a["Name"].startswith("Approve-")]
+    assert len(manual) == 1
+    text = manual[0]["Configuration"]["CustomData"]
+    assert all(who in text for who in ("Product Owner", "Data Platform Manager", "IT Operations Manager"))
+    assert "NotificationArn" in manual[0]["Configuration"]
+
+
+def test_approvals_come_before_the_first_deployment_of_their_stage(pipeline):
+    for name in ("staging", "prod"):
+        approval_order = max(a["RunOrder"] for a in actions(pipeline, name, "Approval"))
+        deploy_order = min(a["RunOrder"] for a in actions(pipeline, name, "Deploy"))
+        assert approval_order < deploy_order
+
+
+def test_permission_broadening_is_checked_before_prod_only(pipeline):
+    def broadening(name: str) -> list[dict]:
+        return [a for a in actions(pipeline, name, "Build") if "Broadening" in a["Name"]]
+
+    assert broadening("dev") == [] and broadening("staging") == []
+    assert len(broadening("prod")) == 1
+
+
+def test_every_environment_is_smoke_tested_after_deployment(pipeline):
+    for name in ("dev", "staging", "prod"):
+        smoke = [a for a in actions(pipeline, name, "Build") if a["Name"].startswith("SmokeTest")]
+        assert len(smoke) == 1
+        deploy_order = max(a["RunOrder"] for a in actions(pipeline, name, "Deploy"))
+        assert smoke[0]["RunOrder"] > deploy_order
+        assert "DOMAIN_ID" in smoke[0]["Configuration"]["EnvironmentVariables"]
+
+
+def test_artifacts_are_encrypted_with_a_rotated_cross_account_key(pipeline):
+    keys = [r for r in pipeline["template"]["Resources"].values() if r["Type"] == "AWS::KMS::Key"]
+    assert len(keys) == 1 and keys[0]["Properties"]["EnableKeyRotation"] is True
+    assert pipeline["pipeline"]["ArtifactStore"]["EncryptionKey"]["Type"] == "KMS"
+
+
+def test_synth_runs_the_test_suite_and_self_mutation_uses_the_pinned_cli(pipeline):
+    projects = [r for r in pipeline["template"]["Resources"].values() if r["Type"] == "AWS::CodeBuild::Project"]
+    specs = [p["Properties"]["Source"]["BuildSpec"] for p in projects]
+    synth = [s for s in specs if "make test" in s]
+    assert synth and "make synth" in synth[0]
+    assert synth[0].index("make test") < synth[0].index("make synth")
+    assert any("aws-cdk@2.1148.1" in s for s in specs)
+
+
+def test_each_target_account_trusts_the_tools_account_for_the_smoke_test(example_app):
+    template = example_app.templates()["acme-prod-domain"]
+    roles = [r for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
+    smoke = [r for r in roles if r["Properties"].get("RoleName") == "acme-prod-smus-smoke-test"]
+    assert len(smoke) == 1
+    principal = smoke[0]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["AWS"]
+    assert "444444444444" in str(principal)
+
+
+def test_direct_mode_synthesizes_the_stages_without_a_pipeline(tmp_path):
+    direct = synth_app(ROOT / "environments", tmp_path, direct="true")
+    names = set(direct.templates())
+    assert "acme-mesh-pipeline" not in names
+    assert {"acme-dev-domain", "acme-staging-domain", "acme-prod-domain"} <= names
