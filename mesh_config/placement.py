@@ -17,6 +17,11 @@ from mesh_config.mesh import DomainUnit, Project
 # room for a CDKMetadata resource and per-project additions of later releases.
 MAX_RESOURCES_PER_STACK = 450
 
+# CodePipeline allows 50 actions in a stage; the pipeline deploys each stack with one action
+# and adds up to three more (permissions check, manual approval, smoke test).
+MAX_STACKS_PER_ENVIRONMENT = 50 - 3
+FIXED_STACKS_PER_ENVIRONMENT = 2  # foundation, domain
+
 
 def business_unit_of(unit_id: str, units: Mapping[str, DomainUnit]) -> str:
     """The top-level ancestor of a unit (the unit itself for a business unit)."""

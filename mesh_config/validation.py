@@ -24,7 +24,9 @@ from mesh_config.naming import (
     Naming,
 )
 from mesh_config.placement import (
+    FIXED_STACKS_PER_ENVIRONMENT,
     MAX_RESOURCES_PER_STACK,
+    MAX_STACKS_PER_ENVIRONMENT,
     business_unit_of,
     project_resource_count,
     project_stack_part,
@@ -293,6 +295,16 @@ def check_names(
         part = project_stack_part(project, units)
         stack_load[part] += project_resource_count(project)
         stack_business_unit[part] = business_unit_of(project.domain_unit, units)
+    stacks = FIXED_STACKS_PER_ENVIRONMENT + len(stack_load)
+    if stacks > MAX_STACKS_PER_ENVIRONMENT:
+        issues.append(
+            mesh_doc.issue(
+                ("domain_units",),
+                f"in environment '{env.name}': {stacks} stacks to deploy, but a pipeline stage holds at most "
+                f"{MAX_STACKS_PER_ENVIRONMENT} (CodePipeline allows 50 actions per stage)",
+                "lower project_stack_shards where units have room, or group projects under fewer business units",
+            )
+        )
     for part, load in sorted(stack_load.items()):
         check(STACK_RULE, naming.stack(part), mesh_doc, ("org",), shorten_org)
         if load > MAX_RESOURCES_PER_STACK:

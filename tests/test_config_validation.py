@@ -373,3 +373,16 @@ def test_rendered_error_shows_problem_fix_and_line(env_dir: Path) -> None:
     assert "fix:" in rendered
     assert re.search(r"mesh\.yaml:\d+", rendered)
     assert f"mesh.yaml:{line_of(mesh, 'profile: sql')}  projects[3].profile" in rendered
+
+
+def test_more_stacks_than_a_pipeline_stage_can_deploy(env_dir: Path) -> None:
+    def add_units(mesh: Any) -> None:
+        for i in range(50):
+            mesh["domain_units"].append({"id": f"bu{i:02d}", "owners": ["data-engineers"]})
+            mesh["projects"].append(
+                {"domain_unit": f"bu{i:02d}", "use_case": "etl", "profile": "genai", "owners": ["data-engineers"]}
+            )
+
+    edit_yaml(env_dir / "mesh.yaml", add_units)
+    issue = assert_issue(load_issues(env_dir), "mesh.yaml", "domain_units", "a pipeline stage holds at most 47")
+    assert "50 actions" in issue.problem

@@ -106,3 +106,10 @@ def test_direct_mode_synthesizes_the_stages_without_a_pipeline(tmp_path):
     names = set(direct.templates())
     assert "acme-mesh-pipeline" not in names
     assert {"acme-dev-domain", "acme-staging-domain", "acme-prod-domain"} <= names
+
+
+def test_every_stage_fits_codepipelines_50_action_limit_with_one_action_per_stack(pipeline):
+    for stage_config in pipeline["pipeline"]["Stages"]:
+        assert len(stage_config["Actions"]) <= 50
+    deploys = actions(pipeline, "prod", "Deploy")
+    assert deploys and all(a["Configuration"]["ActionMode"] == "CREATE_UPDATE" for a in deploys)
