@@ -114,7 +114,7 @@ class PipelineStack(Stack):
             f"SmokeTest-{env.name}",
             input=self.source,
             commands=[
-                "pip install --quiet boto3",
+                "pip install --quiet -r scripts/requirements.txt",
                 "python scripts/smoke_test.py",
             ],
             env={
