@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import CfnOutput, RemovalPolicy, Stack
+from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
 from mesh_config import EnvironmentConfig, MeshConfig
@@ -24,6 +24,7 @@ from mesh_constructs import (
 )
 from mesh_constructs.project_profile import DeploymentMode
 from mesh_constructs.smus_domain import UserAssignment
+from stacks.removal import stateful_removal_policy
 from stacks.smoke_test_access import smoke_test_role
 
 
@@ -51,7 +52,7 @@ class DomainStack(Stack):
                 description=mesh.domain.description,
                 idc_instance_arn=env_config.identity_center_instance_arn,
                 user_assignment=UserAssignment(mesh.domain.user_assignment.value),
-                removal_policy=RemovalPolicy.RETAIN if env_config.deletion_protection else RemovalPolicy.DESTROY,
+                removal_policy=stateful_removal_policy(env_config),
             ),
         )
         domain_id = self.domain.domain_id

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import CfnOutput, RemovalPolicy, Stack
+from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
 from mesh_config import EnvironmentConfig, MeshConfig
 from mesh_constructs import DataLakeBuckets, DataLakeBucketsProps, LakeFormationAdmins, LakeFormationAdminsProps
 from mesh_constructs.data_lake_buckets import LAYERS
 from stacks.deployer import cloudformation_execution_role_arn
+from stacks.removal import stateful_removal_policy
 
 
 class FoundationStack(Stack):
@@ -19,7 +20,7 @@ class FoundationStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         naming = config.naming(env_config)
-        removal = RemovalPolicy.RETAIN if env_config.deletion_protection else RemovalPolicy.DESTROY
+        removal = stateful_removal_policy(env_config)
 
         self.lake = DataLakeBuckets(
             self,

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import Stack
 from constructs import Construct
 
 from mesh_config import EnvironmentConfig, MeshConfig
 from mesh_config.mesh import Project as ProjectConfig
 from mesh_constructs import Designation, Project, ProjectProps
 from stacks.domain_stack import DomainStack
+from stacks.removal import stateful_removal_policy
 
 
 class ProjectsStack(Stack):
@@ -28,7 +29,7 @@ class ProjectsStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         naming = config.naming(env_config)
-        removal = RemovalPolicy.RETAIN if env_config.deletion_protection else RemovalPolicy.DESTROY
+        removal = stateful_removal_policy(env_config)
         self.projects: dict[str, Project] = {}
         for project in projects:
             members = {
