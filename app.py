@@ -16,6 +16,7 @@ import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
 from mesh_config import ConfigError, ConfigIssue, MeshConfig, load_mesh
+from mesh_config.naming import pipeline_stack_name
 from stacks import MeshStage
 from stacks.pipeline_stack import PipelineStack
 
@@ -38,7 +39,7 @@ def build_app(app: cdk.App) -> cdk.App:
             raise ConfigError([missing_pipeline(mesh_dir)])
         PipelineStack(
             app,
-            config.naming(config.environments[0]).pipeline_stack(),
+            pipeline_stack_name(config.mesh.org),
             config=config,
             env=cdk.Environment(account=pipeline.account, region=pipeline.region),
         )

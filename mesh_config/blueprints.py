@@ -25,17 +25,3 @@ class Blueprint(StrEnum):
     BEDROCK_CHAT_AGENT = "AmazonBedrockChatAgent"
     BEDROCK_FUNCTION = "AmazonBedrockFunction"
     BEDROCK_FLOW = "AmazonBedrockFlow"
-
-    @property
-    def needs_network(self) -> bool:
-        """Blueprints whose environments run in the customer VPC."""
-        return self in _NETWORKED
-
-
-_NETWORKED = {
-    Blueprint.TOOLING,
-    Blueprint.REDSHIFT_SERVERLESS,
-    Blueprint.EMR_SERVERLESS,
-    Blueprint.EMR_ON_EC2,
-    Blueprint.WORKFLOWS,
-}

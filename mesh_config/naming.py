@@ -38,6 +38,15 @@ BUCKET_RULE = NameRule("S3 bucket", r"[a-z0-9][a-z0-9-]*[a-z0-9]", 63)
 STACK_RULE = NameRule("stack", r"[A-Za-z][A-Za-z0-9-]*", 128)
 
 
+# Buckets of the foundation stack: the data-lake layers, then their access-log bucket.
+DATA_LAKE_LAYERS = ("raw", "curated", "published", "artifacts")
+ACCESS_LOGS = "access-logs"
+
+
+def pipeline_stack_name(org: str) -> str:
+    return f"{org}-mesh-pipeline"
+
+
 @dataclass(frozen=True)
 class Naming:
     """Names for one organisation in one environment."""
@@ -64,12 +73,12 @@ class Naming:
         # Account id keeps bucket names globally unique across the organisation's accounts.
         return f"{self.org}-{self.env}-{purpose}-{self.account}"
 
+    def data_lake_buckets(self) -> dict[str, str]:
+        return {layer: self.bucket(layer) for layer in DATA_LAKE_LAYERS}
+
     def stack(self, part: str) -> str:
         return f"{self.org}-{self.env}-{part}"
 
     def smoke_test_role(self) -> str:
         # A fixed name: the pipeline in the tools account must know it before the stack exists.
         return f"{self.org}-{self.env}-smus-smoke-test"
-
-    def pipeline_stack(self) -> str:
-        return f"{self.org}-mesh-pipeline"

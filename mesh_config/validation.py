@@ -14,7 +14,9 @@ from mesh_config.environment import EnvironmentConfig
 from mesh_config.errors import ConfigIssue
 from mesh_config.mesh import MeshDefinition
 from mesh_config.naming import (
+    ACCESS_LOGS,
     BUCKET_RULE,
+    DATA_LAKE_LAYERS,
     DOMAIN_RULE,
     DOMAIN_UNIT_RULE,
     PROFILE_RULE,
@@ -32,9 +34,6 @@ from mesh_config.placement import (
     project_stack_part,
 )
 from mesh_config.yaml_source import YamlDocument
-
-# Buckets the foundation stack creates; their names are checked like every other name.
-BUCKET_PURPOSES = ("raw", "curated", "published", "artifacts", "access-logs")
 
 
 def _choices(values: Iterable[str]) -> str:
@@ -264,7 +263,7 @@ def check_names(
 
     shorten_org = "use a shorter 'org' or environment 'name'"
     check(DOMAIN_RULE, naming.domain(), mesh_doc, ("org",), shorten_org)
-    for purpose in BUCKET_PURPOSES:
+    for purpose in (*DATA_LAKE_LAYERS, ACCESS_LOGS):
         check(BUCKET_RULE, naming.bucket(purpose), env_doc, ("name",), shorten_org)
     for i, unit in enumerate(mesh.domain_units):
         check(DOMAIN_UNIT_RULE, naming.domain_unit(unit.id), mesh_doc, ("domain_units", i, "id"), "shorten the id")

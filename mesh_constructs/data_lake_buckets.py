@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from aws_cdk import Duration, RemovalPolicy
@@ -12,17 +12,15 @@ from constructs import Construct
 
 from mesh_constructs.acknowledge import acknowledge
 
-LAYERS = ("raw", "curated", "published", "artifacts")
-
 
 @dataclass(frozen=True)
 class DataLakeBucketsProps:
-    """``bucket_name(purpose)`` names come precomputed: ``names`` maps each of ``layers`` and
-    ``access-logs`` to a bucket name. ``removal_policy`` @default RETAIN (data is never deleted
-    by a config change unless this is DESTROY)."""
+    """``layers``: layer name (raw, curated, ...) -> bucket name; ``access_logs_name``: name of
+    the bucket receiving their access logs. ``removal_policy`` @default RETAIN (data is never
+    deleted by a config change unless this is DESTROY)."""
 
-    names: dict[str, str]
-    layers: Sequence[str] = LAYERS
+    layers: Mapping[str, str]
+    access_logs_name: str
     removal_policy: RemovalPolicy = RemovalPolicy.RETAIN
 
 
@@ -31,7 +29,7 @@ class DataLakeBuckets(Construct):
 
     Example::
 
-        lake = DataLakeBuckets(self, "Lake", DataLakeBucketsProps(names={...}))
+        lake = DataLakeBuckets(self, "Lake", DataLakeBucketsProps(layers={"raw": "..."}, access_logs_name="..."))
         lake.bucket("curated").grant_read(role)
     """
 
@@ -49,7 +47,7 @@ class DataLakeBuckets(Construct):
         self.access_logs = s3.Bucket(
             self,
             "AccessLogs",
-            bucket_name=props.names["access-logs"],
+            bucket_name=props.access_logs_name,
             encryption=s3.BucketEncryption.S3_MANAGED,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             enforce_ssl=True,
@@ -67,11 +65,11 @@ class DataLakeBuckets(Construct):
             "AwsSolutions-S1",
         )
         self._buckets: dict[str, s3.Bucket] = {}
-        for layer in props.layers:
+        for layer, bucket_name in props.layers.items():
             self._buckets[layer] = s3.Bucket(
                 self,
                 layer.capitalize(),
-                bucket_name=props.names[layer],
+                bucket_name=bucket_name,
                 encryption=s3.BucketEncryption.KMS,
                 encryption_key=self.key,
                 bucket_key_enabled=True,

@@ -26,8 +26,8 @@ class DomainUnitSpec:
 
 @dataclass(frozen=True)
 class DomainUnitTreeProps:
-    """``units`` must list parents before children. ``root_owner_groups``: administrators,
-    group name -> group id."""
+    """``units`` in any order (parents are created first). ``root_owner_groups``:
+    administrators, group name -> group id."""
 
     domain_id: str
     root_domain_unit_id: str
@@ -54,10 +54,8 @@ class DomainUnitTree(Construct):
         for group_name, group_id in props.root_owner_groups.items():
             self._owner(self._root_scope, f"Owner-{group_name}", ROOT, group_id)
 
-        for spec in props.units:
+        for spec in _parents_first(props.units):
             parent = spec.parent or ROOT
-            if parent not in self._ids:
-                raise ValueError(f"domain unit '{spec.key}' is listed before its parent '{parent}'")
             unit_scope = Construct(self, spec.key)
             unit = datazone.CfnDomainUnit(
                 unit_scope,
@@ -148,3 +146,20 @@ class DomainUnitTree(Construct):
                 group=datazone.CfnPolicyGrant.GroupPolicyGrantPrincipalProperty(group_identifier=group_id)
             ),
         )
+
+
+def _parents_first(units: Sequence[DomainUnitSpec]) -> list[DomainUnitSpec]:
+    """Units ordered so that each parent precedes its children, input order kept otherwise."""
+    placed: set[str] = set()
+    ordered: list[DomainUnitSpec] = []
+    pending = list(units)
+    while pending:
+        ready = [u for u in pending if u.parent is None or u.parent in placed]
+        if not ready:
+            keys = ", ".join(u.key for u in pending)
+            raise ValueError(f"domain units with a missing parent or in a cycle: {keys}")
+        for unit in ready:
+            placed.add(unit.key)
+            ordered.append(unit)
+        pending = [u for u in pending if u.key not in placed]
+    return ordered

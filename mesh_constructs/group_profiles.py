@@ -33,7 +33,3 @@ class GroupProfiles(Construct):
     def group_id(self, name: str) -> str:
         """The DataZone id of a group; referencing it orders users after the profile."""
         return self._profiles[name].attr_id
-
-    @property
-    def names(self) -> list[str]:
-        return list(self._profiles)

@@ -74,7 +74,7 @@ class DomainStack(Stack):
                         description=unit.description,
                         owner_groups={g: self.groups.group_id(g) for g in unit.owners},
                     )
-                    for unit in _parents_first(config)
+                    for unit in mesh.domain_units
                 ],
             ),
         )
@@ -141,16 +141,3 @@ class DomainStack(Stack):
 
     def profile_id(self, capability: str) -> str:
         return self.profiles[capability].profile_id
-
-
-def _parents_first(config: MeshConfig) -> list:  # type: ignore[type-arg]
-    """Units ordered so that each parent precedes its children (config order otherwise kept)."""
-    units = config.mesh.domain_units
-    placed: set[str] = set()
-    ordered = []
-    while len(ordered) < len(units):
-        for unit in units:
-            if unit.id not in placed and (unit.parent is None or unit.parent in placed):
-                placed.add(unit.id)
-                ordered.append(unit)
-    return ordered

@@ -8,8 +8,8 @@ from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
 from mesh_config import EnvironmentConfig, MeshConfig
+from mesh_config.naming import ACCESS_LOGS
 from mesh_constructs import DataLakeBuckets, DataLakeBucketsProps, LakeFormationAdmins, LakeFormationAdminsProps
-from mesh_constructs.data_lake_buckets import LAYERS
 from stacks.deployer import cloudformation_execution_role_arn
 from stacks.removal import stateful_removal_policy
 
@@ -26,7 +26,8 @@ class FoundationStack(Stack):
             self,
             "DataLake",
             DataLakeBucketsProps(
-                names={purpose: naming.bucket(purpose) for purpose in (*LAYERS, "access-logs")},
+                layers=naming.data_lake_buckets(),
+                access_logs_name=naming.bucket(ACCESS_LOGS),
                 removal_policy=removal,
             ),
         )

@@ -189,6 +189,23 @@ class TestDomainUnitTree:
             },
         )
 
+    def test_children_may_be_listed_before_their_parents(self):
+        stack = new_stack()
+        tree = DomainUnitTree(
+            stack,
+            "Units",
+            DomainUnitTreeProps(
+                domain_id="dzd_abc123",
+                root_domain_unit_id="root123",
+                units=[
+                    DomainUnitSpec(key="sales-ops", name="sales-ops-domain-unit", parent="sales"),
+                    DomainUnitSpec(key="sales", name="sales-domain-unit"),
+                ],
+            ),
+        )
+        assert tree.ancestors("sales-ops") == ["sales-ops", "sales", "root"]
+        Template.from_stack(stack).resource_count_is("AWS::DataZone::DomainUnit", 2)
+
     def test_owners_are_groups_on_units_and_root(self):
         template, _ = self.make()
         template.resource_count_is("AWS::DataZone::Owner", 2)
@@ -419,8 +436,10 @@ class TestProject:
 class TestFoundationConstructs:
     def test_buckets_are_encrypted_versioned_tls_only_and_logged(self):
         stack = new_stack()
-        names = {p: f"acme-dev-{p}-{ACCOUNT}" for p in ("raw", "curated", "published", "artifacts", "access-logs")}
-        DataLakeBuckets(stack, "Lake", DataLakeBucketsProps(names=names))
+        layers = {p: f"acme-dev-{p}-{ACCOUNT}" for p in ("raw", "curated", "published", "artifacts")}
+        DataLakeBuckets(
+            stack, "Lake", DataLakeBucketsProps(layers=layers, access_logs_name=f"acme-dev-access-logs-{ACCOUNT}")
+        )
         template = Template.from_stack(stack)
         template.resource_count_is("AWS::S3::Bucket", 5)
         template.has_resource(
