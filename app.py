@@ -11,6 +11,7 @@ Context:
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
@@ -21,6 +22,7 @@ from stacks import MeshStage
 from stacks.pipeline_stack import PipelineStack
 
 DEFAULT_MESH_DIR = "environments"
+APP_ROOT = Path(__file__).resolve().parent
 
 
 def add_stages(scope: cdk.App | cdk.Stack, config: MeshConfig) -> list[MeshStage]:
@@ -41,10 +43,19 @@ def build_app(app: cdk.App) -> cdk.App:
             app,
             pipeline_stack_name(config.mesh.org),
             config=config,
+            mesh_dir=repository_path(mesh_dir),
             env=cdk.Environment(account=pipeline.account, region=pipeline.region),
         )
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return app
+
+
+def repository_path(mesh_dir: str) -> str:
+    """The mesh folder as the pipeline's checkout sees it: relative to the repository root."""
+    try:
+        return Path(mesh_dir).resolve().relative_to(APP_ROOT).as_posix()
+    except ValueError:
+        return mesh_dir
 
 
 def missing_pipeline(mesh_dir: str) -> ConfigIssue:

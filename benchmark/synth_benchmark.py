@@ -60,7 +60,7 @@ EXAMPLE_DIR = APP_ROOT / "environments"
 BUSINESS_UNITS = [f"bu{i:02d}" for i in range(1, 11)]
 UNIT_GROUPS = ["data-engineers"]
 PROJECT_PROFILE = "sql-analytics"
-PROJECT_MEMBERS = {"owners": ["data-engineers"], "contributors": ["finance-analysts"], "viewers": ["executives"]}
+PROJECT_MEMBERS = {"owners": ["data-engineers"], "contributors": ["finance-analysts", "executives"]}
 # Same 70 % target load as mesh_config.validation uses when it suggests a shard count.
 TARGET_LOAD = 0.7
 MAX_SHARDS = 32  # DomainUnit.project_stack_shards le=32

@@ -10,6 +10,7 @@ from mesh_config.promotion import Promotion
 
 _ACCOUNT = r"^\d{12}$"
 _REGION = r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$"
+_KMS_KEY_ARN = r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[a-zA-Z0-9-]+$"
 
 
 class _Model(BaseModel):
@@ -21,7 +22,11 @@ class Network(_Model):
 
     vpc_id: Annotated[str, Field(pattern=r"^vpc-[0-9a-f]{8,17}$")]
     subnet_ids: list[Annotated[str, Field(pattern=r"^subnet-[0-9a-f]{8,17}$")]] = Field(
-        min_length=2, description="private subnets in at least two availability zones"
+        min_length=2,
+        description=(
+            "private subnets, one per Availability Zone: at least two, and three when a project profile "
+            "uses RedshiftServerless"
+        ),
     )
 
 
@@ -40,6 +45,13 @@ class EnvironmentConfig(_Model):
     network: Network
     project_artifacts_s3_uri: Annotated[str, Field(pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")] | None = (
         Field(None, description="S3 location for project artefacts; default: the foundation stack's bucket")
+    )
+    project_artifacts_kms_key_arn: Annotated[str, Field(pattern=_KMS_KEY_ARN)] | None = Field(
+        None,
+        description=(
+            "KMS key that encrypts project_artifacts_s3_uri (required with it): SMUS project roles may use "
+            "only this key; default: the foundation's project storage key"
+        ),
     )
     deletion_protection: bool = Field(
         True,

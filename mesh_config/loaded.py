@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 from mesh_config.environment import EnvironmentConfig
 from mesh_config.mesh import DomainUnit, MeshDefinition, Project, ProjectProfile
 from mesh_config.naming import Naming
+from mesh_config.placement import project_stack_part
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,14 @@ class MeshConfig:
 
     def projects_in(self, env: EnvironmentConfig) -> list[Project]:
         return [p for p in self.mesh.projects if p.environments is None or env.name in p.environments]
+
+    def project_stacks(self, env: EnvironmentConfig) -> dict[str, list[Project]]:
+        """Stack-name suffix (projects-<bu>[-<n>]) -> the projects it holds in ``env``, sorted by suffix."""
+        by_stack: dict[str, list[Project]] = defaultdict(list)
+        units = self.units
+        for project in self.projects_in(env):
+            by_stack[project_stack_part(project, units)].append(project)
+        return dict(sorted(by_stack.items()))
 
     def environment(self, name: str) -> EnvironmentConfig:
         for env in self.environments:

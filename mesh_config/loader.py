@@ -12,7 +12,7 @@ from mesh_config.environment import EnvironmentConfig
 from mesh_config.errors import ConfigError, ConfigIssue
 from mesh_config.loaded import MeshConfig
 from mesh_config.mesh import MeshDefinition
-from mesh_config.validation import check_environment, check_mesh, check_names
+from mesh_config.validation import check_environment, check_mesh, check_names, check_network
 from mesh_config.yaml_source import YamlDocument, read_yaml
 
 MESH_FILE = "mesh.yaml"
@@ -122,6 +122,7 @@ def load_mesh(directory: str | Path) -> MeshConfig:
         issues += check_environment(env, env_doc, name)
         if mesh is not None:
             issues += check_names(mesh, env, mesh_doc, env_doc)
+            issues += check_network(mesh, env, mesh_doc, env_doc)
         environments.append(env)
 
     if issues:

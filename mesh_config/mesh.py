@@ -119,7 +119,14 @@ class Project(_Model):
     description: str = Field("", max_length=2048)
     owners: GroupList = Field(min_length=1, description="groups designated PROJECT_OWNER")
     contributors: GroupList = Field(default_factory=list, description="groups designated PROJECT_CONTRIBUTOR")
-    viewers: GroupList = Field(default_factory=list, description="groups designated PROJECT_CATALOG_VIEWER")
+    viewers: GroupList = Field(
+        default_factory=list,
+        description=(
+            "not supported: SMUS V2 projects have only the Owner and Contributor designations. Groups declared "
+            "under identity_center.groups are assigned to the domain and can browse and search the catalog "
+            "without being project members"
+        ),
+    )
     environments: list[Slug] | None = Field(
         None, description="environment names where the project exists; default: every environment"
     )

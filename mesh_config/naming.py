@@ -40,6 +40,8 @@ STACK_RULE = NameRule("stack", r"[A-Za-z][A-Za-z0-9-]*", 128)
 
 # Buckets of the foundation stack: the data-lake layers, then their access-log bucket.
 DATA_LAKE_LAYERS = ("raw", "curated", "published", "artifacts")
+# The layer SMUS projects keep their files in (blueprint S3Location), with a key of its own.
+PROJECT_STORAGE_LAYER = "artifacts"
 ACCESS_LOGS = "access-logs"
 
 

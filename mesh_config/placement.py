@@ -35,7 +35,7 @@ def business_unit_of(unit_id: str, units: Mapping[str, DomainUnit]) -> str:
 
 
 def project_resource_count(project: Project) -> int:
-    return 1 + len(project.owners) + len(project.contributors) + len(project.viewers)
+    return 1 + len(project.owners) + len(project.contributors)
 
 
 def shard_of(project: Project, shards: int) -> int:

@@ -128,7 +128,7 @@ def _check_groups(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue]:
         refs += [(("domain_units", i, "owners"), unit.owners)]
         refs += [(("domain_units", i, "project_creators"), unit.project_creators)]
     for i, project in enumerate(mesh.projects):
-        for role in ("owners", "contributors", "viewers"):
+        for role in ("owners", "contributors"):
             refs.append((("projects", i, role), getattr(project, role)))
     issues = []
     for loc, groups in refs:
@@ -222,8 +222,20 @@ def _check_projects(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue
                         f"use one of: {_choices(envs)}",
                     )
                 )
+        if project.viewers:
+            issues.append(
+                doc.issue(
+                    ("projects", i, "viewers"),
+                    f"project '{project.key}' lists viewers, but SageMaker Unified Studio (DataZone V2) projects "
+                    "have only the Owner and Contributor designations: CloudFormation's ProjectMembership accepts "
+                    "PROJECT_OWNER and PROJECT_CONTRIBUTOR, and a read-only designation would fail the deploy",
+                    "remove 'viewers'. Every group declared under identity_center.groups is assigned to the domain "
+                    "and can already browse and search the catalog; to query the project's data, make the group "
+                    "a contributor, or a member of a consumer project that subscribes to its data products",
+                )
+            )
         designations: dict[str, list[str]] = defaultdict(list)
-        for role in ("owners", "contributors", "viewers"):
+        for role in ("owners", "contributors"):
             for group in getattr(project, role):
                 designations[group].append(role)
         for group, roles in designations.items():
@@ -238,16 +250,66 @@ def _check_projects(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue
     return issues
 
 
+# Redshift Serverless workgroups need subnets in at least three Availability Zones
+# (Redshift Serverless "Considerations": a workgroup's subnets must span three AZs).
+REDSHIFT_MIN_SUBNETS = 3
+
+
+def check_network(
+    mesh: MeshDefinition, env: EnvironmentConfig, mesh_doc: YamlDocument, env_doc: YamlDocument
+) -> list[ConfigIssue]:
+    """The environment's network against what its project profiles will provision there."""
+    subnets = env.network.subnet_ids
+    if len(subnets) >= REDSHIFT_MIN_SUBNETS:
+        return []
+    redshift = [
+        p.capability
+        for p in mesh.project_profiles
+        if any(e.blueprint is Blueprint.REDSHIFT_SERVERLESS for e in p.environments)
+    ]
+    if not redshift:
+        return []
+    return [
+        env_doc.issue(
+            ("network", "subnet_ids"),
+            f"project profile(s) {', '.join(redshift)} use RedshiftServerless, which needs subnets in three "
+            f"Availability Zones, but {env_doc.file} lists {len(subnets)} subnet(s)",
+            f"list at least {REDSHIFT_MIN_SUBNETS} private subnets, each in a different Availability Zone, or "
+            f"remove RedshiftServerless from those profiles (in {mesh_doc.file})",
+        )
+    ]
+
+
 def check_environment(env: EnvironmentConfig, doc: YamlDocument, expected_name: str) -> list[ConfigIssue]:
+    issues = []
     if env.name != expected_name:
-        return [
+        issues.append(
             doc.issue(
                 ("name",),
                 f"file {doc.file} declares environment '{env.name}'",
                 f"set 'name: {expected_name}' (the name must match the file name listed in mesh.yaml)",
             )
-        ]
-    return []
+        )
+    if env.project_artifacts_s3_uri is not None and env.project_artifacts_kms_key_arn is None:
+        issues.append(
+            doc.issue(
+                ("project_artifacts_s3_uri",),
+                "project_artifacts_s3_uri is set without project_artifacts_kms_key_arn: SMUS project roles may only "
+                "use the KMS key passed beside the S3 location, so notebooks and workflows could not read or write it",
+                "add project_artifacts_kms_key_arn with the ARN of the key that encrypts that bucket, or remove "
+                "project_artifacts_s3_uri to use the foundation's project storage bucket and key",
+            )
+        )
+    if env.project_artifacts_kms_key_arn is not None and env.project_artifacts_s3_uri is None:
+        issues.append(
+            doc.issue(
+                ("project_artifacts_kms_key_arn",),
+                "project_artifacts_kms_key_arn is set without project_artifacts_s3_uri; the foundation's project "
+                "storage bucket has its own key",
+                "remove project_artifacts_kms_key_arn, or add the project_artifacts_s3_uri that this key encrypts",
+            )
+        )
+    return issues
 
 
 def check_names(

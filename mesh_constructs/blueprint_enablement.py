@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from aws_cdk import CfnResource, Stack
+from aws_cdk import ArnFormat, CfnResource, Stack
 from aws_cdk import aws_datazone as datazone
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from mesh_constructs.acknowledge import acknowledge
+from mesh_constructs.acknowledge import acknowledge, wildcard_resource_finding
 from mesh_constructs.datazone_trust import after_role_policies, datazone_role
+from mesh_constructs.domain_key_use import grant_domain_key_use
 
 # Blueprints without regional network/storage parameters (seen in the SMUS reference templates).
 _NO_REGIONAL_PARAMETERS = frozenset({"LakehouseCatalog"})
@@ -22,7 +23,9 @@ class BlueprintEnablementProps:
     """Props of :class:`BlueprintEnablement`.
 
     ``blueprints``: managed blueprint identifiers (Tooling, DataLake, ...), enabled in this order.
-    ``s3_location``: s3:// URI where projects keep their artefacts. ``vpc_id`` and
+    ``domain_key_arn``: the domain's KMS key, used by the provisioning and manage-access roles.
+    ``s3_location``: s3:// URI where projects keep their artefacts, encrypted with
+    ``s3_kms_key_arn``, which becomes the project roles' ``KmsKeyId`` tag. ``vpc_id`` and
     ``subnet_ids``: network of the Tooling and compute environments.
     ``root_domain_unit_id``: unit whose projects (and children's) may create on-demand
     environments from these blueprints.
@@ -30,9 +33,11 @@ class BlueprintEnablementProps:
 
     domain_id: str
     domain_arn: str
+    domain_key_arn: str
     root_domain_unit_id: str
     blueprints: Sequence[str]
     s3_location: str
+    s3_kms_key_arn: str
     vpc_id: str
     subnet_ids: Sequence[str] = field(default_factory=tuple)
 
@@ -72,16 +77,29 @@ class BlueprintEnablement(Construct):
             },
         )
         # Redshift connections keep credentials in secrets tagged with the domain id.
+        secrets = stack.format_arn(
+            service="secretsmanager", resource="secret", resource_name="*", arn_format=ArnFormat.COLON_RESOURCE_NAME
+        )
         self.manage_access_role.add_to_principal_policy(
             iam.PolicyStatement(
                 actions=["secretsmanager:GetSecretValue"],
-                resources=[f"arn:aws:secretsmanager:{region}:{account}:secret:*"],
+                resources=[secrets],
                 conditions={"StringEquals": {"secretsmanager:ResourceTag/AmazonDataZoneDomain": props.domain_id}},
             )
         )
 
+        for role in (self.provisioning_role, self.manage_access_role):
+            grant_domain_key_use(role, props.domain_key_arn)
+
+        # KmsKeyArn beside S3Location: SMUS tags each project user role with KmsKeyId from it,
+        # and SageMakerStudioProjectUserRolePolicy allows KMS only on key/${aws:PrincipalTag/KmsKeyId}.
+        # Without it the roles cannot read or write the KMS-encrypted project bucket (MDAA
+        # sagemaker-domain-helper.ts passes KmsKeyArn with S3Location; the official SMUS
+        # enable_all_blueprints.yaml passes the same regional parameters to every blueprint but
+        # LakehouseCatalog).
         regional = {
             "S3Location": props.s3_location,
+            "KmsKeyArn": props.s3_kms_key_arn,
             "VpcId": props.vpc_id,
             "Subnets": ",".join(props.subnet_ids),
         }
@@ -146,7 +164,7 @@ class BlueprintEnablement(Construct):
             self.manage_access_role,
             "Redshift credentials secrets are created per subscription with unknown names; access is "
             "limited to secrets tagged with this domain's id.",
-            f"AwsSolutions-IAM5[Resource::arn:aws:secretsmanager:{region}:{account}:secret:*]",
+            wildcard_resource_finding(self, secrets),
         )
 
     def blueprint_id(self, blueprint: str) -> str:

@@ -49,6 +49,8 @@ class DomainUnitTree(Construct):
         self._ids: dict[str, str] = {ROOT: props.root_domain_unit_id}
         self._parents: dict[str, str] = {}
         self._grants: set[tuple[str, str, str]] = set()
+        # Last owner created on each unit: the next one waits for it (see _owner).
+        self._last_owner: dict[str, datazone.CfnOwner] = {}
         self._root_scope = Construct(self, "Root")
 
         for group_name, group_id in props.root_owner_groups.items():
@@ -110,7 +112,7 @@ class DomainUnitTree(Construct):
             )
 
     def _owner(self, scope: Construct, construct_id: str, key: str, group_id: str) -> None:
-        datazone.CfnOwner(
+        owner = datazone.CfnOwner(
             scope,
             construct_id,
             domain_identifier=self._domain_id,
@@ -120,6 +122,14 @@ class DomainUnitTree(Construct):
                 group=datazone.CfnOwner.OwnerGroupPropertiesProperty(group_identifier=group_id)
             ),
         )
+        # AddEntityOwner on one unit is a read-modify-write of the unit's owner list: two owners
+        # of the same unit created concurrently fail with ConditionalCheckFailed. MDAA chains
+        # them the same way (datazone-l3-construct, chainOwnersSequentially). Owners of different
+        # units stay parallel.
+        previous = self._last_owner.get(key)
+        if previous is not None:
+            owner.add_dependency(previous)
+        self._last_owner[key] = owner
 
     def _grant(
         self,

@@ -14,9 +14,13 @@ from mesh_constructs.acknowledge import acknowledge
 
 
 class Designation(StrEnum):
+    """The managed designations of SMUS V2 projects. The DataZone API also lists
+    PROJECT_CATALOG_VIEWER / _CONSUMER / _STEWARD, but AWS::DataZone::ProjectMembership accepts
+    only these two and the SMUS admin guide names Owner and Contributor as the managed
+    designations (MDAA's project construct and aws/CICD-for-SageMakerUnifiedStudio use the same two)."""
+
     OWNER = "PROJECT_OWNER"
     CONTRIBUTOR = "PROJECT_CONTRIBUTOR"
-    VIEWER = "PROJECT_CATALOG_VIEWER"
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from constructs import Construct
 
 from mesh_constructs.acknowledge import acknowledge
 from mesh_constructs.datazone_trust import after_role_policies, datazone_role
+from mesh_constructs.domain_key_use import KEY_USE_ACTIONS, grant_domain_key_use
 
 IAM4_FINDINGS = (
     [
@@ -71,12 +72,15 @@ class SmusDomain(Construct):
             removal_policy=props.removal_policy,
             pending_window=Duration.days(30),
         )
-        # DataZone encrypts through grants it creates while acting for the caller.
+        # DataZone encrypts domain metadata with grants it creates while acting for a caller of
+        # this account: any principal, but only through DataZone and only from this account
+        # (MDAA common-domain-helper.ts createDomainKmsKey writes the same pair of conditions).
+        # The key's default statement already delegates to IAM, so no root statement is repeated.
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AllowDataZoneThroughService",
-                principals=[iam.AccountRootPrincipal()],
-                actions=["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant"],
+                principals=[iam.AnyPrincipal()],
+                actions=[*KEY_USE_ACTIONS, "kms:CreateGrant"],
                 resources=["*"],
                 conditions={
                     "StringEquals": {
@@ -86,17 +90,25 @@ class SmusDomain(Construct):
                 },
             )
         )
-        # Project user roles are created by SMUS (datazone_usr_role_*) after this key exists,
-        # so they can only be matched by name.
+        # Project user roles (datazone_usr_role_<project>_<environment>) are created by SMUS after
+        # this key exists, so they can only be matched by name; they read domain metadata
+        # through DataZone, never directly.
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
-                sid="AllowSmusProjectRoles",
+                sid="AllowSmusProjectRolesThroughDataZone",
                 principals=[iam.AnyPrincipal()],
                 actions=["kms:Decrypt", "kms:GenerateDataKey"],
                 resources=["*"],
                 conditions={
-                    "StringEquals": {"aws:PrincipalAccount": account},
-                    "ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{account}:role/datazone_*"},
+                    "StringEquals": {
+                        "aws:PrincipalAccount": account,
+                        "kms:ViaService": f"datazone.{region}.amazonaws.com",
+                    },
+                    "ArnLike": {
+                        "aws:PrincipalArn": stack.format_arn(
+                            service="iam", region="", resource="role", resource_name="datazone_*"
+                        )
+                    },
                 },
             )
         )
@@ -120,15 +132,8 @@ class SmusDomain(Construct):
             actions=["sts:AssumeRole"],
             conditions={"StringEquals": {"aws:SourceAccount": account}},
         )
-        # Explicit actions instead of Key.grant_encrypt_decrypt's wildcards (ReEncrypt*,
-        # GenerateDataKey*): the documented DataZone use of a domain key needs only these.
         for role in (self.execution_role, self.service_role):
-            role.add_to_principal_policy(
-                iam.PolicyStatement(
-                    actions=["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
-                    resources=[self.key.key_arn],
-                )
-            )
+            grant_domain_key_use(role, self.key.key_arn)
 
         self.domain = datazone.CfnDomain(
             self,

@@ -1,14 +1,24 @@
-"""Post-deploy smoke test for a SageMaker Unified Studio (DataZone V2) domain.
+"""Post-deploy smoke test of one environment of the mesh (SageMaker Unified Studio, DataZone V2).
 
-Run by the CDK Pipelines CodeBuild step after each environment deploys::
+Run by the pipeline's CodeBuild step after each environment deploys, from the repository root::
 
-    python -m scripts.smoke_test --region eu-west-1 --domain-id dzd_abc123 \\
-        --domain-name acme-dev --units sales,finance --projects sales-analytics \\
-        [--role-arn arn:aws:iam::111122223333:role/smoke-test]
+    python -m scripts.smoke_test --mesh-dir environments --environment dev \\
+        [--domain-id dzd_abc123] [--role-arn arn:aws:iam::111122223333:role/acme-dev-smus-smoke-test]
 
-Every option falls back to an environment variable (see ``build_parser``) so the
-pipeline can pass stack outputs through ``env`` without templating a command line.
-Exit code 0 when every check passes, 1 when any fails, 2 on bad usage (argparse).
+What is expected (domain name, domain units, stacks and the projects in each) is computed from
+the mesh configuration by the same code that synthesized the stacks, so nothing is passed
+through long environment variables. ``--domain-id`` and ``--role-arn`` fall back to the
+``DOMAIN_ID`` and ``SMOKE_TEST_ROLE_ARN`` environment variables (the pipeline passes the
+domain stack's output).
+
+DataZone authorization is separate from IAM: ``ListProjects`` answers for the caller's own
+DataZone identity, and the smoke-test role is no project member, so projects are verified
+through CloudFormation, which created them (stack status and each ``AWS::DataZone::Project``
+resource), and the domain and its unit tree through ``GetDomain`` and
+``ListDomainUnitsForParent``, which the role's IAM policy allows on its domain.
+
+Exit code 0 when every check passes, 1 when any fails (or the configuration is invalid),
+2 on bad usage (argparse).
 """
 
 from __future__ import annotations
@@ -19,11 +29,14 @@ import sys
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+
+from mesh_config import ConfigError, MeshConfig, load_mesh
 
 # The pipeline hits several environments back to back; standard mode retries
 # ThrottlingException with backoff instead of failing the deploy on a transient 429.
@@ -31,6 +44,11 @@ CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 10})
 ROLE_SESSION_NAME = "smus-smoke-test"
 # Keeps a FAIL line readable when a domain holds many units/projects.
 MAX_NAMES_SHOWN = 20
+# A stack that finished its last operation successfully; anything else (in progress, failed,
+# rolled back) means the environment is not what the configuration describes.
+HEALTHY_STACK_STATUSES = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE"})
+HEALTHY_RESOURCE_STATUSES = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE"})
+PROJECT_RESOURCE_TYPE = "AWS::DataZone::Project"
 
 ClientFactory = Callable[[str, str, Mapping[str, str] | None], Any]
 
@@ -47,9 +65,28 @@ class CheckResult:
 
 @dataclass(frozen=True)
 class Expected:
+    """What one deployed environment must contain. ``stacks``: stack name -> names of the
+    projects it holds (empty for the foundation and domain stacks)."""
+
+    region: str
     domain_name: str
     units: tuple[str, ...] = field(default_factory=tuple)
-    projects: tuple[str, ...] = field(default_factory=tuple)
+    stacks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+def expected_for(config: MeshConfig, environment: str) -> Expected:
+    """Everything the stacks of ``environment`` create that this test can observe."""
+    env = config.environment(environment)
+    naming = config.naming(env)
+    stacks: dict[str, tuple[str, ...]] = {naming.stack("foundation"): (), naming.stack("domain"): ()}
+    for part, projects in config.project_stacks(env).items():
+        stacks[naming.stack(part)] = tuple(naming.project(p.domain_unit, p.use_case) for p in projects)
+    return Expected(
+        region=env.region,
+        domain_name=naming.domain(),
+        units=tuple(naming.domain_unit(u.id) for u in config.mesh.domain_units),
+        stacks=stacks,
+    )
 
 
 def describe_error(error: ClientError | BotoCoreError) -> str:
@@ -66,18 +103,18 @@ def _format_names(names: Sequence[str]) -> str:
     return f"{shown}, ... (+{extra} more)" if extra > 0 else shown or "none"
 
 
-def _paginate(client: Any, method: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
-    """Yield every item of a DataZone list operation (all use ``items``/``nextToken``)."""
+def _paginate(client: Any, method: str, key: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+    """Yield every item of a list operation through its paginator."""
     if client.can_paginate(method):
         for page in client.get_paginator(method).paginate(**kwargs):
-            yield from page.get("items", [])
+            yield from page.get(key, [])
         return
-    # Older botocore releases may ship the operation before its paginator definition.
+    # Older botocore releases may ship an operation before its paginator definition.
     call = getattr(client, method)
     token: str | None = None
     while True:
         page = call(**kwargs, **({"nextToken": token} if token else {}))
-        yield from page.get("items", [])
+        yield from page.get(key, [])
         token = page.get("nextToken")
         if not token:
             return
@@ -95,6 +132,7 @@ def list_unit_names(client: Any, domain_id: str, root_unit_id: str) -> list[str]
         for unit in _paginate(
             client,
             "list_domain_units_for_parent",
+            "items",
             domainIdentifier=domain_id,
             parentDomainUnitIdentifier=parent,
         ):
@@ -103,10 +141,6 @@ def list_unit_names(client: Any, domain_id: str, root_unit_id: str) -> list[str]
                 seen.add(unit["id"])
                 pending.append(unit["id"])
     return names
-
-
-def list_project_names(client: Any, domain_id: str) -> list[str]:
-    return [p["name"] for p in _paginate(client, "list_projects", domainIdentifier=domain_id)]
 
 
 def _presence_check(name: str, kind: str, expected: Sequence[str], found: Sequence[str]) -> CheckResult:
@@ -127,47 +161,72 @@ def _presence_check(name: str, kind: str, expected: Sequence[str], found: Sequen
     )
 
 
-def run_checks(client: Any, domain_id: str, expected: Expected) -> list[CheckResult]:
-    """Run every check against ``client`` and return all results; never raises on AWS errors."""
+def check_domain(datazone: Any, domain_id: str, expected: Expected) -> list[CheckResult]:
     results: list[CheckResult] = []
-
-    root_unit_id: str | None = None
     try:
-        domain = client.get_domain(identifier=domain_id)
+        domain = datazone.get_domain(identifier=domain_id)
     except (ClientError, BotoCoreError) as error:
-        results.append(CheckResult("domain", False, f"GetDomain({domain_id}) failed: {describe_error(error)}"))
+        return [
+            CheckResult("domain", False, f"GetDomain({domain_id}) failed: {describe_error(error)}"),
+            # Without the root unit there is no tree to walk; still a FAIL so the step cannot pass silently.
+            CheckResult("domain units", False, "not checked: root domain unit id unknown"),
+        ]
+    status = domain.get("status")
+    results.append(CheckResult("domain status", status == "AVAILABLE", f"expected 'AVAILABLE', found {status!r}"))
+    name = domain.get("name")
+    results.append(
+        CheckResult("domain name", name == expected.domain_name, f"expected {expected.domain_name!r}, found {name!r}")
+    )
+    try:
+        unit_names = list_unit_names(datazone, domain_id, domain["rootDomainUnitId"])
+    except (ClientError, BotoCoreError) as error:
+        results.append(CheckResult("domain units", False, f"ListDomainUnitsForParent failed: {describe_error(error)}"))
     else:
-        status = domain.get("status")
-        results.append(CheckResult("domain status", status == "AVAILABLE", f"expected 'AVAILABLE', found {status!r}"))
-        name = domain.get("name")
-        results.append(
-            CheckResult(
-                "domain name", name == expected.domain_name, f"expected {expected.domain_name!r}, found {name!r}"
-            )
+        results.append(_presence_check("domain units", "units", expected.units, unit_names))
+    return results
+
+
+def check_stack(cloudformation: Any, stack_name: str, projects: Sequence[str]) -> CheckResult:
+    """The stack finished its last operation, and so did each of its projects."""
+    check = f"stack {stack_name}"
+    try:
+        stacks = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
+    except (ClientError, BotoCoreError) as error:
+        return CheckResult(check, False, f"DescribeStacks failed: {describe_error(error)}")
+    status = stacks[0]["StackStatus"]
+    if status not in HEALTHY_STACK_STATUSES:
+        reason = stacks[0].get("StackStatusReason")
+        return CheckResult(check, False, f"status {status}" + (f" ({reason})" if reason else ""))
+    if not projects:
+        return CheckResult(check, True, f"status {status}")
+    try:
+        resources = [
+            r
+            for r in _paginate(cloudformation, "list_stack_resources", "StackResourceSummaries", StackName=stack_name)
+            if r["ResourceType"] == PROJECT_RESOURCE_TYPE
+        ]
+    except (ClientError, BotoCoreError) as error:
+        return CheckResult(check, False, f"ListStackResources failed: {describe_error(error)}")
+    created = [r for r in resources if r["ResourceStatus"] in HEALTHY_RESOURCE_STATUSES and r.get("PhysicalResourceId")]
+    if len(created) != len(projects):
+        unhealthy = [f"{r['LogicalResourceId']} {r['ResourceStatus']}" for r in resources if r not in created]
+        return CheckResult(
+            check,
+            False,
+            f"status {status}, but {len(created)} of {len(projects)} expected projects are created "
+            f"(expected: {_format_names(list(projects))}; not created: {_format_names(unhealthy)})",
         )
-        root_unit_id = domain.get("rootDomainUnitId")
+    return CheckResult(
+        check, True, f"status {status}; {len(projects)} projects created: {_format_names(list(projects))}"
+    )
 
-    if root_unit_id is None:
-        # Without the root unit there is no tree to walk; still a FAIL so the step cannot pass silently.
-        results.append(CheckResult("domain units", False, "not checked: root domain unit id unknown"))
-    else:
-        try:
-            unit_names = list_unit_names(client, domain_id, root_unit_id)
-        except (ClientError, BotoCoreError) as error:
-            results.append(
-                CheckResult("domain units", False, f"ListDomainUnitsForParent failed: {describe_error(error)}")
-            )
-        else:
-            results.append(_presence_check("domain units", "units", expected.units, unit_names))
 
-    # Independent of GetDomain: a failure there should not hide what the project listing says.
-    try:
-        project_names = list_project_names(client, domain_id)
-    except (ClientError, BotoCoreError) as error:
-        results.append(CheckResult("projects", False, f"ListProjects failed: {describe_error(error)}"))
-    else:
-        results.append(_presence_check("projects", "projects", expected.projects, project_names))
-
+def run_checks(datazone: Any, cloudformation: Any, domain_id: str, expected: Expected) -> list[CheckResult]:
+    """Run every check and return all results; AWS errors become FAIL results, never exceptions."""
+    results = check_domain(datazone, domain_id, expected)
+    # Independent of GetDomain: a failure there should not hide what CloudFormation says.
+    for stack_name, projects in expected.stacks.items():
+        results.append(check_stack(cloudformation, stack_name, projects))
     return results
 
 
@@ -182,34 +241,17 @@ def default_client_factory(service: str, region: str, credentials: Mapping[str, 
     return boto3.client(service, region_name=region, config=CLIENT_CONFIG, **keys)
 
 
-def _split(value: str | None) -> tuple[str, ...]:
-    # dict.fromkeys dedupes while keeping the order the operator wrote.
-    return tuple(dict.fromkeys(part.strip() for part in (value or "").split(",") if part.strip()))
-
-
 def _env(name: str) -> str | None:
     # CodeBuild exports unset pipeline variables as empty strings; treat those as absent.
     return os.environ.get(name) or None
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description="Post-deploy smoke test for a SageMaker Unified Studio domain.")
-    parser.add_argument("--region", default=_env("AWS_REGION"), help="AWS region (env AWS_REGION)")
+    parser = argparse.ArgumentParser(description="Post-deploy smoke test of one environment of the SMUS data mesh.")
+    parser.add_argument("--mesh-dir", default="environments", help="folder with mesh.yaml (default: environments)")
+    parser.add_argument("--environment", required=True, help="environment name, as listed in mesh.yaml")
     parser.add_argument(
-        "--domain-id", default=_env("DOMAIN_ID"), help="domain id from the stack output (env DOMAIN_ID)"
-    )
-    parser.add_argument(
-        "--domain-name", default=_env("EXPECTED_DOMAIN_NAME"), help="expected domain name (env EXPECTED_DOMAIN_NAME)"
-    )
-    parser.add_argument(
-        "--units",
-        default=_env("EXPECTED_UNITS"),
-        help="comma-separated expected domain unit names (env EXPECTED_UNITS)",
-    )
-    parser.add_argument(
-        "--projects",
-        default=_env("EXPECTED_PROJECTS"),
-        help="comma-separated expected project names (env EXPECTED_PROJECTS)",
+        "--domain-id", default=_env("DOMAIN_ID"), help="domain id from the domain stack's output (env DOMAIN_ID)"
     )
     parser.add_argument(
         "--role-arn",
@@ -222,25 +264,26 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None, client_factory: ClientFactory = default_client_factory) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    missing = [
-        flag
-        for flag, value in (
-            ("--region", args.region),
-            ("--domain-id", args.domain_id),
-            ("--domain-name", args.domain_name),
+    if not args.domain_id:
+        parser.error("missing --domain-id (pass the option or set DOMAIN_ID)")
+    try:
+        config = load_mesh(Path(args.mesh_dir))
+    except ConfigError as error:
+        print(error.render())
+        return 1
+    names = [e.name for e in config.environments]
+    if args.environment not in names:
+        print(
+            f"FAIL  environment: '{args.environment}' is not in {args.mesh_dir}/mesh.yaml (one of: {', '.join(names)})"
         )
-        if not value
-    ]
-    if missing:
-        parser.error(f"missing required value(s): {', '.join(missing)} (pass the option or set its env var)")
-
-    expected = Expected(domain_name=args.domain_name, units=_split(args.units), projects=_split(args.projects))
-    print(f"Smoke test: domain {args.domain_id} in {args.region}")
+        return 1
+    expected = expected_for(config, args.environment)
+    print(f"Smoke test: environment {args.environment}, domain {args.domain_id} in {expected.region}")
 
     credentials: Mapping[str, str] | None = None
     if args.role_arn:
         try:
-            sts = client_factory("sts", args.region, None)
+            sts = client_factory("sts", expected.region, None)
             credentials = sts.assume_role(RoleArn=args.role_arn, RoleSessionName=ROLE_SESSION_NAME)["Credentials"]
         except (ClientError, BotoCoreError) as error:
             print(CheckResult("assume role", False, f"{args.role_arn}: {describe_error(error)}").line())
@@ -249,12 +292,13 @@ def main(argv: Sequence[str] | None = None, client_factory: ClientFactory = defa
         print(CheckResult("assume role", True, args.role_arn).line())
 
     try:
-        client = client_factory("datazone", args.region, credentials)
+        datazone = client_factory("datazone", expected.region, credentials)
+        cloudformation = client_factory("cloudformation", expected.region, credentials)
     except BotoCoreError as error:
-        print(CheckResult("datazone client", False, describe_error(error)).line())
+        print(CheckResult("clients", False, describe_error(error)).line())
         return 1
 
-    results = run_checks(client, args.domain_id, expected)
+    results = run_checks(datazone, cloudformation, args.domain_id, expected)
     for result in results:
         print(result.line())
     failed = sum(not r.passed for r in results)

@@ -36,7 +36,8 @@ class DomainStack(Stack):
         *,
         config: MeshConfig,
         env_config: EnvironmentConfig,
-        artifacts_s3_uri: str,
+        project_storage_s3_uri: str,
+        project_storage_key_arn: str,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -85,9 +86,11 @@ class DomainStack(Stack):
             BlueprintEnablementProps(
                 domain_id=domain_id,
                 domain_arn=self.domain.domain_arn,
+                domain_key_arn=self.domain.key.key_arn,
                 root_domain_unit_id=self.domain.root_domain_unit_id,
                 blueprints=[b.value for b in mesh.blueprints],
-                s3_location=env_config.project_artifacts_s3_uri or artifacts_s3_uri,
+                s3_location=env_config.project_artifacts_s3_uri or project_storage_s3_uri,
+                s3_kms_key_arn=env_config.project_artifacts_kms_key_arn or project_storage_key_arn,
                 vpc_id=env_config.network.vpc_id,
                 subnet_ids=env_config.network.subnet_ids,
             ),
@@ -123,7 +126,7 @@ class DomainStack(Stack):
                 self.units.allow_project_creation(unit.id, group, self.groups.group_id(group), profile_ids)
         # Every project member group must be in the member pool of its unit and all ancestors.
         for project in config.projects_in(env_config):
-            for group in (*project.owners, *project.contributors, *project.viewers):
+            for group in (*project.owners, *project.contributors):
                 self.units.add_to_member_pool(project.domain_unit, group, self.groups.group_id(group))
 
         if config.mesh.pipeline is not None:
@@ -132,6 +135,7 @@ class DomainStack(Stack):
                 role_name=naming.smoke_test_role(),
                 tools_account=config.mesh.pipeline.account,
                 domain_arn=self.domain.domain_arn,
+                stack_name_prefix=naming.stack(""),
             )
 
         self.domain_id_output = CfnOutput(self, "DomainId", value=domain_id)

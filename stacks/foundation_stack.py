@@ -8,7 +8,7 @@ from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
 from mesh_config import EnvironmentConfig, MeshConfig
-from mesh_config.naming import ACCESS_LOGS
+from mesh_config.naming import ACCESS_LOGS, PROJECT_STORAGE_LAYER
 from mesh_constructs import DataLakeBuckets, DataLakeBucketsProps, LakeFormationAdmins, LakeFormationAdminsProps
 from stacks.deployer import cloudformation_execution_role_arn
 from stacks.removal import stateful_removal_policy
@@ -28,6 +28,7 @@ class FoundationStack(Stack):
             DataLakeBucketsProps(
                 layers=naming.data_lake_buckets(),
                 access_logs_name=naming.bucket(ACCESS_LOGS),
+                project_storage_layer=PROJECT_STORAGE_LAYER,
                 removal_policy=removal,
             ),
         )
@@ -40,5 +41,9 @@ class FoundationStack(Stack):
             CfnOutput(self, f"{layer.capitalize()}BucketName", value=bucket.bucket_name)
 
     @property
-    def artifacts_s3_uri(self) -> str:
-        return self.lake.bucket("artifacts").s3_url_for_object()
+    def project_storage_s3_uri(self) -> str:
+        return self.lake.bucket(PROJECT_STORAGE_LAYER).s3_url_for_object()
+
+    @property
+    def project_storage_key_arn(self) -> str:
+        return self.lake.project_storage_key.key_arn  # type: ignore[union-attr]

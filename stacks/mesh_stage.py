@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from aws_cdk import Environment, Stage, Tags
 from constructs import Construct
 
 from mesh_config import EnvironmentConfig, MeshConfig
-from mesh_config.mesh import Project
-from mesh_config.placement import project_stack_part
 from stacks.domain_stack import DomainStack
 from stacks.foundation_stack import FoundationStack
 from stacks.projects_stack import ProjectsStack
@@ -40,16 +36,13 @@ class MeshStage(Stage):
             description=f"{config.mesh.org} {env_config.name}: SMUS domain, units, blueprints and profiles",
             config=config,
             env_config=env_config,
-            artifacts_s3_uri=self.foundation.artifacts_s3_uri,
+            project_storage_s3_uri=self.foundation.project_storage_s3_uri,
+            project_storage_key_arn=self.foundation.project_storage_key_arn,
             **common,
         )
 
-        by_stack: dict[str, list[Project]] = defaultdict(list)
-        units = config.units
-        for project in config.projects_in(env_config):
-            by_stack[project_stack_part(project, units)].append(project)
         self.projects: dict[str, ProjectsStack] = {}
-        for part, projects in sorted(by_stack.items()):
+        for part, projects in config.project_stacks(env_config).items():
             self.projects[part] = ProjectsStack(
                 self,
                 part.replace("projects-", "Projects-", 1),

@@ -35,7 +35,6 @@ class ProjectsStack(Stack):
             members = {
                 **{g: (domain.groups.group_id(g), Designation.OWNER) for g in project.owners},
                 **{g: (domain.groups.group_id(g), Designation.CONTRIBUTOR) for g in project.contributors},
-                **{g: (domain.groups.group_id(g), Designation.VIEWER) for g in project.viewers},
             }
             # The construct id is the project's key: placement and ids never depend on siblings.
             self.projects[project.key] = Project(

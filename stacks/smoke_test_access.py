@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from aws_cdk import ArnFormat, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from mesh_constructs.acknowledge import acknowledge, wildcard_resource_finding
 
-def smoke_test_role(scope: Construct, *, role_name: str, tools_account: str, domain_arn: str) -> iam.Role:
+
+def smoke_test_role(
+    scope: Construct, *, role_name: str, tools_account: str, domain_arn: str, stack_name_prefix: str
+) -> iam.Role:
+    """What scripts/smoke_test.py reads, and nothing else.
+
+    DataZone authorizes ListProjects for the caller's DataZone identity, which this role does
+    not have; projects are checked through the CloudFormation stacks that created them.
+    """
+    stack = Stack.of(scope)
     role = iam.Role(
         scope,
         "SmokeTestRole",
@@ -16,8 +27,25 @@ def smoke_test_role(scope: Construct, *, role_name: str, tools_account: str, dom
     )
     role.add_to_policy(
         iam.PolicyStatement(
-            actions=["datazone:GetDomain", "datazone:ListDomainUnitsForParent", "datazone:ListProjects"],
+            actions=["datazone:GetDomain", "datazone:ListDomainUnitsForParent"],
             resources=[domain_arn],
         )
+    )
+    stacks = stack.format_arn(
+        service="cloudformation",
+        resource="stack",
+        resource_name=f"{stack_name_prefix}*/*",
+        arn_format=ArnFormat.SLASH_RESOURCE_NAME,
+    )
+    role.add_to_policy(
+        iam.PolicyStatement(
+            actions=["cloudformation:DescribeStacks", "cloudformation:ListStackResources"], resources=[stacks]
+        )
+    )
+    acknowledge(
+        role,
+        "Stack ARNs end in an id CloudFormation assigns at creation; the wildcard is limited to this "
+        "environment's stacks by their name prefix, for two read-only actions.",
+        wildcard_resource_finding(role, stacks),
     )
     return role

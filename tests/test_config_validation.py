@@ -242,6 +242,48 @@ def test_tooling_not_first_by_deployment_order(env_dir: Path) -> None:
     assert "deployment_order" in issue.fix
 
 
+def test_redshift_serverless_profile_needs_three_subnets(env_dir: Path) -> None:
+    edit_text(env_dir / "staging.yaml", ", subnet-1a2b3c4de5f60003]", "]")
+
+    issues = load_issues(env_dir)
+    issue = assert_issue(issues, "staging.yaml", "network.subnet_ids", "RedshiftServerless")
+    # Names the profiles concerned, the environment file, and how to fix it.
+    assert "all-capabilities, sql-analytics" in issue.problem
+    assert "staging.yaml lists 2 subnet(s)" in issue.problem
+    assert "at least 3 private subnets" in issue.fix and "different Availability Zone" in issue.fix
+    assert [i.file for i in issues] == [issue.file]
+
+
+def test_two_subnets_are_enough_without_redshift(env_dir: Path) -> None:
+    edit_text(env_dir / "staging.yaml", ", subnet-1a2b3c4de5f60003]", "]")
+
+    def without_redshift(mesh: dict) -> None:
+        for profile in mesh["project_profiles"]:
+            profile["environments"] = [e for e in profile["environments"] if e["blueprint"] != "RedshiftServerless"]
+
+    edit_yaml(env_dir / "mesh.yaml", without_redshift)
+
+    assert load_mesh(env_dir).environment("staging").network.subnet_ids[-1] == "subnet-1a2b3c4de5f60002"
+
+
+def test_custom_project_bucket_needs_the_key_that_encrypts_it(env_dir: Path) -> None:
+    with (env_dir / "dev.yaml").open("a", encoding="utf-8") as f:
+        f.write("project_artifacts_s3_uri: s3://acme-shared-projects/dev\n")
+
+    issue = assert_issue(
+        load_issues(env_dir), "dev.yaml", "project_artifacts_s3_uri", "without project_artifacts_kms_key_arn"
+    )
+    assert "ARN of the key that encrypts that bucket" in issue.fix
+
+
+def test_custom_project_bucket_with_its_key_loads(env_dir: Path) -> None:
+    key = "arn:aws:kms:eu-west-1:123456789012:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"
+    with (env_dir / "dev.yaml").open("a", encoding="utf-8") as f:
+        f.write(f"project_artifacts_s3_uri: s3://acme-shared-projects/dev\nproject_artifacts_kms_key_arn: {key}\n")
+
+    assert load_mesh(env_dir).environment("dev").project_artifacts_kms_key_arn == key
+
+
 # --- projects -----------------------------------------------------------------------------
 
 
@@ -278,21 +320,32 @@ def test_derived_project_name_too_long(env_dir: Path) -> None:
 
 
 def test_unknown_group_in_a_project(env_dir: Path) -> None:
-    edit_yaml(env_dir / "mesh.yaml", lambda m: m["projects"][4].update(viewers=["execs"]))
+    edit_yaml(env_dir / "mesh.yaml", lambda m: m["projects"][4].update(contributors=["execs"]))
 
-    issue = assert_issue(load_issues(env_dir), "mesh.yaml", "projects[4].viewers[0]", "group 'execs' is not declared")
+    issue = assert_issue(
+        load_issues(env_dir), "mesh.yaml", "projects[4].contributors[0]", "group 'execs' is not declared"
+    )
     assert "executives" in issue.fix
 
 
 def test_same_group_with_two_designations_in_one_project(env_dir: Path) -> None:
-    edit_yaml(env_dir / "mesh.yaml", lambda m: m["projects"][1].update(viewers=["finance-analysts"]))
+    edit_yaml(env_dir / "mesh.yaml", lambda m: m["projects"][1].update(owners=["finance-analysts"]))
 
     assert_issue(
         load_issues(env_dir),
         "mesh.yaml",
-        "projects[1].viewers",
-        "group 'finance-analysts' is both contributors and viewers",
+        "projects[1].contributors",
+        "group 'finance-analysts' is both owners and contributors",
     )
+
+
+def test_viewers_are_refused_with_the_alternative(env_dir: Path) -> None:
+    edit_yaml(env_dir / "mesh.yaml", lambda m: m["projects"][0].update(viewers=["executives"]))
+
+    issues = load_issues(env_dir)
+    issue = assert_issue(issues, "mesh.yaml", "projects[0].viewers", "only the Owner and Contributor designations")
+    assert "browse and search the catalog" in issue.fix and "contributor" in issue.fix
+    assert len(issues) == 1
 
 
 def test_project_environments_names_an_unknown_environment(env_dir: Path) -> None:
@@ -312,8 +365,7 @@ def test_too_many_projects_in_one_business_unit_stack(env_dir: Path) -> None:
                 "use_case": f"feed{n:03d}",
                 "profile": "sql-analytics",
                 "owners": ["data-engineers"],
-                "contributors": ["sales-team"],
-                "viewers": ["executives"],
+                "contributors": ["sales-team", "executives"],
             }
             for n in range(120)
         ]

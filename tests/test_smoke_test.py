@@ -1,65 +1,66 @@
-"""Smoke-test script against botocore Stubber, which validates every request and
-response against the real DataZone/STS service models."""
+"""Smoke-test script against botocore Stubber, which validates every request and response
+against the real DataZone, CloudFormation and STS service models."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import boto3
 import pytest
 from botocore.stub import Stubber
 
+from mesh_config import load_mesh
 from scripts import smoke_test
-from scripts.smoke_test import CheckResult, Expected, main, run_checks
+from scripts.smoke_test import CheckResult, Expected, expected_for, main, run_checks
 
+ROOT = Path(__file__).resolve().parent.parent
 REGION = "eu-west-1"
 DOMAIN_ID = "dzd_abc123def456"
 ROOT_UNIT = "root-unit-1"
 ROLE_ARN = "arn:aws:iam::111122223333:role/smoke-test"
 NOW = datetime(2025, 1, 1, tzinfo=UTC)
 EXPECTED = Expected(
+    region=REGION,
     domain_name="acme-dev",
     units=("sales", "finance", "finance-reporting"),
-    projects=("sales-analytics", "finance-bi"),
-)
-ENV_VARS = (
-    "AWS_REGION",
-    "DOMAIN_ID",
-    "EXPECTED_DOMAIN_NAME",
-    "EXPECTED_UNITS",
-    "EXPECTED_PROJECTS",
-    "SMOKE_TEST_ROLE_ARN",
+    stacks={
+        "acme-dev-foundation": (),
+        "acme-dev-projects-finance": ("finance-bi-dev-project", "finance-gl-dev-project"),
+    },
 )
 
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch):
     # CodeBuild-style variables on the developer's machine must not leak into CLI tests.
-    for name in ENV_VARS:
+    for name in ("DOMAIN_ID", "SMOKE_TEST_ROLE_ARN"):
         monkeypatch.delenv(name, raising=False)
 
 
-def _client(service: str = "datazone"):
+def _client(service: str):
     return boto3.client(service, region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
 
 
 @pytest.fixture
-def client():
-    return _client()
+def datazone():
+    return _client("datazone")
 
 
-def _domain(status: str = "AVAILABLE", name: str = "acme-dev") -> dict:
-    return {
+@pytest.fixture
+def cloudformation():
+    return _client("cloudformation")
+
+
+def stub_domain(stubber: Stubber, status: str = "AVAILABLE", name: str = "acme-dev") -> None:
+    domain = {
         "id": DOMAIN_ID,
         "name": name,
         "status": status,
         "rootDomainUnitId": ROOT_UNIT,
         "domainExecutionRole": "arn:aws:iam::111122223333:role/dz-exec",
     }
-
-
-def _project(name: str, pid: str) -> dict:
-    return {"domainId": DOMAIN_ID, "id": pid, "name": name, "createdBy": "user-1", "createdAt": NOW}
+    stubber.add_response("get_domain", domain, {"identifier": DOMAIN_ID})
 
 
 def _units_params(parent: str, token: str | None = None) -> dict:
@@ -67,17 +68,6 @@ def _units_params(parent: str, token: str | None = None) -> dict:
     if token:
         params["nextToken"] = token
     return params
-
-
-def _projects_params(token: str | None = None) -> dict:
-    params = {"domainIdentifier": DOMAIN_ID}
-    if token:
-        params["nextToken"] = token
-    return params
-
-
-def stub_domain(stubber: Stubber, **kwargs) -> None:
-    stubber.add_response("get_domain", _domain(**kwargs), {"identifier": DOMAIN_ID})
 
 
 def stub_units(stubber: Stubber, root_second_page: list[dict] | None = None) -> None:
@@ -99,172 +89,267 @@ def stub_units(stubber: Stubber, root_second_page: list[dict] | None = None) -> 
         stubber.add_response("list_domain_units_for_parent", {"items": []}, _units_params("du-finance-reporting"))
 
 
-def stub_projects(stubber: Stubber, second_page: list[dict] | None = None) -> None:
-    second = second_page if second_page is not None else [_project("finance-bi", "prj2")]
+def stub_stack(stubber: Stubber, name: str, status: str = "UPDATE_COMPLETE", reason: str | None = None) -> None:
+    stack = {"StackName": name, "StackStatus": status, "CreationTime": NOW}
+    if reason:
+        stack["StackStatusReason"] = reason
+    stubber.add_response("describe_stacks", {"Stacks": [stack]}, {"StackName": name})
+
+
+def _resource(logical_id: str, status: str = "CREATE_COMPLETE", kind: str = "AWS::DataZone::Project") -> dict:
+    summary = {
+        "LogicalResourceId": logical_id,
+        "ResourceType": kind,
+        "LastUpdatedTimestamp": NOW,
+        "ResourceStatus": status,
+    }
+    if status != "CREATE_FAILED":
+        summary["PhysicalResourceId"] = f"prj-{logical_id.lower()}"
+    return summary
+
+
+def stub_project_resources(stubber: Stubber, name: str, second_page: list[dict] | None = None) -> None:
+    """Two pages, a membership in between: only AWS::DataZone::Project resources count."""
+    second = second_page if second_page is not None else [_resource("financegl")]
     stubber.add_response(
-        "list_projects",
-        {"items": [_project("sales-analytics", "prj1")], "nextToken": "projects-page-2"},
-        _projects_params(),
+        "list_stack_resources",
+        {
+            "StackResourceSummaries": [
+                _resource("financebi"),
+                _resource("financebiMember", kind="AWS::DataZone::ProjectMembership"),
+            ],
+            "NextToken": "page-2",
+        },
+        {"StackName": name},
     )
-    stubber.add_response("list_projects", {"items": second}, _projects_params("projects-page-2"))
+    stubber.add_response(
+        "list_stack_resources", {"StackResourceSummaries": second}, {"StackName": name, "NextToken": "page-2"}
+    )
+
+
+def stub_healthy(dz: Stubber, cfn: Stubber) -> None:
+    stub_domain(dz)
+    stub_units(dz)
+    stub_stack(cfn, "acme-dev-foundation")
+    stub_stack(cfn, "acme-dev-projects-finance")
+    stub_project_resources(cfn, "acme-dev-projects-finance")
 
 
 def by_name(results: list[CheckResult]) -> dict[str, CheckResult]:
     return {r.name: r for r in results}
 
 
-def test_all_checks_pass_across_pages_and_nested_units(client):
-    with Stubber(client) as stubber:
-        stub_domain(stubber)
-        stub_units(stubber)
-        stub_projects(stubber)
-        results = run_checks(client, DOMAIN_ID, EXPECTED)
-        stubber.assert_no_pending_responses()
+def test_all_checks_pass_across_pages_and_nested_units(datazone, cloudformation):
+    with Stubber(datazone) as dz, Stubber(cloudformation) as cfn:
+        stub_healthy(dz, cfn)
+        results = run_checks(datazone, cloudformation, DOMAIN_ID, EXPECTED)
+        dz.assert_no_pending_responses()
+        cfn.assert_no_pending_responses()
 
-    assert [r.name for r in results] == ["domain status", "domain name", "domain units", "projects"]
+    assert [r.name for r in results] == [
+        "domain status",
+        "domain name",
+        "domain units",
+        "stack acme-dev-foundation",
+        "stack acme-dev-projects-finance",
+    ]
     assert all(r.passed for r in results), [r.line() for r in results]
     assert "finance-reporting" in by_name(results)["domain units"].detail
+    assert "2 projects created" in by_name(results)["stack acme-dev-projects-finance"].detail
 
 
-def test_domain_not_available_fails(client):
-    with Stubber(client) as stubber:
-        stub_domain(stubber, status="CREATING")
-        stub_units(stubber)
-        stub_projects(stubber)
-        results = by_name(run_checks(client, DOMAIN_ID, EXPECTED))
+def test_domain_not_available_fails(datazone, cloudformation):
+    with Stubber(datazone) as dz, Stubber(cloudformation) as cfn:
+        stub_domain(dz, status="CREATING")
+        stub_units(dz)
+        stub_stack(cfn, "acme-dev-foundation")
+        stub_stack(cfn, "acme-dev-projects-finance")
+        stub_project_resources(cfn, "acme-dev-projects-finance")
+        results = by_name(run_checks(datazone, cloudformation, DOMAIN_ID, EXPECTED))
 
     assert not results["domain status"].passed
     assert "expected 'AVAILABLE', found 'CREATING'" in results["domain status"].detail
     assert results["domain name"].passed
 
 
-def test_wrong_domain_name_fails(client):
-    with Stubber(client) as stubber:
-        stub_domain(stubber, name="acme-prod")
-        stub_units(stubber)
-        stub_projects(stubber)
-        results = by_name(run_checks(client, DOMAIN_ID, EXPECTED))
+def test_wrong_domain_name_fails(datazone, cloudformation):
+    with Stubber(datazone) as dz, Stubber(cloudformation) as cfn:
+        stub_domain(dz, name="acme-prod")
+        stub_units(dz)
+        stub_stack(cfn, "acme-dev-foundation")
+        stub_stack(cfn, "acme-dev-projects-finance")
+        stub_project_resources(cfn, "acme-dev-projects-finance")
+        results = by_name(run_checks(datazone, cloudformation, DOMAIN_ID, EXPECTED))
 
     assert not results["domain name"].passed
     assert "expected 'acme-dev', found 'acme-prod'" in results["domain name"].detail
 
 
-def test_missing_unit_fails_and_is_named(client):
-    with Stubber(client) as stubber:
-        stub_domain(stubber)
-        # finance (and so its child) never got created
-        stub_units(stubber, root_second_page=[])
-        stub_projects(stubber)
-        results = by_name(run_checks(client, DOMAIN_ID, EXPECTED))
-        stubber.assert_no_pending_responses()
+def test_missing_unit_fails_and_is_named(datazone, cloudformation):
+    with Stubber(datazone) as dz, Stubber(cloudformation) as cfn:
+        stub_domain(dz)
+        stub_units(dz, root_second_page=[])  # finance (and so its child) never got created
+        stub_stack(cfn, "acme-dev-foundation")
+        stub_stack(cfn, "acme-dev-projects-finance")
+        stub_project_resources(cfn, "acme-dev-projects-finance")
+        results = by_name(run_checks(datazone, cloudformation, DOMAIN_ID, EXPECTED))
+        dz.assert_no_pending_responses()
 
     units = results["domain units"]
     assert not units.passed
     assert "missing 2 of 3 expected units: 'finance', 'finance-reporting'" in units.detail
     assert "found 1: 'sales'" in units.detail
-    assert results["projects"].passed
+    assert results["stack acme-dev-projects-finance"].passed
 
 
-def test_missing_project_fails_and_is_named(client):
-    with Stubber(client) as stubber:
-        stub_domain(stubber)
-        stub_units(stubber)
-        stub_projects(stubber, second_page=[_project("other", "prj3")])
-        results = by_name(run_checks(client, DOMAIN_ID, EXPECTED))
+def test_project_that_failed_to_create_fails_its_stack_check(datazone, cloudformation):
+    with Stubber(datazone) as dz, Stubber(cloudformation) as cfn:
+        stub_domain(dz)
+        stub_units(dz)
+        stub_stack(cfn, "acme-dev-foundation")
+        stub_stack(cfn, "acme-dev-projects-finance")
+        stub_project_resources(cfn, "acme-dev-projects-finance", second_page=[_resource("financegl", "CREATE_FAILED")])
+        results = by_name(run_checks(datazone, cloudformation, DOMAIN_ID, EXPECTED))
 
-    projects = results["projects"]
-    assert not projects.passed
-    assert "missing 1 of 2 expected projects: 'finance-bi'" in projects.detail
-    assert "'other'" in projects.detail
-
-
-def test_several_failures_are_all_reported(client, capsys):
-    with Stubber(client) as stubber:
-        stub_domain(stubber, status="CREATION_FAILED", name="wrong")
-        stub_units(stubber, root_second_page=[])
-        stub_projects(stubber, second_page=[])
-        code = main(
-            [
-                "--region", REGION,
-                "--domain-id", DOMAIN_ID,
-                "--domain-name", "acme-dev",
-                "--units", "sales, finance",
-                "--projects", "sales-analytics,finance-bi",
-            ],
-            client_factory=lambda service, region, creds: client,
-        )  # fmt: skip
-
-    out = capsys.readouterr().out
-    assert code == 1
-    assert sum(line.startswith("FAIL  ") for line in out.splitlines()) == 4
-    assert "FAIL  domain status: expected 'AVAILABLE', found 'CREATION_FAILED'" in out
-    assert "FAIL  domain name: expected 'acme-dev', found 'wrong'" in out
-    assert "FAIL  domain units: missing 1 of 2 expected units: 'finance'" in out
-    assert "FAIL  projects: missing 1 of 2 expected projects: 'finance-bi'" in out
-    assert "Result: FAILED (0/4 checks passed)" in out
+    check = results["stack acme-dev-projects-finance"]
+    assert not check.passed
+    assert "1 of 2 expected projects are created" in check.detail
+    assert "'financegl CREATE_FAILED'" in check.detail
+    assert "'finance-gl-dev-project'" in check.detail
 
 
-def test_access_denied_becomes_fail_lines_not_traceback(client, capsys):
-    with Stubber(client) as stubber:
-        stubber.add_client_error(
+def test_rolled_back_stack_fails_with_its_reason(datazone, cloudformation):
+    with Stubber(datazone) as dz, Stubber(cloudformation) as cfn:
+        stub_domain(dz)
+        stub_units(dz)
+        stub_stack(cfn, "acme-dev-foundation", "UPDATE_ROLLBACK_COMPLETE", reason="Bucket policy refused")
+        stub_stack(cfn, "acme-dev-projects-finance")
+        stub_project_resources(cfn, "acme-dev-projects-finance")
+        results = by_name(run_checks(datazone, cloudformation, DOMAIN_ID, EXPECTED))
+        cfn.assert_no_pending_responses()
+
+    check = results["stack acme-dev-foundation"]
+    assert not check.passed
+    assert check.detail == "status UPDATE_ROLLBACK_COMPLETE (Bucket policy refused)"
+
+
+def test_missing_stack_is_a_fail_line(datazone, cloudformation):
+    with Stubber(datazone) as dz, Stubber(cloudformation) as cfn:
+        stub_domain(dz)
+        stub_units(dz)
+        stub_stack(cfn, "acme-dev-foundation")
+        cfn.add_client_error(
+            "describe_stacks",
+            service_error_code="ValidationError",
+            service_message="Stack with id acme-dev-projects-finance does not exist",
+            http_status_code=400,
+            expected_params={"StackName": "acme-dev-projects-finance"},
+        )
+        results = by_name(run_checks(datazone, cloudformation, DOMAIN_ID, EXPECTED))
+
+    assert results["stack acme-dev-projects-finance"].detail == (
+        "DescribeStacks failed: ValidationError: Stack with id acme-dev-projects-finance does not exist"
+    )
+
+
+def test_access_denied_becomes_fail_lines_not_traceback(datazone, cloudformation):
+    with Stubber(datazone) as dz, Stubber(cloudformation) as cfn:
+        dz.add_client_error(
             "get_domain",
             service_error_code="AccessDeniedException",
             service_message="User is not authorized to perform datazone:GetDomain",
             http_status_code=403,
             expected_params={"identifier": DOMAIN_ID},
         )
-        stubber.add_client_error(
-            "list_projects",
-            service_error_code="AccessDeniedException",
-            service_message="User is not authorized to perform datazone:ListProjects",
+        stub_stack(cfn, "acme-dev-foundation")
+        stub_stack(cfn, "acme-dev-projects-finance")
+        cfn.add_client_error(
+            "list_stack_resources",
+            service_error_code="AccessDenied",
+            service_message="not authorized to perform cloudformation:ListStackResources",
             http_status_code=403,
         )
-        code = main(
-            ["--region", REGION, "--domain-id", DOMAIN_ID, "--domain-name", "acme-dev"],
-            client_factory=lambda service, region, creds: client,
-        )
-        stubber.assert_no_pending_responses()
+        results = by_name(run_checks(datazone, cloudformation, DOMAIN_ID, EXPECTED))
+        dz.assert_no_pending_responses()
+        cfn.assert_no_pending_responses()
 
-    out = capsys.readouterr().out
-    assert code == 1
-    assert "FAIL  domain: GetDomain(dzd_abc123def456) failed: AccessDeniedException: User is not authorized" in out
-    assert "FAIL  domain units: not checked" in out
-    assert "FAIL  projects: ListProjects failed: AccessDeniedException" in out
-    assert "Traceback" not in out
+    assert results["domain"].detail.startswith(f"GetDomain({DOMAIN_ID}) failed: AccessDeniedException")
+    assert results["domain units"].detail == "not checked: root domain unit id unknown"
+    assert results["stack acme-dev-foundation"].passed
+    assert results["stack acme-dev-projects-finance"].detail.startswith("ListStackResources failed: AccessDenied")
 
 
-def test_error_while_walking_units_is_reported(client):
-    with Stubber(client) as stubber:
-        stub_domain(stubber)
-        stubber.add_client_error(
+def test_error_while_walking_units_is_reported(datazone, cloudformation):
+    with Stubber(datazone) as dz, Stubber(cloudformation) as cfn:
+        stub_domain(dz)
+        dz.add_client_error(
             "list_domain_units_for_parent",
             service_error_code="ResourceNotFoundException",
             service_message="Domain unit not found",
             http_status_code=404,
         )
-        stub_projects(stubber)
-        results = by_name(run_checks(client, DOMAIN_ID, EXPECTED))
+        stub_stack(cfn, "acme-dev-foundation")
+        stub_stack(cfn, "acme-dev-projects-finance")
+        stub_project_resources(cfn, "acme-dev-projects-finance")
+        results = by_name(run_checks(datazone, cloudformation, DOMAIN_ID, EXPECTED))
 
     assert results["domain units"].detail == (
         "ListDomainUnitsForParent failed: ResourceNotFoundException: Domain unit not found"
     )
-    assert results["projects"].passed
+    assert results["stack acme-dev-projects-finance"].passed
 
 
-def test_next_token_loop_used_when_no_paginator(client, monkeypatch):
-    monkeypatch.setattr(client, "can_paginate", lambda name: False)
-    with Stubber(client) as stubber:
-        stub_domain(stubber)
-        stub_units(stubber)
-        stub_projects(stubber)
-        results = run_checks(client, DOMAIN_ID, EXPECTED)
-        stubber.assert_no_pending_responses()
+def test_next_token_loop_used_when_no_paginator(datazone, cloudformation, monkeypatch):
+    monkeypatch.setattr(datazone, "can_paginate", lambda name: False)
+    with Stubber(datazone) as dz, Stubber(cloudformation) as cfn:
+        stub_healthy(dz, cfn)
+        results = run_checks(datazone, cloudformation, DOMAIN_ID, EXPECTED)
+        dz.assert_no_pending_responses()
 
     assert all(r.passed for r in results), [r.line() for r in results]
 
 
-def test_main_assumes_role_and_uses_its_credentials(capsys):
-    sts, datazone = _client("sts"), _client()
+def test_expectations_come_from_the_mesh_configuration():
+    expected = expected_for(load_mesh(ROOT / "environments"), "staging")
+
+    assert expected.region == "eu-west-1"
+    assert expected.domain_name == "acme-staging-unified-domain"
+    assert "finance-analytics-domain-unit" in expected.units
+    assert list(expected.stacks)[:2] == ["acme-staging-foundation", "acme-staging-domain"]
+    assert expected.stacks["acme-staging-projects-finance"] == (
+        "finance-customer360-stg-project",
+        "finance-reporting-stg-project",
+    )
+
+
+def _staging_stubs(dz: Stubber, cfn: Stubber) -> None:
+    """A healthy acme staging environment, as the bundled example describes it."""
+    expected = expected_for(load_mesh(ROOT / "environments"), "staging")
+    dz.add_response(
+        "get_domain",
+        {"id": DOMAIN_ID, "name": expected.domain_name, "status": "AVAILABLE", "rootDomainUnitId": ROOT_UNIT,
+         "domainExecutionRole": "arn:aws:iam::234567890123:role/x"},
+        {"identifier": DOMAIN_ID},
+    )  # fmt: skip
+    dz.add_response(
+        "list_domain_units_for_parent",
+        {"items": [{"id": f"du-{i}", "name": name} for i, name in enumerate(expected.units)]},
+        _units_params(ROOT_UNIT),
+    )
+    for i in range(len(expected.units)):
+        dz.add_response("list_domain_units_for_parent", {"items": []}, _units_params(f"du-{i}"))
+    for stack, projects in expected.stacks.items():
+        stub_stack(cfn, stack)
+        if projects:
+            cfn.add_response(
+                "list_stack_resources",
+                {"StackResourceSummaries": [_resource(f"p{i}") for i in range(len(projects))]},
+                {"StackName": stack},
+            )
+
+
+def test_main_assumes_role_and_checks_the_configured_environment(capsys):
+    sts, datazone, cloudformation = _client("sts"), _client("datazone"), _client("cloudformation")
     credentials = {
         "AccessKeyId": "ASIAEXAMPLEKEY123456",
         "SecretAccessKey": "secret",
@@ -275,36 +360,77 @@ def test_main_assumes_role_and_uses_its_credentials(capsys):
 
     def factory(service, region, creds):
         calls.append((service, region, creds))
-        return {"sts": sts, "datazone": datazone}[service]
+        return {"sts": sts, "datazone": datazone, "cloudformation": cloudformation}[service]
 
-    with Stubber(sts) as sts_stub, Stubber(datazone) as dz_stub:
+    with Stubber(sts) as sts_stub, Stubber(datazone) as dz, Stubber(cloudformation) as cfn:
         sts_stub.add_response(
-            "assume_role",
-            {"Credentials": credentials},
-            {"RoleArn": ROLE_ARN, "RoleSessionName": "smus-smoke-test"},
+            "assume_role", {"Credentials": credentials}, {"RoleArn": ROLE_ARN, "RoleSessionName": "smus-smoke-test"}
         )
-        stub_domain(dz_stub)
-        stub_units(dz_stub)
-        stub_projects(dz_stub)
+        _staging_stubs(dz, cfn)
         code = main(
-            [
-                "--region", REGION,
-                "--domain-id", DOMAIN_ID,
-                "--domain-name", "acme-dev",
-                "--units", "sales,finance,finance-reporting",
-                "--projects", "sales-analytics,finance-bi",
-                "--role-arn", ROLE_ARN,
-            ],
+            ["--mesh-dir", str(ROOT / "environments"), "--environment", "staging", "--domain-id", DOMAIN_ID,
+             "--role-arn", ROLE_ARN],
             client_factory=factory,
         )  # fmt: skip
         sts_stub.assert_no_pending_responses()
-        dz_stub.assert_no_pending_responses()
+        dz.assert_no_pending_responses()
+        cfn.assert_no_pending_responses()
+
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert calls[0] == ("sts", REGION, None)
+    assert [c[0] for c in calls[1:]] == ["datazone", "cloudformation"]
+    assert all(c[2]["AccessKeyId"] == "ASIAEXAMPLEKEY123456" for c in calls[1:])
+    assert "PASS  assume role" in out
+    assert "PASS  stack acme-staging-projects-sales: status UPDATE_COMPLETE; 2 projects created" in out
+    assert "Result: PASSED" in out
+
+
+def test_main_reads_domain_id_from_the_environment(monkeypatch, capsys):
+    datazone, cloudformation = _client("datazone"), _client("cloudformation")
+    monkeypatch.setenv("DOMAIN_ID", DOMAIN_ID)
+    monkeypatch.setenv("SMOKE_TEST_ROLE_ARN", "")  # empty means "no role", as CodeBuild exports unset vars
+    seen: list[tuple] = []
+
+    def factory(service, region, creds):
+        seen.append((service, region, creds))
+        return {"datazone": datazone, "cloudformation": cloudformation}[service]
+
+    with Stubber(datazone) as dz, Stubber(cloudformation) as cfn:
+        _staging_stubs(dz, cfn)
+        code = main(["--mesh-dir", str(ROOT / "environments"), "--environment", "staging"], client_factory=factory)
 
     assert code == 0, capsys.readouterr().out
-    assert calls[0] == ("sts", REGION, None)
-    assert calls[1][0] == "datazone"
-    assert calls[1][2]["AccessKeyId"] == "ASIAEXAMPLEKEY123456"
-    assert "PASS  assume role" in capsys.readouterr().out
+    assert seen == [("datazone", REGION, None), ("cloudformation", REGION, None)]
+
+
+def test_several_failures_are_all_reported(capsys):
+    datazone, cloudformation = _client("datazone"), _client("cloudformation")
+    with Stubber(datazone) as dz, Stubber(cloudformation) as cfn:
+        dz.add_response(
+            "get_domain",
+            {"id": DOMAIN_ID, "name": "wrong", "status": "CREATION_FAILED", "rootDomainUnitId": ROOT_UNIT,
+             "domainExecutionRole": "arn:aws:iam::234567890123:role/x"},
+            {"identifier": DOMAIN_ID},
+        )  # fmt: skip
+        dz.add_response("list_domain_units_for_parent", {"items": []}, _units_params(ROOT_UNIT))
+        for stack in expected_for(load_mesh(ROOT / "environments"), "staging").stacks:
+            stub_stack(cfn, stack, "CREATE_FAILED")
+        code = main(
+            ["--mesh-dir", str(ROOT / "environments"), "--environment", "staging", "--domain-id", DOMAIN_ID],
+            client_factory=lambda service, region, creds: {"datazone": datazone, "cloudformation": cloudformation}[
+                service
+            ],
+        )
+
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "FAIL  domain status: expected 'AVAILABLE', found 'CREATION_FAILED'" in out
+    assert "FAIL  domain name: expected 'acme-staging-unified-domain', found 'wrong'" in out
+    assert "FAIL  domain units: missing 6 of 6 expected units" in out
+    assert "FAIL  stack acme-staging-domain: status CREATE_FAILED" in out
+    assert "Traceback" not in out
+    assert "Result: FAILED (0/" in out
 
 
 def test_main_reports_failed_assume_role(capsys):
@@ -318,43 +444,38 @@ def test_main_reports_failed_assume_role(capsys):
     with Stubber(sts) as stubber:
         stubber.add_client_error("assume_role", service_error_code="AccessDenied", service_message="not trusted")
         code = main(
-            ["--region", REGION, "--domain-id", DOMAIN_ID, "--domain-name", "acme-dev", "--role-arn", ROLE_ARN],
+            ["--mesh-dir", str(ROOT / "environments"), "--environment", "dev", "--domain-id", DOMAIN_ID,
+             "--role-arn", ROLE_ARN],
             client_factory=factory,
-        )
+        )  # fmt: skip
 
     assert code == 1
     assert created == ["sts"]
     assert f"FAIL  assume role: {ROLE_ARN}: AccessDenied: not trusted" in capsys.readouterr().out
 
 
-def test_main_reads_environment_fallbacks(client, monkeypatch, capsys):
-    monkeypatch.setenv("AWS_REGION", REGION)
-    monkeypatch.setenv("DOMAIN_ID", DOMAIN_ID)
-    monkeypatch.setenv("EXPECTED_DOMAIN_NAME", "acme-dev")
-    monkeypatch.setenv("EXPECTED_UNITS", "sales,finance-reporting")
-    monkeypatch.setenv("EXPECTED_PROJECTS", "finance-bi")
-    monkeypatch.setenv("SMOKE_TEST_ROLE_ARN", "")  # empty means "no role", as CodeBuild exports unset vars
-    seen: list[tuple] = []
+def test_unknown_environment_is_one_clear_line(capsys):
+    code = main(["--mesh-dir", str(ROOT / "environments"), "--environment", "qa", "--domain-id", DOMAIN_ID])
 
-    def factory(service, region, creds):
-        seen.append((service, region, creds))
-        return client
-
-    with Stubber(client) as stubber:
-        stub_domain(stubber)
-        stub_units(stubber)
-        stub_projects(stubber)
-        code = main([], client_factory=factory)
-
-    assert code == 0, capsys.readouterr().out
-    assert seen == [("datazone", REGION, None)]
+    assert code == 1
+    assert "FAIL  environment: 'qa' is not in" in capsys.readouterr().out
 
 
-def test_main_requires_region_domain_id_and_name(capsys):
+def test_invalid_configuration_is_reported_not_raised(tmp_path, capsys):
+    (tmp_path / "mesh.yaml").write_text("org: acme\n")
+    code = main(["--mesh-dir", str(tmp_path), "--environment", "dev", "--domain-id", DOMAIN_ID])
+
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "required key 'environments' is missing" in out
+    assert "Traceback" not in out
+
+
+def test_main_requires_a_domain_id(capsys):
     with pytest.raises(SystemExit) as exc:
-        main(["--domain-id", DOMAIN_ID])
+        main(["--environment", "dev"])
     assert exc.value.code == 2
-    assert "--region, --domain-name" in capsys.readouterr().err
+    assert "missing --domain-id" in capsys.readouterr().err
 
 
 def test_default_client_factory_retries_throttling():

@@ -66,5 +66,5 @@ def test_member_pool_covers_every_project_member_on_every_ancestor(example_app):
         for r in template["Resources"].values()
         if r["Type"] == "AWS::DataZone::PolicyGrant" and r["Properties"]["PolicyType"] == "ADD_TO_PROJECT_MEMBER_POOL"
     ]
-    # Unit grants: finance 3 groups, sales 3, ops 2, data-platform 2; the root unit once per distinct group (6).
-    assert len(pool) == 10 + 6
+    # Unit grants: finance 2 groups, sales 2, ops 1, data-platform 2; the root unit once per distinct group (5).
+    assert len(pool) == 7 + 5
