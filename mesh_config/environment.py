@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from pydantic import BaseModel, ConfigDict, Field
 
+from mesh_config.formats import (
+    AccountId,
+    IdentityCenterInstanceArn,
+    KmsKeyArn,
+    Region,
+    S3Uri,
+    Slug,
+    SubnetId,
+    VpcId,
+)
 from mesh_config.promotion import Promotion
-
-_ACCOUNT = r"^\d{12}$"
-_REGION = r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$"
-_KMS_KEY_ARN = r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[a-zA-Z0-9-]+$"
 
 
 class _Model(BaseModel):
@@ -20,8 +24,8 @@ class _Model(BaseModel):
 class Network(_Model):
     """The VPC where the Tooling and compute blueprints place project resources."""
 
-    vpc_id: Annotated[str, Field(pattern=r"^vpc-[0-9a-f]{8,17}$")]
-    subnet_ids: list[Annotated[str, Field(pattern=r"^subnet-[0-9a-f]{8,17}$")]] = Field(
+    vpc_id: VpcId
+    subnet_ids: list[SubnetId] = Field(
         min_length=2,
         description=(
             "private subnets, one per Availability Zone: at least two, and three when a project profile "
@@ -31,22 +35,26 @@ class Network(_Model):
 
 
 class EnvironmentConfig(_Model):
-    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")] = Field(
-        description="must match the file name, e.g. staging"
-    )
-    short_name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")] | None = Field(
+    name: Slug = Field(description="must match the file name, e.g. staging")
+    short_name: Slug | None = Field(
         None, description="used in project and profile names (stg for staging); default: name"
     )
-    account: Annotated[str, Field(pattern=_ACCOUNT)] = Field(description="12-digit AWS account id, quoted")
-    region: Annotated[str, Field(pattern=_REGION)]
-    identity_center_instance_arn: Annotated[
-        str, Field(pattern=r"^arn:(aws|aws-us-gov|aws-cn):sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$")
-    ]
-    network: Network
-    project_artifacts_s3_uri: Annotated[str, Field(pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")] | None = (
-        Field(None, description="S3 location for project artefacts; default: the foundation stack's bucket")
+    account: AccountId = Field(description="12-digit AWS account id, quoted")
+    shared_account_reason: str | None = Field(
+        None,
+        min_length=10,
+        description=(
+            "environments have one account each; to deploy this one into an account another environment "
+            "already uses, say why here"
+        ),
     )
-    project_artifacts_kms_key_arn: Annotated[str, Field(pattern=_KMS_KEY_ARN)] | None = Field(
+    region: Region
+    identity_center_instance_arn: IdentityCenterInstanceArn
+    network: Network
+    project_artifacts_s3_uri: S3Uri | None = Field(
+        None, description="S3 location for project artefacts; default: the foundation stack's bucket"
+    )
+    project_artifacts_kms_key_arn: KmsKeyArn | None = Field(
         None,
         description=(
             "KMS key that encrypts project_artifacts_s3_uri (required with it): SMUS project roles may use "

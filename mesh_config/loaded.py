@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from mesh_config.blueprints import Blueprint
 from mesh_config.environment import EnvironmentConfig
 from mesh_config.mesh import DomainUnit, MeshDefinition, Project, ProjectProfile
 from mesh_config.naming import Naming
 from mesh_config.placement import project_stack_part
+from mesh_config.promotion import PromotionMode
 
 
 @dataclass(frozen=True)
@@ -28,7 +30,17 @@ class MeshConfig:
         return {p.capability: p for p in self.mesh.project_profiles}
 
     def projects_in(self, env: EnvironmentConfig) -> list[Project]:
-        return [p for p in self.mesh.projects if p.environments is None or env.name in p.environments]
+        return [p for p in self.mesh.projects if p.exists_in(env.name)]
+
+    def profiles_in(self, env: EnvironmentConfig) -> list[ProjectProfile]:
+        return [p for p in self.mesh.project_profiles if p.exists_in(env.name)]
+
+    def blueprints_in(self, env: EnvironmentConfig) -> list[Blueprint]:
+        return self.mesh.blueprints_in(env.name)
+
+    def pipeline_environments(self) -> list[EnvironmentConfig]:
+        """Environments the pipeline deploys, in promotion order (direct-only ones excluded)."""
+        return [e for e in self.environments if e.promotion.mode is PromotionMode.PIPELINE]
 
     def project_stacks(self, env: EnvironmentConfig) -> dict[str, list[Project]]:
         """Stack-name suffix (projects-<bu>[-<n>]) -> the projects it holds in ``env``, sorted by suffix."""

@@ -10,9 +10,10 @@ from pydantic import BaseModel, ValidationError
 
 from mesh_config.environment import EnvironmentConfig
 from mesh_config.errors import ConfigError, ConfigIssue
+from mesh_config.formats import PLAIN_WORDS
 from mesh_config.loaded import MeshConfig
 from mesh_config.mesh import MeshDefinition
-from mesh_config.validation import check_environment, check_mesh, check_names, check_network
+from mesh_config.validation import check_environment, check_environments, check_mesh, check_names, check_network
 from mesh_config.yaml_source import YamlDocument, read_yaml
 
 MESH_FILE = "mesh.yaml"
@@ -39,11 +40,13 @@ def _types_in(annotation: Any) -> list[Any]:
     return out
 
 
-def _fix_for(error: dict[str, Any], known_fields: set[str]) -> tuple[str, str]:
-    """(problem, fix) in the user's terms for one pydantic error."""
+def _fix_for(error: dict[str, Any], known_fields: set[str], typed: str | None) -> tuple[str, str]:
+    """(problem, fix) in the user's terms for one pydantic error; ``typed`` is the scalar as
+    written in the file, quoted instead of the parsed value."""
     kind = error["type"]
     loc = error["loc"]
     value = error.get("input")
+    shown = typed if typed is not None and not isinstance(value, str) else value
     if kind == "extra_forbidden":
         key = str(loc[-1])
         close = difflib.get_close_matches(key, sorted(known_fields), n=1)
@@ -58,12 +61,13 @@ def _fix_for(error: dict[str, Any], known_fields: set[str]) -> tuple[str, str]:
         )
     if kind == "string_type" and isinstance(value, int | float):
         return (
-            f"expected text, got the number {value!r}",
-            'quote the value in YAML (e.g. "012345678901"): unquoted numbers lose leading zeros',
+            f"expected text, got the number {shown}",
+            f'quote the value in YAML ("{shown}"): unquoted digits are read as a number and can lose leading zeros',
         )
     if kind == "string_pattern_mismatch":
         pattern = error.get("ctx", {}).get("pattern", "")
-        return f"value {value!r} has the wrong format", f"it must match {pattern}"
+        words = PLAIN_WORDS.get(pattern)
+        return f"value {value!r} has the wrong format", f"use {words}" if words else f"it must match {pattern}"
     if kind == "enum":
         return f"value {value!r} is not allowed", f"use one of: {error.get('ctx', {}).get('expected', '')}"
     message = str(error["msg"]).removeprefix("Value error, ")
@@ -81,7 +85,7 @@ def _validate(model: type[BaseModel], doc: YamlDocument) -> tuple[Any, list[Conf
         known = _field_names(model)
         issues = []
         for error in exc.errors():
-            problem, fix = _fix_for(error, known)
+            problem, fix = _fix_for(error, known, doc.text_of(tuple(error["loc"])))
             issues.append(doc.issue(tuple(error["loc"]), problem, fix))
         return None, issues
 
@@ -89,6 +93,26 @@ def _validate(model: type[BaseModel], doc: YamlDocument) -> tuple[Any, list[Conf
 def _declared_environments(doc: YamlDocument) -> list[str]:
     declared = doc.data.get("environments") if isinstance(doc.data, dict) else None
     return [n for n in declared if isinstance(n, str) and n] if isinstance(declared, list) else []
+
+
+def _missing_environment_file(
+    root: Path, display_root: str, mesh_doc: YamlDocument, index: int, name: str, declared: list[str]
+) -> ConfigIssue:
+    """Names both files, and the file that was probably meant for it."""
+    expected = f"{display_root}/{name}.yaml"
+    spare = sorted(p.stem for p in root.glob("*.yaml") if p.name != MESH_FILE and p.stem not in declared)
+    close = difflib.get_close_matches(name, spare, n=1, cutoff=0.6)
+    fix = (
+        f"rename {display_root}/{close[0]}.yaml to {name}.yaml, or list '{close[0]}' in mesh.yaml instead"
+        if close
+        else f"create {expected} (copy another environment's file and change name, account and network), "
+        f"or remove '{name}' from the list"
+    )
+    return mesh_doc.issue(
+        ("environments", index),
+        f"environment '{name}' is listed in {mesh_doc.file}, but {expected} does not exist",
+        fix,
+    )
 
 
 def load_mesh(directory: str | Path) -> MeshConfig:
@@ -110,8 +134,15 @@ def load_mesh(directory: str | Path) -> MeshConfig:
     # every file's problems; cross-file checks need a valid mesh and are skipped otherwise.
     names = mesh.environments if mesh is not None else _declared_environments(mesh_doc)
     environments: list[EnvironmentConfig] = []
-    for name in dict.fromkeys(names):
-        env_doc, found = read_yaml(root / f"{name}.yaml", f"{display_root}/{name}.yaml")
+    env_docs: list[tuple[EnvironmentConfig, YamlDocument]] = []
+    for index, name in enumerate(names):
+        if name in names[:index]:
+            continue
+        env_path = root / f"{name}.yaml"
+        if not env_path.is_file():
+            issues.append(_missing_environment_file(root, display_root, mesh_doc, index, name, names))
+            continue
+        env_doc, found = read_yaml(env_path, f"{display_root}/{name}.yaml")
         issues += found
         if env_doc is None:
             continue
@@ -124,6 +155,9 @@ def load_mesh(directory: str | Path) -> MeshConfig:
             issues += check_names(mesh, env, mesh_doc, env_doc)
             issues += check_network(mesh, env, mesh_doc, env_doc)
         environments.append(env)
+        env_docs.append((env, env_doc))
+    if mesh is not None:
+        issues += check_environments(mesh, env_docs, mesh_doc)
 
     if issues:
         raise ConfigError(issues)

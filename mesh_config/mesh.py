@@ -8,19 +8,9 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from mesh_config.blueprints import Blueprint
+from mesh_config.formats import GroupId, ParameterName, Slug
 from mesh_config.pipeline import PipelineConfig
 
-_SLUG = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
-_GROUP_ID = r"^([0-9a-f]{10}-)?[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$"
-
-Slug = Annotated[
-    str,
-    Field(
-        pattern=_SLUG,
-        min_length=1,
-        description="lower-case words separated by single hyphens, e.g. 'finance' or 'customer360'",
-    ),
-]
 GroupName = Annotated[str, Field(min_length=1, description="a group name declared under identity_center.groups")]
 
 
@@ -33,6 +23,11 @@ def _unique(values: list[str]) -> list[str]:
 
 
 GroupList = Annotated[list[GroupName], AfterValidator(_unique)]
+EnvironmentList = Annotated[list[Slug], AfterValidator(_unique), Field(min_length=1)]
+
+
+def _in(environments: list[str] | None, env: str) -> bool:
+    return environments is None or env in environments
 
 
 class _Model(BaseModel):
@@ -52,7 +47,7 @@ class DeploymentMode(StrEnum):
 class IdentityCenter(_Model):
     """IAM Identity Center groups the mesh refers to by name."""
 
-    groups: dict[Slug, Annotated[str, Field(pattern=_GROUP_ID)]] = Field(
+    groups: dict[Slug, GroupId] = Field(
         default_factory=dict,
         description="group name -> IAM Identity Center group id (a UUID, optionally prefixed by a 10-hex store id)",
     )
@@ -90,7 +85,7 @@ class DomainUnit(_Model):
 
 
 class ParameterOverride(_Model):
-    name: Annotated[str, Field(pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$")]
+    name: ParameterName
     value: str
     editable: bool = Field(False, description="whether project creators may change it")
 
@@ -110,15 +105,54 @@ class ProjectProfile(_Model):
     capability: Slug = Field(description="e.g. all-capabilities; the profile is named <capability>-<env>-profile")
     description: str = Field("", max_length=2048)
     environments: list[ProfileEnvironment] = Field(min_length=1)
+    available_in: EnvironmentList | None = Field(
+        None, description="mesh environments where this profile exists; default: every environment"
+    )
+
+    def exists_in(self, env: str) -> bool:
+        return _in(self.available_in, env)
+
+
+class BlueprintInEnvironments(_Model):
+    """A blueprint enabled only in some environments (e.g. EmrOnEc2 in dev only)."""
+
+    blueprint: Blueprint
+    environments: EnvironmentList = Field(description="mesh environments where the blueprint is enabled")
+
+
+class GroupInEnvironments(_Model):
+    """A project member only in some environments (e.g. data scientists contribute in dev only)."""
+
+    group: GroupName
+    environments: EnvironmentList = Field(description="mesh environments where the group has this designation")
+
+
+def _unique_groups(members: list[str | GroupInEnvironments]) -> list[str | GroupInEnvironments]:
+    _unique([m if isinstance(m, str) else m.group for m in members])
+    return members
+
+
+MemberList = Annotated[list[GroupName | GroupInEnvironments], AfterValidator(_unique_groups)]
 
 
 class Project(_Model):
     domain_unit: Slug = Field(description="id of the domain unit that owns the project")
     use_case: Slug = Field(description="e.g. customer360; the project is named <unit>-<use-case>-<env>-project")
-    profile: Slug = Field(description="capability of a project profile")
+    profile: Slug | dict[Slug, Slug] = Field(
+        description=(
+            "capability of a project profile, or a mapping environment -> capability with an optional 'default' "
+            "key, e.g. {default: sql-analytics, dev: all-capabilities}"
+        )
+    )
     description: str = Field("", max_length=2048)
-    owners: GroupList = Field(min_length=1, description="groups designated PROJECT_OWNER")
-    contributors: GroupList = Field(default_factory=list, description="groups designated PROJECT_CONTRIBUTOR")
+    owners: MemberList = Field(
+        min_length=1,
+        description="groups designated PROJECT_OWNER: a name, or {group: name, environments: [dev]} for some only",
+    )
+    contributors: MemberList = Field(
+        default_factory=list,
+        description="groups designated PROJECT_CONTRIBUTOR: a name, or {group: name, environments: [dev]}",
+    )
     viewers: GroupList = Field(
         default_factory=list,
         description=(
@@ -136,6 +170,36 @@ class Project(_Model):
         """Stable identity of the project across environments (and its construct id)."""
         return f"{self.domain_unit}-{self.use_case}"
 
+    def exists_in(self, env: str) -> bool:
+        return _in(self.environments, env)
+
+    def profile_in(self, env: str) -> str | None:
+        """The profile capability in ``env``; None when a mapping names neither it nor a default."""
+        if isinstance(self.profile, str):
+            return self.profile
+        return self.profile.get(env, self.profile.get(DEFAULT_PROFILE_KEY))
+
+    def owners_in(self, env: str) -> list[str]:
+        return _members_in(self.owners, env)
+
+    def contributors_in(self, env: str) -> list[str]:
+        return _members_in(self.contributors, env)
+
+    def member_entries(self) -> list[tuple[str, int, str, list[str] | None]]:
+        """(designation list, index, group, environments or None) of every member entry."""
+        return [
+            (role, i, m, None) if isinstance(m, str) else (role, i, m.group, list(m.environments))
+            for role in ("owners", "contributors")
+            for i, m in enumerate(getattr(self, role))
+        ]
+
+
+DEFAULT_PROFILE_KEY = "default"
+
+
+def _members_in(members: list[str | GroupInEnvironments], env: str) -> list[str]:
+    return [m if isinstance(m, str) else m.group for m in members if isinstance(m, str) or env in m.environments]
+
 
 class MeshDefinition(_Model):
     """environments/mesh.yaml"""
@@ -151,9 +215,20 @@ class MeshDefinition(_Model):
     )
     identity_center: IdentityCenter = Field(default_factory=IdentityCenter)
     domain: DomainSettings = Field(default_factory=DomainSettings)
-    blueprints: list[Blueprint] = Field(
-        min_length=1, description="managed blueprints enabled in every domain, enabled in this order"
+    blueprints: list[Blueprint | BlueprintInEnvironments] = Field(
+        min_length=1,
+        description=(
+            "managed blueprints enabled in this order: a name for every environment, or "
+            "{blueprint: name, environments: [dev]} for some only"
+        ),
     )
     domain_units: list[DomainUnit] = Field(default_factory=list)
     project_profiles: list[ProjectProfile] = Field(default_factory=list)
     projects: list[Project] = Field(default_factory=list)
+
+    def blueprint_entries(self) -> list[tuple[Blueprint, list[str] | None]]:
+        """(blueprint, environments or None for all) in enabling order."""
+        return [(b, None) if isinstance(b, Blueprint) else (b.blueprint, list(b.environments)) for b in self.blueprints]
+
+    def blueprints_in(self, env: str) -> list[Blueprint]:
+        return [b for b, envs in self.blueprint_entries() if _in(envs, env)]

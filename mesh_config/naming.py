@@ -49,6 +49,20 @@ def pipeline_stack_name(org: str) -> str:
     return f"{org}-mesh-pipeline"
 
 
+def pipeline_name(org: str) -> str:
+    return f"{org}-mesh"
+
+
+def approver_role_name(org: str, env: str) -> str:
+    """The role in the tools account that alone may approve the promotion into ``env``."""
+    return f"{org}-mesh-approve-{env}"
+
+
+def smoke_test_runner_role_name(org: str, env: str) -> str:
+    """The pipeline's smoke-test CodeBuild role, the only principal the target's smoke-test role trusts."""
+    return f"{org}-mesh-smoke-test-{env}"
+
+
 @dataclass(frozen=True)
 class Naming:
     """Names for one organisation in one environment."""

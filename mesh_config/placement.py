@@ -34,8 +34,8 @@ def business_unit_of(unit_id: str, units: Mapping[str, DomainUnit]) -> str:
     return current
 
 
-def project_resource_count(project: Project) -> int:
-    return 1 + len(project.owners) + len(project.contributors)
+def project_resource_count(project: Project, env: str) -> int:
+    return 1 + len(project.owners_in(env)) + len(project.contributors_in(env))
 
 
 def shard_of(project: Project, shards: int) -> int:

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from mesh_config.blueprints import Blueprint
 from mesh_config.environment import EnvironmentConfig
 from mesh_config.errors import ConfigIssue
-from mesh_config.mesh import MeshDefinition
+from mesh_config.mesh import DEFAULT_PROFILE_KEY, MeshDefinition, Project
 from mesh_config.naming import (
     ACCESS_LOGS,
     BUCKET_RULE,
@@ -33,6 +33,8 @@ from mesh_config.placement import (
     project_resource_count,
     project_stack_part,
 )
+from mesh_config.promotion import PromotionMode
+from mesh_config.regions import region_problem
 from mesh_config.yaml_source import YamlDocument
 
 
@@ -57,12 +59,88 @@ def _duplicates(doc: YamlDocument, section: str, keys: list[str], field: str, wh
 def check_mesh(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue]:
     issues: list[ConfigIssue] = []
     issues += _duplicates(doc, "environments", mesh.environments, "", "environment")
-    issues += _duplicates(doc, "blueprints", [b.value for b in mesh.blueprints], "", "blueprint")
+    issues += _duplicates(doc, "blueprints", [b.value for b, _ in mesh.blueprint_entries()], "", "blueprint")
+    issues += _check_environment_references(mesh, doc)
+    issues += check_tags(mesh.tags, doc, ("tags",))
+    if mesh.pipeline is not None:
+        issues += check_region(mesh.pipeline.region, doc, ("pipeline", "region"))
+    issues += _check_group_ids(mesh, doc)
     issues += _check_unit_tree(mesh, doc)
     issues += _check_groups(mesh, doc)
     issues += _check_profiles(mesh, doc)
     issues += _check_projects(mesh, doc)
     return issues
+
+
+# AWS reserves the aws: prefix for its own tags; CloudFormation refuses such a key on every resource.
+RESERVED_TAG_PREFIX = "aws:"
+
+
+def check_tags(tags: dict[str, str], doc: YamlDocument, loc: tuple[str | int, ...]) -> list[ConfigIssue]:
+    return [
+        doc.issue(
+            (*loc, key),
+            f"tag key '{key}' starts with the reserved prefix '{RESERVED_TAG_PREFIX}'",
+            f"rename it (e.g. '{key[len(RESERVED_TAG_PREFIX) :]}'): AWS keeps tag keys starting with aws: for itself",
+        )
+        for key in tags
+        if key.lower().startswith(RESERVED_TAG_PREFIX)
+    ]
+
+
+def check_region(region: str, doc: YamlDocument, loc: tuple[str | int, ...]) -> list[ConfigIssue]:
+    found = region_problem(region)
+    return [doc.issue(loc, *found)] if found else []
+
+
+def _check_environment_references(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue]:
+    """Every 'environments' / 'available_in' / profile-map key names an environment of the mesh."""
+    known = set(mesh.environments)
+    refs: list[tuple[tuple[str | int, ...], list[str]]] = []
+    for i, entry in enumerate(mesh.blueprints):
+        if not isinstance(entry, Blueprint):
+            refs.append((("blueprints", i, "environments"), list(entry.environments)))
+    for i, profile in enumerate(mesh.project_profiles):
+        if profile.available_in is not None:
+            refs.append((("project_profiles", i, "available_in"), list(profile.available_in)))
+    for i, project in enumerate(mesh.projects):
+        refs.append((("projects", i, "environments"), list(project.environments or [])))
+        for role, j, _, envs in project.member_entries():
+            refs.append((("projects", i, role, j, "environments"), envs or []))
+    issues = [
+        doc.issue((*loc, j), f"unknown environment '{env}'", f"use one of: {_choices(known)}")
+        for loc, envs in refs
+        for j, env in enumerate(envs)
+        if env not in known
+    ]
+    for i, project in enumerate(mesh.projects):
+        if isinstance(project.profile, dict):
+            issues += [
+                doc.issue(
+                    ("projects", i, "profile", key),
+                    f"'{key}' is neither an environment nor '{DEFAULT_PROFILE_KEY}'",
+                    f"use '{DEFAULT_PROFILE_KEY}' or one of: {_choices(known)}",
+                )
+                for key in project.profile
+                if key != DEFAULT_PROFILE_KEY and key not in known
+            ]
+    return issues
+
+
+def _check_group_ids(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue]:
+    names_by_id: dict[str, list[str]] = defaultdict(list)
+    for name, group_id in mesh.identity_center.groups.items():
+        names_by_id[group_id.lower()].append(name)
+    return [
+        doc.issue(
+            ("identity_center", "groups", names[1]),
+            f"groups {', '.join(repr(n) for n in names)} map to the same Identity Center group id {group_id}",
+            "keep one name per group (DataZone would get the same group twice: duplicate profiles, owners and "
+            "memberships fail), or correct the id",
+        )
+        for group_id, names in names_by_id.items()
+        if len(names) > 1
+    ]
 
 
 def _check_unit_tree(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue]:
@@ -127,10 +205,18 @@ def _check_groups(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue]:
     for i, unit in enumerate(mesh.domain_units):
         refs += [(("domain_units", i, "owners"), unit.owners)]
         refs += [(("domain_units", i, "project_creators"), unit.project_creators)]
-    for i, project in enumerate(mesh.projects):
-        for role in ("owners", "contributors"):
-            refs.append((("projects", i, role), getattr(project, role)))
     issues = []
+    for i, project in enumerate(mesh.projects):
+        for role, j, group, envs in project.member_entries():
+            if group not in known:
+                loc = ("projects", i, role, j) if envs is None else ("projects", i, role, j, "group")
+                issues.append(
+                    doc.issue(
+                        loc,
+                        f"group '{group}' is not declared under identity_center.groups",
+                        f"declare it with its IAM Identity Center group id, or use one of: {_choices(known)}",
+                    )
+                )
     for loc, groups in refs:
         for j, group in enumerate(groups):
             if group not in known:
@@ -148,21 +234,30 @@ def _check_profiles(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue
     issues = _duplicates(
         doc, "project_profiles", [p.capability for p in mesh.project_profiles], "capability", "profile capability"
     )
-    enabled = set(mesh.blueprints)
     for i, profile in enumerate(mesh.project_profiles):
         names = [e.name or e.blueprint.value for e in profile.environments]
         for j, env in enumerate(profile.environments):
             loc = ("project_profiles", i, "environments", j)
-            if env.blueprint not in enabled:
+            missing_in = [
+                e for e in mesh.environments if profile.exists_in(e) and env.blueprint not in mesh.blueprints_in(e)
+            ]
+            if missing_in:
                 issues.append(
                     doc.issue(
                         (*loc, "blueprint"),
-                        f"profile '{profile.capability}' uses blueprint '{env.blueprint.value}', "
-                        "which is not enabled in this mesh",
-                        f"add '{env.blueprint.value}' to the top-level 'blueprints' list, or use one of: "
-                        f"{_choices(b.value for b in mesh.blueprints)}",
+                        f"profile '{profile.capability}' uses blueprint '{env.blueprint.value}', which is not enabled "
+                        f"in environment(s) {', '.join(missing_in)}",
+                        f"enable '{env.blueprint.value}' there in the top-level 'blueprints' list, limit the profile "
+                        f"with 'available_in', or use one of: {_choices(b.value for b, _ in mesh.blueprint_entries())}",
                     )
                 )
+            issues += _duplicates(
+                doc,
+                f"project_profiles[{i}].environments[{j}].parameter_overrides",
+                [o.name for o in env.parameter_overrides],
+                "name",
+                "parameter override",
+            )
             if names.count(names[j]) > 1 and names.index(names[j]) != j:
                 issues.append(
                     doc.issue(
@@ -195,7 +290,6 @@ def _check_projects(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue
     issues = _duplicates(doc, "projects", [p.key for p in mesh.projects], "use_case", "project (unit + use case)")
     units = {u.id for u in mesh.domain_units}
     profiles = {p.capability for p in mesh.project_profiles}
-    envs = set(mesh.environments)
     for i, project in enumerate(mesh.projects):
         if project.domain_unit not in units:
             issues.append(
@@ -205,23 +299,7 @@ def _check_projects(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue
                     f"use one of: {_choices(units)}",
                 )
             )
-        if project.profile not in profiles:
-            issues.append(
-                doc.issue(
-                    ("projects", i, "profile"),
-                    f"project '{project.key}' points at unknown project profile '{project.profile}'",
-                    f"use one of: {_choices(profiles)}",
-                )
-            )
-        for j, env in enumerate(project.environments or []):
-            if env not in envs:
-                issues.append(
-                    doc.issue(
-                        ("projects", i, "environments", j),
-                        f"unknown environment '{env}'",
-                        f"use one of: {_choices(envs)}",
-                    )
-                )
+        issues += _check_project_profile(mesh, doc, i, project, profiles)
         if project.viewers:
             issues.append(
                 doc.issue(
@@ -234,19 +312,78 @@ def _check_projects(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue
                     "a contributor, or a member of a consumer project that subscribes to its data products",
                 )
             )
-        designations: dict[str, list[str]] = defaultdict(list)
-        for role in ("owners", "contributors"):
-            for group in getattr(project, role):
-                designations[group].append(role)
-        for group, roles in designations.items():
-            if len(roles) > 1:
+        reported: set[str] = set()
+        for env in mesh.environments:
+            if not project.exists_in(env):
+                continue
+            if not project.owners_in(env):
                 issues.append(
                     doc.issue(
-                        ("projects", i, roles[1]),
-                        f"group '{group}' is both {roles[0]} and {roles[1]} of project '{project.key}'",
-                        "a member has one designation per project: keep the group in one list only",
+                        ("projects", i, "owners"),
+                        f"project '{project.key}' has no owner in environment '{env}'",
+                        "add a group without 'environments' to owners, or include this environment",
                     )
                 )
+            both = set(project.owners_in(env)) & set(project.contributors_in(env))
+            for group in sorted(both - reported):
+                reported.add(group)
+                issues.append(
+                    doc.issue(
+                        ("projects", i, "contributors"),
+                        f"group '{group}' is both owners and contributors of project '{project.key}' in '{env}'",
+                        "a member has one designation per project: keep the group in one list only (or give the "
+                        "two entries disjoint 'environments')",
+                    )
+                )
+    return issues
+
+
+def _check_project_profile(
+    mesh: MeshDefinition, doc: YamlDocument, i: int, project: Project, profiles: set[str]
+) -> list[ConfigIssue]:
+    """The profile (or per-environment profiles) exists, and exists in each of the project's environments."""
+    issues = []
+    by_capability = {p.capability: p for p in mesh.project_profiles}
+    named = [project.profile] if isinstance(project.profile, str) else list(dict.fromkeys(project.profile.values()))
+    for capability in named:
+        if capability not in profiles:
+            key = (
+                ()
+                if isinstance(project.profile, str)
+                else (next(k for k, v in project.profile.items() if v == capability),)
+            )
+            issues.append(
+                doc.issue(
+                    ("projects", i, "profile", *key),
+                    f"project '{project.key}' points at unknown project profile '{capability}'",
+                    f"use one of: {_choices(profiles)}",
+                )
+            )
+    if issues:
+        return issues
+    for env in mesh.environments:
+        if not project.exists_in(env):
+            continue
+        capability = project.profile_in(env)
+        if capability is None:
+            issues.append(
+                doc.issue(
+                    ("projects", i, "profile"),
+                    f"project '{project.key}' has no profile for environment '{env}'",
+                    f"add '{env}: <capability>' or a '{DEFAULT_PROFILE_KEY}: <capability>' entry",
+                )
+            )
+        elif not by_capability[capability].exists_in(env):
+            issues.append(
+                doc.issue(
+                    ("projects", i, "profile"),
+                    f"project '{project.key}' uses profile '{capability}' in environment '{env}', where that "
+                    "profile does not exist (its available_in leaves it out)",
+                    f"add '{env}' to the profile's available_in, choose another profile for '{env}' "
+                    f"(profile: {{{DEFAULT_PROFILE_KEY}: {capability}, {env}: <capability>}}), or limit the "
+                    "project's environments",
+                )
+            )
     return issues
 
 
@@ -265,7 +402,7 @@ def check_network(
     redshift = [
         p.capability
         for p in mesh.project_profiles
-        if any(e.blueprint is Blueprint.REDSHIFT_SERVERLESS for e in p.environments)
+        if p.exists_in(env.name) and any(e.blueprint is Blueprint.REDSHIFT_SERVERLESS for e in p.environments)
     ]
     if not redshift:
         return []
@@ -290,6 +427,10 @@ def check_environment(env: EnvironmentConfig, doc: YamlDocument, expected_name: 
                 f"set 'name: {expected_name}' (the name must match the file name listed in mesh.yaml)",
             )
         )
+    issues += check_region(env.region, doc, ("region",))
+    issues += check_tags(env.tags, doc, ("tags",))
+    issues += _duplicates(doc, "network.subnet_ids", list(env.network.subnet_ids), "", "subnet")
+    issues += _check_promotion(env, doc)
     if env.project_artifacts_s3_uri is not None and env.project_artifacts_kms_key_arn is None:
         issues.append(
             doc.issue(
@@ -312,6 +453,81 @@ def check_environment(env: EnvironmentConfig, doc: YamlDocument, expected_name: 
     return issues
 
 
+def _check_promotion(env: EnvironmentConfig, doc: YamlDocument) -> list[ConfigIssue]:
+    promotion = env.promotion
+    issues = []
+    if promotion.mode is PromotionMode.DIRECT:
+        set_keys = [
+            k
+            for k in ("wave", "manual_approval", "approvers", "approver_principals", "confirm_permissions_broadening")
+            if getattr(promotion, k)
+        ]
+        return [
+            doc.issue(
+                ("promotion", key),
+                f"'{key}' has no effect: environment '{env.name}' is deployed directly, never by the pipeline",
+                "remove it, or set 'mode: pipeline'",
+            )
+            for key in set_keys
+        ]
+    if not promotion.manual_approval:
+        for key in ("approvers", "approver_principals"):
+            if getattr(promotion, key):
+                issues.append(
+                    doc.issue(
+                        ("promotion", key),
+                        f"'{key}' is set but manual_approval is false: the stage would deploy without waiting for them",
+                        "set 'manual_approval: true' under promotion, or remove the list",
+                    )
+                )
+    elif not promotion.approver_principals:
+        issues.append(
+            doc.issue(
+                ("promotion", "approver_principals"),
+                f"environment '{env.name}' waits for a manual approval, but no one is named who may give it",
+                "list the IAM principals (e.g. the approvers' Identity Center permission-set role ARNs in the tools "
+                "account, '*' allowed) that may assume the stage's approver role",
+            )
+        )
+    return issues
+
+
+def check_environments(
+    mesh: MeshDefinition, envs: list[tuple[EnvironmentConfig, YamlDocument]], mesh_doc: YamlDocument
+) -> list[ConfigIssue]:
+    """Rules across environments: one account each, and waves of neighbours in the promotion chain."""
+    issues = []
+    first_in_account: dict[str, str] = {}
+    for env, doc in envs:
+        other = first_in_account.setdefault(env.account, env.name)
+        if other != env.name and env.shared_account_reason is None:
+            issues.append(
+                doc.issue(
+                    ("account",),
+                    f"environment '{env.name}' uses account {env.account}, which environment '{other}' already uses",
+                    "give each environment its own account (seed 000: one account per environment), or, if this is "
+                    "deliberate, say why with 'shared_account_reason: <why>' in this file",
+                )
+            )
+    pipeline_envs = [(e, d) for e, d in envs if e.promotion.mode is PromotionMode.PIPELINE]
+    seen_waves: set[str] = set()
+    previous: str | None = None
+    for env, doc in pipeline_envs:
+        wave = env.promotion.wave
+        if wave is not None and wave != previous and wave in seen_waves:
+            issues.append(
+                doc.issue(
+                    ("promotion", "wave"),
+                    f"wave '{wave}' is split: its environments are not next to each other in the promotion order",
+                    f"reorder the environments in {mesh_doc.file} so that wave '{wave}' is contiguous, or rename it",
+                )
+            )
+        if wave is not None:
+            seen_waves.add(wave)
+        previous = wave
+    return issues
+
+
 def check_names(
     mesh: MeshDefinition, env: EnvironmentConfig, mesh_doc: YamlDocument, env_doc: YamlDocument
 ) -> list[ConfigIssue]:
@@ -330,6 +546,8 @@ def check_names(
     for i, unit in enumerate(mesh.domain_units):
         check(DOMAIN_UNIT_RULE, naming.domain_unit(unit.id), mesh_doc, ("domain_units", i, "id"), "shorten the id")
     for i, profile in enumerate(mesh.project_profiles):
+        if not profile.exists_in(env.name):
+            continue
         check(
             PROFILE_RULE,
             naming.project_profile(profile.capability),
@@ -338,11 +556,7 @@ def check_names(
             "shorten the capability or the environment's short_name",
         )
     units = {u.id: u for u in mesh.domain_units}
-    in_env = [
-        (i, p)
-        for i, p in enumerate(mesh.projects)
-        if (p.environments is None or env.name in p.environments) and p.domain_unit in units
-    ]
+    in_env = [(i, p) for i, p in enumerate(mesh.projects) if p.exists_in(env.name) and p.domain_unit in units]
     stack_load: dict[str, int] = defaultdict(int)
     stack_business_unit: dict[str, str] = {}
     for i, project in in_env:
@@ -354,7 +568,7 @@ def check_names(
             "shorten the use case (or the environment's short_name)",
         )
         part = project_stack_part(project, units)
-        stack_load[part] += project_resource_count(project)
+        stack_load[part] += project_resource_count(project, env.name)
         stack_business_unit[part] = business_unit_of(project.domain_unit, units)
     stacks = FIXED_STACKS_PER_ENVIRONMENT + len(stack_load)
     if stacks > MAX_STACKS_PER_ENVIRONMENT:

@@ -8,6 +8,8 @@ from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
 from mesh_config import EnvironmentConfig, MeshConfig
+from mesh_config.naming import smoke_test_runner_role_name
+from mesh_config.promotion import PromotionMode
 from mesh_constructs import (
     BlueprintEnablement,
     BlueprintEnablementProps,
@@ -88,7 +90,7 @@ class DomainStack(Stack):
                 domain_arn=self.domain.domain_arn,
                 domain_key_arn=self.domain.key.key_arn,
                 root_domain_unit_id=self.domain.root_domain_unit_id,
-                blueprints=[b.value for b in mesh.blueprints],
+                blueprints=[b.value for b in config.blueprints_in(env_config)],
                 s3_location=env_config.project_artifacts_s3_uri or project_storage_s3_uri,
                 s3_kms_key_arn=env_config.project_artifacts_kms_key_arn or project_storage_key_arn,
                 vpc_id=env_config.network.vpc_id,
@@ -97,7 +99,7 @@ class DomainStack(Stack):
         )
 
         self.profiles: dict[str, ProjectProfile] = {}
-        for profile in mesh.project_profiles:
+        for profile in config.profiles_in(env_config):
             self.profiles[profile.capability] = ProjectProfile(
                 self,
                 f"Profile-{profile.capability}",
@@ -126,14 +128,15 @@ class DomainStack(Stack):
                 self.units.allow_project_creation(unit.id, group, self.groups.group_id(group), profile_ids)
         # Every project member group must be in the member pool of its unit and all ancestors.
         for project in config.projects_in(env_config):
-            for group in (*project.owners, *project.contributors):
+            for group in (*project.owners_in(env_config.name), *project.contributors_in(env_config.name)):
                 self.units.add_to_member_pool(project.domain_unit, group, self.groups.group_id(group))
 
-        if config.mesh.pipeline is not None:
+        if config.mesh.pipeline is not None and env_config.promotion.mode is PromotionMode.PIPELINE:
             self.smoke_test_role = smoke_test_role(
                 self,
                 role_name=naming.smoke_test_role(),
                 tools_account=config.mesh.pipeline.account,
+                runner_role_name=smoke_test_runner_role_name(mesh.org, env_config.name),
                 domain_arn=self.domain.domain_arn,
                 stack_name_prefix=naming.stack(""),
             )

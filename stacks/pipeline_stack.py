@@ -1,23 +1,32 @@
-"""The self-mutating CDK Pipeline: every environment's Stage, in promotion order."""
+"""The self-mutating CDK Pipeline: every pipeline environment's Stage, in promotion order."""
 
 from __future__ import annotations
 
 import shlex
+from collections.abc import Sequence
+from itertools import groupby
 from typing import Any
 
-from aws_cdk import Stack, pipelines
+from aws_cdk import Duration, RemovalPolicy, Stack, pipelines
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from mesh_config import EnvironmentConfig, MeshConfig
+from mesh_config.naming import approver_role_name, pipeline_name, smoke_test_runner_role_name
 from mesh_config.pipeline import PipelineConfig
 from mesh_constructs.acknowledge import acknowledge
 from stacks.mesh_stage import MeshStage
-from stacks.pipeline_acknowledgments import acknowledge_pipeline_findings
+from stacks.pipeline_acknowledgments import (
+    acknowledge_pipeline_findings,
+    narrow_auto_approve,
+    narrow_cross_region_keys,
+)
 
 # The CLI the pipeline synthesizes and deploys with: the same one package.json pins.
 CDK_CLI_VERSION = "2.1148.1"
@@ -31,14 +40,16 @@ class PipelineStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self._mesh_dir = mesh_dir
+        self._org = config.mesh.org
         settings: PipelineConfig = config.mesh.pipeline  # type: ignore[assignment]
         self.source = pipelines.CodePipelineSource.connection(
             settings.repository, settings.branch, connection_arn=settings.connection_arn
         )
+        self.pipeline_name = pipeline_name(config.mesh.org)
         self.pipeline = pipelines.CodePipeline(
             self,
             "Pipeline",
-            pipeline_name=f"{config.mesh.org}-mesh",
+            pipeline_name=self.pipeline_name,
             pipeline_type=codepipeline.PipelineType.V2,
             self_mutation=True,
             cross_account_keys=True,
@@ -64,26 +75,58 @@ class PipelineStack(Stack):
             ),
         )
         self.approval_topic = self._approval_topic(settings)
+        self.approver_roles: dict[str, iam.Role] = {}
+        self.smoke_test_runners: dict[str, iam.Role] = {}
         self.stages: list[MeshStage] = []
-        for env in config.environments:
-            stage = MeshStage(self, env.name, config=config, env_config=env)
-            self.pipeline.add_stage(stage, pre=self._pre_steps(env, stage), post=[self._smoke_test(config, env, stage)])
-            self.stages.append(stage)
+        # Consecutive environments of one wave deploy in parallel; the others one after another.
+        # Direct-only environments (sandboxes) are not in the pipeline at all.
+        for wave_name, group in groupby(config.pipeline_environments(), key=lambda e: e.promotion.wave):
+            envs = list(group)
+            if wave_name is None:
+                for env in envs:
+                    self._add_stage(config, env, self.pipeline)
+            else:
+                wave = self.pipeline.add_wave(wave_name)
+                for env in envs:
+                    self._add_stage(config, env, wave)
 
         # Build now (not at synth) so the generated roles exist and can be acknowledged.
         self.pipeline.build_pipeline()
-        acknowledge_pipeline_findings(self, self.pipeline)
-        acknowledge(
-            self.pipeline.pipeline.artifact_bucket,
-            "Pipeline artifact bucket holds only build artefacts, KMS-encrypted with the rotated cross-account "
-            "key and read by the pipeline's roles; audit it with CloudTrail S3 data events if required.",
-            "AwsSolutions-S1",
+        self._log_artifact_buckets()
+        key_arns = narrow_cross_region_keys(self, self.pipeline)
+        narrow_auto_approve(self, self.pipeline, self._broadening_check_action_arns())
+        acknowledge_pipeline_findings(
+            self, self.pipeline, replication_key_arns=key_arns, smoke_test_runners=self.smoke_test_runners
         )
+        for env in config.pipeline_environments():
+            if env.promotion.manual_approval:
+                self._grant_approval(env)
+
+    def _add_stage(
+        self, config: MeshConfig, env: EnvironmentConfig, target: pipelines.CodePipeline | pipelines.Wave
+    ) -> None:
+        stage = MeshStage(self, env.name, config=config, env_config=env)
+        target.add_stage(stage, pre=self._pre_steps(env, stage), post=[self._smoke_test(config, env, stage)])
+        self.stages.append(stage)
 
     def _approval_topic(self, settings: PipelineConfig) -> sns.Topic | None:
         if not settings.approval_notification_emails:
             return None
-        topic = sns.Topic(self, "ApprovalNotifications", display_name="SMUS mesh promotion approvals", enforce_ssl=True)
+        key = kms.Key(
+            self,
+            "ApprovalNotificationsKey",
+            description="Encrypts the mesh pipeline's approval notifications",
+            enable_key_rotation=True,
+            removal_policy=RemovalPolicy.DESTROY,
+            pending_window=Duration.days(7),
+        )
+        topic = sns.Topic(
+            self,
+            "ApprovalNotifications",
+            display_name="SMUS mesh promotion approvals",
+            enforce_ssl=True,
+            master_key=key,
+        )
         for email in settings.approval_notification_emails:
             topic.add_subscription(subscriptions.EmailSubscription(email))
         return topic
@@ -100,21 +143,132 @@ class PipelineStack(Stack):
             approvers = ", ".join(env.promotion.approvers) or "an authorised approver"
             steps.append(
                 pipelines.ManualApprovalStep(
-                    f"Approve-{env.name}",
+                    approval_action_name(env.name),
                     comment=(
                         f"Promote the mesh to {env.name} (account {env.account}, {env.region}): review the "
-                        f"diff of the stages before it and its smoke test. Approval required from: {approvers}."
+                        f"diff of the stages before it and its smoke test. Approval required from: {approvers}, "
+                        f"through role {approver_role_name(self._org, env.name)}."
                     ),
                     notification_topic=self.approval_topic,
                 )
             )
         return steps
 
+    def _grant_approval(self, env: EnvironmentConfig) -> None:
+        """An approver role per gated stage: trusted by the principals the config names, and the only
+        role of this stack with codepipeline:PutApprovalResult on that stage's approval action."""
+        stage_name, action_name = self.approval_action(env.name)
+        role = iam.Role(
+            self,
+            f"Approver-{env.name}",
+            role_name=approver_role_name(self._org, env.name),
+            description=f"Approves promotions of the mesh into {env.name}; assumed by its named approvers",
+            assumed_by=_principals_matching(env.promotion.approver_principals),
+            max_session_duration=Duration.hours(1),
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["codepipeline:PutApprovalResult"],
+                resources=[
+                    self.format_arn(
+                        service="codepipeline", resource=self.pipeline_name, resource_name=f"{stage_name}/{action_name}"
+                    )
+                ],
+            )
+        )
+        # To find the pending approval and its token: read-only views of this pipeline only.
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "codepipeline:GetPipeline",
+                    "codepipeline:GetPipelineState",
+                    "codepipeline:GetPipelineExecution",
+                    "codepipeline:ListPipelineExecutions",
+                    "codepipeline:ListActionExecutions",
+                ],
+                resources=[self.pipeline.pipeline.pipeline_arn],
+            )
+        )
+        self.approver_roles[env.name] = role
+
+    def _action_arn(self, stage_name: str, action_name: str) -> str:
+        return self.format_arn(
+            service="codepipeline", resource=self.pipeline_name, resource_name=f"{stage_name}/{action_name}"
+        )
+
+    def _broadening_check_action_arns(self) -> list[str]:
+        return [
+            self._action_arn(stage.stage_name, action.action_properties.action_name)
+            for stage in self.pipeline.pipeline.stages
+            for action in stage.actions
+            if action.action_properties.category is codepipeline.ActionCategory.APPROVAL
+            and "ConfirmPermissionsBroadening" in action.action_properties.action_name
+        ]
+
+    def approval_action(self, env_name: str) -> tuple[str, str]:
+        """(stage name, action name) of an environment's manual approval, as synthesized."""
+        for stage in self.pipeline.pipeline.stages:
+            for action in stage.actions:
+                if action.action_properties.action_name.endswith(approval_action_name(env_name)) and (
+                    action.action_properties.category is codepipeline.ActionCategory.APPROVAL
+                ):
+                    return stage.stage_name, action.action_properties.action_name
+        raise KeyError(env_name)
+
+    def _log_artifact_buckets(self) -> None:
+        """Version and access-log the artifact bucket and every cross-region replication bucket
+        (CDK Pipelines creates them without either); each region gets its own log bucket, since
+        server access logs are delivered only within a region."""
+        buckets: list[tuple[Stack, s3.IBucket]] = [(self, self.pipeline.pipeline.artifact_bucket)]
+        for support in self.pipeline.pipeline.cross_region_support.values():
+            buckets.append((support.stack, support.replication_bucket))
+        for stack, bucket in buckets:
+            logs = s3.Bucket(
+                stack,
+                "ArtifactAccessLogs",
+                encryption=s3.BucketEncryption.S3_MANAGED,
+                block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+                enforce_ssl=True,
+                versioned=True,
+                object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+                removal_policy=RemovalPolicy.RETAIN,
+                lifecycle_rules=[
+                    s3.LifecycleRule(expiration=Duration.days(365), noncurrent_version_expiration=Duration.days(30))
+                ],
+            )
+            acknowledge(
+                logs, "This is the access-log bucket itself; logging it into itself would loop.", "AwsSolutions-S1"
+            )
+            logs.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid="S3ServerAccessLogsPolicy",
+                    principals=[iam.ServicePrincipal("logging.s3.amazonaws.com")],
+                    actions=["s3:PutObject"],
+                    resources=[logs.arn_for_objects("artifacts/*")],
+                    conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
+                )
+            )
+            cfn_bucket: s3.CfnBucket = bucket.node.default_child  # type: ignore[assignment]
+            cfn_bucket.versioning_configuration = s3.CfnBucket.VersioningConfigurationProperty(status="Enabled")
+            cfn_bucket.logging_configuration = s3.CfnBucket.LoggingConfigurationProperty(
+                destination_bucket_name=logs.bucket_name, log_file_prefix="artifacts/"
+            )
+
     def _smoke_test(self, config: MeshConfig, env: EnvironmentConfig, stage: MeshStage) -> pipelines.Step:
         naming = config.naming(env)
         role_arn = self.format_arn(
             service="iam", region="", account=env.account, resource="role", resource_name=naming.smoke_test_role()
         )
+        # A named role: the target account's smoke-test role trusts exactly this one.
+        runner = iam.Role(
+            self,
+            f"SmokeTestRunner-{env.name}",
+            role_name=smoke_test_runner_role_name(self._org, env.name),
+            assumed_by=iam.ServicePrincipal("codebuild.amazonaws.com"),
+            description=f"Runs the post-deploy smoke test of {env.name}",
+        )
+        runner.add_to_policy(iam.PolicyStatement(actions=["sts:AssumeRole"], resources=[role_arn]))
+        self.smoke_test_runners[env.name] = runner
         # The expected domain, units, stacks and projects come from the same configuration the
         # stage was synthesized from (scripts/smoke_test.py reads it), not from variables.
         return pipelines.CodeBuildStep(
@@ -126,5 +280,26 @@ class PipelineStack(Stack):
             ],
             env={"SMOKE_TEST_ROLE_ARN": role_arn},
             env_from_cfn_outputs={"DOMAIN_ID": stage.domain.domain_id_output},
-            role_policy_statements=[iam.PolicyStatement(actions=["sts:AssumeRole"], resources=[role_arn])],
+            role=runner,
         )
+
+
+def approval_action_name(env_name: str) -> str:
+    return f"Approve-{env_name}"
+
+
+def _principals_matching(arns: Sequence[str]) -> iam.IPrincipal:
+    """Principals of each account, limited to the ARNs (wildcards allowed) the config names.
+
+    ``aws:PrincipalArn`` with ArnLike instead of naming the roles as principals: Identity Center
+    role names end in a random suffix, and IAM refuses a trust policy naming a role that does
+    not exist yet.
+    """
+    by_account: dict[str, list[str]] = {}
+    for arn in arns:
+        by_account.setdefault(arn.split(":")[4], []).append(arn)
+    principals = [
+        iam.AccountPrincipal(account).with_conditions({"ArnLike": {"aws:PrincipalArn": sorted(matching)}})
+        for account, matching in sorted(by_account.items())
+    ]
+    return principals[0] if len(principals) == 1 else iam.CompositePrincipal(*principals)

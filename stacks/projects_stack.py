@@ -33,8 +33,11 @@ class ProjectsStack(Stack):
         self.projects: dict[str, Project] = {}
         for project in projects:
             members = {
-                **{g: (domain.groups.group_id(g), Designation.OWNER) for g in project.owners},
-                **{g: (domain.groups.group_id(g), Designation.CONTRIBUTOR) for g in project.contributors},
+                **{g: (domain.groups.group_id(g), Designation.OWNER) for g in project.owners_in(env_config.name)},
+                **{
+                    g: (domain.groups.group_id(g), Designation.CONTRIBUTOR)
+                    for g in project.contributors_in(env_config.name)
+                },
             }
             # The construct id is the project's key: placement and ids never depend on siblings.
             self.projects[project.key] = Project(
@@ -43,7 +46,7 @@ class ProjectsStack(Stack):
                 ProjectProps(
                     domain_id=domain.domain.domain_id,
                     domain_unit_id=domain.units.unit_id(project.domain_unit),
-                    project_profile_id=domain.profile_id(project.profile),
+                    project_profile_id=domain.profile_id(project.profile_in(env_config.name)),  # type: ignore[arg-type]
                     name=naming.project(project.domain_unit, project.use_case),
                     description=project.description,
                     members=members,

@@ -10,7 +10,13 @@ from mesh_constructs.acknowledge import acknowledge, wildcard_resource_finding
 
 
 def smoke_test_role(
-    scope: Construct, *, role_name: str, tools_account: str, domain_arn: str, stack_name_prefix: str
+    scope: Construct,
+    *,
+    role_name: str,
+    tools_account: str,
+    runner_role_name: str,
+    domain_arn: str,
+    stack_name_prefix: str,
 ) -> iam.Role:
     """What scripts/smoke_test.py reads, and nothing else.
 
@@ -23,7 +29,18 @@ def smoke_test_role(
         "SmokeTestRole",
         role_name=role_name,
         description="Assumed by the deployment pipeline to check the deployed SMUS domain (read only)",
-        assumed_by=iam.AccountPrincipal(tools_account),
+        # Only the pipeline's smoke-test CodeBuild role, not the whole tools account. Matched by ARN
+        # in a condition: IAM refuses a principal that does not exist yet, and the pipeline stack
+        # may be deployed after this one (direct mode, first deployment).
+        assumed_by=iam.AccountPrincipal(tools_account).with_conditions(
+            {
+                "ArnEquals": {
+                    "aws:PrincipalArn": stack.format_arn(
+                        service="iam", region="", account=tools_account, resource="role", resource_name=runner_role_name
+                    )
+                }
+            }
+        ),
     )
     role.add_to_policy(
         iam.PolicyStatement(

@@ -102,7 +102,9 @@ def test_malformed_account_id(env_dir: Path) -> None:
     edit_text(env_dir / "dev.yaml", 'account: "123456789012"', 'account: "12345678901"')
 
     issue = assert_issue(load_issues(env_dir), "dev.yaml", "account", "'12345678901' has the wrong format")
-    assert r"\d{12}" in issue.fix
+    # Plain words, not the regular expression behind them.
+    assert issue.fix == 'use a 12-digit AWS account id, quoted (e.g. "123456789012")'
+    assert "\\d" not in issue.fix
 
 
 def test_bad_region(env_dir: Path) -> None:
@@ -153,11 +155,19 @@ def test_yaml_tag_is_an_issue_not_a_traceback(env_dir: Path) -> None:
     assert issue.line == line_of(mesh, "!Ref FinanceDescription")
 
 
-def test_missing_environment_file(env_dir: Path) -> None:
+def test_missing_environment_file_names_both_files(env_dir: Path) -> None:
     (env_dir / "staging.yaml").unlink()
 
-    issue = assert_issue(load_issues(env_dir), "staging.yaml", "", "file not found")
+    issue = assert_issue(load_issues(env_dir), "mesh.yaml", "environments[1]", "staging.yaml does not exist")
+    assert "is listed in" in issue.problem and issue.file.endswith("mesh.yaml")
     assert "create" in issue.fix
+
+
+def test_mistyped_environment_file_name_suggests_the_near_match(env_dir: Path) -> None:
+    (env_dir / "staging.yaml").rename(env_dir / "stagign.yaml")
+
+    issue = assert_issue(load_issues(env_dir), "mesh.yaml", "environments[1]", "staging.yaml does not exist")
+    assert issue.fix.startswith(f"rename {env_dir.as_posix()}/stagign.yaml to staging.yaml")
 
 
 def test_environment_name_differs_from_file_name(env_dir: Path) -> None:
@@ -215,9 +225,9 @@ def test_profile_uses_a_blueprint_that_is_not_enabled(env_dir: Path) -> None:
         load_issues(env_dir),
         "mesh.yaml",
         "project_profiles[0].environments[6].blueprint",
-        "blueprint 'MLExperiments', which is not enabled",
+        "blueprint 'MLExperiments', which is not enabled in environment(s) dev, staging, prod",
     )
-    assert "add 'MLExperiments'" in issue.fix
+    assert "enable 'MLExperiments'" in issue.fix
 
 
 def test_profile_without_tooling(env_dir: Path) -> None:

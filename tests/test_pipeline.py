@@ -78,9 +78,26 @@ def test_every_environment_is_smoke_tested_after_deployment(pipeline):
 
 
 def test_artifacts_are_encrypted_with_a_rotated_cross_account_key(pipeline):
-    keys = [r for r in pipeline["template"]["Resources"].values() if r["Type"] == "AWS::KMS::Key"]
-    assert len(keys) == 1 and keys[0]["Properties"]["EnableKeyRotation"] is True
-    assert pipeline["pipeline"]["ArtifactStore"]["EncryptionKey"]["Type"] == "KMS"
+    resources = pipeline["template"]["Resources"]
+    store = pipeline["pipeline"]["ArtifactStore"]
+    assert store["EncryptionKey"]["Type"] == "KMS"
+    key_id = store["EncryptionKey"]["Id"]["Fn::GetAtt"][0]
+    assert resources[key_id]["Properties"]["EnableKeyRotation"] is True
+
+
+def test_artifact_bucket_is_versioned_and_access_logged(pipeline):
+    resources = pipeline["template"]["Resources"]
+    bucket = resources[pipeline["pipeline"]["ArtifactStore"]["Location"]["Ref"]]["Properties"]
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    logs = bucket["LoggingConfiguration"]["DestinationBucketName"]["Ref"]
+    assert resources[logs]["Type"] == "AWS::S3::Bucket"
+
+
+def test_approval_topic_is_encrypted_with_a_rotated_key(pipeline):
+    resources = pipeline["template"]["Resources"]
+    (topic,) = [r for r in resources.values() if r["Type"] == "AWS::SNS::Topic"]
+    key = topic["Properties"]["KmsMasterKeyId"]["Fn::GetAtt"][0]
+    assert resources[key]["Properties"]["EnableKeyRotation"] is True
 
 
 def test_synth_runs_the_test_suite_and_self_mutation_uses_the_pinned_cli(pipeline):

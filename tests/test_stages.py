@@ -59,12 +59,16 @@ def test_every_resource_is_tagged_with_environment_and_cost_center(example_app):
     assert {"Key": "Environment", "Value": "prod"} in dz["Properties"]["Tags"]
 
 
-def test_member_pool_covers_every_project_member_on_every_ancestor(example_app):
-    template = stacks_by_name(example_app)["acme-dev-domain"]["template"]
-    pool = [
+def member_pool(example_app, stack: str) -> list[dict]:
+    return [
         r
-        for r in template["Resources"].values()
+        for r in stacks_by_name(example_app)[stack]["template"]["Resources"].values()
         if r["Type"] == "AWS::DataZone::PolicyGrant" and r["Properties"]["PolicyType"] == "ADD_TO_PROJECT_MEMBER_POOL"
     ]
+
+
+def test_member_pool_covers_every_project_member_on_every_ancestor(example_app):
     # Unit grants: finance 2 groups, sales 2, ops 1, data-platform 2; the root unit once per distinct group (5).
-    assert len(pool) == 7 + 5
+    assert len(member_pool(example_app, "acme-staging-domain")) == 7 + 5
+    # dev adds data-scientists, a contributor of finance-customer360 in dev only: finance and root.
+    assert len(member_pool(example_app, "acme-dev-domain")) == 7 + 5 + 2
