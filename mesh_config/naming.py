@@ -36,6 +36,7 @@ PROFILE_RULE = NameRule("project profile", DATAZONE_NAME, 64)
 PROJECT_RULE = NameRule("project", DATAZONE_NAME, 64)
 BUCKET_RULE = NameRule("S3 bucket", r"[a-z0-9][a-z0-9-]*[a-z0-9]", 63)
 STACK_RULE = NameRule("stack", r"[A-Za-z][A-Za-z0-9-]*", 128)
+IAM_ROLE_RULE = NameRule("IAM role", r"[\w+=,.@-]+", 64)
 
 
 # Buckets of the foundation stack: the data-lake layers, then their access-log bucket.

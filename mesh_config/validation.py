@@ -19,11 +19,14 @@ from mesh_config.naming import (
     DATA_LAKE_LAYERS,
     DOMAIN_RULE,
     DOMAIN_UNIT_RULE,
+    IAM_ROLE_RULE,
     PROFILE_RULE,
     PROJECT_RULE,
     STACK_RULE,
     NameRule,
     Naming,
+    approver_role_name,
+    smoke_test_runner_role_name,
 )
 from mesh_config.placement import (
     FIXED_STACKS_PER_ENVIRONMENT,
@@ -541,6 +544,13 @@ def check_names(
 
     shorten_org = "use a shorter 'org' or environment 'name'"
     check(DOMAIN_RULE, naming.domain(), mesh_doc, ("org",), shorten_org)
+    roles = [
+        naming.smoke_test_role(),
+        approver_role_name(mesh.org, env.name),
+        smoke_test_runner_role_name(mesh.org, env.name),
+    ]
+    for role in roles:
+        check(IAM_ROLE_RULE, role, mesh_doc, ("org",), shorten_org)
     for purpose in (*DATA_LAKE_LAYERS, ACCESS_LOGS):
         check(BUCKET_RULE, naming.bucket(purpose), env_doc, ("name",), shorten_org)
     for i, unit in enumerate(mesh.domain_units):

@@ -96,9 +96,10 @@ class _Builder:
     def build(self, node: yaml.Node, loc: tuple[str | int, ...]) -> Any:
         self._values += 1
         if self._values > MAX_VALUES:
+            # The path inside an expanded alias means nothing to the user: report the document.
             raise _Refused(
                 node,
-                loc,
+                (),
                 f"the document expands to more than {MAX_VALUES:,} values, through YAML aliases (*name) that repeat "
                 "anchored (&name) blocks",
                 "write the values out, or use fewer nested aliases; a mesh definition never needs this many",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -15,6 +16,14 @@ os.environ["PATH"] = f"{ROOT / 'node_modules' / '.bin'}{os.pathsep}{os.environ['
 sys.path.insert(0, str(ROOT))
 
 from tests.synth import SynthesizedApp, synth_app  # noqa: E402
+
+
+@pytest.fixture
+def env_dir(tmp_path: Path) -> Path:
+    """A copy of the bundled example, to break one thing in."""
+    target = tmp_path / "environments"
+    shutil.copytree(ROOT / "environments", target)
+    return target
 
 
 @pytest.fixture(scope="session")

@@ -8,61 +8,14 @@ No aws_cdk here: the config layer never imports it.
 from __future__ import annotations
 
 import re
-import shutil
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from mesh_config import ConfigError, ConfigIssue, load_mesh
-
-EXAMPLE = Path(__file__).resolve().parent.parent / "environments"
-
-
-@pytest.fixture
-def env_dir(tmp_path: Path) -> Path:
-    target = tmp_path / "environments"
-    shutil.copytree(EXAMPLE, target)
-    return target
-
-
-def edit_text(path: Path, old: str, new: str) -> None:
-    """Replace one exact, unique piece of text."""
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {path.name}"
-    path.write_text(text.replace(old, new), encoding="utf-8")
-
-
-def edit_yaml(path: Path, change: Callable[[Any], None]) -> None:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    change(data)
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-
-
-def line_of(path: Path, text: str) -> int:
-    lines = path.read_text(encoding="utf-8").splitlines()
-    found = [n for n, line in enumerate(lines, start=1) if line.rstrip().endswith(text)]
-    assert len(found) == 1, f"{text!r} on lines {found}"
-    return found[0]
-
-
-def load_issues(directory: Path) -> list[ConfigIssue]:
-    with pytest.raises(ConfigError) as excinfo:
-        load_mesh(directory)
-    return excinfo.value.issues
-
-
-def assert_issue(issues: list[ConfigIssue], file: str, path: str, problem: str) -> ConfigIssue:
-    """The issue in ``file`` at ``path`` whose problem mentions ``problem``; it must carry a fix."""
-    matches = [i for i in issues if Path(i.file).name == file and i.path == path and problem in i.problem]
-    rendered = "\n".join(i.render() for i in issues)
-    assert matches, f"no issue {file} {path!r} ~ {problem!r} among:\n{rendered}"
-    issue = matches[0]
-    assert issue.fix.strip(), f"no fix for {issue.render()}"
-    return issue
-
+from mesh_config import ConfigError, load_mesh
+from tests.config_edits import EXAMPLE, assert_issue, edit_text, edit_yaml, line_of, load_issues
 
 # --- the valid example --------------------------------------------------------------------
 
@@ -448,3 +401,196 @@ def test_more_stacks_than_a_pipeline_stage_can_deploy(env_dir: Path) -> None:
     edit_yaml(env_dir / "mesh.yaml", add_units)
     issue = assert_issue(load_issues(env_dir), "mesh.yaml", "domain_units", "a pipeline stage holds at most 47")
     assert "50 actions" in issue.problem
+
+
+# --- per-environment differences ------------------------------------------------------------
+
+
+def test_member_in_some_environments_only(env_dir: Path) -> None:
+    config = load_mesh(env_dir)
+    customer360 = config.mesh.projects[0]
+
+    assert customer360.contributors_in("dev") == ["finance-analysts", "data-scientists"]
+    assert customer360.contributors_in("prod") == ["finance-analysts"]
+
+
+def test_member_entry_names_an_unknown_environment(env_dir: Path) -> None:
+    edit_text(
+        env_dir / "mesh.yaml",
+        "{group: data-scientists, environments: [dev]}",
+        "{group: data-scientists, environments: [qa]}",
+    )
+
+    issue = assert_issue(
+        load_issues(env_dir), "mesh.yaml", "projects[0].contributors[1].environments[0]", "unknown environment 'qa'"
+    )
+    assert "dev, prod, staging" in issue.fix
+
+
+def test_member_entry_names_an_unknown_group(env_dir: Path) -> None:
+    edit_text(env_dir / "mesh.yaml", "{group: data-scientists,", "{group: scientists,")
+
+    assert_issue(load_issues(env_dir), "mesh.yaml", "projects[0].contributors[1].group", "group 'scientists'")
+
+
+def test_owner_and_contributor_in_disjoint_environments_is_fine(env_dir: Path) -> None:
+    edit_yaml(
+        env_dir / "mesh.yaml",
+        lambda m: m["projects"][1].update(
+            owners=["finance-team-leads", {"group": "finance-analysts", "environments": ["prod"]}],
+            contributors=[{"group": "finance-analysts", "environments": ["dev", "staging"]}],
+        ),
+    )
+
+    reporting = load_mesh(env_dir).mesh.projects[1]
+    assert reporting.owners_in("prod") == ["finance-team-leads", "finance-analysts"]
+    assert reporting.contributors_in("prod") == []
+
+
+def test_owner_and_contributor_in_the_same_environment_is_refused(env_dir: Path) -> None:
+    edit_yaml(
+        env_dir / "mesh.yaml",
+        lambda m: m["projects"][1].update(
+            owners=["finance-team-leads", {"group": "finance-analysts", "environments": ["prod"]}]
+        ),
+    )
+
+    assert_issue(
+        load_issues(env_dir), "mesh.yaml", "projects[1].contributors", "both owners and contributors of project"
+    )
+
+
+def test_project_without_an_owner_in_one_environment(env_dir: Path) -> None:
+    edit_yaml(
+        env_dir / "mesh.yaml",
+        lambda m: m["projects"][4].update(owners=[{"group": "data-engineers", "environments": ["dev"]}]),
+    )
+
+    issues = load_issues(env_dir)
+    assert_issue(issues, "mesh.yaml", "projects[4].owners", "has no owner in environment 'staging'")
+    assert_issue(issues, "mesh.yaml", "projects[4].owners", "has no owner in environment 'prod'")
+
+
+def test_profile_per_environment(env_dir: Path) -> None:
+    edit_yaml(
+        env_dir / "mesh.yaml",
+        lambda m: m["projects"][3].update(profile={"default": "sql-analytics", "dev": "all-capabilities"}),
+    )
+
+    analytics = load_mesh(env_dir).mesh.projects[3]
+    assert analytics.profile_in("dev") == "all-capabilities"
+    assert analytics.profile_in("prod") == "sql-analytics"
+
+
+def test_profile_map_without_default_must_cover_every_environment(env_dir: Path) -> None:
+    edit_yaml(env_dir / "mesh.yaml", lambda m: m["projects"][3].update(profile={"dev": "all-capabilities"}))
+
+    issue = assert_issue(
+        load_issues(env_dir), "mesh.yaml", "projects[3].profile", "has no profile for environment 'staging'"
+    )
+    assert "default" in issue.fix
+
+
+def test_profile_map_with_an_unknown_environment_or_profile(env_dir: Path) -> None:
+    edit_yaml(env_dir / "mesh.yaml", lambda m: m["projects"][3].update(profile={"default": "sql", "qa": "genai"}))
+
+    issues = load_issues(env_dir)
+    assert_issue(issues, "mesh.yaml", "projects[3].profile.qa", "'qa' is neither an environment nor 'default'")
+    assert_issue(issues, "mesh.yaml", "projects[3].profile.default", "unknown project profile 'sql'")
+
+
+def test_profile_available_in_some_environments(env_dir: Path) -> None:
+    edit_yaml(env_dir / "mesh.yaml", lambda m: m["project_profiles"][2].update(available_in=["dev"]))
+
+    issues = load_issues(env_dir)
+    # data-platform-etl uses genai everywhere: refused where genai does not exist.
+    issue = assert_issue(
+        issues, "mesh.yaml", "projects[5].profile", "uses profile 'genai' in environment 'staging', where"
+    )
+    assert "available_in" in issue.fix
+    assert_issue(issues, "mesh.yaml", "projects[5].profile", "in environment 'prod', where")
+
+
+def test_profile_limited_to_where_its_projects_exist_loads(env_dir: Path) -> None:
+    edit_yaml(env_dir / "mesh.yaml", lambda m: m["project_profiles"][2].update(available_in=["dev"]))
+    edit_yaml(env_dir / "mesh.yaml", lambda m: m["projects"][5].update(environments=["dev"]))
+
+    config = load_mesh(env_dir)
+    assert [p.capability for p in config.profiles_in(config.environment("prod"))] == [
+        "all-capabilities",
+        "sql-analytics",
+    ]
+
+
+def test_blueprint_enabled_in_some_environments(env_dir: Path) -> None:
+    edit_yaml(
+        env_dir / "mesh.yaml",
+        lambda m: m["blueprints"].append({"blueprint": "EmrOnEc2", "environments": ["dev"]}),
+    )
+
+    config = load_mesh(env_dir)
+    assert "EmrOnEc2" in config.blueprints_in(config.environment("dev"))
+    assert "EmrOnEc2" not in config.blueprints_in(config.environment("prod"))
+
+
+def test_profile_using_a_blueprint_missing_in_one_of_its_environments(env_dir: Path) -> None:
+    def limit_mlexperiments(mesh: dict) -> None:
+        mesh["blueprints"] = [
+            b if b != "MLExperiments" else {"blueprint": "MLExperiments", "environments": ["dev"]}
+            for b in mesh["blueprints"]
+        ]
+
+    edit_yaml(env_dir / "mesh.yaml", limit_mlexperiments)
+
+    issue = assert_issue(
+        load_issues(env_dir),
+        "mesh.yaml",
+        "project_profiles[0].environments[6].blueprint",
+        "which is not enabled in environment(s) staging, prod",
+    )
+    assert "available_in" in issue.fix
+
+
+def test_blueprint_entry_with_an_unknown_environment(env_dir: Path) -> None:
+    edit_yaml(
+        env_dir / "mesh.yaml",
+        lambda m: m["blueprints"].append({"blueprint": "EmrOnEc2", "environments": ["sandbox"]}),
+    )
+
+    assert_issue(load_issues(env_dir), "mesh.yaml", "blueprints[11].environments[0]", "unknown environment 'sandbox'")
+
+
+# --- promotion ------------------------------------------------------------------------------
+
+
+def test_approvers_without_manual_approval_are_refused(env_dir: Path) -> None:
+    edit_text(env_dir / "staging.yaml", "  manual_approval: true\n", "  manual_approval: false\n")
+
+    issues = load_issues(env_dir)
+    issue = assert_issue(issues, "staging.yaml", "promotion.approvers", "manual_approval is false")
+    assert "manual_approval: true" in issue.fix
+    assert_issue(issues, "staging.yaml", "promotion.approver_principals", "manual_approval is false")
+
+
+def test_manual_approval_needs_approver_principals(env_dir: Path) -> None:
+    text = (env_dir / "prod.yaml").read_text(encoding="utf-8")
+    (env_dir / "prod.yaml").write_text(text[: text.index("  # Only these principals")], encoding="utf-8")
+
+    issue = assert_issue(load_issues(env_dir), "prod.yaml", "promotion.approver_principals", "no one is named")
+    assert "permission-set role" in issue.fix
+
+
+def test_direct_environment_with_pipeline_settings_is_refused(env_dir: Path) -> None:
+    edit_text(env_dir / "staging.yaml", "  manual_approval: true\n", "  mode: direct\n  manual_approval: true\n")
+
+    issue = assert_issue(load_issues(env_dir), "staging.yaml", "promotion.manual_approval", "has no effect")
+    assert "mode: pipeline" in issue.fix
+
+
+def test_a_wave_must_be_contiguous_in_the_promotion_order(env_dir: Path) -> None:
+    for name in ("dev", "prod"):
+        with (env_dir / f"{name}.yaml").open("a", encoding="utf-8") as f:
+            f.write("promotion:\n  wave: early\n" if name == "dev" else "  wave: early\n")
+
+    issue = assert_issue(load_issues(env_dir), "prod.yaml", "promotion.wave", "wave 'early' is split")
+    assert "reorder" in issue.fix
