@@ -405,13 +405,18 @@ class Case:
     def ok(self) -> bool:
         return self.error is None and bool(self.runs) and all(run.ok for run in self.runs)
 
-    def row(self) -> list[str]:
+    @property
+    def median_seconds(self) -> float | None:
+        ok_runs = [run.seconds for run in self.runs if run.ok]
+        return statistics.median(ok_runs) if ok_runs and self.ok else None
+
+    def row(self, baseline: float | None = None) -> list[str]:
         ok_runs = [run for run in self.runs if run.ok]
         label = f"{self.name} ({_runs_label(len(self.runs))})" if self.runs else self.name
         if not self.ok or self.stats is None:
             failed = next((run for run in self.runs if not run.ok), None)
             why = f"FAILED rc={failed.returncode}" if failed else "FAILED (not synthesized)"
-            return [label, self.projects, why, *["-"] * 5]
+            return [label, self.projects, why, *["-"] * 6]
         singles = [run.process_peak_mb for run in ok_runs if run.process_peak_mb is not None]
         rss = f"{max(run.tree_peak_mb for run in ok_runs):.0f}"
         if singles:
@@ -420,6 +425,8 @@ class Case:
             label,
             self.projects,
             f"{statistics.median(run.seconds for run in ok_runs):.2f}",
+            # The machine is noisy: the ratio to the empty app of the same run is the comparable figure.
+            f"{statistics.median(run.seconds for run in ok_runs) / baseline:.2f}" if baseline else "-",
             rss,
             str(self.stats.stacks),
             f"{self.stats.resources:,}",
@@ -436,6 +443,7 @@ HEADER = [
     "case",
     "projects/env",
     "synth s",
+    "x empty app",
     "peak RSS MB",
     "stacks",
     "total resources",
@@ -445,7 +453,9 @@ HEADER = [
 
 
 def markdown_table(cases: list[Case]) -> str:
-    rows = [HEADER, ["---"] * len(HEADER), *(case.row() for case in cases)]
+    # The first case is the empty CDK app, measured in the same run.
+    baseline = cases[0].median_seconds if cases else None
+    rows = [HEADER, ["---"] * len(HEADER), *(case.row(baseline) for case in cases)]
     return "\n".join("| " + " | ".join(cells) + " |" for cells in rows)
 
 
