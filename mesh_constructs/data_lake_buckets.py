@@ -11,7 +11,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from mesh_constructs.acknowledge import acknowledge
+from mesh_constructs.access_log_bucket import access_log_bucket
 
 
 @dataclass(frozen=True)
@@ -48,26 +48,8 @@ class DataLakeBuckets(Construct):
             removal_policy=props.removal_policy,
             pending_window=Duration.days(30),
         )
-        # Server access logs cannot be delivered to a KMS-encrypted bucket: SSE-S3 here.
-        self.access_logs = s3.Bucket(
-            self,
-            "AccessLogs",
-            bucket_name=props.access_logs_name,
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            enforce_ssl=True,
-            versioned=True,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
-            removal_policy=props.removal_policy,
-            auto_delete_objects=False,
-            lifecycle_rules=[
-                s3.LifecycleRule(expiration=Duration.days(365), noncurrent_version_expiration=Duration.days(30))
-            ],
-        )
-        acknowledge(
-            self.access_logs,
-            "This is the access-log bucket itself; logging it into itself would loop.",
-            "AwsSolutions-S1",
+        self.access_logs = access_log_bucket(
+            self, "AccessLogs", bucket_name=props.access_logs_name, removal_policy=props.removal_policy
         )
         self.project_storage_key: kms.Key | None = None
         if props.project_storage_layer is not None:

@@ -20,7 +20,7 @@ from constructs import Construct
 from mesh_config import EnvironmentConfig, MeshConfig
 from mesh_config.naming import approver_role_name, pipeline_name, smoke_test_runner_role_name
 from mesh_config.pipeline import PipelineConfig
-from mesh_constructs.acknowledge import acknowledge
+from mesh_constructs.access_log_bucket import access_log_bucket
 from stacks.mesh_stage import MeshStage
 from stacks.pipeline_acknowledgments import (
     acknowledge_pipeline_findings,
@@ -223,22 +223,7 @@ class PipelineStack(Stack):
         for support in self.pipeline.pipeline.cross_region_support.values():
             buckets.append((support.stack, support.replication_bucket))
         for stack, bucket in buckets:
-            logs = s3.Bucket(
-                stack,
-                "ArtifactAccessLogs",
-                encryption=s3.BucketEncryption.S3_MANAGED,
-                block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-                enforce_ssl=True,
-                versioned=True,
-                object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
-                removal_policy=RemovalPolicy.RETAIN,
-                lifecycle_rules=[
-                    s3.LifecycleRule(expiration=Duration.days(365), noncurrent_version_expiration=Duration.days(30))
-                ],
-            )
-            acknowledge(
-                logs, "This is the access-log bucket itself; logging it into itself would loop.", "AwsSolutions-S1"
-            )
+            logs = access_log_bucket(stack, "ArtifactAccessLogs", removal_policy=RemovalPolicy.RETAIN)
             logs.add_to_resource_policy(
                 iam.PolicyStatement(
                     sid="S3ServerAccessLogsPolicy",
