@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from mesh_config.blueprints import Blueprint
 from mesh_config.environment import EnvironmentConfig
 from mesh_config.errors import ConfigIssue
-from mesh_config.mesh import DEFAULT_PROFILE_KEY, MeshDefinition, Project
+from mesh_config.mesh import DEFAULT_PROFILE_KEY, MeshDefinition, Project, ProjectProfile
 from mesh_config.naming import (
     ACCESS_LOGS,
     BUCKET_RULE,
@@ -292,7 +292,7 @@ def _check_profiles(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue
 def _check_projects(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue]:
     issues = _duplicates(doc, "projects", [p.key for p in mesh.projects], "use_case", "project (unit + use case)")
     units = {u.id for u in mesh.domain_units}
-    profiles = {p.capability for p in mesh.project_profiles}
+    profiles = {p.capability: p for p in mesh.project_profiles}
     for i, project in enumerate(mesh.projects):
         if project.domain_unit not in units:
             issues.append(
@@ -342,11 +342,10 @@ def _check_projects(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue
 
 
 def _check_project_profile(
-    mesh: MeshDefinition, doc: YamlDocument, i: int, project: Project, profiles: set[str]
+    mesh: MeshDefinition, doc: YamlDocument, i: int, project: Project, profiles: dict[str, ProjectProfile]
 ) -> list[ConfigIssue]:
     """The profile (or per-environment profiles) exists, and exists in each of the project's environments."""
     issues = []
-    by_capability = {p.capability: p for p in mesh.project_profiles}
     named = [project.profile] if isinstance(project.profile, str) else list(dict.fromkeys(project.profile.values()))
     for capability in named:
         if capability not in profiles:
@@ -376,7 +375,7 @@ def _check_project_profile(
                     f"add '{env}: <capability>' or a '{DEFAULT_PROFILE_KEY}: <capability>' entry",
                 )
             )
-        elif not by_capability[capability].exists_in(env):
+        elif not profiles[capability].exists_in(env):
             issues.append(
                 doc.issue(
                     ("projects", i, "profile"),

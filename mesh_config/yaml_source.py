@@ -40,8 +40,8 @@ class _Refused(Exception):
         self.node, self.loc, self.problem, self.fix = node, loc, problem, fix
 
 
-def _number_form(text: str, value: object) -> str | None:
-    """How YAML 1.1 turned ``text`` into ``value`` when that is not plain decimal notation."""
+def _number_form(text: str) -> str | None:
+    """The notation of a number YAML 1.1 resolved from ``text``, when it is not plain decimal."""
     if _PLAIN_DECIMAL.fullmatch(text.replace("_", "x")):
         return None
     if ":" in text:
@@ -121,7 +121,7 @@ class _Builder:
         self.texts[path] = node.value
         value = self._construct(node, loc)
         if node.tag in (_INT_TAG, _FLOAT_TAG) and node.style is None:
-            form = _number_form(node.value, value)
+            form = _number_form(node.value)
             if form is not None:
                 self.issues.append(
                     ConfigIssue(

@@ -73,6 +73,11 @@ def rewrite_policy(policy: iam.CfnPolicy, rewrite: Callable[[dict], dict]) -> No
     policy.node.add_validation(_StillComplete(stack, original, frozen))
 
 
+def _descendant(scope: IConstruct, construct_id: str) -> IConstruct | None:
+    """The first construct below ``scope`` with this id (CDK Pipelines nests them in generated paths)."""
+    return next((c for c in scope.node.find_all() if c.node.id == construct_id), None)
+
+
 def _kms_on_any_key(statement: dict) -> bool:
     actions = _as_list(statement.get("Action", []))
     return "*" in _as_list(statement.get("Resource", [])) and all(a.startswith("kms:") for a in actions)
@@ -121,7 +126,7 @@ def narrow_auto_approve(stack: Stack, pipeline: pipelines.CodePipeline, action_a
     broadens) may PutApprovalResult on any approval of a pipeline tagged SECURITY_CHECK. Limit it
     to the broadening checks' own actions, so the approver roles are the only principals of this
     stack that can approve a promotion."""
-    function = next((c for c in pipeline.node.find_all() if c.node.id == "CDKPipelinesAutoApprove"), None)
+    function = _descendant(pipeline, "CDKPipelinesAutoApprove")
     if function is None:
         return
     policy = function.node.find_child("ServiceRole").node.find_child("DefaultPolicy").node.default_child
@@ -260,9 +265,9 @@ def acknowledge_pipeline_findings(
         ],
     )
 
-    check = next((c for c in pipeline.node.find_all() if c.node.id == "CDKSecurityCheck"), None)
-    if check is not None:
-        approve = next(c for c in pipeline.node.find_all() if c.node.id == "CDKPipelinesAutoApprove")
+    check = _descendant(pipeline, "CDKSecurityCheck")
+    approve = _descendant(pipeline, "CDKPipelinesAutoApprove")
+    if check is not None and approve is not None:
         approve_id = stack.get_logical_id(approve.node.default_child)  # type: ignore[arg-type]
         _acknowledge_expected(
             stack,
