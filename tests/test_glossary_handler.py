@@ -11,7 +11,8 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import ANY, Stubber
 
-from mesh_constructs import glossary_handler as handler
+from mesh_constructs.handlers import glossary as handler
+from mesh_constructs.handlers import support
 
 DOMAIN = "dzd_abc123def456"
 PROJECT = "prj1234567890"
@@ -312,12 +313,12 @@ def test_conflict_right_after_create_then_success(client, sleeps):
 def test_retries_are_bounded_and_the_last_error_is_raised(client, sleeps):
     with Stubber(client) as stub:
         stub_glossary_search(stub, [])
-        for _ in range(len(handler.RETRY_DELAYS) + 1):
+        for _ in range(len(support.RETRY_DELAYS) + 1):
             stub.add_client_error("create_glossary", "ThrottlingException", http_status_code=429)
         with pytest.raises(ClientError, match="ThrottlingException"):
             handler.handle({"RequestType": "Create", "ResourceProperties": props(terms=[])}, client, sleeps)
         stub.assert_no_pending_responses()
-    assert sleeps == list(handler.RETRY_DELAYS)
+    assert sleeps == list(support.RETRY_DELAYS)
 
 
 # --- failures raise -----------------------------------------------------------------------------------

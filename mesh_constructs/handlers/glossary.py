@@ -1,8 +1,8 @@
 """Custom-resource handler: reconcile one DataZone business glossary and its terms.
 
 Runs in Lambda behind ``custom_resources.Provider`` (the framework reports to CloudFormation;
-this module raises on every failure and never returns a FAILED status). Only boto3 and the
-standard library: the file is the whole Lambda asset.
+this module raises on every failure and never returns a FAILED status). It follows the pattern
+of ``support``, shared by every handler of the mesh.
 
 Resource properties (strings, as CloudFormation passes them)::
 
@@ -14,38 +14,34 @@ Resource properties (strings, as CloudFormation passes them)::
   ``search`` with searchScope GLOSSARY / GLOSSARY_TERM, paginated), so a re-run or a create whose
   physical id was lost adopts the existing glossary instead of failing on the name conflict.
 - Terms are created without relations first; relations are set once every term exists.
-- Throttling is retried by botocore's standard retry mode; conflicts and not-yet-visible
-  resources right after a create (eventual consistency) by a bounded backoff here.
+- Throttling is retried by botocore's standard retry mode, then with the bounded backoff of
+  ``support.retrying`` like conflicts and not-yet-visible resources (eventual consistency).
 - Delete disables the glossary, deletes its terms (each disabled first, as the service requires
   of enabled terms), then the glossary; it succeeds when the glossary or the whole domain is gone.
 """
 
 from __future__ import annotations
 
-import hashlib
-import logging
 import time
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-LOG = logging.getLogger()
-LOG.setLevel(logging.INFO)
-
-# Standard mode retries ThrottlingException (CreateGlossary allows 5 TPS) with jittered backoff.
-CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 10})
-# Writes are also retried here, with a bounded backoff (1 + 2 + 4 + 8 + 16 s at most, then the
-# error is raised): throttling that outlasts botocore's retries, and conflicts or not-yet-visible
-# resources right after a create (eventual consistency).
-RETRY_DELAYS = (1, 2, 4, 8, 16)
-RETRYABLE = frozenset({"ThrottlingException", "ConflictException", "ResourceNotFoundException"})
-ENABLED, DISABLED = "ENABLED", "DISABLED"
-PAGE_SIZE = 50  # Search's maximum
-
-Sleep = Callable[[float], None]
+from .support import (
+    CLIENT_CONFIG,
+    DISABLED,
+    ENABLED,
+    LOG,
+    THROTTLING,
+    WRITE_RETRYABLE,
+    Sleep,
+    client_token,
+    domain_gone,
+    error_code,
+    retrying,
+    search,
+)
 
 
 def on_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -66,37 +62,9 @@ def handle(event: dict[str, Any], client: Any, sleep: Sleep) -> dict[str, Any]:
     return {"PhysicalResourceId": glossary_id, "Data": {"GlossaryId": glossary_id}}
 
 
-# --- DataZone calls ---------------------------------------------------------------------------
-
-
-def _code(error: ClientError) -> str:
-    return error.response.get("Error", {}).get("Code", "")
-
-
-def retrying(call: Callable[[], Any], sleep: Sleep, errors: frozenset[str] = RETRYABLE) -> Any:
-    """``call()``, retried with bounded backoff while it fails with one of ``errors``."""
-    for delay in (*RETRY_DELAYS, None):
-        try:
-            return call()
-        except ClientError as error:
-            if _code(error) not in errors or delay is None:
-                raise
-            LOG.info("%s, retrying in %s s", _code(error), delay)
-            sleep(delay)
-    raise AssertionError("unreachable")
-
-
-def _search(client: Any, domain_id: str, scope: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
-    pages = client.get_paginator("search").paginate(
-        domainIdentifier=domain_id, searchScope=scope, PaginationConfig={"PageSize": PAGE_SIZE}, **kwargs
-    )
-    for page in pages:
-        yield from page.get("items", [])
-
-
 def find_glossary(client: Any, domain_id: str, name: str) -> dict[str, Any] | None:
     """The glossary named exactly ``name`` (names are unique in a domain), or None."""
-    for item in _search(client, domain_id, "GLOSSARY", searchText=name):
+    for item in search(client, domain_id, "GLOSSARY", searchText=name):
         glossary = item.get("glossaryItem")
         if glossary and glossary["name"] == name:
             return glossary
@@ -107,14 +75,14 @@ def get_glossary(client: Any, domain_id: str, glossary_id: str) -> dict[str, Any
     try:
         return client.get_glossary(domainIdentifier=domain_id, identifier=glossary_id)
     except ClientError as error:
-        if _code(error) == "ResourceNotFoundException":
+        if error_code(error) == "ResourceNotFoundException":
             return None
         raise
 
 
 def list_terms(client: Any, domain_id: str, glossary_id: str) -> dict[str, dict[str, Any]]:
     """Term name -> term of one glossary."""
-    found = _search(
+    found = search(
         client,
         domain_id,
         "GLOSSARY_TERM",
@@ -122,11 +90,6 @@ def list_terms(client: Any, domain_id: str, glossary_id: str) -> dict[str, dict[
     )
     terms = (item["glossaryTermItem"] for item in found if "glossaryTermItem" in item)
     return {t["name"]: t for t in terms if t["glossaryId"] == glossary_id}
-
-
-def _token(*parts: str) -> str:
-    """A client token stable for the same request, so a retried create is not duplicated."""
-    return hashlib.sha256("/".join(parts).encode()).hexdigest()[:64]
 
 
 # --- create / update ----------------------------------------------------------------------------
@@ -144,10 +107,10 @@ def reconcile(client: Any, props: dict[str, Any], physical_id: str | None, sleep
                 owningProjectIdentifier=props["OwningProjectId"],
                 description=props.get("Description", ""),
                 status=ENABLED,
-                clientToken=_token(domain_id, name),
+                clientToken=client_token(domain_id, name),
             ),
             sleep,
-            frozenset({"ThrottlingException"}),
+            THROTTLING,
         )
         LOG.info("created glossary %s (%s)", name, glossary["id"])
     elif glossary["owningProjectId"] != props["OwningProjectId"]:
@@ -201,7 +164,7 @@ def _reconcile_terms(
                     shortDescription=short,
                     longDescription=long,
                     status=ENABLED,
-                    clientToken=_token(domain_id, glossary_id, name),
+                    clientToken=client_token(domain_id, glossary_id, name),
                 ),
                 sleep,
             )
@@ -280,9 +243,6 @@ def _reconcile_relations(
 # --- delete -------------------------------------------------------------------------------------
 
 
-WRITE_RETRYABLE = frozenset({"ThrottlingException", "ConflictException"})
-
-
 def _delete_term(client: Any, domain_id: str, term: dict[str, Any], sleep: Sleep) -> None:
     try:
         if term.get("status") == ENABLED:
@@ -297,25 +257,15 @@ def _delete_term(client: Any, domain_id: str, term: dict[str, Any], sleep: Sleep
             WRITE_RETRYABLE,
         )
     except ClientError as error:
-        if _code(error) != "ResourceNotFoundException":
+        if error_code(error) != "ResourceNotFoundException":
             raise
-
-
-def _domain_gone(client: Any, domain_id: str) -> bool:
-    """DataZone answers 403, not 404, for anything in a deleted domain; a 403 only counts as
-    "gone" when GetDomain on the domain itself fails the same way or with 404."""
-    try:
-        client.get_domain(identifier=domain_id)
-    except ClientError as error:
-        return _code(error) in ("ResourceNotFoundException", "AccessDeniedException")
-    return False
 
 
 def delete(client: Any, domain_id: str, glossary_id: str, sleep: Sleep) -> None:
     try:
         glossary = get_glossary(client, domain_id, glossary_id)
     except ClientError as error:
-        if _code(error) == "AccessDeniedException" and _domain_gone(client, domain_id):
+        if error_code(error) == "AccessDeniedException" and domain_gone(client, domain_id):
             LOG.info("domain %s is gone: nothing to delete", domain_id)
             return
         raise
@@ -338,5 +288,5 @@ def delete(client: Any, domain_id: str, glossary_id: str, sleep: Sleep) -> None:
             WRITE_RETRYABLE,
         )
     except ClientError as error:
-        if _code(error) != "ResourceNotFoundException":
+        if error_code(error) != "ResourceNotFoundException":
             raise
