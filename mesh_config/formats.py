@@ -59,3 +59,10 @@ Email = _format(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", "an e-mail address")
 ParameterName = _format(
     r"^[a-zA-Z_][a-zA-Z0-9_]*$", "a blueprint parameter name: letters, digits and '_', not starting with a digit"
 )
+# DataZone's form-type name pattern (?![0-9_])\w+ with Java's ASCII \w, without the look-ahead
+# that JSON Schema validators in editors may not support. Field names follow it too: they are
+# Smithy member names.
+FormName = _format(
+    r"^[A-Za-z][A-Za-z0-9_]*$",
+    "letters, digits and '_', starting with a letter (e.g. DataClassification, contains_pii)",
+)

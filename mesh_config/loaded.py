@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from mesh_config.blueprints import Blueprint
 from mesh_config.environment import EnvironmentConfig
+from mesh_config.governance import Glossary
+from mesh_config.governance_checks import glossary_dependencies
 from mesh_config.mesh import DomainUnit, MeshDefinition, Project, ProjectProfile
 from mesh_config.naming import Naming
 from mesh_config.placement import project_stack_part
@@ -49,6 +51,19 @@ class MeshConfig:
         for project in self.projects_in(env):
             by_stack[project_stack_part(project, units)].append(project)
         return dict(sorted(by_stack.items()))
+
+    def glossaries_in_order(self) -> list[Glossary]:
+        """Glossaries in deployment order: each after the glossaries its terms relate to
+        (validation refuses cycles), declaration order otherwise."""
+        deps = glossary_dependencies(self.mesh.glossaries)
+        placed: list[Glossary] = []
+        pending = list(self.mesh.glossaries)
+        while pending:
+            done = {g.scope for g in placed}
+            ready = [g for g in pending if deps[g.scope] <= done] or pending[:1]
+            placed.append(ready[0])
+            pending.remove(ready[0])
+        return placed
 
     def environment(self, name: str) -> EnvironmentConfig:
         for env in self.environments:

@@ -9,6 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from mesh_config.blueprints import Blueprint
 from mesh_config.formats import GroupId, ParameterName, Slug
+from mesh_config.governance import Glossary, MetadataForm, UnitGrants
 from mesh_config.pipeline import PipelineConfig
 
 GroupName = Annotated[str, Field(min_length=1, description="a group name declared under identity_center.groups")]
@@ -81,6 +82,10 @@ class DomainUnit(_Model):
             "business units only: number of CloudFormation stacks holding this unit's projects. "
             "Projects are placed by a hash of their key, so changing it moves projects between stacks"
         ),
+    )
+    grants: UnitGrants = Field(
+        default_factory=UnitGrants,
+        description="policies granted to projects of this unit and its children, e.g. who may create glossaries",
     )
 
 
@@ -225,6 +230,12 @@ class MeshDefinition(_Model):
     domain_units: list[DomainUnit] = Field(default_factory=list)
     project_profiles: list[ProjectProfile] = Field(default_factory=list)
     projects: list[Project] = Field(default_factory=list)
+    glossaries: list[Glossary] = Field(
+        default_factory=list, description="business glossaries, deployed in every environment after the projects"
+    )
+    metadata_forms: list[MetadataForm] = Field(
+        default_factory=list, description="metadata form types, deployed in every environment after the glossaries"
+    )
 
     def blueprint_entries(self) -> list[tuple[Blueprint, list[str] | None]]:
         """(blueprint, environments or None for all) in enabling order."""

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from mesh_config.governance import ENTERPRISE_SCOPE
+
 
 @dataclass(frozen=True)
 class NameRule:
@@ -95,6 +97,14 @@ class Naming:
 
     def stack(self, part: str) -> str:
         return f"{self.org}-{self.env}-{part}"
+
+    def glossary(self, scope: str) -> str:
+        """<org>-enterprise-glossary, or <bu>-glossary (seed 000 section 9): the same in every domain."""
+        return f"{self.org}-enterprise-glossary" if scope == ENTERPRISE_SCOPE else f"{scope}-glossary"
+
+    def datazone_handler_role(self) -> str:
+        """The mesh's custom-resource identity in the domain (one role per domain)."""
+        return f"{self.org}-{self.env}-mesh-datazone-handler"
 
     def smoke_test_role(self) -> str:
         # A fixed name: the pipeline in the tools account must know it before the stack exists.

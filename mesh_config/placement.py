@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 
-from mesh_config.mesh import DomainUnit, Project
+from mesh_config.mesh import DomainUnit, MeshDefinition, Project
 
 # Each project is one AWS::DataZone::Project plus one AWS::DataZone::ProjectMembership per
 # group; CloudFormation refuses more than 500 resources in a stack, and the headroom leaves
@@ -50,3 +50,20 @@ def project_stack_part(project: Project, units: Mapping[str, DomainUnit]) -> str
     if shards == 1:
         return f"projects-{bu}"
     return f"projects-{bu}-{shard_of(project, shards) + 1}"
+
+
+# The governance stack's fixed part: the handler identity (role, policy, user profile, member-pool
+# grant), two handler functions with log groups, and the Provider framework of each.
+GOVERNANCE_FIXED_RESOURCES = 20
+
+
+def has_governance_stack(mesh: MeshDefinition) -> bool:
+    return bool(mesh.glossaries or mesh.metadata_forms)
+
+
+def governance_resource_count(mesh: MeshDefinition) -> int:
+    """Resources of an environment's governance stack: glossaries, forms, project grants and one
+    membership per owning project, on top of the fixed part."""
+    owners = {g.owning_project for g in mesh.glossaries} | {f.owning_project for f in mesh.metadata_forms}
+    grants = sum(len(u.grants.entries()) for u in mesh.domain_units)
+    return GOVERNANCE_FIXED_RESOURCES + len(mesh.glossaries) + len(mesh.metadata_forms) + len(owners) + grants

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from mesh_config.blueprints import Blueprint
 from mesh_config.environment import EnvironmentConfig
 from mesh_config.errors import ConfigIssue
+from mesh_config.governance_checks import check_governance
 from mesh_config.mesh import DEFAULT_PROFILE_KEY, MeshDefinition, Project, ProjectProfile
 from mesh_config.naming import (
     ACCESS_LOGS,
@@ -33,6 +34,8 @@ from mesh_config.placement import (
     MAX_RESOURCES_PER_STACK,
     MAX_STACKS_PER_ENVIRONMENT,
     business_unit_of,
+    governance_resource_count,
+    has_governance_stack,
     project_resource_count,
     project_stack_part,
 )
@@ -72,6 +75,7 @@ def check_mesh(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue]:
     issues += _check_groups(mesh, doc)
     issues += _check_profiles(mesh, doc)
     issues += _check_projects(mesh, doc)
+    issues += check_governance(mesh, doc)
     return issues
 
 
@@ -547,6 +551,7 @@ def check_names(
         naming.smoke_test_role(),
         approver_role_name(mesh.org, env.name),
         smoke_test_runner_role_name(mesh.org, env.name),
+        naming.datazone_handler_role(),
     ]
     for role in roles:
         check(IAM_ROLE_RULE, role, mesh_doc, ("org",), shorten_org)
@@ -579,7 +584,18 @@ def check_names(
         part = project_stack_part(project, units)
         stack_load[part] += project_resource_count(project, env.name)
         stack_business_unit[part] = business_unit_of(project.domain_unit, units)
-    stacks = FIXED_STACKS_PER_ENVIRONMENT + len(stack_load)
+    stacks = FIXED_STACKS_PER_ENVIRONMENT + len(stack_load) + (1 if has_governance_stack(mesh) else 0)
+    governance_load = governance_resource_count(mesh)
+    if governance_load > MAX_RESOURCES_PER_STACK:
+        issues.append(
+            mesh_doc.issue(
+                ("glossaries",),
+                f"in environment '{env.name}': the governance stack would hold {governance_load} resources "
+                f"(limit {MAX_RESOURCES_PER_STACK}, CloudFormation refuses more than 500): one per glossary, form, "
+                "grant and owning project",
+                "merge small glossaries (a glossary holds many terms in one resource) or forms",
+            )
+        )
     if stacks > MAX_STACKS_PER_ENVIRONMENT:
         issues.append(
             mesh_doc.issue(

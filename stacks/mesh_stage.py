@@ -6,8 +6,10 @@ from aws_cdk import Environment, Stage, Tags
 from constructs import Construct
 
 from mesh_config import EnvironmentConfig, MeshConfig
+from mesh_config.placement import has_governance_stack
 from stacks.domain_stack import DomainStack
 from stacks.foundation_stack import FoundationStack
+from stacks.governance_stack import GovernanceStack
 from stacks.projects_stack import ProjectsStack
 
 
@@ -52,6 +54,20 @@ class MeshStage(Stage):
                 env_config=env_config,
                 domain=self.domain,
                 projects=projects,
+                **common,
+            )
+
+        self.governance: GovernanceStack | None = None
+        if has_governance_stack(config.mesh):
+            self.governance = GovernanceStack(
+                self,
+                "Governance",
+                stack_name=naming.stack("governance"),
+                description=f"{config.mesh.org} {env_config.name}: business glossaries and metadata forms",
+                config=config,
+                env_config=env_config,
+                domain=self.domain,
+                projects={key: p for stack in self.projects.values() for key, p in stack.projects.items()},
                 **common,
             )
 

@@ -94,7 +94,7 @@ def test_a_changed_form_becomes_a_new_revision(client, sleeps, current):
 def test_a_form_of_another_project_is_refused(client, sleeps):
     with Stubber(client) as stub:
         stub.add_response("get_form_type", existing(owner="prjother000"), GET)
-        with pytest.raises(ValueError, match="owned by project prjother000.*cannot change owner"):
+        with pytest.raises(ValueError, match=r"owned by project prjother000.*cannot change owner"):
             run(client, sleeps, {"RequestType": "Create", "ResourceProperties": props()})
 
 
@@ -158,8 +158,14 @@ def test_delete_refused_by_permissions_raises(client, sleeps):
         stub.add_client_error("delete_form_type", "AccessDeniedException", http_status_code=403)
         stub.add_response(
             "get_domain",
-            {"id": DOMAIN, "name": "d", "status": "AVAILABLE", "domainExecutionRole": "arn:aws:iam::123456789012:role/x",
-             "arn": "arn:aws:datazone:eu-west-1:123456789012:domain/x", "createdAt": NOW},  # fmt: skip
+            {
+                "id": DOMAIN,
+                "name": "d",
+                "status": "AVAILABLE",
+                "domainExecutionRole": "arn:aws:iam::123456789012:role/x",
+                "arn": "arn:aws:datazone:eu-west-1:123456789012:domain/x",
+                "createdAt": NOW,
+            },
             {"identifier": DOMAIN},
         )
         with pytest.raises(ClientError, match="AccessDenied"):

@@ -1,0 +1,100 @@
+"""The DataZone identity of the mesh's custom resources in one domain.
+
+DataZone authorization is separate from IAM: CreateGlossary / CreateFormType are refused (403)
+unless the caller is a member of the owning project, and the CloudFormation execution role is
+not. So the handlers run as one role per domain that is:
+
+1. an IAM role trusted by Lambda, allowed only the DataZone actions the handlers call, only on
+   this domain (``allow``);
+2. a DataZone user: ``AWS::DataZone::UserProfile`` of type IAM_ROLE, ACTIVATED (MDAA registers
+   its custom-resource role the same way, common-domain-helper.ts
+   createCustomResourceRoleAndProfile; explicit registration is what MANUAL user assignment
+   needs, which MDAA's profile checker otherwise refuses);
+3. in the project member pool of the root unit and its children (ADD_TO_PROJECT_MEMBER_POOL, as
+   MDAA grants it), without which a project refuses it as a member;
+4. PROJECT_OWNER of exactly the projects it acts for (``own_project``), after the grant.
+
+Risk, stated in the README: MDAA issue #61 reports since June 2026 that CloudFormation's
+ProjectMembership answers 403 for IAM-role members in some set-ups; the deploy then stops at the
+membership with that message, before any glossary, and nothing half-made is left behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from aws_cdk import aws_datazone as datazone
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+
+@dataclass(frozen=True)
+class DataZoneHandlerIdentityProps:
+    domain_id: str
+    domain_arn: str
+    root_domain_unit_id: str
+    role_name: str
+
+
+class DataZoneHandlerIdentity(Construct):
+    def __init__(self, scope: Construct, construct_id: str, props: DataZoneHandlerIdentityProps) -> None:
+        super().__init__(scope, construct_id)
+        self._props = props
+        self._actions: set[str] = set()
+        self.role = iam.Role(
+            self,
+            "Role",
+            role_name=props.role_name,
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="DataZone identity of the mesh's custom resources (glossaries, forms) in one domain",
+        )
+        self.policy = iam.Policy(self, "DataZone", roles=[self.role])
+        self.profile = datazone.CfnUserProfile(
+            self,
+            "UserProfile",
+            domain_identifier=props.domain_id,
+            user_identifier=self.role.role_arn,
+            user_type="IAM_ROLE",
+            status="ACTIVATED",
+        )
+        self.user_profile_id: str = self.profile.attr_id
+        self.member_pool = datazone.CfnPolicyGrant(
+            self,
+            "MemberPool",
+            domain_identifier=props.domain_id,
+            entity_type="DOMAIN_UNIT",
+            entity_identifier=props.root_domain_unit_id,
+            policy_type="ADD_TO_PROJECT_MEMBER_POOL",
+            detail=datazone.CfnPolicyGrant.PolicyGrantDetailProperty(
+                add_to_project_member_pool=datazone.CfnPolicyGrant.AddToProjectMemberPoolPolicyGrantDetailProperty(
+                    include_child_domain_units=True
+                )
+            ),
+            principal=datazone.CfnPolicyGrant.PolicyGrantPrincipalProperty(
+                user=datazone.CfnPolicyGrant.UserPolicyGrantPrincipalProperty(user_identifier=self.user_profile_id)
+            ),
+        )
+
+    def allow(self, actions: Sequence[str]) -> None:
+        """Let the role call these DataZone actions, on this domain only (one statement)."""
+        new = set(actions) - self._actions
+        if not new:
+            return
+        self._actions |= new
+        self.policy.document.add_statements(
+            iam.PolicyStatement(actions=sorted(new), resources=[self._props.domain_arn])
+        )
+
+    def own_project(self, scope: Construct, construct_id: str, project_id: str) -> datazone.CfnProjectMembership:
+        """Make the identity PROJECT_OWNER of a project, once it is in the member pool."""
+        membership = datazone.CfnProjectMembership(
+            scope,
+            construct_id,
+            domain_identifier=self._props.domain_id,
+            project_identifier=project_id,
+            designation="PROJECT_OWNER",
+            member=datazone.CfnProjectMembership.MemberProperty(user_identifier=self.user_profile_id),
+        )
+        membership.node.add_dependency(self.member_pool)
+        return membership

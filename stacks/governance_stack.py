@@ -1,0 +1,183 @@
+"""Glossaries and metadata forms of one domain, with the identity that curates them.
+
+Deployed after the domain and the projects stacks (it references their ids). Glossaries are
+created one after another (CreateGlossary allows 5 TPS, and a glossary whose terms relate to
+another glossary's terms must follow it), then the forms, whose glossary-term fields need the
+glossary ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack
+from constructs import Construct, IConstruct
+
+from mesh_config import EnvironmentConfig, MeshConfig
+from mesh_config.governance import FieldType, split_term_ref
+from mesh_constructs.datazone_handler import DataZoneHandler, DataZoneHandlerProps
+from mesh_constructs.datazone_handler_identity import DataZoneHandlerIdentity, DataZoneHandlerIdentityProps
+from mesh_constructs.form_model import FormFieldSpec, FormFieldType
+from mesh_constructs.glossary import GLOSSARY_ACTIONS, Glossary, GlossaryProps, GlossaryTermSpec, TermRef
+from mesh_constructs.metadata_form import FORM_TYPE_ACTIONS, MetadataForm, MetadataFormProps
+from mesh_constructs.project import Project
+from mesh_constructs.project_grant import ProjectGrant, ProjectGrantProps, ProjectPolicy
+from stacks.domain_stack import DomainStack
+from stacks.removal import stateful_removal_policy
+
+FIELD_TYPES = {
+    FieldType.STRING: FormFieldType.STRING,
+    FieldType.INTEGER: FormFieldType.INTEGER,
+    FieldType.FLOAT: FormFieldType.FLOAT,
+    FieldType.BOOLEAN: FormFieldType.BOOLEAN,
+    FieldType.GLOSSARY_TERM: FormFieldType.GLOSSARY_TERM,
+}
+GRANT_POLICIES = {"create_glossary": ProjectPolicy.CREATE_GLOSSARY, "create_form_type": ProjectPolicy.CREATE_FORM_TYPE}
+
+
+class GovernanceStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: MeshConfig,
+        env_config: EnvironmentConfig,
+        domain: DomainStack,
+        projects: Mapping[str, Project],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        mesh = config.mesh
+        naming = config.naming(env_config)
+        removal = stateful_removal_policy(env_config)
+        domain_id = domain.domain.domain_id
+
+        self.identity = DataZoneHandlerIdentity(
+            self,
+            "HandlerIdentity",
+            DataZoneHandlerIdentityProps(
+                domain_id=domain_id,
+                domain_arn=domain.domain.domain_arn,
+                root_domain_unit_id=domain.domain.root_domain_unit_id,
+                role_name=naming.datazone_handler_role(),
+            ),
+        )
+
+        grants: dict[tuple[str, ProjectPolicy], list[ProjectGrant]] = {}
+        for unit in mesh.domain_units:
+            for kind, _, key in unit.grants.entries():
+                policy = GRANT_POLICIES[kind]
+                grant = ProjectGrant(
+                    self,
+                    f"Grant-{unit.id}-{policy.value}-{key}",
+                    ProjectGrantProps(
+                        domain_id=domain_id,
+                        domain_unit_id=domain.units.unit_id(unit.id),
+                        project_id=projects[key].project_id,
+                        policy=policy,
+                    ),
+                )
+                grants.setdefault((key, policy), []).append(grant)
+
+        owners = sorted({g.owning_project for g in mesh.glossaries} | {f.owning_project for f in mesh.metadata_forms})
+        memberships = {
+            key: self.identity.own_project(self, f"HandlerOwns-{key}", projects[key].project_id) for key in owners
+        }
+
+        def prerequisites(key: str, policy: ProjectPolicy) -> list[IConstruct]:
+            return [memberships[key], *grants.get((key, policy), [])]
+
+        previous: IConstruct | None = None
+        self.glossaries: dict[str, Glossary] = {}
+        if mesh.glossaries:
+            self.identity.allow(GLOSSARY_ACTIONS)
+            glossary_handler = DataZoneHandler(
+                self,
+                "GlossaryHandler",
+                DataZoneHandlerProps(
+                    module="glossary", role=self.identity.role, description="Reconciles DataZone business glossaries"
+                ),
+            )
+            glossary_handler.function.node.add_dependency(self.identity.policy)
+            for glossary in config.glossaries_in_order():
+                name = naming.glossary(glossary.scope)
+
+                def refs(values: list[str], scope: str = glossary.scope) -> tuple[TermRef, ...]:
+                    pairs = (split_term_ref(v, scope) for v in values)
+                    return tuple(TermRef(naming.glossary(s), t) for s, t in pairs)
+
+                construct = Glossary(
+                    self,
+                    f"Glossary-{glossary.scope}",
+                    GlossaryProps(
+                        domain_id=domain_id,
+                        owning_project_id=projects[glossary.owning_project].project_id,
+                        name=name,
+                        description=glossary.description,
+                        handler=glossary_handler,
+                        terms=[
+                            GlossaryTermSpec(
+                                name=t.name,
+                                short_description=t.short_description,
+                                long_description=t.long_description,
+                                is_a=refs(t.is_a),
+                                classifies=refs(t.classifies),
+                            )
+                            for t in glossary.terms
+                        ],
+                        removal_policy=removal,
+                    ),
+                )
+                construct.node.add_dependency(*prerequisites(glossary.owning_project, ProjectPolicy.CREATE_GLOSSARY))
+                if previous is not None:
+                    construct.node.add_dependency(previous)
+                previous = construct
+                self.glossaries[glossary.scope] = construct
+                CfnOutput(self, f"GlossaryId-{glossary.scope}", value=construct.glossary_id)
+
+        self.forms: dict[str, MetadataForm] = {}
+        if mesh.metadata_forms:
+            self.identity.allow(FORM_TYPE_ACTIONS)
+            form_handler = DataZoneHandler(
+                self,
+                "FormTypeHandler",
+                DataZoneHandlerProps(
+                    module="form_type", role=self.identity.role, description="Reconciles DataZone metadata form types"
+                ),
+            )
+            form_handler.function.node.add_dependency(self.identity.policy)
+            for form in mesh.metadata_forms:
+                construct = MetadataForm(
+                    self,
+                    f"Form-{form.name}",
+                    MetadataFormProps(
+                        domain_id=domain_id,
+                        owning_project_id=projects[form.owning_project].project_id,
+                        name=form.name,
+                        description=form.description,
+                        handler=form_handler,
+                        fields=[
+                            FormFieldSpec(
+                                name=f.name,
+                                type=FIELD_TYPES[f.type],
+                                description=f.description,
+                                required=f.required,
+                                searchable=f.searchable,
+                                allowed_values=tuple(f.allowed_values or ()),
+                                glossary_id=self.glossaries[f.glossary].glossary_id if f.glossary else None,
+                            )
+                            for f in form.fields
+                        ],
+                        removal_policy=removal,
+                    ),
+                )
+                construct.node.add_dependency(*prerequisites(form.owning_project, ProjectPolicy.CREATE_FORM_TYPE))
+                if previous is not None:
+                    construct.node.add_dependency(previous)
+                previous = construct
+                self.forms[form.name] = construct
+
+        CfnOutput(self, "HandlerRoleArn", value=self.identity.role.role_arn)
+        CfnOutput(self, "HandlerUserProfileId", value=self.identity.user_profile_id)
