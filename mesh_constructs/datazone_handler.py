@@ -47,6 +47,9 @@ class DataZoneHandler(Construct):
         if not (PACKAGE_DIR / HANDLERS / f"{props.module}.py").is_file():
             raise ValueError(f"no handler module {HANDLERS}/{props.module}.py")
         log_group = logs.LogGroup(self, "Logs", retention=props.log_retention, removal_policy=RemovalPolicy.DESTROY)
+        # The identity's role is not a Lambda-created role: it gets its log rights here, for this
+        # log group only (no AWSLambdaBasicExecutionRole).
+        log_group.grant_write(props.role)
         self.function = lambda_.Function(
             self,
             "Function",

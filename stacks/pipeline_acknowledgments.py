@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import jsii
-from aws_cdk import Stack, pipelines
+from aws_cdk import ArnFormat, Stack, pipelines
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -136,6 +136,55 @@ def narrow_auto_approve(stack: Stack, pipeline: pipelines.CodePipeline, action_a
         for statement in document["Statement"]:
             if "codepipeline:PutApprovalResult" in _as_list(statement.get("Action", [])):
                 statement = {**statement, "Resource": action_arns}
+            statements.append(statement)
+        return {**document, "Statement": statements}
+
+    rewrite_policy(policy, rewrite)  # type: ignore[arg-type]
+
+
+def _asset_projects(pipeline: pipelines.CodePipeline) -> list[codebuild.CfnProject]:
+    # CDK Pipelines' asset projects sit in its own "Assets" scope (the CodePipeline stage of the
+    # same name is deeper, under the inner Pipeline).
+    assets = pipeline.node.try_find_child("Assets")
+    if assets is None:
+        return []
+    return [c for c in assets.node.find_all() if isinstance(c, codebuild.CfnProject)]
+
+
+def _asset_log_arns(stack: Stack, project: codebuild.CfnProject) -> list[str]:
+    name = f"/aws/codebuild/{project.ref}"
+    group = stack.format_arn(
+        service="logs", resource="log-group", resource_name=name, arn_format=ArnFormat.COLON_RESOURCE_NAME
+    )
+    return [group, f"{group}:*"]
+
+
+def narrow_asset_role(stack: Stack, pipeline: pipelines.CodePipeline) -> None:
+    """CDK Pipelines' asset-publishing role (the Assets stage publishes the custom-resource
+    handlers' Lambda code) gets CodeBuild log, report and build rights on every project of the
+    account. Limit them to the asset projects themselves."""
+    projects = _asset_projects(pipeline)
+    role = _descendant(pipeline, "FileRole")
+    if not projects or role is None:
+        return
+    policy = role.node.find_child("DefaultPolicy").node.default_child
+    logs = [stack.resolve(a) for p in projects for a in _asset_log_arns(stack, p)]
+    reports = [
+        stack.resolve(stack.format_arn(service="codebuild", resource="report-group", resource_name=f"{p.ref}-*"))
+        for p in projects
+    ]
+    builds = [stack.resolve(p.attr_arn) for p in projects]
+
+    def rewrite(document: dict) -> dict:
+        statements = []
+        for statement in document["Statement"]:
+            actions = _as_list(statement.get("Action", []))
+            if all(a.startswith("logs:") for a in actions):
+                statement = {**statement, "Resource": logs}
+            elif "codebuild:CreateReport" in actions:
+                statement = {**statement, "Resource": reports}
+            elif "codebuild:StartBuild" in actions:
+                statement = {**statement, "Resource": builds}
             statements.append(statement)
         return {**document, "Statement": statements}
 
@@ -291,6 +340,30 @@ def acknowledge_pipeline_findings(
             role,
             "CDK Pipelines' auto-approve Lambda uses the AWS managed basic execution policy (its own logs only).",
             AUTO_APPROVE_POLICY,
+        )
+
+    asset_role = _descendant(pipeline, "FileRole")
+    if asset_role is not None:
+        asset_reason = (
+            "Asset publishing writes the log streams and reports of the asset projects only; stream and report "
+            "names are generated per build."
+        )
+        _acknowledge_expected(
+            stack,
+            policy_of(asset_role),
+            [
+                *artifacts_ro,
+                *(
+                    Expected(wildcard_resource_finding(stack, arn), asset_reason)
+                    for project in _asset_projects(pipeline)
+                    for arn in (
+                        *_asset_log_arns(stack, project),
+                        stack.format_arn(
+                            service="codebuild", resource="report-group", resource_name=f"{project.ref}-*"
+                        ),
+                    )
+                ),
+            ],
         )
 
     for env_name, runner in smoke_test_runners.items():

@@ -24,6 +24,7 @@ from mesh_constructs.access_log_bucket import access_log_bucket
 from stacks.mesh_stage import MeshStage
 from stacks.pipeline_acknowledgments import (
     acknowledge_pipeline_findings,
+    narrow_asset_role,
     narrow_auto_approve,
     narrow_cross_region_keys,
 )
@@ -95,6 +96,7 @@ class PipelineStack(Stack):
         self._log_artifact_buckets()
         key_arns = narrow_cross_region_keys(self, self.pipeline)
         narrow_auto_approve(self, self.pipeline, self._broadening_check_action_arns())
+        narrow_asset_role(self, self.pipeline)
         acknowledge_pipeline_findings(
             self, self.pipeline, replication_key_arns=key_arns, smoke_test_runners=self.smoke_test_runners
         )
