@@ -8,18 +8,19 @@ and the Provider framework reports to CloudFormation (handlers raise, never retu
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from aws_cdk import CustomResource, Duration, RemovalPolicy
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from mesh_constructs.acknowledge import acknowledge, wildcard_resource_finding
+from mesh_constructs.datazone_handler_identity import DataZoneHandlerIdentity
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 HANDLERS = "handlers"
@@ -30,12 +31,14 @@ RUNTIME = lambda_.Runtime.PYTHON_3_14
 
 @dataclass(frozen=True)
 class DataZoneHandlerProps:
-    """``module``: handler module in mesh_constructs/handlers (e.g. "glossary"). ``role``: the
-    domain's handler identity. ``timeout_minutes`` @default 15 (a large glossary is thousands of
-    calls at DataZone's rates)."""
+    """``module``: handler module in mesh_constructs/handlers (e.g. "glossary"). ``identity``: the
+    domain's handler identity, which the function runs as; it is allowed ``actions`` (the DataZone
+    actions the module calls) before the function exists. ``timeout_minutes`` @default 15 (a large
+    glossary is thousands of calls at DataZone's rates)."""
 
     module: str
-    role: iam.IRole
+    identity: DataZoneHandlerIdentity
+    actions: Sequence[str]
     description: str
     timeout_minutes: int = 15
     log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR
@@ -49,19 +52,22 @@ class DataZoneHandler(Construct):
         log_group = logs.LogGroup(self, "Logs", retention=props.log_retention, removal_policy=RemovalPolicy.DESTROY)
         # The identity's role is not a Lambda-created role: it gets its log rights here, for this
         # log group only (no AWSLambdaBasicExecutionRole).
-        log_group.grant_write(props.role)
+        role = props.identity.role
+        props.identity.allow(props.actions)
+        log_group.grant_write(role)
         self.function = lambda_.Function(
             self,
             "Function",
             runtime=RUNTIME,
             handler=f"{HANDLERS}.{props.module}.on_event",
             code=lambda_.Code.from_asset(str(PACKAGE_DIR), exclude=ASSET_EXCLUDE),
-            role=props.role,
+            role=role,
             timeout=Duration.minutes(props.timeout_minutes),
             memory_size=256,
             description=props.description,
             log_group=log_group,
         )
+        self.function.node.add_dependency(props.identity.policy)
         framework_logs = logs.LogGroup(
             self, "FrameworkLogs", retention=props.log_retention, removal_policy=RemovalPolicy.DESTROY
         )

@@ -92,15 +92,16 @@ class GovernanceStack(Stack):
         previous: IConstruct | None = None
         self.glossaries: dict[str, Glossary] = {}
         if mesh.glossaries:
-            self.identity.allow(GLOSSARY_ACTIONS)
             glossary_handler = DataZoneHandler(
                 self,
                 "GlossaryHandler",
                 DataZoneHandlerProps(
-                    module="glossary", role=self.identity.role, description="Reconciles DataZone business glossaries"
+                    module="glossary",
+                    identity=self.identity,
+                    actions=GLOSSARY_ACTIONS,
+                    description="Reconciles DataZone business glossaries",
                 ),
             )
-            glossary_handler.function.node.add_dependency(self.identity.policy)
             for glossary in config.glossaries_in_order():
                 name = naming.glossary(glossary.scope)
 
@@ -139,15 +140,16 @@ class GovernanceStack(Stack):
 
         self.forms: dict[str, MetadataForm] = {}
         if mesh.metadata_forms:
-            self.identity.allow(FORM_TYPE_ACTIONS)
             form_handler = DataZoneHandler(
                 self,
                 "FormTypeHandler",
                 DataZoneHandlerProps(
-                    module="form_type", role=self.identity.role, description="Reconciles DataZone metadata form types"
+                    module="form_type",
+                    identity=self.identity,
+                    actions=FORM_TYPE_ACTIONS,
+                    description="Reconciles DataZone metadata form types",
                 ),
             )
-            form_handler.function.node.add_dependency(self.identity.policy)
             for form in mesh.metadata_forms:
                 construct = MetadataForm(
                     self,

@@ -356,15 +356,17 @@ def test_several_errors_in_several_files_are_reported_together(env_dir: Path) ->
         "    use_case: analytics\n    profile: sql-analytics\n",
         "    use_case: analytics\n    profile: sql\n",
     )
-    edit_text(mesh, "  - domain_unit: ops\n", "  - domain_unit: operations\n")
+    edit_text(
+        mesh, "  - domain_unit: finance\n    use_case: customer360", "  - domain_unit: fin\n    use_case: customer360"
+    )
     edit_text(prod, 'account: "345678901234"', "account: 345678901234")
     edit_text(prod, "region: eu-west-1", "region: eu_west_1")
 
     issues = load_issues(env_dir)
 
     assert [(Path(i.file).name, i.path) for i in issues] == [
+        ("mesh.yaml", "projects[0].domain_unit"),
         ("mesh.yaml", "projects[3].profile"),
-        ("mesh.yaml", "projects[4].domain_unit"),
         ("prod.yaml", "account"),
         ("prod.yaml", "region"),
     ]
@@ -514,6 +516,8 @@ def test_profile_available_in_some_environments(env_dir: Path) -> None:
 def test_profile_limited_to_where_its_projects_exist_loads(env_dir: Path) -> None:
     edit_yaml(env_dir / "mesh.yaml", lambda m: m["project_profiles"][2].update(available_in=["dev"]))
     edit_yaml(env_dir / "mesh.yaml", lambda m: m["projects"][5].update(environments=["dev"]))
+    # The project owns the enterprise glossary and the forms, which exist in every environment.
+    edit_yaml(env_dir / "mesh.yaml", lambda m: [m.pop("glossaries"), m.pop("metadata_forms")])
 
     config = load_mesh(env_dir)
     assert [p.capability for p in config.profiles_in(config.environment("prod"))] == [
