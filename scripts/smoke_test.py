@@ -37,6 +37,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from mesh_config import ConfigError, MeshConfig, load_mesh
+from mesh_config.placement import has_governance_stack
 
 # The pipeline hits several environments back to back; standard mode retries
 # ThrottlingException with backoff instead of failing the deploy on a transient 429.
@@ -49,6 +50,8 @@ MAX_NAMES_SHOWN = 20
 HEALTHY_STACK_STATUSES = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE"})
 HEALTHY_RESOURCE_STATUSES = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE"})
 PROJECT_RESOURCE_TYPE = "AWS::DataZone::Project"
+# The governance stack's custom resources: created means the handler reconciled them.
+GOVERNANCE_RESOURCE_TYPES = frozenset({"Custom::DataZoneGlossary", "Custom::DataZoneFormType"})
 
 ClientFactory = Callable[[str, str, Mapping[str, str] | None], Any]
 
@@ -72,6 +75,8 @@ class Expected:
     domain_name: str
     units: tuple[str, ...] = field(default_factory=tuple)
     stacks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # (stack name, glossary and form names) when the mesh declares any.
+    governance: tuple[str, tuple[str, ...]] | None = None
 
 
 def expected_for(config: MeshConfig, environment: str) -> Expected:
@@ -81,11 +86,18 @@ def expected_for(config: MeshConfig, environment: str) -> Expected:
     stacks: dict[str, tuple[str, ...]] = {naming.stack("foundation"): (), naming.stack("domain"): ()}
     for part, projects in config.project_stacks(env).items():
         stacks[naming.stack(part)] = tuple(naming.project(p.domain_unit, p.use_case) for p in projects)
+    governance = None
+    if has_governance_stack(config.mesh):
+        names = [naming.glossary(g.scope) for g in config.mesh.glossaries] + [
+            f.name for f in config.mesh.metadata_forms
+        ]
+        governance = (naming.stack("governance"), tuple(names))
     return Expected(
         region=env.region,
         domain_name=naming.domain(),
         units=tuple(naming.domain_unit(u.id) for u in config.mesh.domain_units),
         stacks=stacks,
+        governance=governance,
     )
 
 
@@ -186,8 +198,15 @@ def check_domain(datazone: Any, domain_id: str, expected: Expected) -> list[Chec
     return results
 
 
-def check_stack(cloudformation: Any, stack_name: str, projects: Sequence[str]) -> CheckResult:
-    """The stack finished its last operation, and so did each of its projects."""
+def check_stack(
+    cloudformation: Any,
+    stack_name: str,
+    projects: Sequence[str],
+    resource_types: frozenset[str] = frozenset({PROJECT_RESOURCE_TYPE}),
+    noun: str = "projects",
+) -> CheckResult:
+    """The stack finished its last operation, and so did each of its ``projects`` (or other
+    resources of ``resource_types``)."""
     check = f"stack {stack_name}"
     try:
         stacks = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
@@ -203,7 +222,7 @@ def check_stack(cloudformation: Any, stack_name: str, projects: Sequence[str]) -
         resources = [
             r
             for r in _paginate(cloudformation, "list_stack_resources", "StackResourceSummaries", StackName=stack_name)
-            if r["ResourceType"] == PROJECT_RESOURCE_TYPE
+            if r["ResourceType"] in resource_types
         ]
     except (ClientError, BotoCoreError) as error:
         return CheckResult(check, False, f"ListStackResources failed: {describe_error(error)}")
@@ -213,12 +232,10 @@ def check_stack(cloudformation: Any, stack_name: str, projects: Sequence[str]) -
         return CheckResult(
             check,
             False,
-            f"status {status}, but {len(created)} of {len(projects)} expected projects are created "
+            f"status {status}, but {len(created)} of {len(projects)} expected {noun} are created "
             f"(expected: {_format_names(list(projects))}; not created: {_format_names(unhealthy)})",
         )
-    return CheckResult(
-        check, True, f"status {status}; {len(projects)} projects created: {_format_names(list(projects))}"
-    )
+    return CheckResult(check, True, f"status {status}; {len(projects)} {noun} created: {_format_names(list(projects))}")
 
 
 def run_checks(datazone: Any, cloudformation: Any, domain_id: str, expected: Expected) -> list[CheckResult]:
@@ -227,6 +244,11 @@ def run_checks(datazone: Any, cloudformation: Any, domain_id: str, expected: Exp
     # Independent of GetDomain: a failure there should not hide what CloudFormation says.
     for stack_name, projects in expected.stacks.items():
         results.append(check_stack(cloudformation, stack_name, projects))
+    if expected.governance is not None:
+        stack_name, names = expected.governance
+        results.append(
+            check_stack(cloudformation, stack_name, names, GOVERNANCE_RESOURCE_TYPES, "glossaries and forms")
+        )
     return results
 
 

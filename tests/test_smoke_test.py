@@ -322,6 +322,33 @@ def test_expectations_come_from_the_mesh_configuration():
     )
 
 
+def test_governance_expectations_come_from_the_mesh_configuration():
+    expected = expected_for(load_mesh(ROOT / "environments"), "staging")
+
+    assert expected.governance == (
+        "acme-staging-governance",
+        ("acme-enterprise-glossary", "finance-glossary", "sales-glossary", "ops-glossary", "DataProductOwner",
+         "DataQuality", "DataClassification", "RefreshFrequency"),
+    )  # fmt: skip
+
+
+def test_a_glossary_that_failed_fails_the_governance_check(cloudformation):
+    from scripts.smoke_test import GOVERNANCE_RESOURCE_TYPES, check_stack
+
+    with Stubber(cloudformation) as cfn:
+        stub_stack(cfn, "acme-dev-governance", "UPDATE_COMPLETE")
+        cfn.add_response(
+            "list_stack_resources",
+            {"StackResourceSummaries": [_resource("g0", kind="Custom::DataZoneGlossary"),
+                                        _resource("g1", "CREATE_FAILED", kind="Custom::DataZoneGlossary")]},
+            {"StackName": "acme-dev-governance"},
+        )  # fmt: skip
+        check = check_stack(cloudformation, "acme-dev-governance", ("a", "b"), GOVERNANCE_RESOURCE_TYPES, "glossaries")
+
+    assert not check.passed
+    assert "1 of 2 expected glossaries are created" in check.detail and "g1 CREATE_FAILED" in check.detail
+
+
 def _staging_stubs(dz: Stubber, cfn: Stubber) -> None:
     """A healthy acme staging environment, as the bundled example describes it."""
     expected = expected_for(load_mesh(ROOT / "environments"), "staging")
@@ -346,6 +373,14 @@ def _staging_stubs(dz: Stubber, cfn: Stubber) -> None:
                 {"StackResourceSummaries": [_resource(f"p{i}") for i in range(len(projects))]},
                 {"StackName": stack},
             )
+    assert expected.governance is not None
+    stack, names = expected.governance
+    stub_stack(cfn, stack)
+    kinds = ["Custom::DataZoneGlossary"] * 4 + ["Custom::DataZoneFormType"] * (len(names) - 4)
+    resources = [_resource(f"g{i}", kind=kind) for i, kind in enumerate(kinds)]
+    # Other resources of the stack (the handler identity, the functions) are not counted.
+    resources.append(_resource("HandlerIdentityRole", kind="AWS::IAM::Role"))
+    cfn.add_response("list_stack_resources", {"StackResourceSummaries": resources}, {"StackName": stack})
 
 
 def test_main_assumes_role_and_checks_the_configured_environment(capsys):
@@ -414,7 +449,8 @@ def test_several_failures_are_all_reported(capsys):
             {"identifier": DOMAIN_ID},
         )  # fmt: skip
         dz.add_response("list_domain_units_for_parent", {"items": []}, _units_params(ROOT_UNIT))
-        for stack in expected_for(load_mesh(ROOT / "environments"), "staging").stacks:
+        staging = expected_for(load_mesh(ROOT / "environments"), "staging")
+        for stack in [*staging.stacks, staging.governance[0]]:
             stub_stack(cfn, stack, "CREATE_FAILED")
         code = main(
             ["--mesh-dir", str(ROOT / "environments"), "--environment", "staging", "--domain-id", DOMAIN_ID],
