@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -43,3 +45,15 @@ def format_path(loc: tuple[str | int, ...]) -> str:
         else:
             out += f".{part}" if out else str(part)
     return out
+
+
+def choices(values: Iterable[str]) -> str:
+    """The allowed values, for a fix: sorted, comma-separated."""
+    listed = sorted(set(values))
+    return ", ".join(listed) if listed else "(none declared yet)"
+
+
+def repeated_indexes(values: list[str]) -> list[int]:
+    """Indexes of every entry equal to an earlier one."""
+    counts = Counter(values)
+    return [i for i, v in enumerate(values) if counts[v] > 1 and values.index(v) != i]

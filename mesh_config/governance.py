@@ -103,6 +103,10 @@ class MetadataForm(_Model):
     fields: list[FormField] = Field(min_length=1)
 
 
+# grants key -> the DataZone policy type it grants.
+GRANT_POLICY = {"create_glossary": "CREATE_GLOSSARY", "create_form_type": "CREATE_FORM_TYPE"}
+
+
 class UnitGrants(_Model):
     """DataZone policies granted to named projects on a unit and its child units."""
 
@@ -114,8 +118,4 @@ class UnitGrants(_Model):
     )
 
     def entries(self) -> list[tuple[str, int, str]]:
-        return [
-            (kind, i, key)
-            for kind in ("create_glossary", "create_form_type")
-            for i, key in enumerate(getattr(self, kind))
-        ]
+        return [(kind, i, key) for kind in GRANT_POLICY for i, key in enumerate(getattr(self, kind))]

@@ -6,12 +6,10 @@ run reports every problem.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable
-
-from mesh_config.errors import ConfigIssue
+from mesh_config.errors import ConfigIssue, choices, repeated_indexes
 from mesh_config.governance import (
     ENTERPRISE_SCOPE,
+    GRANT_POLICY,
     MAX_GLOSSARIES_PER_DOMAIN,
     MAX_RELATIONS,
     MAX_TERMS_PER_DOMAIN,
@@ -20,20 +18,8 @@ from mesh_config.governance import (
     split_term_ref,
 )
 from mesh_config.mesh import MeshDefinition, Project
+from mesh_config.placement import unit_ancestors
 from mesh_config.yaml_source import YamlDocument
-
-GRANT_POLICY = {"create_glossary": "CREATE_GLOSSARY", "create_form_type": "CREATE_FORM_TYPE"}
-
-
-def _choices(values: Iterable[str]) -> str:
-    listed = sorted(set(values))
-    return ", ".join(listed) if listed else "(none declared yet)"
-
-
-def _repeated(values: list[str]) -> list[int]:
-    """Indexes of every entry equal to an earlier one."""
-    counts = Counter(values)
-    return [i for i, v in enumerate(values) if counts[v] > 1 and values.index(v) != i]
 
 
 def check_governance(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue]:
@@ -44,17 +30,8 @@ def check_governance(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssu
     return issues
 
 
-def _ancestors(mesh: MeshDefinition, unit_id: str) -> list[str]:
-    units = {u.id: u for u in mesh.domain_units}
-    chain: list[str] = []
-    current: str | None = unit_id
-    while current is not None and current in units and current not in chain:
-        chain.append(current)
-        current = units[current].parent
-    return chain
-
-
 def _check_grants(mesh: MeshDefinition, doc: YamlDocument, projects: dict[str, Project]) -> list[ConfigIssue]:
+    units = {u.id: u for u in mesh.domain_units}
     issues = []
     for i, unit in enumerate(mesh.domain_units):
         for kind, j, key in unit.grants.entries():
@@ -63,10 +40,10 @@ def _check_grants(mesh: MeshDefinition, doc: YamlDocument, projects: dict[str, P
             if project is None:
                 issues.append(
                     doc.issue(
-                        loc, f"unknown project '{key}'", f"use a project key <unit>-<use-case>: {_choices(projects)}"
+                        loc, f"unknown project '{key}'", f"use a project key <unit>-<use-case>: {choices(projects)}"
                     )
                 )
-            elif unit.id not in _ancestors(mesh, project.domain_unit):
+            elif unit.id not in unit_ancestors(project.domain_unit, units):
                 issues.append(
                     doc.issue(
                         loc,
@@ -76,7 +53,7 @@ def _check_grants(mesh: MeshDefinition, doc: YamlDocument, projects: dict[str, P
                     )
                 )
         for kind in GRANT_POLICY:
-            for j in _repeated(list(getattr(unit.grants, kind))):
+            for j in repeated_indexes(list(getattr(unit.grants, kind))):
                 issues.append(
                     doc.issue(
                         ("domain_units", i, "grants", kind, j), "project listed twice", "remove the repeated entry"
@@ -97,9 +74,7 @@ def _check_owner(
     """The owning project exists in every environment and is granted the right to create ``what``."""
     project = projects.get(key)
     if project is None:
-        return [
-            doc.issue(loc, f"unknown project '{key}'", f"use a project key <unit>-<use-case>: {_choices(projects)}")
-        ]
+        return [doc.issue(loc, f"unknown project '{key}'", f"use a project key <unit>-<use-case>: {choices(projects)}")]
     issues = []
     missing = [env for env in mesh.environments if not project.exists_in(env)]
     if missing:
@@ -112,11 +87,8 @@ def _check_owner(
                 "'environments'",
             )
         )
-    granted = any(
-        key in getattr(unit.grants, grant)
-        for unit in mesh.domain_units
-        if unit.id in _ancestors(mesh, project.domain_unit)
-    )
+    units = {u.id: u for u in mesh.domain_units}
+    granted = any(key in getattr(units[u].grants, grant) for u in unit_ancestors(project.domain_unit, units))
     if not granted:
         issues.append(
             doc.issue(
@@ -134,7 +106,7 @@ def _check_glossaries(mesh: MeshDefinition, doc: YamlDocument, projects: dict[st
     scopes = [g.scope for g in mesh.glossaries]
     issues = [
         doc.issue(("glossaries", i, "scope"), f"duplicate glossary '{scopes[i]}'", "declare each glossary once")
-        for i in _repeated(scopes)
+        for i in repeated_indexes(scopes)
     ]
     if len(mesh.glossaries) > MAX_GLOSSARIES_PER_DOMAIN:
         issues.append(
@@ -160,7 +132,7 @@ def _check_glossaries(mesh: MeshDefinition, doc: YamlDocument, projects: dict[st
                 doc.issue(
                     ("glossaries", i, "scope"),
                     f"glossary scope '{glossary.scope}' is neither 'enterprise' nor a business unit",
-                    f"use 'enterprise' or one of the business units: {_choices(business_units)}",
+                    f"use 'enterprise' or one of the business units: {choices(business_units)}",
                 )
             )
         issues += _check_owner(
@@ -175,7 +147,7 @@ def _check_glossaries(mesh: MeshDefinition, doc: YamlDocument, projects: dict[st
         names = [t.name for t in glossary.terms]
         issues += [
             doc.issue(("glossaries", i, "terms", j, "name"), f"duplicate term '{names[j]}'", "declare each term once")
-            for j in _repeated(names)
+            for j in repeated_indexes(names)
         ]
         for j, term in enumerate(glossary.terms):
             for kind in ("is_a", "classifies"):
@@ -208,7 +180,7 @@ def _check_relation(
             doc.issue(
                 loc,
                 f"relation '{ref}' names glossary '{scope}', which is not declared",
-                f"write 'Term' for this glossary or '<scope>/Term' with a scope among: {_choices(terms_of)}",
+                f"write 'Term' for this glossary or '<scope>/Term' with a scope among: {choices(terms_of)}",
             )
         ]
     if target not in terms_of[scope]:
@@ -216,7 +188,7 @@ def _check_relation(
             doc.issue(
                 loc,
                 f"relation '{ref}': glossary '{scope}' has no term '{target}'",
-                f"use one of its terms: {_choices(terms_of[scope])}",
+                f"use one of its terms: {choices(terms_of[scope])}",
             )
         ]
     if scope == glossary.scope and target == glossary.terms[term_index].name:
@@ -274,7 +246,7 @@ def _check_forms(mesh: MeshDefinition, doc: YamlDocument, projects: dict[str, Pr
             f"duplicate metadata form '{names[i]}'",
             "form names are unique in a domain: rename or remove one",
         )
-        for i in _repeated(names)
+        for i in repeated_indexes(names)
     ]
     glossaries = {g.scope for g in mesh.glossaries}
     for i, form in enumerate(mesh.metadata_forms):
@@ -292,7 +264,7 @@ def _check_forms(mesh: MeshDefinition, doc: YamlDocument, projects: dict[str, Pr
             doc.issue(
                 ("metadata_forms", i, "fields", j, "name"), f"duplicate field '{fields[j]}'", "rename or remove one"
             )
-            for j in _repeated(fields)
+            for j in repeated_indexes(fields)
         ]
         for j, field in enumerate(form.fields):
             loc = ("metadata_forms", i, "fields", j)
@@ -307,7 +279,7 @@ def _check_forms(mesh: MeshDefinition, doc: YamlDocument, projects: dict[str, Pr
             if field.allowed_values is not None:
                 issues += [
                     doc.issue((*loc, "allowed_values", k), "value listed twice", "remove the repeated value")
-                    for k in _repeated(field.allowed_values)
+                    for k in repeated_indexes(field.allowed_values)
                 ]
             if field.searchable and field.type is not FieldType.STRING:
                 issues.append(
@@ -322,7 +294,7 @@ def _check_forms(mesh: MeshDefinition, doc: YamlDocument, projects: dict[str, Pr
                     doc.issue(
                         loc,
                         f"glossary_term field '{field.name}' names no glossary",
-                        f"add 'glossary:' with one of: {_choices(glossaries)}",
+                        f"add 'glossary:' with one of: {choices(glossaries)}",
                     )
                 )
             elif field.glossary is not None and field.type is not FieldType.GLOSSARY_TERM:
@@ -336,7 +308,7 @@ def _check_forms(mesh: MeshDefinition, doc: YamlDocument, projects: dict[str, Pr
                     doc.issue(
                         (*loc, "glossary"),
                         f"unknown glossary '{field.glossary}'",
-                        f"use the scope of a declared glossary: {_choices(glossaries)}",
+                        f"use the scope of a declared glossary: {choices(glossaries)}",
                     )
                 )
     return issues

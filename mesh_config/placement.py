@@ -23,15 +23,20 @@ MAX_STACKS_PER_ENVIRONMENT = 50 - 3
 FIXED_STACKS_PER_ENVIRONMENT = 2  # foundation, domain
 
 
+def unit_ancestors(unit_id: str, units: Mapping[str, DomainUnit]) -> list[str]:
+    """The unit and its parents up to its business unit, nearest first. Stops on an unknown
+    parent or a cycle too: validation reports those, callers must not crash or loop."""
+    chain: list[str] = []
+    current: str | None = unit_id
+    while current is not None and current in units and current not in chain:
+        chain.append(current)
+        current = units[current].parent
+    return chain
+
+
 def business_unit_of(unit_id: str, units: Mapping[str, DomainUnit]) -> str:
     """The top-level ancestor of a unit (the unit itself for a business unit)."""
-    seen: set[str] = set()
-    current = unit_id
-    # Stops on an orphan or a cycle too: validation reports those, placement must not crash.
-    while (parent := units[current].parent) is not None and parent in units and current not in seen:
-        seen.add(current)
-        current = parent
-    return current
+    return (unit_ancestors(unit_id, units) or [unit_id])[-1]
 
 
 def project_resource_count(project: Project, env: str) -> int:

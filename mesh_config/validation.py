@@ -6,12 +6,11 @@ Each rule appends issues instead of raising, so a user sees every problem in one
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections import defaultdict
 
 from mesh_config.blueprints import Blueprint
 from mesh_config.environment import EnvironmentConfig
-from mesh_config.errors import ConfigIssue
+from mesh_config.errors import ConfigIssue, choices, repeated_indexes
 from mesh_config.governance_checks import check_governance
 from mesh_config.mesh import DEFAULT_PROFILE_KEY, MeshDefinition, Project, ProjectProfile
 from mesh_config.naming import (
@@ -44,21 +43,14 @@ from mesh_config.regions import region_problem
 from mesh_config.yaml_source import YamlDocument
 
 
-def _choices(values: Iterable[str]) -> str:
-    listed = sorted(set(values))
-    return ", ".join(listed) if listed else "(none declared yet)"
-
-
 def _duplicates(doc: YamlDocument, section: str, keys: list[str], field: str, what: str) -> list[ConfigIssue]:
-    counts = Counter(keys)
     return [
         doc.issue(
             (section, i, field) if field else (section, i),
-            f"duplicate {what} '{key}'",
+            f"duplicate {what} '{keys[i]}'",
             f"give each {what} a unique value or remove the repeated entry",
         )
-        for i, key in enumerate(keys)
-        if counts[key] > 1 and keys.index(key) != i
+        for i in repeated_indexes(keys)
     ]
 
 
@@ -115,7 +107,7 @@ def _check_environment_references(mesh: MeshDefinition, doc: YamlDocument) -> li
         for role, j, _, envs in project.member_entries():
             refs.append((("projects", i, role, j, "environments"), envs or []))
     issues = [
-        doc.issue((*loc, j), f"unknown environment '{env}'", f"use one of: {_choices(known)}")
+        doc.issue((*loc, j), f"unknown environment '{env}'", f"use one of: {choices(known)}")
         for loc, envs in refs
         for j, env in enumerate(envs)
         if env not in known
@@ -126,7 +118,7 @@ def _check_environment_references(mesh: MeshDefinition, doc: YamlDocument) -> li
                 doc.issue(
                     ("projects", i, "profile", key),
                     f"'{key}' is neither an environment nor '{DEFAULT_PROFILE_KEY}'",
-                    f"use '{DEFAULT_PROFILE_KEY}' or one of: {_choices(known)}",
+                    f"use '{DEFAULT_PROFILE_KEY}' or one of: {choices(known)}",
                 )
                 for key in project.profile
                 if key != DEFAULT_PROFILE_KEY and key not in known
@@ -161,7 +153,7 @@ def _check_unit_tree(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssu
                 doc.issue(
                     ("domain_units", i, "parent"),
                     f"unit '{unit.id}' has parent '{unit.parent}', which is not a declared domain unit (orphan)",
-                    f"use one of: {_choices(units)}, or remove 'parent' to make it a business unit",
+                    f"use one of: {choices(units)}, or remove 'parent' to make it a business unit",
                 )
             )
             continue
@@ -221,7 +213,7 @@ def _check_groups(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue]:
                     doc.issue(
                         loc,
                         f"group '{group}' is not declared under identity_center.groups",
-                        f"declare it with its IAM Identity Center group id, or use one of: {_choices(known)}",
+                        f"declare it with its IAM Identity Center group id, or use one of: {choices(known)}",
                     )
                 )
     for loc, groups in refs:
@@ -231,7 +223,7 @@ def _check_groups(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue]:
                     doc.issue(
                         (*loc, j),
                         f"group '{group}' is not declared under identity_center.groups",
-                        f"declare it with its IAM Identity Center group id, or use one of: {_choices(known)}",
+                        f"declare it with its IAM Identity Center group id, or use one of: {choices(known)}",
                     )
                 )
     return issues
@@ -255,7 +247,7 @@ def _check_profiles(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue
                         f"profile '{profile.capability}' uses blueprint '{env.blueprint.value}', which is not enabled "
                         f"in environment(s) {', '.join(missing_in)}",
                         f"enable '{env.blueprint.value}' there in the top-level 'blueprints' list, limit the profile "
-                        f"with 'available_in', or use one of: {_choices(b.value for b, _ in mesh.blueprint_entries())}",
+                        f"with 'available_in', or use one of: {choices(b.value for b, _ in mesh.blueprint_entries())}",
                     )
                 )
             issues += _duplicates(
@@ -303,7 +295,7 @@ def _check_projects(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue
                 doc.issue(
                     ("projects", i, "domain_unit"),
                     f"project '{project.key}' points at unknown domain unit '{project.domain_unit}'",
-                    f"use one of: {_choices(units)}",
+                    f"use one of: {choices(units)}",
                 )
             )
         issues += _check_project_profile(mesh, doc, i, project, profiles)
@@ -362,7 +354,7 @@ def _check_project_profile(
                 doc.issue(
                     ("projects", i, "profile", *key),
                     f"project '{project.key}' points at unknown project profile '{capability}'",
-                    f"use one of: {_choices(profiles)}",
+                    f"use one of: {choices(profiles)}",
                 )
             )
     if issues:

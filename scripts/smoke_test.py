@@ -49,9 +49,10 @@ MAX_NAMES_SHOWN = 20
 # rolled back) means the environment is not what the configuration describes.
 HEALTHY_STACK_STATUSES = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE"})
 HEALTHY_RESOURCE_STATUSES = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE"})
-PROJECT_RESOURCE_TYPE = "AWS::DataZone::Project"
+PROJECT_RESOURCE_TYPES = frozenset({"AWS::DataZone::Project"})
 # The governance stack's custom resources: created means the handler reconciled them.
 GOVERNANCE_RESOURCE_TYPES = frozenset({"Custom::DataZoneGlossary", "Custom::DataZoneFormType"})
+RESOURCE_NOUNS = {PROJECT_RESOURCE_TYPES: "projects", GOVERNANCE_RESOURCE_TYPES: "glossaries and forms"}
 
 ClientFactory = Callable[[str, str, Mapping[str, str] | None], Any]
 
@@ -69,14 +70,15 @@ class CheckResult:
 @dataclass(frozen=True)
 class Expected:
     """What one deployed environment must contain. ``stacks``: stack name -> names of the
-    projects it holds (empty for the foundation and domain stacks)."""
+    resources it must have created: projects, or the glossaries and forms of the governance
+    stack (empty for the foundation and domain stacks)."""
 
     region: str
     domain_name: str
     units: tuple[str, ...] = field(default_factory=tuple)
     stacks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    # (stack name, glossary and form names) when the mesh declares any.
-    governance: tuple[str, tuple[str, ...]] | None = None
+    # Stack name -> the resource types its names are counted among (default: projects).
+    resource_types: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 def expected_for(config: MeshConfig, environment: str) -> Expected:
@@ -86,18 +88,18 @@ def expected_for(config: MeshConfig, environment: str) -> Expected:
     stacks: dict[str, tuple[str, ...]] = {naming.stack("foundation"): (), naming.stack("domain"): ()}
     for part, projects in config.project_stacks(env).items():
         stacks[naming.stack(part)] = tuple(naming.project(p.domain_unit, p.use_case) for p in projects)
-    governance = None
+    resource_types: dict[str, frozenset[str]] = {}
     if has_governance_stack(config.mesh):
-        names = [naming.glossary(g.scope) for g in config.mesh.glossaries] + [
-            f.name for f in config.mesh.metadata_forms
-        ]
-        governance = (naming.stack("governance"), tuple(names))
+        governance = naming.stack("governance")
+        glossaries = [naming.glossary(g.scope) for g in config.mesh.glossaries]
+        stacks[governance] = (*glossaries, *(f.name for f in config.mesh.metadata_forms))
+        resource_types[governance] = GOVERNANCE_RESOURCE_TYPES
     return Expected(
         region=env.region,
         domain_name=naming.domain(),
         units=tuple(naming.domain_unit(u.id) for u in config.mesh.domain_units),
         stacks=stacks,
-        governance=governance,
+        resource_types=resource_types,
     )
 
 
@@ -202,11 +204,11 @@ def check_stack(
     cloudformation: Any,
     stack_name: str,
     projects: Sequence[str],
-    resource_types: frozenset[str] = frozenset({PROJECT_RESOURCE_TYPE}),
-    noun: str = "projects",
+    resource_types: frozenset[str] = PROJECT_RESOURCE_TYPES,
 ) -> CheckResult:
     """The stack finished its last operation, and so did each of its ``projects`` (or other
     resources of ``resource_types``)."""
+    noun = RESOURCE_NOUNS[resource_types]
     check = f"stack {stack_name}"
     try:
         stacks = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
@@ -242,13 +244,9 @@ def run_checks(datazone: Any, cloudformation: Any, domain_id: str, expected: Exp
     """Run every check and return all results; AWS errors become FAIL results, never exceptions."""
     results = check_domain(datazone, domain_id, expected)
     # Independent of GetDomain: a failure there should not hide what CloudFormation says.
-    for stack_name, projects in expected.stacks.items():
-        results.append(check_stack(cloudformation, stack_name, projects))
-    if expected.governance is not None:
-        stack_name, names = expected.governance
-        results.append(
-            check_stack(cloudformation, stack_name, names, GOVERNANCE_RESOURCE_TYPES, "glossaries and forms")
-        )
+    for stack_name, names in expected.stacks.items():
+        types = expected.resource_types.get(stack_name, PROJECT_RESOURCE_TYPES)
+        results.append(check_stack(cloudformation, stack_name, names, types))
     return results
 
 

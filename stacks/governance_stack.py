@@ -15,7 +15,7 @@ from aws_cdk import CfnOutput, Stack
 from constructs import Construct, IConstruct
 
 from mesh_config import EnvironmentConfig, MeshConfig
-from mesh_config.governance import FieldType, split_term_ref
+from mesh_config.governance import GRANT_POLICY, split_term_ref
 from mesh_constructs.datazone_handler import DataZoneHandler, DataZoneHandlerProps
 from mesh_constructs.datazone_handler_identity import DataZoneHandlerIdentity, DataZoneHandlerIdentityProps
 from mesh_constructs.form_model import FormFieldSpec, FormFieldType
@@ -25,15 +25,6 @@ from mesh_constructs.project import Project
 from mesh_constructs.project_grant import ProjectGrant, ProjectGrantProps, ProjectPolicy
 from stacks.domain_stack import DomainStack
 from stacks.removal import stateful_removal_policy
-
-FIELD_TYPES = {
-    FieldType.STRING: FormFieldType.STRING,
-    FieldType.INTEGER: FormFieldType.INTEGER,
-    FieldType.FLOAT: FormFieldType.FLOAT,
-    FieldType.BOOLEAN: FormFieldType.BOOLEAN,
-    FieldType.GLOSSARY_TERM: FormFieldType.GLOSSARY_TERM,
-}
-GRANT_POLICIES = {"create_glossary": ProjectPolicy.CREATE_GLOSSARY, "create_form_type": ProjectPolicy.CREATE_FORM_TYPE}
 
 
 class GovernanceStack(Stack):
@@ -68,7 +59,7 @@ class GovernanceStack(Stack):
         grants: dict[tuple[str, ProjectPolicy], list[ProjectGrant]] = {}
         for unit in mesh.domain_units:
             for kind, _, key in unit.grants.entries():
-                policy = GRANT_POLICIES[kind]
+                policy = ProjectPolicy(GRANT_POLICY[kind])
                 grant = ProjectGrant(
                     self,
                     f"Grant-{unit.id}-{policy.value}-{key}",
@@ -86,10 +77,14 @@ class GovernanceStack(Stack):
             key: self.identity.own_project(self, f"HandlerOwns-{key}", projects[key].project_id) for key in owners
         }
 
-        def prerequisites(key: str, policy: ProjectPolicy) -> list[IConstruct]:
-            return [memberships[key], *grants.get((key, policy), [])]
+        # Everything the handlers create runs one after another, each after its project's
+        # membership and grants.
+        created: list[IConstruct] = []
 
-        previous: IConstruct | None = None
+        def in_sequence(construct: IConstruct, key: str, policy: ProjectPolicy) -> None:
+            construct.node.add_dependency(memberships[key], *grants.get((key, policy), []), *created[-1:])
+            created.append(construct)
+
         self.glossaries: dict[str, Glossary] = {}
         if mesh.glossaries:
             glossary_handler = DataZoneHandler(
@@ -131,10 +126,7 @@ class GovernanceStack(Stack):
                         removal_policy=removal,
                     ),
                 )
-                construct.node.add_dependency(*prerequisites(glossary.owning_project, ProjectPolicy.CREATE_GLOSSARY))
-                if previous is not None:
-                    construct.node.add_dependency(previous)
-                previous = construct
+                in_sequence(construct, glossary.owning_project, ProjectPolicy.CREATE_GLOSSARY)
                 self.glossaries[glossary.scope] = construct
                 CfnOutput(self, f"GlossaryId-{glossary.scope}", value=construct.glossary_id)
 
@@ -163,7 +155,7 @@ class GovernanceStack(Stack):
                         fields=[
                             FormFieldSpec(
                                 name=f.name,
-                                type=FIELD_TYPES[f.type],
+                                type=FormFieldType[f.type.name],
                                 description=f.description,
                                 required=f.required,
                                 searchable=f.searchable,
@@ -175,10 +167,7 @@ class GovernanceStack(Stack):
                         removal_policy=removal,
                     ),
                 )
-                construct.node.add_dependency(*prerequisites(form.owning_project, ProjectPolicy.CREATE_FORM_TYPE))
-                if previous is not None:
-                    construct.node.add_dependency(previous)
-                previous = construct
+                in_sequence(construct, form.owning_project, ProjectPolicy.CREATE_FORM_TYPE)
                 self.forms[form.name] = construct
 
         CfnOutput(self, "HandlerRoleArn", value=self.identity.role.role_arn)

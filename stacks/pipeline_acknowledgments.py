@@ -159,6 +159,10 @@ def _asset_log_arns(stack: Stack, project: codebuild.CfnProject) -> list[str]:
     return [group, f"{group}:*"]
 
 
+def _asset_report_arn(stack: Stack, project: codebuild.CfnProject) -> str:
+    return stack.format_arn(service="codebuild", resource="report-group", resource_name=f"{project.ref}-*")
+
+
 def narrow_asset_role(stack: Stack, pipeline: pipelines.CodePipeline) -> None:
     """CDK Pipelines' asset-publishing role (the Assets stage publishes the custom-resource
     handlers' Lambda code) gets CodeBuild log, report and build rights on every project of the
@@ -169,10 +173,7 @@ def narrow_asset_role(stack: Stack, pipeline: pipelines.CodePipeline) -> None:
         return
     policy = role.node.find_child("DefaultPolicy").node.default_child
     logs = [stack.resolve(a) for p in projects for a in _asset_log_arns(stack, p)]
-    reports = [
-        stack.resolve(stack.format_arn(service="codebuild", resource="report-group", resource_name=f"{p.ref}-*"))
-        for p in projects
-    ]
+    reports = [stack.resolve(_asset_report_arn(stack, p)) for p in projects]
     builds = [stack.resolve(p.attr_arn) for p in projects]
 
     def rewrite(document: dict) -> dict:
@@ -356,12 +357,7 @@ def acknowledge_pipeline_findings(
                 *(
                     Expected(wildcard_resource_finding(stack, arn), asset_reason)
                     for project in _asset_projects(pipeline)
-                    for arn in (
-                        *_asset_log_arns(stack, project),
-                        stack.format_arn(
-                            service="codebuild", resource="report-group", resource_name=f"{project.ref}-*"
-                        ),
-                    )
+                    for arn in (*_asset_log_arns(stack, project), _asset_report_arn(stack, project))
                 ),
             ],
         )

@@ -8,6 +8,7 @@ import shutil
 import sys
 from pathlib import Path
 
+import boto3
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,6 +25,24 @@ def env_dir(tmp_path: Path) -> Path:
     target = tmp_path / "environments"
     shutil.copytree(ROOT / "environments", target)
     return target
+
+
+@pytest.fixture
+def client():
+    """A real DataZone client (real service model) for the custom-resource handlers' Stubber tests."""
+    return boto3.client("datazone", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x")
+
+
+class Sleeps(list):
+    """A handler's ``sleep``: records the backoff delays instead of waiting."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+@pytest.fixture
+def sleeps() -> Sleeps:
+    return Sleeps()
 
 
 @pytest.fixture(scope="session")

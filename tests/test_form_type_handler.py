@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
@@ -18,21 +17,6 @@ NAME = "DataClassification"
 STRUCTURE = "structure DataClassification {\n    @required\n    contains_pii: Boolean\n}\n"
 MODEL = f"namespace {DOMAIN}\n\n{STRUCTURE}"
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-@pytest.fixture
-def client():
-    return boto3.client("datazone", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x")
-
-
-class Sleeps(list):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
-@pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
 
 
 def props(**overrides: str) -> dict:

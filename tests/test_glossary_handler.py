@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import ANY, Stubber
@@ -19,21 +18,6 @@ PROJECT = "prj1234567890"
 GLOSSARY_ID = "gls1234567890"
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 NAME = "acme-enterprise-glossary"
-
-
-@pytest.fixture
-def client():
-    return boto3.client("datazone", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x")
-
-
-class Sleeps(list):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
-@pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
 
 
 def props(terms: list[dict] | None = None, **overrides) -> dict:

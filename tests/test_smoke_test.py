@@ -12,7 +12,15 @@ from botocore.stub import Stubber
 
 from mesh_config import load_mesh
 from scripts import smoke_test
-from scripts.smoke_test import CheckResult, Expected, expected_for, main, run_checks
+from scripts.smoke_test import (
+    GOVERNANCE_RESOURCE_TYPES,
+    CheckResult,
+    Expected,
+    check_stack,
+    expected_for,
+    main,
+    run_checks,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "eu-west-1"
@@ -325,16 +333,14 @@ def test_expectations_come_from_the_mesh_configuration():
 def test_governance_expectations_come_from_the_mesh_configuration():
     expected = expected_for(load_mesh(ROOT / "environments"), "staging")
 
-    assert expected.governance == (
-        "acme-staging-governance",
-        ("acme-enterprise-glossary", "finance-glossary", "sales-glossary", "ops-glossary", "DataProductOwner",
-         "DataQuality", "DataClassification", "RefreshFrequency"),
+    assert expected.stacks["acme-staging-governance"] == (
+        "acme-enterprise-glossary", "finance-glossary", "sales-glossary", "ops-glossary", "DataProductOwner",
+        "DataQuality", "DataClassification", "RefreshFrequency",
     )  # fmt: skip
+    assert expected.resource_types["acme-staging-governance"] == GOVERNANCE_RESOURCE_TYPES
 
 
 def test_a_glossary_that_failed_fails_the_governance_check(cloudformation):
-    from scripts.smoke_test import GOVERNANCE_RESOURCE_TYPES, check_stack
-
     with Stubber(cloudformation) as cfn:
         stub_stack(cfn, "acme-dev-governance", "UPDATE_COMPLETE")
         cfn.add_response(
@@ -343,10 +349,10 @@ def test_a_glossary_that_failed_fails_the_governance_check(cloudformation):
                                         _resource("g1", "CREATE_FAILED", kind="Custom::DataZoneGlossary")]},
             {"StackName": "acme-dev-governance"},
         )  # fmt: skip
-        check = check_stack(cloudformation, "acme-dev-governance", ("a", "b"), GOVERNANCE_RESOURCE_TYPES, "glossaries")
+        check = check_stack(cloudformation, "acme-dev-governance", ("a", "b"), GOVERNANCE_RESOURCE_TYPES)
 
     assert not check.passed
-    assert "1 of 2 expected glossaries are created" in check.detail and "g1 CREATE_FAILED" in check.detail
+    assert "1 of 2 expected glossaries and forms are created" in check.detail and "g1 CREATE_FAILED" in check.detail
 
 
 def _staging_stubs(dz: Stubber, cfn: Stubber) -> None:
@@ -365,22 +371,18 @@ def _staging_stubs(dz: Stubber, cfn: Stubber) -> None:
     )
     for i in range(len(expected.units)):
         dz.add_response("list_domain_units_for_parent", {"items": []}, _units_params(f"du-{i}"))
-    for stack, projects in expected.stacks.items():
+    for stack, names in expected.stacks.items():
         stub_stack(cfn, stack)
-        if projects:
-            cfn.add_response(
-                "list_stack_resources",
-                {"StackResourceSummaries": [_resource(f"p{i}") for i in range(len(projects))]},
-                {"StackName": stack},
-            )
-    assert expected.governance is not None
-    stack, names = expected.governance
-    stub_stack(cfn, stack)
-    kinds = ["Custom::DataZoneGlossary"] * 4 + ["Custom::DataZoneFormType"] * (len(names) - 4)
-    resources = [_resource(f"g{i}", kind=kind) for i, kind in enumerate(kinds)]
-    # Other resources of the stack (the handler identity, the functions) are not counted.
-    resources.append(_resource("HandlerIdentityRole", kind="AWS::IAM::Role"))
-    cfn.add_response("list_stack_resources", {"StackResourceSummaries": resources}, {"StackName": stack})
+        if not names:
+            continue
+        if stack in expected.resource_types:  # the governance stack: 4 glossaries, then forms
+            kinds = ["Custom::DataZoneGlossary"] * 4 + ["Custom::DataZoneFormType"] * (len(names) - 4)
+            resources = [_resource(f"g{i}", kind=kind) for i, kind in enumerate(kinds)]
+            # Other resources of the stack (the handler identity, the functions) are not counted.
+            resources.append(_resource("HandlerIdentityRole", kind="AWS::IAM::Role"))
+        else:
+            resources = [_resource(f"p{i}") for i in range(len(names))]
+        cfn.add_response("list_stack_resources", {"StackResourceSummaries": resources}, {"StackName": stack})
 
 
 def test_main_assumes_role_and_checks_the_configured_environment(capsys):
@@ -450,7 +452,7 @@ def test_several_failures_are_all_reported(capsys):
         )  # fmt: skip
         dz.add_response("list_domain_units_for_parent", {"items": []}, _units_params(ROOT_UNIT))
         staging = expected_for(load_mesh(ROOT / "environments"), "staging")
-        for stack in [*staging.stacks, staging.governance[0]]:
+        for stack in staging.stacks:
             stub_stack(cfn, stack, "CREATE_FAILED")
         code = main(
             ["--mesh-dir", str(ROOT / "environments"), "--environment", "staging", "--domain-id", DOMAIN_ID],

@@ -26,7 +26,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from .support import CLIENT_CONFIG, ENABLED, LOG, WRITE_RETRYABLE, Sleep, domain_gone, error_code, retrying
+from .support import CLIENT_CONFIG, ENABLED, LOG, WRITE_RETRYABLE, Sleep, domain_gone, error_code, get_or_none, retrying
 
 
 def on_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -56,12 +56,7 @@ def handle(event: dict[str, Any], client: Any, sleep: Sleep) -> dict[str, Any]:
 
 
 def get_form_type(client: Any, domain_id: str, name: str) -> dict[str, Any] | None:
-    try:
-        return client.get_form_type(domainIdentifier=domain_id, formTypeIdentifier=name)
-    except ClientError as error:
-        if error_code(error) == "ResourceNotFoundException":
-            return None
-        raise
+    return get_or_none(lambda: client.get_form_type(domainIdentifier=domain_id, formTypeIdentifier=name))
 
 
 def reconcile(client: Any, props: dict[str, Any], sleep: Sleep) -> str:

@@ -39,6 +39,7 @@ from .support import (
     client_token,
     domain_gone,
     error_code,
+    get_or_none,
     retrying,
     search,
 )
@@ -72,12 +73,7 @@ def find_glossary(client: Any, domain_id: str, name: str) -> dict[str, Any] | No
 
 
 def get_glossary(client: Any, domain_id: str, glossary_id: str) -> dict[str, Any] | None:
-    try:
-        return client.get_glossary(domainIdentifier=domain_id, identifier=glossary_id)
-    except ClientError as error:
-        if error_code(error) == "ResourceNotFoundException":
-            return None
-        raise
+    return get_or_none(lambda: client.get_glossary(domainIdentifier=domain_id, identifier=glossary_id))
 
 
 def list_terms(client: Any, domain_id: str, glossary_id: str) -> dict[str, dict[str, Any]]:

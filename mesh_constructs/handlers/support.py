@@ -55,6 +55,16 @@ def retrying(call: Callable[[], Any], sleep: Sleep, errors: frozenset[str] = RET
     raise AssertionError("unreachable")
 
 
+def get_or_none(call: Callable[[], Any]) -> Any:
+    """``call()`` (a Get), or None when the resource does not exist."""
+    try:
+        return call()
+    except ClientError as error:
+        if error_code(error) == "ResourceNotFoundException":
+            return None
+        raise
+
+
 def search(client: Any, domain_id: str, scope: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
     """Every item of a DataZone ``search``, across all pages."""
     pages = client.get_paginator("search").paginate(
