@@ -100,7 +100,7 @@ def delete(client: Any, domain_id: str, name: str, sleep: Sleep) -> None:
         if error_code(error) == "ResourceNotFoundException":
             LOG.info("form type %s is already gone", name)
             return
-        if error_code(error) == "AccessDeniedException" and domain_gone(client, domain_id):
+        if domain_gone(client, domain_id, error):
             LOG.info("domain %s is gone: nothing to delete", domain_id)
             return
         raise

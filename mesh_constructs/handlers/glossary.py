@@ -261,7 +261,7 @@ def delete(client: Any, domain_id: str, glossary_id: str, sleep: Sleep) -> None:
     try:
         glossary = get_glossary(client, domain_id, glossary_id)
     except ClientError as error:
-        if error_code(error) == "AccessDeniedException" and domain_gone(client, domain_id):
+        if domain_gone(client, domain_id, error):
             LOG.info("domain %s is gone: nothing to delete", domain_id)
             return
         raise

@@ -79,12 +79,14 @@ def client_token(*parts: str) -> str:
     return hashlib.sha256("/".join(parts).encode()).hexdigest()[:64]
 
 
-def domain_gone(client: Any, domain_id: str) -> bool:
-    """DataZone answers 403, not 404, for anything in a deleted domain (terraform-provider-aws
-    treats it the same way); a 403 only counts as "gone" when GetDomain on the domain itself
-    fails the same way or with 404."""
+def domain_gone(client: Any, domain_id: str, error: ClientError) -> bool:
+    """Whether ``error`` means the whole domain is gone. DataZone answers 403, not 404, for
+    anything in a deleted domain (terraform-provider-aws treats it the same way); a 403 only
+    counts as "gone" when GetDomain on the domain itself fails the same way or with 404."""
+    if error_code(error) != "AccessDeniedException":
+        return False
     try:
         client.get_domain(identifier=domain_id)
-    except ClientError as error:
-        return error_code(error) in ("ResourceNotFoundException", "AccessDeniedException")
+    except ClientError as get_error:
+        return error_code(get_error) in ("ResourceNotFoundException", "AccessDeniedException")
     return False
