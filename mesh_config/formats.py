@@ -66,3 +66,18 @@ FormName = _format(
     r"^[A-Za-z][A-Za-z0-9_]*$",
     "letters, digits and '_', starting with a letter (e.g. DataClassification, contains_pii)",
 )
+# Glue and Athena fold names to lower case and accept only letters, digits and '_'.
+SnakeName = _format(
+    r"^[a-z][a-z0-9_]*$", "lower-case letters, digits and '_', starting with a letter (e.g. gl_transactions)"
+)
+S3Prefix = _format(
+    r"^[a-z0-9][a-z0-9_.=/-]*/$",
+    "an S3 key prefix of lower-case letters, digits and _ . = / -, ending with '/' (e.g. finance/gl_transactions/)",
+)
+# The AWS::DataZone::DataSource schedule pattern: minute and hour are single numbers, so a data
+# source runs at most once a day.
+DataSourceCron = _format(
+    r"^cron\(([0-5]?[0-9]) (2[0-3]|[0-1]?[0-9]) \S+ \S+ \S+ \S+\)$",
+    "cron(<minute> <hour> <day-of-month> <month> <day-of-week> <year>) with a single minute and hour "
+    "(DataZone runs a data source at most daily), e.g. cron(0 3 * * ? *)",
+)

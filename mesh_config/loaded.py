@@ -6,12 +6,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from mesh_config.blueprints import Blueprint
+from mesh_config.data_products import Catalog, Subscription
 from mesh_config.environment import EnvironmentConfig
 from mesh_config.governance import Glossary
 from mesh_config.governance_checks import glossary_dependencies
 from mesh_config.mesh import DomainUnit, MeshDefinition, Project, ProjectProfile
 from mesh_config.naming import Naming
-from mesh_config.placement import project_stack_part
+from mesh_config.placement import products_stack_part, project_stack_part
 from mesh_config.promotion import PromotionMode
 
 
@@ -51,6 +52,20 @@ class MeshConfig:
         for project in self.projects_in(env):
             by_stack[project_stack_part(project, units)].append(project)
         return dict(sorted(by_stack.items()))
+
+    def product_stacks(self) -> dict[str, list[tuple[Catalog, str]]]:
+        """Stack-name suffix (products-<bu>[-<n>]) -> (catalog, producer project key) pairs it holds,
+        sorted by suffix. Catalogs exist in every environment, so this is the same in each."""
+        by_stack: dict[str, list[tuple[Catalog, str]]] = defaultdict(list)
+        units = self.units
+        projects = {p.key: p for p in self.mesh.projects}
+        for catalog in self.mesh.catalogs:
+            for producer in catalog.producers():
+                by_stack[products_stack_part(projects[producer], units)].append((catalog, producer))
+        return dict(sorted(by_stack.items()))
+
+    def subscriptions_in(self, env: EnvironmentConfig) -> list[Subscription]:
+        return [s for s in self.mesh.subscriptions if s.exists_in(env.name)]
 
     def glossaries_in_order(self) -> list[Glossary]:
         """Glossaries in deployment order: each after the glossaries its terms relate to

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from mesh_config.blueprints import Blueprint
+from mesh_config.data_products import Catalog, Subscription
 from mesh_config.formats import GroupId, ParameterName, Slug
 from mesh_config.governance import Glossary, MetadataForm, UnitGrants
 from mesh_config.pipeline import PipelineConfig
@@ -235,6 +236,13 @@ class MeshDefinition(_Model):
     )
     metadata_forms: list[MetadataForm] = Field(
         default_factory=list, description="metadata form types, deployed in every environment after the glossaries"
+    )
+    catalogs: list[Catalog] = Field(
+        default_factory=list,
+        description="domain catalogs: one Glue database <bu>_<env>_catalog per business unit with its tables",
+    )
+    subscriptions: list[Subscription] = Field(
+        default_factory=list, description="consumer projects subscribed to published tables"
     )
 
     def blueprint_entries(self) -> list[tuple[Blueprint, list[str] | None]]:

@@ -39,6 +39,7 @@ PROJECT_RULE = NameRule("project", DATAZONE_NAME, 64)
 BUCKET_RULE = NameRule("S3 bucket", r"[a-z0-9][a-z0-9-]*[a-z0-9]", 63)
 STACK_RULE = NameRule("stack", r"[A-Za-z][A-Za-z0-9-]*", 128)
 IAM_ROLE_RULE = NameRule("IAM role", r"[\w+=,.@-]+", 64)
+GLUE_DATABASE_RULE = NameRule("Glue database", r"[a-z][a-z0-9_]*", 255)
 
 
 # Buckets of the foundation stack: the data-lake layers, then their access-log bucket.
@@ -105,6 +106,28 @@ class Naming:
     def datazone_handler_role(self) -> str:
         """The mesh's custom-resource identity in the domain (one role per domain)."""
         return f"{self.org}-{self.env}-mesh-datazone-handler"
+
+    def catalog_database(self, business_unit: str) -> str:
+        """<bu>_<env>_catalog: the seed's <bu>-<env>-catalog with '_' for '-', because Athena (and
+        Hive-compatible engines) refuse '-' in unquoted database names and Glue folds names to
+        lower case. The one place the variant is derived."""
+        return f"{business_unit}_{self.env}_catalog".replace("-", "_")
+
+    def data_source(self, business_unit: str, producer: str) -> str:
+        """The DataZone data source importing one producer project's tables of a catalog."""
+        return f"{self.catalog_database(business_unit)}-{producer}"
+
+    def lake_formation_data_access_role(self) -> str:
+        """The role Lake Formation assumes to read and write the registered data-lake locations."""
+        return f"{self.org}-{self.env}-lakeformation-data-access"
+
+    def catalog_handler_role(self) -> str:
+        """The DataZone identity that imports and publishes the catalogs' tables."""
+        return f"{self.org}-{self.env}-mesh-catalog-handler"
+
+    def subscription_handler_role(self) -> str:
+        """The DataZone identity that requests and approves the declared subscriptions."""
+        return f"{self.org}-{self.env}-mesh-subscription-handler"
 
     def smoke_test_role(self) -> str:
         # A fixed name: the pipeline in the tools account must know it before the stack exists.

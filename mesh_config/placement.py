@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 
+from mesh_config.data_products import asset_name
 from mesh_config.mesh import DomainUnit, MeshDefinition, Project
 
 # Each project is one AWS::DataZone::Project plus one AWS::DataZone::ProjectMembership per
@@ -72,3 +73,34 @@ def governance_resource_count(mesh: MeshDefinition) -> int:
     owners = {g.owning_project for g in mesh.glossaries} | {f.owning_project for f in mesh.metadata_forms}
     grants = sum(len(u.grants.entries()) for u in mesh.domain_units)
     return GOVERNANCE_FIXED_RESOURCES + len(mesh.glossaries) + len(mesh.metadata_forms) + len(owners) + grants
+
+
+# A products stack holds, per producer project: its Glue tables, the catalog handler's membership
+# of the project, its data source and the IAM policy on its project role; and once per stack the
+# connection lookup, the Lake Formation grants and the data-source runs (custom resources that
+# handle every producer of the stack in one call, so they do not grow with the producers).
+PRODUCER_FIXED_RESOURCES = 3
+PRODUCTS_STACK_FIXED_RESOURCES = 3
+# The subscriptions stack's fixed part: the handler identity and one handler function.
+SUBSCRIPTIONS_FIXED_RESOURCES = 12
+
+
+def products_stack_part(producer: Project, units: Mapping[str, DomainUnit]) -> str:
+    """products-<bu>[-<n>]: a producer's tables sit in the products stack of the shard its project
+    uses, so the unit's project_stack_shards spreads both."""
+    return project_stack_part(producer, units).replace("projects-", "products-", 1)
+
+
+def has_catalog_stack(mesh: MeshDefinition) -> bool:
+    return bool(mesh.catalogs)
+
+
+def subscriptions_resource_count(mesh: MeshDefinition, env: str) -> int:
+    """One custom resource per subscription and one handler membership per project involved."""
+    subs = [s for s in mesh.subscriptions if s.exists_in(env)]
+    subscribed = {s.asset for s in subs}
+    producers = {
+        c.producer_of(t): None for c in mesh.catalogs for t in c.tables if asset_name(c.business_unit, t) in subscribed
+    }
+    involved = {s.consumer for s in subs} | set(producers)
+    return SUBSCRIPTIONS_FIXED_RESOURCES + len(subs) + len(involved)

@@ -9,6 +9,7 @@ import math
 from collections import defaultdict
 
 from mesh_config.blueprints import Blueprint
+from mesh_config.data_product_checks import check_data_products
 from mesh_config.environment import EnvironmentConfig
 from mesh_config.errors import ConfigIssue, choices, repeated_indexes
 from mesh_config.governance_checks import check_governance
@@ -19,6 +20,7 @@ from mesh_config.naming import (
     DATA_LAKE_LAYERS,
     DOMAIN_RULE,
     DOMAIN_UNIT_RULE,
+    GLUE_DATABASE_RULE,
     IAM_ROLE_RULE,
     PROFILE_RULE,
     PROJECT_RULE,
@@ -32,11 +34,16 @@ from mesh_config.placement import (
     FIXED_STACKS_PER_ENVIRONMENT,
     MAX_RESOURCES_PER_STACK,
     MAX_STACKS_PER_ENVIRONMENT,
+    PRODUCER_FIXED_RESOURCES,
+    PRODUCTS_STACK_FIXED_RESOURCES,
     business_unit_of,
     governance_resource_count,
+    has_catalog_stack,
     has_governance_stack,
+    products_stack_part,
     project_resource_count,
     project_stack_part,
+    subscriptions_resource_count,
 )
 from mesh_config.promotion import PromotionMode
 from mesh_config.regions import region_problem
@@ -68,6 +75,7 @@ def check_mesh(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue]:
     issues += _check_profiles(mesh, doc)
     issues += _check_projects(mesh, doc)
     issues += check_governance(mesh, doc)
+    issues += check_data_products(mesh, doc)
     return issues
 
 
@@ -544,6 +552,9 @@ def check_names(
         approver_role_name(mesh.org, env.name),
         smoke_test_runner_role_name(mesh.org, env.name),
         naming.datazone_handler_role(),
+        naming.lake_formation_data_access_role(),
+        naming.catalog_handler_role(),
+        naming.subscription_handler_role(),
     ]
     for role in roles:
         check(IAM_ROLE_RULE, role, mesh_doc, ("org",), shorten_org)
@@ -561,6 +572,14 @@ def check_names(
             ("project_profiles", i, "capability"),
             "shorten the capability or the environment's short_name",
         )
+    for i, catalog in enumerate(mesh.catalogs):
+        check(
+            GLUE_DATABASE_RULE,
+            naming.catalog_database(catalog.business_unit),
+            mesh_doc,
+            ("catalogs", i, "business_unit"),
+            "shorten the business unit id or the environment name",
+        )
     units = {u.id: u for u in mesh.domain_units}
     in_env = [(i, p) for i, p in enumerate(mesh.projects) if p.exists_in(env.name) and p.domain_unit in units]
     stack_load: dict[str, int] = defaultdict(int)
@@ -576,7 +595,35 @@ def check_names(
         part = project_stack_part(project, units)
         stack_load[part] += project_resource_count(project, env.name)
         stack_business_unit[part] = business_unit_of(project.domain_unit, units)
-    stacks = FIXED_STACKS_PER_ENVIRONMENT + len(stack_load) + (1 if has_governance_stack(mesh) else 0)
+    projects = {p.key: p for p in mesh.projects}
+    for catalog in mesh.catalogs:
+        for producer in catalog.producers():
+            if producer not in projects or projects[producer].domain_unit not in units:
+                continue  # reported by the data-product rules
+            part = products_stack_part(projects[producer], units)
+            stack_load[part] += PRODUCER_FIXED_RESOURCES + len(catalog.tables_of(producer))
+            if part not in stack_business_unit:
+                stack_load[part] += PRODUCTS_STACK_FIXED_RESOURCES
+            stack_business_unit[part] = catalog.business_unit
+    subscriptions = [s for s in mesh.subscriptions if s.exists_in(env.name)]
+    stacks = (
+        FIXED_STACKS_PER_ENVIRONMENT
+        + len(stack_load)
+        + (1 if has_governance_stack(mesh) else 0)
+        + (1 if has_catalog_stack(mesh) else 0)
+        + (1 if subscriptions else 0)
+    )
+    subscriptions_load = subscriptions_resource_count(mesh, env.name)
+    if subscriptions and subscriptions_load > MAX_RESOURCES_PER_STACK:
+        issues.append(
+            mesh_doc.issue(
+                ("subscriptions",),
+                f"in environment '{env.name}': the subscriptions stack would hold {subscriptions_load} resources "
+                f"(limit {MAX_RESOURCES_PER_STACK}): one per subscription and per project involved",
+                "let consumers request the rest through the portal or the datamesh CLI, or limit subscriptions to "
+                "some environments",
+            )
+        )
     governance_load = governance_resource_count(mesh)
     if governance_load > MAX_RESOURCES_PER_STACK:
         issues.append(

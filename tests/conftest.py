@@ -33,6 +33,12 @@ def client():
     return boto3.client("datazone", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x")
 
 
+@pytest.fixture
+def lakeformation():
+    """A real Lake Formation client for the grants handler's Stubber tests."""
+    return boto3.client("lakeformation", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x")
+
+
 class Sleeps(list):
     """A handler's ``sleep``: records the backoff delays instead of waiting."""
 

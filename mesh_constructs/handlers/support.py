@@ -90,3 +90,38 @@ def domain_gone(client: Any, domain_id: str, error: ClientError) -> bool:
     except ClientError as get_error:
         return error_code(get_error) in ("ResourceNotFoundException", "AccessDeniedException")
     return False
+
+
+# Waits (environments, data-source runs, subscription grants) poll every WAIT_INTERVAL seconds
+# for at most WAIT_BUDGET seconds, well inside the function's 15-minute timeout, then raise a
+# message saying what did not happen and what to check, instead of letting the Lambda time out.
+WAIT_INTERVAL = 15
+WAIT_BUDGET = 12 * 60
+
+
+class WaitTimeout(RuntimeError):
+    """A bounded wait ran out; the message says for what."""
+
+
+def wait_for(
+    poll: Callable[[], Any], sleep: Sleep, what: str, budget: int = WAIT_BUDGET, interval: int = WAIT_INTERVAL
+) -> Any:
+    """``poll()`` until it returns something other than None, sleeping ``interval`` s between polls
+    for at most ``budget`` s. ``poll`` raises itself when the awaited thing failed for good."""
+    waited = 0
+    while True:
+        result = poll()
+        if result is not None:
+            return result
+        if waited + interval > budget:
+            raise WaitTimeout(f"gave up after {waited} s waiting for {what}")
+        LOG.info("waiting for %s (%s s so far)", what, waited)
+        sleep(interval)
+        waited += interval
+
+
+def paginate(client: Any, operation: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+    """Every item of a paginated DataZone List/Search operation (boto3 paginator, 50 a page)."""
+    pages = client.get_paginator(operation).paginate(PaginationConfig={"PageSize": PAGE_SIZE}, **kwargs)
+    for page in pages:
+        yield from page.get("items", [])
