@@ -14,8 +14,13 @@ DB = "finance_dev_catalog"
 
 
 def grant(principal=ROLE, table="", permissions=("DESCRIBE",), grantable=()):
-    return {"Principal": principal, "Database": DB, "Table": table, "Permissions": list(permissions),
-            "Grantable": list(grantable)}  # fmt: skip
+    return {
+        "Principal": principal,
+        "Database": DB,
+        "Table": table,
+        "Permissions": list(permissions),
+        "Grantable": list(grantable),
+    }
 
 
 def props(*grants):
@@ -23,8 +28,12 @@ def props(*grants):
 
 
 def entry(i, principal, resource, permissions, grantable=None):
-    out = {"Id": str(i), "Principal": {"DataLakePrincipalIdentifier": principal}, "Resource": resource,
-           "Permissions": permissions}  # fmt: skip
+    out = {
+        "Id": str(i),
+        "Principal": {"DataLakePrincipalIdentifier": principal},
+        "Resource": resource,
+        "Permissions": permissions,
+    }
     if grantable:
         out["PermissionsWithGrantOption"] = grantable
     return out
@@ -45,9 +54,14 @@ def failure(request_entry, code, message=""):
 
 
 def test_create_grants_database_table_and_wildcard_entries_in_one_batch(lakeformation, sleeps):
-    event = {"RequestType": "Create", "ResourceProperties": props(
-        grant(), grant(table="finance_gl_transactions_table", permissions=("SELECT", "INSERT")),
-        grant(principal=OTHER, table="*", permissions=("SELECT",), grantable=("SELECT",)))}  # fmt: skip
+    event = {
+        "RequestType": "Create",
+        "ResourceProperties": props(
+            grant(),
+            grant(table="finance_gl_transactions_table", permissions=("SELECT", "INSERT")),
+            grant(principal=OTHER, table="*", permissions=("SELECT",), grantable=("SELECT",)),
+        ),
+    }
     expected = [
         entry(0, ROLE, DATABASE, ["DESCRIBE"]),
         entry(1, ROLE, table("finance_gl_transactions_table"), ["INSERT", "SELECT"]),
@@ -64,7 +78,7 @@ def test_create_grants_database_table_and_wildcard_entries_in_one_batch(lakeform
 def test_more_than_twenty_grants_go_in_batches_of_twenty(lakeformation, sleeps):
     grants = [grant(table=f"t{i:02d}", permissions=("SELECT",)) for i in range(45)]
     with Stubber(lakeformation) as stub:
-        for size in (20, 20, 5):
+        for _batch in range(3):  # 20 + 20 + 5
             stub.add_response("batch_grant_permissions", {"Failures": []}, {"Entries": ANY})
         handler.handle({"RequestType": "Create", "ResourceProperties": props(*grants)}, lakeformation, sleeps)
         stub.assert_no_pending_responses()
@@ -140,7 +154,7 @@ def test_update_revokes_only_what_was_removed_then_grants_the_declaration(lakefo
                 "PhysicalResourceId": "lakeformation-grants/products-finance",
                 "ResourceProperties": new,
                 "OldResourceProperties": old,
-            },  # fmt: skip
+            },
             lakeformation,
             sleeps,
         )
@@ -158,7 +172,7 @@ def test_update_with_nothing_removed_only_grants(lakeformation, sleeps):
                 "PhysicalResourceId": "x",
                 "ResourceProperties": same,
                 "OldResourceProperties": same,
-            },  # fmt: skip
+            },
             lakeformation,
             sleeps,
         )
@@ -180,7 +194,7 @@ def test_delete_revokes_everything_and_tolerates_what_is_already_gone(lakeformat
                     ),
                     failure(second, "EntityNotFoundException", "Table a not found"),
                 ]
-            },  # fmt: skip
+            },
             {"Entries": [first, second]},
         )
         result = handler.handle(
@@ -188,7 +202,7 @@ def test_delete_revokes_everything_and_tolerates_what_is_already_gone(lakeformat
                 "RequestType": "Delete",
                 "PhysicalResourceId": "lakeformation-grants/products-finance",
                 "ResourceProperties": props(grant(), grant(table="a", permissions=("SELECT",))),
-            },  # fmt: skip
+            },
             lakeformation,
             sleeps,
         )
