@@ -1,0 +1,101 @@
+"""Custom-resource handler: the Lakehouse connection and the IAM role of SMUS projects.
+
+Resource properties::
+
+    DomainId
+    EnvironmentName   the Tooling environment of the projects' profile (e.g. "Tooling")
+    ConnectionName    the connection a Glue data source imports through ("project.default_lakehouse")
+    Projects          [{Key, ProjectId}]
+
+Returns, per project key: ``ConnectionId-<key>`` and ``RoleArn-<key>`` (the project's user role
+``datazone_usr_role_...``, which runs its notebooks, queries and data-source imports).
+
+In a V2 domain both exist only once the project's environments are provisioned, some minutes
+after CloudFormation created the project. So, as MDAA's monitor_env_deployment does: wait
+(bounded) until the Tooling environment is ACTIVE (ListEnvironments by name; a *_FAILED status
+stops at once), read ``userRoleArn`` from its provisioned resources (GetEnvironment), then find
+the connection by name (ListConnections, paginated). Nothing is created, so Delete does nothing.
+One resource serves every producer of a stack: the waits overlap instead of adding up.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import boto3
+
+from .support import CLIENT_CONFIG, LOG, Sleep, paginate, wait_for
+
+ACTIVE = "ACTIVE"
+BUSY = frozenset({"CREATING", "UPDATING"})
+ROLE_RESOURCE = "userRoleArn"
+
+
+class ProjectNotReady(RuntimeError):
+    """A project's environment failed or lacks what a data source needs."""
+
+
+def on_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return handle(event, boto3.client("datazone", config=CLIENT_CONFIG), time.sleep)
+
+
+def physical_id(props: dict[str, Any]) -> str:
+    return f"{props['DomainId']}/project-connections"
+
+
+def handle(event: dict[str, Any], client: Any, sleep: Sleep) -> dict[str, Any]:
+    props = event["ResourceProperties"]
+    if event["RequestType"] == "Delete":
+        return {"PhysicalResourceId": event["PhysicalResourceId"]}
+    domain_id = props["DomainId"]
+    pending = {p["Key"]: p["ProjectId"] for p in props["Projects"]}
+    environments: dict[str, str] = {}
+
+    def poll() -> bool | None:
+        for key, project_id in list(pending.items()):
+            env = tooling_environment(client, domain_id, project_id, props["EnvironmentName"])
+            if env is None or env["status"] in BUSY:
+                continue
+            if env["status"] != ACTIVE:
+                raise ProjectNotReady(
+                    f"the {props['EnvironmentName']} environment of project {key} ({project_id}) is {env['status']}: "
+                    "fix or re-deploy it in the SMUS portal (project > Compute / Environments), then retry"
+                )
+            environments[key] = env["id"]
+            del pending[key]
+        return True if not pending else None
+
+    wait_for(poll, sleep, f"the {props['EnvironmentName']} environment of projects {', '.join(sorted(pending))}")
+    data: dict[str, str] = {}
+    for p in props["Projects"]:
+        key, project_id = p["Key"], p["ProjectId"]
+        data[f"RoleArn-{key}"] = user_role(client, domain_id, environments[key], key)
+        data[f"ConnectionId-{key}"] = connection_id(client, domain_id, project_id, props["ConnectionName"], key)
+        LOG.info("project %s: connection %s, role %s", key, data[f"ConnectionId-{key}"], data[f"RoleArn-{key}"])
+    return {"PhysicalResourceId": physical_id(props), "Data": data}
+
+
+def tooling_environment(client: Any, domain_id: str, project_id: str, name: str) -> dict[str, Any] | None:
+    found = paginate(client, "list_environments", domainIdentifier=domain_id, projectIdentifier=project_id, name=name)
+    return next((e for e in found if e["name"] == name), None)
+
+
+def user_role(client: Any, domain_id: str, environment_id: str, key: str) -> str:
+    env = client.get_environment(domainIdentifier=domain_id, identifier=environment_id)
+    for resource in env.get("provisionedResources", []):
+        if resource["name"] == ROLE_RESOURCE:
+            return str(resource["value"])
+    raise ProjectNotReady(f"the environment {environment_id} of project {key} reports no {ROLE_RESOURCE}")
+
+
+def connection_id(client: Any, domain_id: str, project_id: str, name: str, key: str) -> str:
+    found = list(paginate(client, "list_connections", domainIdentifier=domain_id, projectIdentifier=project_id))
+    for connection in found:
+        if connection["name"] == name:
+            return str(connection["connectionId"])
+    names = ", ".join(sorted(c["name"] for c in found)) or "none"
+    raise ProjectNotReady(
+        f"project {key} has no connection named {name} (its connections: {names}); its profile needs the "
+        "Tooling and Lakehouse Database (DataLake) environments deployed on create"
+    )

@@ -1,0 +1,157 @@
+"""The project-connection lookup handler against botocore Stubber on a real DataZone client."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from botocore.stub import Stubber
+
+from mesh_constructs.handlers import project_connections as handler
+from mesh_constructs.handlers.support import WAIT_BUDGET, WAIT_INTERVAL, WaitTimeout
+
+DOMAIN = "dzd_abc123def456"
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+ROLE = "arn:aws:iam::123456789012:role/datazone_usr_role_prj1_env1"
+
+
+def props(*projects: tuple[str, str]) -> dict:
+    return {
+        "DomainId": DOMAIN,
+        "EnvironmentName": "Tooling",
+        "ConnectionName": "project.default_lakehouse",
+        "Projects": [{"Key": k, "ProjectId": p} for k, p in projects or [("finance-reporting", "prj1")]],
+    }
+
+
+def create(*projects: tuple[str, str]) -> dict:
+    return {"RequestType": "Create", "ResourceProperties": props(*projects)}
+
+
+def environment(status: str, project: str = "prj1", env_id: str = "env1") -> dict:
+    return {"id": env_id, "domainId": DOMAIN, "projectId": project, "name": "Tooling", "provider": "Amazon SageMaker",
+            "createdBy": "x", "status": status}  # fmt: skip
+
+
+def list_envs(stub: Stubber, *envs: dict, project: str = "prj1") -> None:
+    stub.add_response(
+        "list_environments",
+        {"items": list(envs)},
+        {"domainIdentifier": DOMAIN, "projectIdentifier": project, "name": "Tooling", "maxResults": 50},
+    )
+
+
+def get_env(stub: Stubber, resources: list[dict], env_id: str = "env1", project: str = "prj1") -> None:
+    stub.add_response(
+        "get_environment",
+        {**environment("ACTIVE", project, env_id), "provisionedResources": resources},
+        {"domainIdentifier": DOMAIN, "identifier": env_id},
+    )
+
+
+def connection(name: str, connection_id: str) -> dict:
+    return {"connectionId": connection_id, "domainId": DOMAIN, "domainUnitId": "unit1", "name": name,
+            "physicalEndpoints": [], "type": "IAM"}  # fmt: skip
+
+
+ROLE_RESOURCE = [
+    {"name": "glueDbName", "value": "glue_db", "type": "String"},
+    {"name": "userRoleArn", "value": ROLE, "type": "IAMRole"},
+]
+
+
+def test_waits_for_the_tooling_environment_then_returns_connection_and_role(client, sleeps):
+    with Stubber(client) as stub:
+        list_envs(stub)  # not created yet
+        list_envs(stub, environment("CREATING"))
+        list_envs(stub, environment("ACTIVE"))
+        get_env(stub, ROLE_RESOURCE)
+        stub.add_response(
+            "list_connections",
+            {"items": [connection("project.iam", "c-iam")], "nextToken": "t2"},
+            {"domainIdentifier": DOMAIN, "projectIdentifier": "prj1", "maxResults": 50},
+        )
+        stub.add_response(
+            "list_connections",
+            {"items": [connection("project.default_lakehouse", "c-lake")]},
+            {"domainIdentifier": DOMAIN, "projectIdentifier": "prj1", "maxResults": 50, "nextToken": "t2"},
+        )
+        result = handler.handle(create(), client, sleeps)
+        stub.assert_no_pending_responses()
+    assert result == {
+        "PhysicalResourceId": f"{DOMAIN}/project-connections",
+        "Data": {"RoleArn-finance-reporting": ROLE, "ConnectionId-finance-reporting": "c-lake"},
+    }
+    assert sleeps == [WAIT_INTERVAL, WAIT_INTERVAL]
+
+
+def test_several_projects_are_awaited_together(client, sleeps):
+    with Stubber(client) as stub:
+        list_envs(stub, environment("ACTIVE"))
+        list_envs(stub, environment("CREATING", "prj2", "env2"), project="prj2")
+        list_envs(stub, environment("ACTIVE", "prj2", "env2"), project="prj2")
+        for project, env_id, conn in (("prj1", "env1", "c1"), ("prj2", "env2", "c2")):
+            get_env(stub, ROLE_RESOURCE, env_id, project)
+            stub.add_response("list_connections", {"items": [connection("project.default_lakehouse", conn)]})
+        result = handler.handle(create(("a", "prj1"), ("b", "prj2")), client, sleeps)
+        stub.assert_no_pending_responses()
+    assert result["Data"]["ConnectionId-a"] == "c1" and result["Data"]["ConnectionId-b"] == "c2"
+    assert sleeps == [WAIT_INTERVAL]
+
+
+def test_a_failed_environment_stops_at_once_with_what_to_do(client, sleeps):
+    with Stubber(client) as stub:
+        list_envs(stub, environment("CREATE_FAILED"))
+        with pytest.raises(handler.ProjectNotReady) as raised:
+            handler.handle(create(), client, sleeps)
+    assert "Tooling environment of project finance-reporting (prj1) is CREATE_FAILED" in str(raised.value)
+    assert "SMUS portal" in str(raised.value)
+    assert sleeps == []
+
+
+def test_an_environment_that_never_becomes_active_times_out_with_a_clear_error(client, sleeps):
+    polls = WAIT_BUDGET // WAIT_INTERVAL + 1
+    with Stubber(client) as stub:
+        for _ in range(polls):
+            list_envs(stub, environment("CREATING"))
+        with pytest.raises(WaitTimeout) as raised:
+            handler.handle(create(), client, sleeps)
+        stub.assert_no_pending_responses()
+    assert str(raised.value) == (
+        f"gave up after {WAIT_BUDGET} s waiting for the Tooling environment of projects finance-reporting"
+    )
+    assert sum(sleeps) == WAIT_BUDGET
+
+
+def test_an_environment_without_user_role_is_an_error(client, sleeps):
+    with Stubber(client) as stub:
+        list_envs(stub, environment("ACTIVE"))
+        get_env(stub, [{"name": "glueDbName", "value": "glue_db", "type": "String"}])
+        with pytest.raises(handler.ProjectNotReady, match="reports no userRoleArn"):
+            handler.handle(create(), client, sleeps)
+
+
+def test_a_missing_lakehouse_connection_names_the_connections_found(client, sleeps):
+    with Stubber(client) as stub:
+        list_envs(stub, environment("ACTIVE"))
+        get_env(stub, ROLE_RESOURCE)
+        stub.add_response("list_connections", {"items": [connection("project.iam", "c-iam")]})
+        with pytest.raises(handler.ProjectNotReady) as raised:
+            handler.handle(create(), client, sleeps)
+    assert "no connection named project.default_lakehouse (its connections: project.iam)" in str(raised.value)
+
+
+def test_access_denied_propagates(client, sleeps):
+    with Stubber(client) as stub:
+        stub.add_client_error("list_environments", "AccessDeniedException", http_status_code=403)
+        with pytest.raises(Exception, match="AccessDeniedException"):
+            handler.handle(create(), client, sleeps)
+
+
+def test_delete_calls_nothing(client, sleeps):
+    with Stubber(client) as stub:
+        result = handler.handle(
+            {"RequestType": "Delete", "PhysicalResourceId": "x", "ResourceProperties": props()}, client, sleeps
+        )
+        stub.assert_no_pending_responses()
+    assert result == {"PhysicalResourceId": "x"}
