@@ -51,8 +51,16 @@ def event(request: str = "Create", *tables: dict) -> dict:
 
 
 def run(status: str, error: str | None = None) -> dict:
-    out = {"domainId": DOMAIN, "dataSourceId": SOURCE, "id": "run1", "projectId": PROJECT, "status": status,
-           "type": "PRIORITIZED", "createdAt": NOW, "updatedAt": NOW}  # fmt: skip
+    out = {
+        "domainId": DOMAIN,
+        "dataSourceId": SOURCE,
+        "id": "run1",
+        "projectId": PROJECT,
+        "status": status,
+        "type": "PRIORITIZED",
+        "createdAt": NOW,
+        "updatedAt": NOW,
+    }
     if error:
         out["errorMessage"] = {"errorType": "ACCESS_DENIED_EXCEPTION", "errorDetail": error}
     return out
@@ -69,8 +77,16 @@ def start_and_finish(stub: Stubber, *statuses: str) -> None:
 
 
 def found_asset(stub: Stubber) -> None:
-    item = {"assetItem": {"domainId": DOMAIN, "identifier": "ast1", "name": ASSET, "typeIdentifier": "t",
-                          "typeRevision": "1", "owningProjectId": PROJECT}}  # fmt: skip
+    item = {
+        "assetItem": {
+            "domainId": DOMAIN,
+            "identifier": "ast1",
+            "name": ASSET,
+            "typeIdentifier": "t",
+            "typeRevision": "1",
+            "owningProjectId": PROJECT,
+        }
+    }
     stub.add_response(
         "search",
         {"items": [item]},
@@ -80,18 +96,30 @@ def found_asset(stub: Stubber) -> None:
             "owningProjectIdentifier": PROJECT,
             "searchText": ASSET,
             "maxResults": 50,
-        },  # fmt: skip
+        },
     )
 
 
-GLUE_FORM = {"formName": "GlueTableForm", "typeName": "amazon.datazone.GlueTableFormType", "typeRevision": "14",
-             "content": '{"tableName": "finance_gl_transactions_table"}'}  # fmt: skip
+GLUE_FORM = {
+    "formName": "GlueTableForm",
+    "typeName": "amazon.datazone.GlueTableFormType",
+    "typeRevision": "14",
+    "content": '{"tableName": "finance_gl_transactions_table"}',
+}
 
 
 def asset(forms: list[dict], terms: list[str] | None = None, listing: str | None = None) -> dict:
-    out = {"id": "ast1", "name": ASSET, "typeIdentifier": "amazon.datazone.GlueTableAssetType", "typeRevision": "1",
-           "revision": "2", "owningProjectId": PROJECT, "domainId": DOMAIN, "formsOutput": forms,
-           **({"glossaryTerms": terms} if terms else {})}  # fmt: skip
+    out = {
+        "id": "ast1",
+        "name": ASSET,
+        "typeIdentifier": "amazon.datazone.GlueTableAssetType",
+        "typeRevision": "1",
+        "revision": "2",
+        "owningProjectId": PROJECT,
+        "domainId": DOMAIN,
+        "formsOutput": forms,
+        **({"glossaryTerms": terms} if terms else {}),
+    }
     if listing:
         out["listing"] = {"listingId": "lst1", "listingStatus": listing}
     return out
@@ -105,13 +133,19 @@ def terms(stub: Stubber) -> None:
     stub.add_response("search", {"items": items})
 
 
-OUR_FORM = {"formName": "DataClassification", "typeIdentifier": "DataClassification", "typeRevision": "3",
-            "content": json.dumps({"classification": "confidential", "contains_pii": False,
-                                   "business_term": ["trm-tx"]})}  # fmt: skip
-COLUMN_FORM = {"formName": "ColumnBusinessMetadataForm",
-               "typeIdentifier": "amazon.datazone.ColumnBusinessMetadataFormType",
-               "content": json.dumps({"columnsBusinessMetadata": [{"columnIdentifier": "customer_id",
-                                                                   "glossaryTerms": ["trm-cu"]}]})}  # fmt: skip
+OUR_FORM = {
+    "formName": "DataClassification",
+    "typeIdentifier": "DataClassification",
+    "typeRevision": "3",
+    "content": json.dumps({"classification": "confidential", "contains_pii": False, "business_term": ["trm-tx"]}),
+}
+COLUMN_FORM = {
+    "formName": "ColumnBusinessMetadataForm",
+    "typeIdentifier": "amazon.datazone.ColumnBusinessMetadataFormType",
+    "content": json.dumps(
+        {"columnsBusinessMetadata": [{"columnIdentifier": "customer_id", "glossaryTerms": ["trm-cu"]}]}
+    ),
+}
 
 
 def test_create_runs_the_source_curates_the_asset_and_publishes_it(client, sleeps):
@@ -139,7 +173,7 @@ def test_create_runs_the_source_curates_the_asset_and_publishes_it(client, sleep
                     COLUMN_FORM,
                 ],
                 "clientToken": ANY,
-            },  # fmt: skip
+            },
         )
         stub.add_response(
             "create_listing_change_set",
@@ -151,7 +185,7 @@ def test_create_runs_the_source_curates_the_asset_and_publishes_it(client, sleep
                 "entityRevision": "3",
                 "action": "PUBLISH",
                 "clientToken": ANY,
-            },  # fmt: skip
+            },
         )
         result = handler.handle(event(), client, sleeps)
         stub.assert_no_pending_responses()
@@ -186,7 +220,7 @@ def test_an_unpublished_table_that_is_listed_is_unpublished(client, sleeps):
                 "entityRevision": "2",
                 "action": "UNPUBLISH",
                 "clientToken": ANY,
-            },  # fmt: skip
+            },
         )
         handler.handle(event("Update", bare), client, sleeps)
         stub.assert_no_pending_responses()

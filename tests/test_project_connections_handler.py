@@ -29,8 +29,15 @@ def create(*projects: tuple[str, str]) -> dict:
 
 
 def environment(status: str, project: str = "prj1", env_id: str = "env1") -> dict:
-    return {"id": env_id, "domainId": DOMAIN, "projectId": project, "name": "Tooling", "provider": "Amazon SageMaker",
-            "createdBy": "x", "status": status}  # fmt: skip
+    return {
+        "id": env_id,
+        "domainId": DOMAIN,
+        "projectId": project,
+        "name": "Tooling",
+        "provider": "Amazon SageMaker",
+        "createdBy": "x",
+        "status": status,
+    }
 
 
 def list_envs(stub: Stubber, *envs: dict, project: str = "prj1") -> None:
@@ -50,8 +57,14 @@ def get_env(stub: Stubber, resources: list[dict], env_id: str = "env1", project:
 
 
 def connection(name: str, connection_id: str) -> dict:
-    return {"connectionId": connection_id, "domainId": DOMAIN, "domainUnitId": "unit1", "name": name,
-            "physicalEndpoints": [], "type": "IAM"}  # fmt: skip
+    return {
+        "connectionId": connection_id,
+        "domainId": DOMAIN,
+        "domainUnitId": "unit1",
+        "name": name,
+        "physicalEndpoints": [],
+        "type": "IAM",
+    }
 
 
 ROLE_RESOURCE = [
