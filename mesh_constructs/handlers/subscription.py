@@ -1,0 +1,192 @@
+"""Custom-resource handler: a consumer project subscribed to a producer's published asset.
+
+Resource properties::
+
+    DomainId, ConsumerProjectId, ProducerProjectId, AssetName, Reason
+
+Seed 000 section 8. DataZone has no auto-approve flag, and the YAML change that declares the
+subscription was reviewed and merged, so the deployment acts on both sides (its identity is a
+member of both projects):
+
+1. find the listing of the asset published by the producer (SearchListings; the search index
+   follows a publication after a while, so this waits, bounded);
+2. reuse an APPROVED subscription of the consumer to that listing (a re-run, or one made in the
+   portal), else a PENDING request, else request as the consumer (CreateSubscriptionRequest);
+3. accept as the producer (AcceptSubscriptionRequest);
+4. wait (bounded) until every subscription grant is COMPLETED: DataZone then has granted the
+   consumer's project role SELECT on the Glue table through Lake Formation and added it to the
+   consumer's Lakehouse Database. A failed grant stops with DataZone's failure cause.
+
+The physical id is the subscription id. A change of the reason alone changes nothing (DataZone
+keeps the original); another consumer, producer or asset is a new subscription, and CloudFormation
+then deletes the old one: Delete revokes it (RevokeSubscription, permissions not retained) and
+succeeds when it is already revoked, gone, or the domain is gone.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+from .support import (
+    CLIENT_CONFIG,
+    LOG,
+    WRITE_RETRYABLE,
+    Sleep,
+    client_token,
+    domain_gone,
+    error_code,
+    get_or_none,
+    paginate,
+    retrying,
+    wait_for,
+)
+
+IDENTITY = ("DomainId", "ConsumerProjectId", "ProducerProjectId", "AssetName")
+GRANTED = "COMPLETED"
+GRANT_BUSY = frozenset({"PENDING", "IN_PROGRESS"})
+ENDED = frozenset({"REVOKED", "CANCELLED"})
+DECISION = "Approved by the mesh deployment: the subscription is declared in the mesh configuration"
+
+
+class SubscriptionError(RuntimeError):
+    """The subscription cannot be fulfilled; the message says why and what to check."""
+
+
+def on_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return handle(event, boto3.client("datazone", config=CLIENT_CONFIG), time.sleep)
+
+
+def handle(event: dict[str, Any], client: Any, sleep: Sleep) -> dict[str, Any]:
+    request = event["RequestType"]
+    props = event["ResourceProperties"]
+    LOG.info("%s subscription of %s to %s", request, props.get("ConsumerProjectId"), props.get("AssetName"))
+    if request == "Delete":
+        revoke(client, props["DomainId"], event["PhysicalResourceId"], sleep)
+        return {"PhysicalResourceId": event["PhysicalResourceId"]}
+    old = event.get("OldResourceProperties", {})
+    if request == "Update" and all(old.get(k) == props[k] for k in IDENTITY):
+        return {"PhysicalResourceId": event["PhysicalResourceId"]}
+    subscription_id = subscribe(client, props, sleep)
+    return {"PhysicalResourceId": subscription_id, "Data": {"SubscriptionId": subscription_id}}
+
+
+def subscribe(client: Any, props: dict[str, Any], sleep: Sleep) -> str:
+    domain, consumer = props["DomainId"], props["ConsumerProjectId"]
+    listing = wait_for(
+        lambda: find_listing(client, domain, props["AssetName"], props["ProducerProjectId"]),
+        sleep,
+        f"the listing of {props['AssetName']} published by project {props['ProducerProjectId']}",
+    )
+    existing = _first(
+        client,
+        "list_subscriptions",
+        domainIdentifier=domain,
+        subscribedListingId=listing,
+        owningProjectId=consumer,
+        status="APPROVED",
+    )
+    if existing is not None:
+        LOG.info("already subscribed: %s", existing["id"])
+        subscription_id = str(existing["id"])
+    else:
+        subscription_id = _request_and_accept(client, props, listing, sleep)
+    wait_for(lambda: grants_completed(client, domain, subscription_id), sleep, f"the grants of {subscription_id}")
+    return subscription_id
+
+
+def find_listing(client: Any, domain: str, name: str, producer: str) -> str | None:
+    for item in paginate(client, "search_listings", domainIdentifier=domain, searchText=name):
+        listing = item.get("assetListing")
+        if listing and listing.get("name") == name and listing.get("owningProjectId") == producer:
+            return str(listing["listingId"])
+    return None
+
+
+def _first(client: Any, operation: str, **kwargs: Any) -> dict[str, Any] | None:
+    return next(iter(paginate(client, operation, **kwargs)), None)
+
+
+def _request_and_accept(client: Any, props: dict[str, Any], listing: str, sleep: Sleep) -> str:
+    domain, consumer = props["DomainId"], props["ConsumerProjectId"]
+    pending = _first(
+        client,
+        "list_subscription_requests",
+        domainIdentifier=domain,
+        subscribedListingId=listing,
+        owningProjectId=consumer,
+        status="PENDING",
+    )
+    if pending is not None:
+        request_id = str(pending["id"])
+    else:
+        created = retrying(
+            lambda: client.create_subscription_request(
+                domainIdentifier=domain,
+                subscribedPrincipals=[{"project": {"identifier": consumer}}],
+                subscribedListings=[{"identifier": listing}],
+                requestReason=props["Reason"],
+                clientToken=client_token(domain, consumer, listing),
+            ),
+            sleep,
+            WRITE_RETRYABLE,
+        )
+        request_id = str(created["id"])
+    retrying(
+        lambda: client.accept_subscription_request(
+            domainIdentifier=domain, identifier=request_id, decisionComment=DECISION
+        ),
+        sleep,
+        WRITE_RETRYABLE,
+    )
+    accepted = wait_for(
+        lambda: _first(client, "list_subscriptions", domainIdentifier=domain, subscriptionRequestIdentifier=request_id),
+        sleep,
+        f"the subscription of accepted request {request_id}",
+    )
+    return str(accepted["id"])
+
+
+def grants_completed(client: Any, domain: str, subscription_id: str) -> bool | None:
+    grants = list(paginate(client, "list_subscription_grants", domainIdentifier=domain, subscriptionId=subscription_id))
+    failed = [g for g in grants if g["status"] != GRANTED and g["status"] not in GRANT_BUSY]
+    if failed:
+        causes = [
+            a.get("failureCause", {}).get("message", "no cause given") for g in failed for a in g.get("assets", [])
+        ]
+        raise SubscriptionError(
+            f"subscription {subscription_id}: grant {failed[0]['id']} is {failed[0]['status']}: "
+            f"{'; '.join(causes) or 'no cause given'} (the table must be managed by Lake Formation and the "
+            "domain's manage-access role grantable on it)"
+        )
+    if grants and all(g["status"] == GRANTED for g in grants):
+        return True
+    return None
+
+
+def revoke(client: Any, domain: str, subscription_id: str, sleep: Sleep) -> None:
+    try:
+        current = get_or_none(lambda: client.get_subscription(domainIdentifier=domain, identifier=subscription_id))
+    except ClientError as error:
+        if domain_gone(client, domain, error) or error_code(error) == "ValidationException":
+            LOG.info("subscription %s cannot exist (%s): nothing to revoke", subscription_id, error_code(error))
+            return
+        raise
+    if current is None or current["status"] in ENDED:
+        LOG.info("subscription %s already gone or ended", subscription_id)
+        return
+    try:
+        retrying(
+            lambda: client.revoke_subscription(
+                domainIdentifier=domain, identifier=subscription_id, retainPermissions=False
+            ),
+            sleep,
+            WRITE_RETRYABLE,
+        )
+    except ClientError as error:
+        if error_code(error) == "ResourceNotFoundException":
+            return
+        raise
