@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from aws_cdk import CustomResource, Duration, RemovalPolicy
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import custom_resources as cr
@@ -34,13 +35,15 @@ class DataZoneHandlerProps:
     """``module``: handler module in mesh_constructs/handlers (e.g. "glossary"). ``identity``: the
     domain's handler identity, which the function runs as; it is allowed ``actions`` (the DataZone
     actions the module calls) before the function exists. ``timeout_minutes`` @default 15 (a large
-    glossary is thousands of calls at DataZone's rates)."""
+    glossary is thousands of calls at DataZone's rates). ``statements``: rights beyond DataZone (e.g. Lake
+    Formation), added to the identity's policy."""
 
     module: str
     identity: DataZoneHandlerIdentity
     actions: Sequence[str]
     description: str
     timeout_minutes: int = 15
+    statements: Sequence[iam.PolicyStatement] = ()
     log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR
 
 
@@ -54,6 +57,8 @@ class DataZoneHandler(Construct):
         # log group only (no AWSLambdaBasicExecutionRole).
         role = props.identity.role
         props.identity.allow(props.actions)
+        if props.statements:
+            props.identity.policy.add_statements(*props.statements)
         log_group.grant_write(role)
         self.function = lambda_.Function(
             self,

@@ -35,6 +35,7 @@ class DataZoneHandlerIdentityProps:
     domain_arn: str
     root_domain_unit_id: str
     role_name: str
+    description: str = "DataZone identity of the mesh's custom resources (glossaries, forms) in one domain"
 
 
 class DataZoneHandlerIdentity(Construct):
@@ -47,7 +48,7 @@ class DataZoneHandlerIdentity(Construct):
             "Role",
             role_name=props.role_name,
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="DataZone identity of the mesh's custom resources (glossaries, forms) in one domain",
+            description=props.description,
         )
         self.policy = iam.Policy(self, "DataZone", roles=[self.role])
         self.profile = datazone.CfnUserProfile(
@@ -86,14 +87,17 @@ class DataZoneHandlerIdentity(Construct):
             iam.PolicyStatement(actions=sorted(new), resources=[self._props.domain_arn])
         )
 
-    def own_project(self, scope: Construct, construct_id: str, project_id: str) -> datazone.CfnProjectMembership:
-        """Make the identity PROJECT_OWNER of a project, once it is in the member pool."""
+    def own_project(
+        self, scope: Construct, construct_id: str, project_id: str, designation: str = "PROJECT_OWNER"
+    ) -> datazone.CfnProjectMembership:
+        """Make the identity a member of a project (PROJECT_OWNER unless said otherwise), once it is
+        in the member pool."""
         membership = datazone.CfnProjectMembership(
             scope,
             construct_id,
             domain_identifier=self._props.domain_id,
             project_identifier=project_id,
-            designation="PROJECT_OWNER",
+            designation=designation,
             member=datazone.CfnProjectMembership.MemberProperty(user_identifier=self.user_profile_id),
         )
         membership.node.add_dependency(self.member_pool)

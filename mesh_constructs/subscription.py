@@ -1,0 +1,55 @@
+"""A consumer project subscribed to a published asset, requested and approved at deployment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import RemovalPolicy
+from constructs import Construct
+
+from mesh_constructs.datazone_handler import DataZoneHandler
+
+# Actions the subscription handler calls (mesh_constructs/handlers/subscription.py).
+SUBSCRIPTION_ACTIONS = (
+    "datazone:AcceptSubscriptionRequest",
+    "datazone:CreateSubscriptionRequest",
+    "datazone:GetDomain",
+    "datazone:GetSubscription",
+    "datazone:ListSubscriptionGrants",
+    "datazone:ListSubscriptionRequests",
+    "datazone:ListSubscriptions",
+    "datazone:RevokeSubscription",
+    "datazone:SearchListings",
+)
+
+
+@dataclass(frozen=True)
+class SubscriptionProps:
+    """The handler's identity must be a member of both projects: it requests as the consumer and
+    accepts as the producer. Removal revokes the subscription (DataZone then revokes the grants)."""
+
+    domain_id: str
+    consumer_project_id: str
+    producer_project_id: str
+    asset_name: str
+    reason: str
+    handler: DataZoneHandler
+
+
+class Subscription(Construct):
+    def __init__(self, scope: Construct, construct_id: str, props: SubscriptionProps) -> None:
+        super().__init__(scope, construct_id)
+        self.resource = props.handler.resource(
+            self,
+            "Resource",
+            "Custom::DataZoneSubscription",
+            {
+                "DomainId": props.domain_id,
+                "ConsumerProjectId": props.consumer_project_id,
+                "ProducerProjectId": props.producer_project_id,
+                "AssetName": props.asset_name,
+                "Reason": props.reason,
+            },
+            RemovalPolicy.DESTROY,
+        )
+        self.subscription_id: str = self.resource.get_att_string("SubscriptionId")
