@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from mesh_config.blueprints import Blueprint
 from mesh_config.data_products import (
     MAX_DATA_SOURCE_FORMS,
     MAX_GLUE_NAME,
@@ -16,7 +17,7 @@ from mesh_config.data_products import (
 from mesh_config.errors import ConfigIssue, choices, repeated_indexes
 from mesh_config.glue_types import glue_type_problem
 from mesh_config.governance import FieldType, MetadataForm, split_term_ref
-from mesh_config.mesh import MeshDefinition, Project
+from mesh_config.mesh import DeploymentMode, MeshDefinition, Project
 from mesh_config.placement import unit_ancestors
 from mesh_config.yaml_source import YamlDocument
 
@@ -83,7 +84,18 @@ def _check_catalog(
             )
         )
     for name, values in source_forms.items():
-        issues += _check_form_values(doc, (*loc, "data_source", "forms", name), name, values, forms, terms)
+        floc = (*loc, "data_source", "forms", name)
+        issues += _check_form_values(doc, floc, name, values, forms, terms)
+        form = forms.get(name)
+        for field in form.fields if form else []:
+            if field.type is FieldType.GLOSSARY_TERM and field.name in values:
+                issues.append(
+                    doc.issue(
+                        (*floc, field.name),
+                        f"'{field.name}' takes a glossary term, whose id a data source cannot resolve",
+                        "set this field in the forms of each table instead (the deployment resolves terms there)",
+                    )
+                )
     prefixes: dict[tuple[str, str], int] = {}
     for j, table in enumerate(catalog.tables):
         tloc = (*loc, "tables", j)
@@ -141,6 +153,38 @@ def _check_producer(
                 f"pick a project present in every environment, or add {', '.join(missing)} to its 'environments'",
             )
         )
+    issues += _check_lakehouse(mesh, doc, loc, project, PRODUCER_BLUEPRINTS, "imports its tables")
+    return issues
+
+
+# A producer's data source imports through its Lakehouse connection, which exists once the
+# Tooling and DataLake (Lakehouse Database) environments are deployed; a consumer receives
+# subscribed tables in its Lakehouse Database (the subscription target).
+PRODUCER_BLUEPRINTS = (Blueprint.TOOLING, Blueprint.DATA_LAKE)
+CONSUMER_BLUEPRINTS = (Blueprint.TOOLING, Blueprint.DATA_LAKE)
+
+
+def _check_lakehouse(
+    mesh: MeshDefinition, doc: YamlDocument, loc: Loc, project: Project, needed: tuple[Blueprint, ...], role: str
+) -> list[ConfigIssue]:
+    profiles = {p.capability: p for p in mesh.project_profiles}
+    issues = []
+    for env in mesh.environments:
+        profile = profiles.get(project.profile_in(env) or "")
+        if profile is None or not project.exists_in(env):
+            continue  # reported by the project rules
+        on_create = {e.blueprint for e in profile.environments if e.deployment_mode is DeploymentMode.ON_CREATE}
+        lacking = [b.value for b in needed if b not in on_create]
+        if lacking:
+            issues.append(
+                doc.issue(
+                    loc,
+                    f"in environment '{env}', project '{project.key}' uses profile '{profile.capability}', which does "
+                    f"not deploy {', '.join(lacking)} on create: the project {role} through its Lakehouse Database",
+                    f"add {', '.join(lacking)} (deployment_mode ON_CREATE) to profile '{profile.capability}', or "
+                    "pick a project whose profile has them",
+                )
+            )
     return issues
 
 
@@ -306,6 +350,8 @@ def _check_subscriptions(mesh: MeshDefinition, doc: YamlDocument, projects: Mapp
     for k, sub in enumerate(mesh.subscriptions):
         loc: Loc = ("subscriptions", k)
         consumer = projects.get(sub.consumer)
+        if consumer is not None:
+            issues += _check_lakehouse(mesh, doc, (*loc, "consumer"), consumer, CONSUMER_BLUEPRINTS, "receives data")
         if consumer is None:
             issues.append(
                 doc.issue(

@@ -64,6 +64,13 @@ class MeshConfig:
                 by_stack[products_stack_part(projects[producer], units)].append((catalog, producer))
         return dict(sorted(by_stack.items()))
 
+    def tooling_environment_name(self, project: Project, env: EnvironmentConfig) -> str:
+        """The name of the Tooling environment SMUS creates for ``project`` in ``env`` (its profile's
+        Tooling configuration name, the blueprint name by default)."""
+        profile = self.profiles[project.profile_in(env.name) or ""]
+        tooling = next(e for e in profile.environments if e.blueprint is Blueprint.TOOLING)
+        return tooling.name or tooling.blueprint.value
+
     def subscriptions_in(self, env: EnvironmentConfig) -> list[Subscription]:
         return [s for s in self.mesh.subscriptions if s.exists_in(env.name)]
 

@@ -55,7 +55,8 @@ SERDES = {
 
 @dataclass(frozen=True)
 class ColumnSpec:
-    """``pii`` is kept as the column parameter ``pii=true``: sharing and column filters read it."""
+    """``pii`` columns are listed in the table parameter ``pii_columns`` (Glue columns carry no
+    parameters in CloudFormation): consumers and column filters read it from the catalog."""
 
     name: str
     type: str
@@ -78,9 +79,12 @@ class CatalogTableProps:
 
 
 def _column(c: ColumnSpec) -> glue.CfnTable.ColumnProperty:
-    return glue.CfnTable.ColumnProperty(
-        name=c.name, type=c.type, comment=c.description or None, parameters={"pii": "true"} if c.pii else None
-    )
+    return glue.CfnTable.ColumnProperty(name=c.name, type=c.type, comment=c.description or None)
+
+
+def _pii(props: CatalogTableProps) -> dict[str, str]:
+    names = [c.name for c in (*props.columns, *props.partition_keys) if c.pii]
+    return {"pii_columns": ",".join(names)} if names else {}
 
 
 class CatalogTable(Construct):
@@ -96,7 +100,7 @@ class CatalogTable(Construct):
                 name=props.name,
                 description=props.description or None,
                 table_type="EXTERNAL_TABLE",
-                parameters={"classification": props.format.value, "EXTERNAL": "TRUE"},
+                parameters={"classification": props.format.value, "EXTERNAL": "TRUE", **_pii(props)},
                 partition_keys=[_column(c) for c in props.partition_keys],
                 storage_descriptor=glue.CfnTable.StorageDescriptorProperty(
                     columns=[_column(c) for c in props.columns],

@@ -48,6 +48,8 @@ class DataLakeLocations(Construct):
         for bucket in props.buckets.values():
             bucket.grant_read_write(self.role)
         props.key.grant_encrypt_decrypt(self.role)
+        # The GetAtt orders the registrations after the role; they also need its S3 and KMS rights.
+        policy = self.role.node.find_child("DefaultPolicy")
         self.registrations: dict[str, lakeformation.CfnResource] = {}
         for layer, bucket in sorted(props.buckets.items()):
             registration = lakeformation.CfnResource(
@@ -58,9 +60,8 @@ class DataLakeLocations(Construct):
                 role_arn=self.role.role_arn,
                 hybrid_access_enabled=True,
             )
-            registration.node.add_dependency(self.role)
+            registration.node.add_dependency(policy)
             self.registrations[layer] = registration
-        policy = self.role.node.find_child("DefaultPolicy")
         acknowledge(
             policy,
             "Lake Formation vends this role's credentials for any table under the registered buckets, so it needs "

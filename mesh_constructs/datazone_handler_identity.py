@@ -42,6 +42,7 @@ class DataZoneHandlerIdentity(Construct):
     def __init__(self, scope: Construct, construct_id: str, props: DataZoneHandlerIdentityProps) -> None:
         super().__init__(scope, construct_id)
         self._props = props
+        self.domain_id = props.domain_id
         self._actions: set[str] = set()
         self.role = iam.Role(
             self,

@@ -9,6 +9,7 @@ from aws_cdk import RemovalPolicy
 from constructs import Construct
 
 from mesh_constructs.datazone_handler import DataZoneHandler
+from mesh_constructs.handlers.project_connections import attribute_suffix
 
 # Actions the lookup handler calls (mesh_constructs/handlers/project_connections.py).
 PROJECT_CONNECTIONS_ACTIONS = ("datazone:GetEnvironment", "datazone:ListConnections", "datazone:ListEnvironments")
@@ -20,14 +21,13 @@ LAKEHOUSE_CONNECTION = "project.default_lakehouse"
 
 @dataclass(frozen=True)
 class ProjectConnectionsProps:
-    """``projects``: key -> project id. ``environment_name``: the Tooling environment's name in the
-    projects' profiles. The handler's identity must be a member of every project (the caller adds
-    the dependency on its memberships)."""
+    """``projects``: key -> (project id, name of the Tooling environment in its profile). The
+    handler's identity must be a member of every project (the caller adds the dependency on its
+    memberships)."""
 
     domain_id: str
-    projects: Mapping[str, str]
+    projects: Mapping[str, tuple[str, str]]
     handler: DataZoneHandler
-    environment_name: str = "Tooling"
     connection_name: str = LAKEHOUSE_CONNECTION
 
 
@@ -40,15 +40,17 @@ class ProjectConnections(Construct):
             "Custom::DataZoneProjectConnections",
             {
                 "DomainId": props.domain_id,
-                "EnvironmentName": props.environment_name,
                 "ConnectionName": props.connection_name,
-                "Projects": [{"Key": k, "ProjectId": v} for k, v in sorted(props.projects.items())],
+                "Projects": [
+                    {"Key": k, "ProjectId": project_id, "EnvironmentName": env_name}
+                    for k, (project_id, env_name) in sorted(props.projects.items())
+                ],
             },
             RemovalPolicy.DESTROY,
         )
 
     def connection_id(self, key: str) -> str:
-        return self.resource.get_att_string(f"ConnectionId-{key}")
+        return self.resource.get_att_string(f"ConnectionId{attribute_suffix(key)}")
 
     def role_arn(self, key: str) -> str:
-        return self.resource.get_att_string(f"RoleArn-{key}")
+        return self.resource.get_att_string(f"RoleArn{attribute_suffix(key)}")

@@ -37,7 +37,8 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from mesh_config import ConfigError, MeshConfig, load_mesh
-from mesh_config.placement import has_governance_stack
+from mesh_config.data_products import asset_name
+from mesh_config.placement import has_catalog_stack, has_governance_stack
 
 # The pipeline hits several environments back to back; standard mode retries
 # ThrottlingException with backoff instead of failing the deploy on a transient 429.
@@ -52,7 +53,18 @@ HEALTHY_RESOURCE_STATUSES = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "IM
 PROJECT_RESOURCE_TYPES = frozenset({"AWS::DataZone::Project"})
 # The governance stack's custom resources: created means the handler reconciled them.
 GOVERNANCE_RESOURCE_TYPES = frozenset({"Custom::DataZoneGlossary", "Custom::DataZoneFormType"})
-RESOURCE_NOUNS = {PROJECT_RESOURCE_TYPES: "projects", GOVERNANCE_RESOURCE_TYPES: "glossaries and forms"}
+# Data products: the catalogs' databases, the products stacks' tables (a healthy products stack
+# also means its data-source run imported and published them), and the subscriptions.
+CATALOG_RESOURCE_TYPES = frozenset({"AWS::Glue::Database"})
+PRODUCT_RESOURCE_TYPES = frozenset({"AWS::Glue::Table"})
+SUBSCRIPTION_RESOURCE_TYPES = frozenset({"Custom::DataZoneSubscription"})
+RESOURCE_NOUNS = {
+    PROJECT_RESOURCE_TYPES: "projects",
+    GOVERNANCE_RESOURCE_TYPES: "glossaries and forms",
+    CATALOG_RESOURCE_TYPES: "catalog databases",
+    PRODUCT_RESOURCE_TYPES: "tables",
+    SUBSCRIPTION_RESOURCE_TYPES: "subscriptions",
+}
 
 ClientFactory = Callable[[str, str, Mapping[str, str] | None], Any]
 
@@ -94,6 +106,18 @@ def expected_for(config: MeshConfig, environment: str) -> Expected:
         glossaries = [naming.glossary(g.scope) for g in config.mesh.glossaries]
         stacks[governance] = (*glossaries, *(f.name for f in config.mesh.metadata_forms))
         resource_types[governance] = GOVERNANCE_RESOURCE_TYPES
+    if has_catalog_stack(config.mesh):
+        catalogs = naming.stack("catalogs")
+        stacks[catalogs] = tuple(naming.catalog_database(c.business_unit) for c in config.mesh.catalogs)
+        resource_types[catalogs] = CATALOG_RESOURCE_TYPES
+        for part, products in config.product_stacks().items():
+            tables = [asset_name(c.business_unit, t) for c, producer in products for t in c.tables_of(producer)]
+            stacks[naming.stack(part)] = tuple(tables)
+            resource_types[naming.stack(part)] = PRODUCT_RESOURCE_TYPES
+    subscriptions = config.subscriptions_in(env)
+    if subscriptions:
+        stacks[naming.stack("subscriptions")] = tuple(f"{s.consumer} -> {s.asset}" for s in subscriptions)
+        resource_types[naming.stack("subscriptions")] = SUBSCRIPTION_RESOURCE_TYPES
     return Expected(
         region=env.region,
         domain_name=naming.domain(),

@@ -6,11 +6,14 @@ from aws_cdk import Environment, Stage, Tags
 from constructs import Construct
 
 from mesh_config import EnvironmentConfig, MeshConfig
-from mesh_config.placement import has_governance_stack
+from mesh_config.placement import has_catalog_stack, has_governance_stack
+from stacks.catalogs_stack import CatalogsStack
 from stacks.domain_stack import DomainStack
 from stacks.foundation_stack import FoundationStack
 from stacks.governance_stack import GovernanceStack
+from stacks.products_stack import ProductsStack
 from stacks.projects_stack import ProjectsStack
+from stacks.subscriptions_stack import SubscriptionsStack
 
 
 class MeshStage(Stage):
@@ -57,6 +60,7 @@ class MeshStage(Stage):
                 **common,
             )
 
+        all_projects = {key: p for stack in self.projects.values() for key, p in stack.projects.items()}
         self.governance: GovernanceStack | None = None
         if has_governance_stack(config.mesh):
             self.governance = GovernanceStack(
@@ -67,9 +71,61 @@ class MeshStage(Stage):
                 config=config,
                 env_config=env_config,
                 domain=self.domain,
-                projects={key: p for stack in self.projects.values() for key, p in stack.projects.items()},
+                projects=all_projects,
                 **common,
             )
+
+        self.catalogs: CatalogsStack | None = None
+        self.products: dict[str, ProductsStack] = {}
+        if has_catalog_stack(config.mesh):
+            self.catalogs = CatalogsStack(
+                self,
+                "Catalogs",
+                stack_name=naming.stack("catalogs"),
+                description=f"{config.mesh.org} {env_config.name}: domain catalogs and Lake Formation locations",
+                config=config,
+                env_config=env_config,
+                foundation=self.foundation,
+                domain=self.domain,
+                **common,
+            )
+            for part, products in config.product_stacks().items():
+                stack = ProductsStack(
+                    self,
+                    part.replace("products-", "Products-", 1),
+                    stack_name=naming.stack(part),
+                    description=f"{config.mesh.org} {env_config.name}: {part} (tables, data sources, publication)",
+                    config=config,
+                    env_config=env_config,
+                    catalogs=self.catalogs,
+                    governance=self.governance,
+                    projects=all_projects,
+                    products=products,
+                    part=part,
+                    **common,
+                )
+                # The tables go into the catalogs' databases, referenced by name.
+                stack.add_stack_dependency(self.catalogs)
+                if self.governance is not None:
+                    stack.add_stack_dependency(self.governance)
+                self.products[part] = stack
+
+        self.subscriptions: SubscriptionsStack | None = None
+        if config.subscriptions_in(env_config):
+            self.subscriptions = SubscriptionsStack(
+                self,
+                "Subscriptions",
+                stack_name=naming.stack("subscriptions"),
+                description=f"{config.mesh.org} {env_config.name}: subscriptions of consumer projects",
+                config=config,
+                env_config=env_config,
+                domain=self.domain,
+                projects=all_projects,
+                **common,
+            )
+            # Listings exist once the products stacks have run and published.
+            for stack in self.products.values():
+                self.subscriptions.add_stack_dependency(stack)
 
         tags = {**config.mesh.tags, **env_config.tags, "Environment": env_config.name}
         for key, value in sorted(tags.items()):

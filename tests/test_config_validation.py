@@ -367,6 +367,9 @@ def test_several_errors_in_several_files_are_reported_together(env_dir: Path) ->
     assert [(Path(i.file).name, i.path) for i in issues] == [
         ("mesh.yaml", "projects[0].domain_unit"),
         ("mesh.yaml", "projects[3].profile"),
+        # The renamed project's subscriptions now name an unknown consumer.
+        ("mesh.yaml", "subscriptions[1].consumer"),
+        ("mesh.yaml", "subscriptions[2].consumer"),
         ("prod.yaml", "account"),
         ("prod.yaml", "region"),
     ]
@@ -517,7 +520,10 @@ def test_profile_limited_to_where_its_projects_exist_loads(env_dir: Path) -> Non
     edit_yaml(env_dir / "mesh.yaml", lambda m: m["project_profiles"][2].update(available_in=["dev"]))
     edit_yaml(env_dir / "mesh.yaml", lambda m: m["projects"][5].update(environments=["dev"]))
     # The project owns the enterprise glossary and the forms, which exist in every environment.
-    edit_yaml(env_dir / "mesh.yaml", lambda m: [m.pop("glossaries"), m.pop("metadata_forms")])
+    edit_yaml(
+        env_dir / "mesh.yaml",
+        lambda m: [m.pop(k) for k in ("glossaries", "metadata_forms", "catalogs", "subscriptions")],
+    )
 
     config = load_mesh(env_dir)
     assert [p.capability for p in config.profiles_in(config.environment("prod"))] == [

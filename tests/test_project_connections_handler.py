@@ -18,9 +18,11 @@ ROLE = "arn:aws:iam::123456789012:role/datazone_usr_role_prj1_env1"
 def props(*projects: tuple[str, str]) -> dict:
     return {
         "DomainId": DOMAIN,
-        "EnvironmentName": "Tooling",
         "ConnectionName": "project.default_lakehouse",
-        "Projects": [{"Key": k, "ProjectId": p} for k, p in projects or [("finance-reporting", "prj1")]],
+        "Projects": [
+            {"Key": k, "ProjectId": p, "EnvironmentName": "Tooling"}
+            for k, p in projects or [("finance-reporting", "prj1")]
+        ],
     }
 
 
@@ -93,7 +95,7 @@ def test_waits_for_the_tooling_environment_then_returns_connection_and_role(clie
         stub.assert_no_pending_responses()
     assert result == {
         "PhysicalResourceId": f"{DOMAIN}/project-connections",
-        "Data": {"RoleArn-finance-reporting": ROLE, "ConnectionId-finance-reporting": "c-lake"},
+        "Data": {"RoleArnfinanceXreporting": ROLE, "ConnectionIdfinanceXreporting": "c-lake"},
     }
     assert sleeps == [WAIT_INTERVAL, WAIT_INTERVAL]
 
@@ -108,7 +110,7 @@ def test_several_projects_are_awaited_together(client, sleeps):
             stub.add_response("list_connections", {"items": [connection("project.default_lakehouse", conn)]})
         result = handler.handle(create(("a", "prj1"), ("b", "prj2")), client, sleeps)
         stub.assert_no_pending_responses()
-    assert result["Data"]["ConnectionId-a"] == "c1" and result["Data"]["ConnectionId-b"] == "c2"
+    assert result["Data"]["ConnectionIda"] == "c1" and result["Data"]["ConnectionIdb"] == "c2"
     assert sleeps == [WAIT_INTERVAL]
 
 

@@ -375,11 +375,14 @@ def _staging_stubs(dz: Stubber, cfn: Stubber) -> None:
         stub_stack(cfn, stack)
         if not names:
             continue
-        if stack in expected.resource_types:  # the governance stack: 4 glossaries, then forms
+        if stack.endswith("-governance"):  # 4 glossaries, then forms
             kinds = ["Custom::DataZoneGlossary"] * 4 + ["Custom::DataZoneFormType"] * (len(names) - 4)
             resources = [_resource(f"g{i}", kind=kind) for i, kind in enumerate(kinds)]
             # Other resources of the stack (the handler identity, the functions) are not counted.
             resources.append(_resource("HandlerIdentityRole", kind="AWS::IAM::Role"))
+        elif stack in expected.resource_types:  # catalogs, products, subscriptions: one type each
+            (kind,) = expected.resource_types[stack]
+            resources = [_resource(f"r{i}", kind=kind) for i in range(len(names))]
         else:
             resources = [_resource(f"p{i}") for i in range(len(names))]
         cfn.add_response("list_stack_resources", {"StackResourceSummaries": resources}, {"StackName": stack})
@@ -420,6 +423,8 @@ def test_main_assumes_role_and_checks_the_configured_environment(capsys):
     assert all(c[2]["AccessKeyId"] == "ASIAEXAMPLEKEY123456" for c in calls[1:])
     assert "PASS  assume role" in out
     assert "PASS  stack acme-staging-projects-sales: status UPDATE_COMPLETE; 2 projects created" in out
+    assert "PASS  stack acme-staging-products-sales: status UPDATE_COMPLETE; 4 tables created" in out
+    assert "PASS  stack acme-staging-subscriptions: status UPDATE_COMPLETE; 3 subscriptions created" in out
     assert "Result: PASSED" in out
 
 

@@ -3,12 +3,13 @@
 Resource properties::
 
     DomainId
-    EnvironmentName   the Tooling environment of the projects' profile (e.g. "Tooling")
     ConnectionName    the connection a Glue data source imports through ("project.default_lakehouse")
-    Projects          [{Key, ProjectId}]
+    Projects          [{Key, ProjectId, EnvironmentName}]; EnvironmentName is the Tooling environment's
+                      name in the project's profile (e.g. "Tooling")
 
-Returns, per project key: ``ConnectionId-<key>`` and ``RoleArn-<key>`` (the project's user role
-``datazone_usr_role_...``, which runs its notebooks, queries and data-source imports).
+Returns, per project key: ``ConnectionId<Key>`` and ``RoleArn<Key>`` (the project's user role
+``datazone_usr_role_...``, which runs its notebooks, queries and data-source imports), where
+``<Key>`` is ``attribute_suffix(key)``: attribute names stay alphanumeric.
 
 In a V2 domain both exist only once the project's environments are provisioned, some minutes
 after CloudFormation created the project. So, as MDAA's monitor_env_deployment does: wait
@@ -32,6 +33,11 @@ BUSY = frozenset({"CREATING", "UPDATING"})
 ROLE_RESOURCE = "userRoleArn"
 
 
+def attribute_suffix(key: str) -> str:
+    """finance-reporting -> financeXreporting: keys are lower-case slugs, so this is one-to-one."""
+    return key.replace("-", "X")
+
+
 class ProjectNotReady(RuntimeError):
     """A project's environment failed or lacks what a data source needs."""
 
@@ -49,30 +55,32 @@ def handle(event: dict[str, Any], client: Any, sleep: Sleep) -> dict[str, Any]:
     if event["RequestType"] == "Delete":
         return {"PhysicalResourceId": event["PhysicalResourceId"]}
     domain_id = props["DomainId"]
-    pending = {p["Key"]: p["ProjectId"] for p in props["Projects"]}
+    pending = {p["Key"]: p for p in props["Projects"]}
     environments: dict[str, str] = {}
 
     def poll() -> bool | None:
-        for key, project_id in list(pending.items()):
-            env = tooling_environment(client, domain_id, project_id, props["EnvironmentName"])
+        for key, project in list(pending.items()):
+            name, project_id = project["EnvironmentName"], project["ProjectId"]
+            env = tooling_environment(client, domain_id, project_id, name)
             if env is None or env["status"] in BUSY:
                 continue
             if env["status"] != ACTIVE:
                 raise ProjectNotReady(
-                    f"the {props['EnvironmentName']} environment of project {key} ({project_id}) is {env['status']}: "
-                    "fix or re-deploy it in the SMUS portal (project > Compute / Environments), then retry"
+                    f"the {name} environment of project {key} ({project_id}) is {env['status']}: fix or re-deploy it "
+                    "in the SMUS portal (project > Compute / Environments), then retry"
                 )
             environments[key] = env["id"]
             del pending[key]
         return True if not pending else None
 
-    wait_for(poll, sleep, f"the {props['EnvironmentName']} environment of projects {', '.join(sorted(pending))}")
+    wait_for(poll, sleep, f"the Tooling environment of projects {', '.join(sorted(pending))}")
     data: dict[str, str] = {}
     for p in props["Projects"]:
         key, project_id = p["Key"], p["ProjectId"]
-        data[f"RoleArn-{key}"] = user_role(client, domain_id, environments[key], key)
-        data[f"ConnectionId-{key}"] = connection_id(client, domain_id, project_id, props["ConnectionName"], key)
-        LOG.info("project %s: connection %s, role %s", key, data[f"ConnectionId-{key}"], data[f"RoleArn-{key}"])
+        suffix = attribute_suffix(key)
+        data[f"RoleArn{suffix}"] = user_role(client, domain_id, environments[key], key)
+        data[f"ConnectionId{suffix}"] = connection_id(client, domain_id, project_id, props["ConnectionName"], key)
+        LOG.info("project %s: connection %s, role %s", key, data[f"ConnectionId{suffix}"], data[f"RoleArn{suffix}"])
     return {"PhysicalResourceId": physical_id(props), "Data": data}
 
 

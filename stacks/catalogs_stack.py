@@ -1,0 +1,146 @@
+"""The domain catalogs of one account: Glue databases under Lake Formation, the registered
+data-lake locations, and the handlers and identity the products stacks run their custom
+resources with.
+
+Deployed after the foundation (buckets, Lake Formation admins) and the domain (manage-access
+role, domain id); before the products stacks, which put tables into these databases.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from mesh_config import EnvironmentConfig, MeshConfig
+from mesh_config.data_products import PRODUCT_LAYERS
+from mesh_constructs.acknowledge import acknowledge, wildcard_resource_finding
+from mesh_constructs.data_lake_locations import DataLakeLocations, DataLakeLocationsProps
+from mesh_constructs.data_source_runs import DATA_SOURCE_RUNS_ACTIONS
+from mesh_constructs.datazone_handler import DataZoneHandler, DataZoneHandlerProps
+from mesh_constructs.datazone_handler_identity import DataZoneHandlerIdentity, DataZoneHandlerIdentityProps
+from mesh_constructs.domain_catalog import DomainCatalog, DomainCatalogProps
+from mesh_constructs.lake_formation_admins import LakeFormationAdmins, LakeFormationAdminsProps
+from mesh_constructs.lake_formation_grants import lake_formation_grant_statements
+from mesh_constructs.project_connections import PROJECT_CONNECTIONS_ACTIONS
+from stacks.domain_stack import DomainStack
+from stacks.foundation_stack import FoundationStack
+from stacks.removal import stateful_removal_policy
+
+
+class CatalogsStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: MeshConfig,
+        env_config: EnvironmentConfig,
+        foundation: FoundationStack,
+        domain: DomainStack,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        naming = config.naming(env_config)
+        removal = stateful_removal_policy(env_config)
+        domain_id = domain.domain.domain_id
+
+        self.locations = DataLakeLocations(
+            self,
+            "Locations",
+            DataLakeLocationsProps(
+                # By name (the naming convention), so the policy names the buckets literally.
+                buckets={
+                    layer: s3.Bucket.from_bucket_name(self, f"Bucket-{layer}", naming.bucket(layer))
+                    for layer in PRODUCT_LAYERS
+                },
+                key=foundation.lake.key,
+                role_name=naming.lake_formation_data_access_role(),
+            ),
+        )
+
+        self.catalogs: dict[str, DomainCatalog] = {}
+        for catalog in config.mesh.catalogs:
+            self.catalogs[catalog.business_unit] = DomainCatalog(
+                self,
+                f"Catalog-{catalog.business_unit}",
+                DomainCatalogProps(
+                    database_name=naming.catalog_database(catalog.business_unit),
+                    description=catalog.description,
+                    manage_access_role_arn=domain.blueprints.manage_access_role.role_arn,
+                    removal_policy=removal,
+                ),
+            )
+        # One grant at a time across catalogs too (ConcurrentModificationException).
+        ordered = list(self.catalogs.values())
+        for previous, current in itertools.pairwise(ordered):
+            current.database.node.add_dependency(previous.last_grant)
+
+        databases = [naming.catalog_database(c.business_unit) for c in config.mesh.catalogs]
+        self.identity = DataZoneHandlerIdentity(
+            self,
+            "HandlerIdentity",
+            DataZoneHandlerIdentityProps(
+                domain_id=domain_id,
+                domain_arn=domain.domain.domain_arn,
+                root_domain_unit_id=domain.domain.root_domain_unit_id,
+                role_name=naming.catalog_handler_role(),
+                description="DataZone identity that imports, curates and publishes the domain catalogs' tables",
+            ),
+        )
+        # The grants handler grants on tables it did not create: as a data-lake administrator.
+        self.handler_admin = LakeFormationAdmins(
+            self, "HandlerIsLakeFormationAdmin", LakeFormationAdminsProps(admin_arns=[self.identity.role.role_arn])
+        )
+        self.connections_handler = DataZoneHandler(
+            self,
+            "ConnectionsHandler",
+            DataZoneHandlerProps(
+                module="project_connections",
+                identity=self.identity,
+                actions=PROJECT_CONNECTIONS_ACTIONS,
+                description="Looks up the Lakehouse connection and user role of SMUS projects",
+            ),
+        )
+        self.grants_handler = DataZoneHandler(
+            self,
+            "GrantsHandler",
+            DataZoneHandlerProps(
+                module="lake_formation_grants",
+                identity=self.identity,
+                actions=(),
+                statements=lake_formation_grant_statements(self, databases),
+                description="Keeps the producer projects' Lake Formation grants on their tables",
+            ),
+        )
+        self.grants_handler.function.node.add_dependency(self.handler_admin)
+        acknowledge(
+            self.identity.policy,
+            "Lake Formation's BatchGrantPermissions / BatchRevokePermissions have no resource-level permissions (the "
+            "service authorizes each grant itself: the role is a data-lake administrator); the Glue reads are limited "
+            "to the tables of the catalogs' own databases.",
+            "AwsSolutions-IAM5[Resource::*]",
+            *(
+                wildcard_resource_finding(
+                    self, self.format_arn(service="glue", resource="table", resource_name=f"{db}/*")
+                )
+                for db in databases
+            ),
+        )
+        self.runs_handler = DataZoneHandler(
+            self,
+            "RunsHandler",
+            DataZoneHandlerProps(
+                module="data_source_runs",
+                identity=self.identity,
+                actions=DATA_SOURCE_RUNS_ACTIONS,
+                description="Runs the catalogs' data sources, then curates and publishes their assets",
+            ),
+        )
+        CfnOutput(self, "HandlerRoleArn", value=self.identity.role.role_arn)
+        CfnOutput(self, "DataAccessRoleArn", value=self.locations.role.role_arn)
+        for bu, catalog in self.catalogs.items():
+            CfnOutput(self, f"Database-{bu}", value=catalog.database_name)

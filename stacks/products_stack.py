@@ -1,0 +1,195 @@
+"""The data products of some producer projects (one shard of a business unit): their Glue tables,
+the Lake Formation grants their project roles need, their DataZone data sources, and the run
+that imports, curates and publishes the tables at each deployment.
+
+Order inside the stack: the catalog handler becomes a member of each producer project, then the
+lookup reads the projects' Lakehouse connections and roles (waiting for their environments), the
+tables exist, the roles are granted on them, the data sources are created, and finally the run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from aws_cdk import Stack
+from constructs import Construct
+
+from mesh_config import EnvironmentConfig, MeshConfig
+from mesh_config.data_products import Catalog, Table, asset_name
+from mesh_config.governance import FieldType
+from mesh_constructs.catalog_table import CatalogTable, CatalogTableProps, ColumnSpec, TableFormat
+from mesh_constructs.data_source_runs import (
+    CuratedForm,
+    CuratedTable,
+    DataSourceRuns,
+    DataSourceRunsProps,
+    RunSource,
+    TermId,
+)
+from mesh_constructs.glue_data_source import AssetForm, GlueDataSource, GlueDataSourceProps
+from mesh_constructs.lake_formation_grants import (
+    DATABASE,
+    LakeFormationGrant,
+    LakeFormationGrants,
+    LakeFormationGrantsProps,
+)
+from mesh_constructs.project import Project
+from mesh_constructs.project_connections import ProjectConnections, ProjectConnectionsProps
+from stacks.catalogs_stack import CatalogsStack
+from stacks.governance_stack import GovernanceStack
+from stacks.removal import stateful_removal_policy
+
+# A producer manages its own tables through Lake Formation-integrated engines (Athena INSERT /
+# DELETE, Glue and EMR jobs with credential vending) and lets DataZone publish them: SELECT and
+# DESCRIBE with grant option, as MDAA grants SMUS project roles (datazone_project.ts).
+PRODUCER_TABLE_PERMISSIONS = ("ALTER", "DELETE", "DESCRIBE", "INSERT", "SELECT")
+PRODUCER_GRANTABLE = ("DESCRIBE", "SELECT")
+
+
+class ProductsStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: MeshConfig,
+        env_config: EnvironmentConfig,
+        catalogs: CatalogsStack,
+        governance: GovernanceStack | None,
+        projects: Mapping[str, Project],
+        products: Sequence[tuple[Catalog, str]],
+        part: str,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        naming = config.naming(env_config)
+        removal = stateful_removal_policy(env_config)
+        domain_id = catalogs.identity.domain_id
+        mesh_projects = {p.key: p for p in config.mesh.projects}
+        producers = sorted({producer for _, producer in products})
+
+        memberships = {
+            key: catalogs.identity.own_project(self, f"HandlerOwns-{key}", projects[key].project_id)
+            for key in producers
+        }
+        self.connections = ProjectConnections(
+            self,
+            "Connections",
+            ProjectConnectionsProps(
+                domain_id=domain_id,
+                projects={
+                    key: (projects[key].project_id, config.tooling_environment_name(mesh_projects[key], env_config))
+                    for key in producers
+                },
+                handler=catalogs.connections_handler,
+            ),
+        )
+        self.connections.node.add_dependency(*memberships.values())
+
+        self.tables: dict[str, CatalogTable] = {}
+        grants: list[LakeFormationGrant] = []
+        for catalog, producer in products:
+            database = naming.catalog_database(catalog.business_unit)
+            role = self.connections.role_arn(producer)
+            grants.append(LakeFormationGrant(role, database, ("DESCRIBE",), DATABASE, ("DESCRIBE",)))
+            for table in catalog.tables_of(producer):
+                name = asset_name(catalog.business_unit, table)
+                self.tables[name] = self._table(naming.bucket(table.storage.layer), database, name, table, removal)
+                grants.append(LakeFormationGrant(role, database, PRODUCER_TABLE_PERMISSIONS, name, PRODUCER_GRANTABLE))
+        self.grants = LakeFormationGrants(
+            self,
+            "ProducerGrants",
+            LakeFormationGrantsProps(name=naming.stack(part), grants=grants, handler=catalogs.grants_handler),
+        )
+        self.grants.node.add_dependency(*self.tables.values())
+
+        forms = governance.forms if governance else {}
+        glossaries = governance.glossaries if governance else {}
+
+        def term(ref: str) -> TermId:
+            scope, _, name = ref.partition("/")
+            return TermId(glossaries[scope].glossary_id, name)
+
+        self.data_sources: dict[tuple[str, str], GlueDataSource] = {}
+        sources: list[RunSource] = []
+        for catalog, producer in products:
+            tables = catalog.tables_of(producer)
+            settings = catalog.data_source
+            source = GlueDataSource(
+                self,
+                f"DataSource-{catalog.business_unit}-{producer}",
+                GlueDataSourceProps(
+                    domain_id=domain_id,
+                    project_id=projects[producer].project_id,
+                    connection_id=self.connections.connection_id(producer),
+                    name=naming.data_source(catalog.business_unit, producer),
+                    description=f"Tables of {producer} in {naming.catalog_database(catalog.business_unit)}",
+                    database_name=naming.catalog_database(catalog.business_unit),
+                    tables=[asset_name(catalog.business_unit, t) for t in tables],
+                    publish_on_import=settings.publish_on_import,
+                    schedule=settings.schedule.cron if settings.schedule else None,
+                    timezone=settings.schedule.timezone.value if settings.schedule else "UTC",
+                    forms=[AssetForm(n, forms[n].revision, values) for n, values in settings.forms.items()],
+                ),
+            )
+            source.node.add_dependency(self.grants)
+            self.data_sources[(catalog.business_unit, producer)] = source
+            sources.append(
+                RunSource(
+                    data_source_id=source.data_source_id,
+                    project_id=projects[producer].project_id,
+                    tables=[self._curated(config, catalog, t, forms, term) for t in tables],
+                )
+            )
+        self.runs = DataSourceRuns(
+            self,
+            "Runs",
+            DataSourceRunsProps(
+                domain_id=domain_id,
+                name=naming.stack(part),
+                sources=sources,
+                handler=catalogs.runs_handler,
+            ),
+        )
+
+    def _table(self, bucket: str, database: str, name: str, table: Table, removal: Any) -> CatalogTable:
+        def spec(c: Any) -> ColumnSpec:
+            return ColumnSpec(name=c.name, type=c.type, description=c.description, pii=c.pii)
+
+        return CatalogTable(
+            self,
+            f"Table-{name}",
+            CatalogTableProps(
+                database_name=database,
+                name=name,
+                location=f"s3://{bucket}/{table.storage.prefix}",
+                columns=[spec(c) for c in table.columns],
+                partition_keys=[spec(c) for c in table.partition_keys],
+                description=table.description,
+                format=TableFormat(table.storage.format.value),
+                removal_policy=removal,
+            ),
+        )
+
+    @staticmethod
+    def _curated(
+        config: MeshConfig, catalog: Catalog, table: Table, forms: Mapping[str, Any], term: Any
+    ) -> CuratedTable:
+        declared = {f.name: f for f in config.mesh.metadata_forms}
+        curated_forms = []
+        for name, values in table.forms.items():
+            term_fields = {
+                f.name: term(str(values[f.name]) if "/" in str(values[f.name]) else f"{f.glossary}/{values[f.name]}")
+                for f in declared[name].fields
+                if f.type is FieldType.GLOSSARY_TERM and f.name in values
+            }
+            plain = {k: v for k, v in values.items() if k not in term_fields}
+            curated_forms.append(CuratedForm(name, forms[name].revision, plain, term_fields))
+        return CuratedTable(
+            name=asset_name(catalog.business_unit, table),
+            publish=table.published,
+            terms=[term(t) for t in table.terms],
+            column_terms={c.name: term(c.term) for _, _, c in table.all_columns() if c.term},
+            forms=curated_forms,
+        )

@@ -1,0 +1,93 @@
+"""The declared subscriptions of one environment (seed 000 section 8), deployed after the products
+stacks that publish the subscribed tables.
+
+The subscription handler has a DataZone identity of its own, member of every project it acts
+for: PROJECT_CONTRIBUTOR of consumers (it requests for them), PROJECT_OWNER of producers (it
+accepts for them). Subscriptions are created one after another: AcceptSubscriptionRequest allows
+3 TPS, and a chain keeps the deployment's calls well below it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from aws_cdk import Stack
+from constructs import Construct, IConstruct
+
+from mesh_config import EnvironmentConfig, MeshConfig
+from mesh_config.data_products import asset_name
+from mesh_constructs.datazone_handler import DataZoneHandler, DataZoneHandlerProps
+from mesh_constructs.datazone_handler_identity import DataZoneHandlerIdentity, DataZoneHandlerIdentityProps
+from mesh_constructs.project import Project
+from mesh_constructs.subscription import SUBSCRIPTION_ACTIONS, Subscription, SubscriptionProps
+from stacks.domain_stack import DomainStack
+
+
+class SubscriptionsStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: MeshConfig,
+        env_config: EnvironmentConfig,
+        domain: DomainStack,
+        projects: Mapping[str, Project],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        naming = config.naming(env_config)
+        domain_id = domain.domain.domain_id
+        producer_of = {asset_name(c.business_unit, t): c.producer_of(t) for c in config.mesh.catalogs for t in c.tables}
+        subscriptions = config.subscriptions_in(env_config)
+
+        self.identity = DataZoneHandlerIdentity(
+            self,
+            "HandlerIdentity",
+            DataZoneHandlerIdentityProps(
+                domain_id=domain_id,
+                domain_arn=domain.domain.domain_arn,
+                root_domain_unit_id=domain.domain.root_domain_unit_id,
+                role_name=naming.subscription_handler_role(),
+                description="DataZone identity that requests and approves the mesh's declared subscriptions",
+            ),
+        )
+        handler = DataZoneHandler(
+            self,
+            "SubscriptionHandler",
+            DataZoneHandlerProps(
+                module="subscription",
+                identity=self.identity,
+                actions=SUBSCRIPTION_ACTIONS,
+                description="Requests, approves and revokes the mesh's declared subscriptions",
+            ),
+        )
+        designations = {s.consumer: "PROJECT_CONTRIBUTOR" for s in subscriptions}
+        designations.update({producer_of[s.asset]: "PROJECT_OWNER" for s in subscriptions})
+        memberships = {
+            key: self.identity.own_project(self, f"HandlerMember-{key}", projects[key].project_id, designation)
+            for key, designation in sorted(designations.items())
+        }
+
+        self.subscriptions: dict[str, Subscription] = {}
+        previous: IConstruct | None = None
+        for sub in subscriptions:
+            producer = producer_of[sub.asset]
+            construct = Subscription(
+                self,
+                f"Subscription-{sub.consumer}-{sub.asset}",
+                SubscriptionProps(
+                    domain_id=domain_id,
+                    consumer_project_id=projects[sub.consumer].project_id,
+                    producer_project_id=projects[producer].project_id,
+                    asset_name=sub.asset,
+                    reason=sub.reason,
+                    handler=handler,
+                ),
+            )
+            construct.node.add_dependency(
+                memberships[sub.consumer], memberships[producer], *([previous] if previous else [])
+            )
+            previous = construct
+            self.subscriptions[f"{sub.consumer}/{sub.asset}"] = construct
