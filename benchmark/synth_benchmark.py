@@ -61,8 +61,17 @@ BUSINESS_UNITS = [f"bu{i:02d}" for i in range(1, 11)]
 UNIT_GROUPS = ["data-engineers"]
 PROJECT_PROFILE = "sql-analytics"
 PROJECT_MEMBERS = {"owners": ["data-engineers"], "contributors": ["finance-analysts", "executives"]}
-# Same 70 % target load as mesh_config.validation uses when it suggests a shard count.
-TARGET_LOAD = 0.7
+# Shards start at the fewest that could hold the load; validation then says which unit needs
+# more (a hash placement is uneven) and the generator retries with one more everywhere.
+TARGET_LOAD = 1.0
+# Every generated project produces this many tables in its business unit's domain catalog.
+TABLES_PER_PROJECT = 5
+TABLE_COLUMNS = [
+    {"name": "id", "type": "string", "description": "Row id"},
+    {"name": "customer_email", "type": "string", "description": "Contact", "pii": True},
+    {"name": "amount", "type": "decimal(18,2)", "description": "Amount"},
+    {"name": "tags", "type": "array<string>", "description": "Labels"},
+]
 MAX_SHARDS = 32  # DomainUnit.project_stack_shards le=32
 MAX_SHARD_ATTEMPTS = 8
 
@@ -322,12 +331,16 @@ def write_generated_mesh(directory: Path, projects: int, extra_shards: int = 0) 
     from mesh_config.placement import MAX_RESOURCES_PER_STACK
 
     mesh = yaml.safe_load((EXAMPLE_DIR / "mesh.yaml").read_text())
+    from mesh_config.placement import PRODUCER_FIXED_RESOURCES
+
     cost = 1 + sum(len(groups) for groups in PROJECT_MEMBERS.values())  # placement.project_resource_count
+    product_cost = PRODUCER_FIXED_RESOURCES + TABLES_PER_PROJECT
     width = max(4, len(str(projects)))
     shards: dict[str, int] = {}
     number = 0
     for unit, count in zip(BUSINESS_UNITS, _balanced(projects, len(BUSINESS_UNITS)), strict=True):
         needed = max(1, math.ceil(count * cost / (MAX_RESOURCES_PER_STACK * TARGET_LOAD)))
+        needed_products = max(1, math.ceil(count * product_cost / (MAX_RESOURCES_PER_STACK * TARGET_LOAD)))
         shards[unit] = min(MAX_SHARDS, needed + extra_shards)
         mesh["domain_units"].append(
             {
@@ -336,16 +349,38 @@ def write_generated_mesh(directory: Path, projects: int, extra_shards: int = 0) 
                 "owners": list(UNIT_GROUPS),
                 "project_creators": list(UNIT_GROUPS),
                 "project_stack_shards": shards[unit],
+                "product_stack_shards": min(MAX_SHARDS, needed_products + extra_shards),
             }
         )
+        tables = []
         for _ in range(count):
             number += 1
+            use_case = f"uc{number:0{width}d}"
             mesh["projects"].append(
                 {
                     "domain_unit": unit,
-                    "use_case": f"uc{number:0{width}d}",
+                    "use_case": use_case,
                     "profile": PROJECT_PROFILE,
                     **{role: list(groups) for role, groups in PROJECT_MEMBERS.items()},
+                }
+            )
+            tables += [
+                {
+                    "dataset": f"{use_case}_t{t}",
+                    "producer": f"{unit}-{use_case}",
+                    "storage": {"prefix": f"{unit}/{use_case}/t{t}/"},
+                    "columns": TABLE_COLUMNS,
+                    "partition_keys": [{"name": "day", "type": "date"}],
+                }
+                for t in range(1, TABLES_PER_PROJECT + 1)
+            ]
+        if tables:
+            mesh["catalogs"].append(
+                {
+                    "business_unit": unit,
+                    "owner": tables[0]["producer"],
+                    "description": f"{unit} tables",
+                    "tables": tables,
                 }
             )
     directory.mkdir(parents=True, exist_ok=True)
@@ -377,7 +412,7 @@ def generate_valid_mesh(directory: Path, projects: int, notes: list[str]) -> str
         except ConfigError as error:
             print(f"  validation failed with shards {shards}:\n{error}", flush=True)
             notes.append(f"validation failed with project_stack_shards {shards}:\n\n```\n{error}\n```")
-            if "project_stack_shards" not in str(error) or max(shards.values()) >= MAX_SHARDS:
+            if "_stack_shards" not in str(error) or max(shards.values()) >= MAX_SHARDS:
                 return None
             continue
         print(f"  generated {directory} (shards per generated unit: {sorted(set(shards.values()))})", flush=True)
@@ -550,7 +585,8 @@ def render_results(
         f"{CFN_MAX_RESOURCES} resources, {CFN_MAX_OUTPUTS} outputs per stack.",
         "- generated meshes: environments/mesh.yaml plus 10 business units bu01..bu10 (owners and project "
         f"creators {UNIT_GROUPS}), projects spread evenly over them, profile {PROJECT_PROFILE}, members "
-        f"{PROJECT_MEMBERS}; synthesized with `-c mesh_dir=<generated dir>`.",
+        f"{PROJECT_MEMBERS}, each producing {TABLES_PER_PROJECT} tables ({len(TABLE_COLUMNS)} columns and a "
+        "partition key) in its unit's domain catalog; synthesized with `-c mesh_dir=<generated dir>`.",
         "",
         "## Notes per case",
         "",

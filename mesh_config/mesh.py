@@ -84,6 +84,15 @@ class DomainUnit(_Model):
             "Projects are placed by a hash of their key, so changing it moves projects between stacks"
         ),
     )
+    product_stack_shards: int = Field(
+        1,
+        ge=1,
+        le=32,
+        description=(
+            "business units only: number of CloudFormation stacks holding the tables and data sources of this "
+            "unit's producer projects, placed by a hash of the producer's key (changing it moves them)"
+        ),
+    )
     grants: UnitGrants = Field(
         default_factory=UnitGrants,
         description="policies granted to projects of this unit and its children, e.g. who may create glossaries",

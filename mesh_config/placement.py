@@ -76,19 +76,23 @@ def governance_resource_count(mesh: MeshDefinition) -> int:
 
 
 # A products stack holds, per producer project: its Glue tables, the catalog handler's membership
-# of the project, its data source and the IAM policy on its project role; and once per stack the
+# of the project and its data source; and once per stack the
 # connection lookup, the Lake Formation grants and the data-source runs (custom resources that
 # handle every producer of the stack in one call, so they do not grow with the producers).
-PRODUCER_FIXED_RESOURCES = 3
+PRODUCER_FIXED_RESOURCES = 2
 PRODUCTS_STACK_FIXED_RESOURCES = 3
 # The subscriptions stack's fixed part: the handler identity and one handler function.
 SUBSCRIPTIONS_FIXED_RESOURCES = 12
 
 
 def products_stack_part(producer: Project, units: Mapping[str, DomainUnit]) -> str:
-    """products-<bu>[-<n>]: a producer's tables sit in the products stack of the shard its project
-    uses, so the unit's project_stack_shards spreads both."""
-    return project_stack_part(producer, units).replace("projects-", "products-", 1)
+    """products-<bu>[-<n>]: like projects, by a hash of the producer's key over the unit's
+    product_stack_shards, so adding a producer never moves another one's tables."""
+    bu = business_unit_of(producer.domain_unit, units)
+    shards = units[bu].product_stack_shards
+    if shards == 1:
+        return f"products-{bu}"
+    return f"products-{bu}-{shard_of(producer, shards) + 1}"
 
 
 def has_catalog_stack(mesh: MeshDefinition) -> bool:

@@ -174,14 +174,15 @@ def _check_unit_tree(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssu
                     f"rename it to '{unit.parent}-{unit.id}'",
                 )
             )
-        if unit.project_stack_shards != 1:
-            issues.append(
-                doc.issue(
-                    ("domain_units", i, "project_stack_shards"),
-                    "project_stack_shards is set on a team unit; projects are stacked per business unit",
-                    f"move it to the business unit at the top of '{unit.id}''s tree",
+        for field in ("project_stack_shards", "product_stack_shards"):
+            if getattr(unit, field) != 1:
+                issues.append(
+                    doc.issue(
+                        ("domain_units", i, field),
+                        f"{field} is set on a team unit; projects and products are stacked per business unit",
+                        f"move it to the business unit at the top of '{unit.id}''s tree",
+                    )
                 )
-            )
     # Cycle detection: walk up from every unit; a walk that revisits a unit is a cycle.
     reported: set[frozenset[str]] = set()
     for i, unit in enumerate(mesh.domain_units):
@@ -641,7 +642,8 @@ def check_names(
                 ("domain_units",),
                 f"in environment '{env.name}': {stacks} stacks to deploy, but a pipeline stage holds at most "
                 f"{MAX_STACKS_PER_ENVIRONMENT} (CodePipeline allows 50 actions per stage)",
-                "lower project_stack_shards where units have room, or group projects under fewer business units",
+                "lower project_stack_shards / product_stack_shards where units have room, or group projects under "
+                "fewer business units",
             )
         )
     for part, load in sorted(stack_load.items()):
@@ -649,16 +651,18 @@ def check_names(
         if load > MAX_RESOURCES_PER_STACK:
             bu = stack_business_unit[part]
             index = next(i for i, u in enumerate(mesh.domain_units) if u.id == bu)
-            bu_load = sum(v for p, v in stack_load.items() if stack_business_unit[p] == bu)
+            kind = part.split("-", 1)[0]  # projects | products
+            field = "project_stack_shards" if kind == "projects" else "product_stack_shards"
+            bu_load = sum(v for p, v in stack_load.items() if stack_business_unit[p] == bu and p.startswith(kind))
             # 70 % target load leaves room for the uneven spread of a hash placement.
-            needed = max(units[bu].project_stack_shards + 1, math.ceil(bu_load / (MAX_RESOURCES_PER_STACK * 0.7)))
+            needed = max(getattr(units[bu], field) + 1, math.ceil(bu_load / (MAX_RESOURCES_PER_STACK * 0.7)))
             issues.append(
                 mesh_doc.issue(
-                    ("domain_units", index, "project_stack_shards"),
+                    ("domain_units", index, field),
                     f"in environment '{env.name}': stack {naming.stack(part)} would hold {load} resources "
                     f"(limit {MAX_RESOURCES_PER_STACK}, CloudFormation refuses more than 500)",
-                    f"set project_stack_shards: {needed} on unit '{bu}'. This re-places the unit's projects, so do "
-                    "it before they are deployed, or move some projects to another business unit",
+                    f"set {field}: {needed} on unit '{bu}'. This re-places the unit's {kind}, so do it before they "
+                    f"are deployed, or move some {kind} to another business unit",
                 )
             )
     return issues
