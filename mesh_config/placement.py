@@ -58,6 +58,25 @@ def project_stack_part(project: Project, units: Mapping[str, DomainUnit]) -> str
     return f"projects-{bu}-{shard_of(project, shards) + 1}"
 
 
+# CloudFormation allows 200 outputs in a stack. A projects stack publishes one output per project
+# that another stack refers to (owners of glossaries and forms, producers, subscribers).
+MAX_OUTPUTS_PER_STACK = 200
+
+
+def referenced_projects(mesh: MeshDefinition, env: str) -> set[str]:
+    """Keys of the projects other stacks of ``env`` refer to by id."""
+    keys = {g.owning_project for g in mesh.glossaries} | {f.owning_project for f in mesh.metadata_forms}
+    keys |= {key for unit in mesh.domain_units for _, _, key in unit.grants.entries()}
+    keys |= {producer for catalog in mesh.catalogs for producer in catalog.producers()}
+    for sub in mesh.subscriptions:
+        if sub.exists_in(env):
+            keys.add(sub.consumer)
+            keys |= {
+                c.producer_of(t) for c in mesh.catalogs for t in c.tables if asset_name(c.business_unit, t) == sub.asset
+            }
+    return keys
+
+
 # The governance stack's fixed part: the handler identity (role, policy, user profile, member-pool
 # grant), two handler functions with log groups, and the Provider framework of each.
 GOVERNANCE_FIXED_RESOURCES = 20

@@ -32,6 +32,7 @@ from mesh_config.naming import (
 )
 from mesh_config.placement import (
     FIXED_STACKS_PER_ENVIRONMENT,
+    MAX_OUTPUTS_PER_STACK,
     MAX_RESOURCES_PER_STACK,
     MAX_STACKS_PER_ENVIRONMENT,
     PRODUCER_FIXED_RESOURCES,
@@ -43,6 +44,7 @@ from mesh_config.placement import (
     products_stack_part,
     project_resource_count,
     project_stack_part,
+    referenced_projects,
     subscriptions_resource_count,
 )
 from mesh_config.promotion import PromotionMode
@@ -584,6 +586,8 @@ def check_names(
     units = {u.id: u for u in mesh.domain_units}
     in_env = [(i, p) for i, p in enumerate(mesh.projects) if p.exists_in(env.name) and p.domain_unit in units]
     stack_load: dict[str, int] = defaultdict(int)
+    stack_outputs: dict[str, int] = defaultdict(int)
+    referenced = referenced_projects(mesh, env.name)
     stack_business_unit: dict[str, str] = {}
     for i, project in in_env:
         check(
@@ -595,6 +599,7 @@ def check_names(
         )
         part = project_stack_part(project, units)
         stack_load[part] += project_resource_count(project, env.name)
+        stack_outputs[part] += project.key in referenced
         stack_business_unit[part] = business_unit_of(project.domain_unit, units)
     projects = {p.key: p for p in mesh.projects}
     for catalog in mesh.catalogs:
@@ -646,6 +651,20 @@ def check_names(
                 "fewer business units",
             )
         )
+    for part, outputs in sorted(stack_outputs.items()):
+        if outputs > MAX_OUTPUTS_PER_STACK:
+            bu = stack_business_unit[part]
+            index = next(i for i, u in enumerate(mesh.domain_units) if u.id == bu)
+            needed = math.ceil(units[bu].project_stack_shards * outputs / (MAX_OUTPUTS_PER_STACK * 0.7))
+            issues.append(
+                mesh_doc.issue(
+                    ("domain_units", index, "project_stack_shards"),
+                    f"in environment '{env.name}': stack {naming.stack(part)} would publish {outputs} outputs, one "
+                    f"per project other stacks refer to (producers, subscribers, owners); CloudFormation allows "
+                    f"{MAX_OUTPUTS_PER_STACK}",
+                    f"set project_stack_shards: {needed} on unit '{bu}' before its projects are deployed",
+                )
+            )
     for part, load in sorted(stack_load.items()):
         check(STACK_RULE, naming.stack(part), mesh_doc, ("org",), shorten_org)
         if load > MAX_RESOURCES_PER_STACK:

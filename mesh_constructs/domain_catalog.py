@@ -61,7 +61,7 @@ class DomainCatalog(Construct):
             permissions=["DESCRIBE"],
             permissions_with_grant_option=["DESCRIBE"],
         )
-        database_grant.add_dependency(self.database)
+        database_grant.node.add_dependency(self.database)
         tables_grant = lakeformation.CfnPrincipalPermissions(
             self,
             "ManageAccessTables",
@@ -78,5 +78,5 @@ class DomainCatalog(Construct):
             permissions_with_grant_option=["DESCRIBE", "SELECT"],
         )
         # Lake Formation refuses concurrent grants (ConcurrentModificationException, aws-cdk #36215).
-        tables_grant.add_dependency(database_grant)
+        tables_grant.node.add_dependency(database_grant)
         self.last_grant = tables_grant

@@ -280,3 +280,30 @@ def test_subscription_limited_to_some_environments_loads(env_dir: Path) -> None:
     config = load_mesh(env_dir)
     assert len(config.subscriptions_in(config.environment("dev"))) == 3
     assert len(config.subscriptions_in(config.environment("prod"))) == 1
+
+
+def test_projects_stack_with_more_referenced_projects_than_outputs_allowed(env_dir: Path) -> None:
+    def edit(m: dict) -> None:
+        m["domain_units"].append({"id": "bulk", "owners": ["data-engineers"], "product_stack_shards": 4})
+        keys = [f"p{i:03d}" for i in range(201)]
+        m["projects"] += [
+            {"domain_unit": "bulk", "use_case": k, "profile": "sql-analytics", "owners": ["data-engineers"]}
+            for k in keys
+        ]
+        table = {"columns": [{"name": "id", "type": "string"}]}
+        m["catalogs"].append(
+            {
+                "business_unit": "bulk",
+                "owner": "bulk-p000",
+                "tables": [
+                    {**table, "dataset": k, "producer": f"bulk-{k}", "storage": {"prefix": f"bulk/{k}/"}}
+                    for k in keys
+                ],
+            }
+        )
+
+    edit_yaml(env_dir / "mesh.yaml", edit)
+    issue = assert_issue(
+        load_issues(env_dir), "mesh.yaml", "domain_units[6].project_stack_shards", "would publish 201 outputs"
+    )
+    assert "project_stack_shards: 2" in issue.fix
