@@ -35,12 +35,14 @@ from mesh_config.placement import (
     MAX_OUTPUTS_PER_STACK,
     MAX_RESOURCES_PER_STACK,
     MAX_STACKS_PER_ENVIRONMENT,
+    MAX_TEMPLATE_BYTES,
     PRODUCER_FIXED_RESOURCES,
     PRODUCTS_STACK_FIXED_RESOURCES,
     business_unit_of,
     governance_resource_count,
     has_catalog_stack,
     has_governance_stack,
+    product_template_bytes,
     products_stack_part,
     project_resource_count,
     project_stack_part,
@@ -587,6 +589,7 @@ def check_names(
     in_env = [(i, p) for i, p in enumerate(mesh.projects) if p.exists_in(env.name) and p.domain_unit in units]
     stack_load: dict[str, int] = defaultdict(int)
     stack_outputs: dict[str, int] = defaultdict(int)
+    stack_bytes: dict[str, int] = defaultdict(int)
     referenced = referenced_projects(mesh, env.name)
     stack_business_unit: dict[str, str] = {}
     for i, project in in_env:
@@ -608,6 +611,7 @@ def check_names(
                 continue  # reported by the data-product rules
             part = products_stack_part(projects[producer], units)
             stack_load[part] += PRODUCER_FIXED_RESOURCES + len(catalog.tables_of(producer))
+            stack_bytes[part] += product_template_bytes(catalog, producer)
             if part not in stack_business_unit:
                 stack_load[part] += PRODUCTS_STACK_FIXED_RESOURCES
             stack_business_unit[part] = catalog.business_unit
@@ -651,6 +655,20 @@ def check_names(
                 "fewer business units",
             )
         )
+    for part, size in sorted(stack_bytes.items()):
+        if size > MAX_TEMPLATE_BYTES:
+            bu = stack_business_unit[part]
+            index = next(i for i, u in enumerate(mesh.domain_units) if u.id == bu)
+            needed = math.ceil(units[bu].product_stack_shards * size / (MAX_TEMPLATE_BYTES * 0.7))
+            issues.append(
+                mesh_doc.issue(
+                    ("domain_units", index, "product_stack_shards"),
+                    f"in environment '{env.name}': the template of stack {naming.stack(part)} would be about "
+                    f"{size // 1000} kB (its tables' columns); CloudFormation refuses templates over 1 MB",
+                    f"set product_stack_shards: {needed} on unit '{bu}' before its tables are deployed (a producer's "
+                    "tables share one stack: if one producer alone is this large, give some tables another producer)",
+                )
+            )
     for part, outputs in sorted(stack_outputs.items()):
         if outputs > MAX_OUTPUTS_PER_STACK:
             bu = stack_business_unit[part]

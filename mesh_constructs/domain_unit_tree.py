@@ -128,7 +128,7 @@ class DomainUnitTree(Construct):
         # units stay parallel.
         previous = self._last_owner.get(key)
         if previous is not None:
-            owner.add_dependency(previous)
+            owner.node.add_dependency(previous)
         self._last_owner[key] = owner
 
     def _grant(

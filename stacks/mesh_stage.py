@@ -102,6 +102,8 @@ class MeshStage(Stage):
                     projects=all_projects,
                     products=products,
                     part=part,
+                    # Wide tables make large templates: no indentation keeps them well under 1 MB.
+                    suppress_template_indentation=True,
                     **common,
                 )
                 # The tables go into the catalogs' databases, referenced by name.

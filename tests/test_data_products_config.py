@@ -307,3 +307,15 @@ def test_projects_stack_with_more_referenced_projects_than_outputs_allowed(env_d
         load_issues(env_dir), "mesh.yaml", "domain_units[6].project_stack_shards", "would publish 201 outputs"
     )
     assert "project_stack_shards: 2" in issue.fix
+
+
+def test_products_stack_template_over_the_size_limit(env_dir: Path) -> None:
+    def edit(m: dict) -> None:
+        columns = [{"name": f"c{i:04d}", "type": "string", "description": "d" * 250} for i in range(3000)]
+        _table(m, "sales", "quotes")["columns"] += columns
+
+    edit_yaml(env_dir / "mesh.yaml", edit)
+    issue = assert_issue(
+        load_issues(env_dir), "mesh.yaml", "domain_units[2].product_stack_shards", "refuses templates over 1 MB"
+    )
+    assert "product_stack_shards: 2" in issue.fix
