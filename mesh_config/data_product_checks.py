@@ -73,7 +73,16 @@ def _check_catalog(
     terms: Mapping[str, set[str]],
     forms: Mapping[str, MetadataForm],
 ) -> list[ConfigIssue]:
-    issues = _check_producer(mesh, doc, (*loc, "owner"), catalog.owner, catalog.business_unit, projects)
+    issues = _check_producer(mesh, doc, (*loc, "owner"), catalog.owner, catalog, projects)
+    for k, env in enumerate(catalog.environments or []):
+        if env not in mesh.environments:
+            issues.append(
+                doc.issue(
+                    (*loc, "environments", k),
+                    f"unknown environment '{env}'",
+                    f"use one of: {choices(mesh.environments)}",
+                )
+            )
     source_forms = catalog.data_source.forms
     if len(source_forms) > MAX_DATA_SOURCE_FORMS:
         issues.append(
@@ -100,7 +109,7 @@ def _check_catalog(
     for j, table in enumerate(catalog.tables):
         tloc = (*loc, "tables", j)
         if table.producer is not None and table.producer != catalog.owner:
-            issues += _check_producer(mesh, doc, (*tloc, "producer"), table.producer, catalog.business_unit, projects)
+            issues += _check_producer(mesh, doc, (*tloc, "producer"), table.producer, catalog, projects)
         issues += _check_table(doc, tloc, catalog, table, terms, forms)
         if catalog.data_source.publish_on_import and not table.published:
             issues.append(
@@ -127,8 +136,15 @@ def _check_catalog(
 
 
 def _check_producer(
-    mesh: MeshDefinition, doc: YamlDocument, loc: Loc, key: str, business_unit: str, projects: Mapping[str, Project]
+    mesh: MeshDefinition,
+    doc: YamlDocument,
+    loc: Loc,
+    key: str,
+    catalog: Catalog,
+    projects: Mapping[str, Project],
 ) -> list[ConfigIssue]:
+    business_unit = catalog.business_unit
+    envs = [e for e in mesh.environments if catalog.exists_in(e)]
     project = projects.get(key)
     if project is None:
         return [doc.issue(loc, f"unknown project '{key}'", f"use a project key <unit>-<use-case>: {choices(projects)}")]
@@ -143,17 +159,16 @@ def _check_producer(
                 f"pick a project of '{business_unit}' or its teams, or move the table to the catalog of its unit",
             )
         )
-    missing = [env for env in mesh.environments if not project.exists_in(env)]
+    missing = [env for env in envs if not project.exists_in(env)]
     if missing:
         issues.append(
             doc.issue(
                 loc,
-                f"project '{key}' does not exist in {', '.join(missing)}, where its catalog's tables do (catalogs "
-                "exist in every environment)",
+                f"project '{key}' does not exist in {', '.join(missing)}, where its catalog's tables do",
                 f"pick a project present in every environment, or add {', '.join(missing)} to its 'environments'",
             )
         )
-    issues += _check_lakehouse(mesh, doc, loc, project, PRODUCER_BLUEPRINTS, "imports its tables")
+    issues += _check_lakehouse(mesh, doc, loc, project, PRODUCER_BLUEPRINTS, "imports its tables", envs)
     return issues
 
 
@@ -165,11 +180,17 @@ CONSUMER_BLUEPRINTS = (Blueprint.TOOLING, Blueprint.DATA_LAKE)
 
 
 def _check_lakehouse(
-    mesh: MeshDefinition, doc: YamlDocument, loc: Loc, project: Project, needed: tuple[Blueprint, ...], role: str
+    mesh: MeshDefinition,
+    doc: YamlDocument,
+    loc: Loc,
+    project: Project,
+    needed: tuple[Blueprint, ...],
+    role: str,
+    envs: list[str],
 ) -> list[ConfigIssue]:
     profiles = {p.capability: p for p in mesh.project_profiles}
     issues = []
-    for env in mesh.environments:
+    for env in envs:
         profile = profiles.get(project.profile_in(env) or "")
         if profile is None or not project.exists_in(env):
             continue  # reported by the project rules
@@ -350,8 +371,11 @@ def _check_subscriptions(mesh: MeshDefinition, doc: YamlDocument, projects: Mapp
     for k, sub in enumerate(mesh.subscriptions):
         loc: Loc = ("subscriptions", k)
         consumer = projects.get(sub.consumer)
+        envs = [e for e in (sub.environments or mesh.environments) if e in mesh.environments]
         if consumer is not None:
-            issues += _check_lakehouse(mesh, doc, (*loc, "consumer"), consumer, CONSUMER_BLUEPRINTS, "receives data")
+            issues += _check_lakehouse(
+                mesh, doc, (*loc, "consumer"), consumer, CONSUMER_BLUEPRINTS, "receives data", envs
+            )
         if consumer is None:
             issues.append(
                 doc.issue(
@@ -383,6 +407,15 @@ def _check_subscriptions(mesh: MeshDefinition, doc: YamlDocument, projects: Mapp
             )
             continue
         catalog, table = found
+        absent = [e for e in envs if not catalog.exists_in(e)]
+        if absent:
+            issues.append(
+                doc.issue(
+                    (*loc, "asset"),
+                    f"catalog '{catalog.business_unit}' of '{sub.asset}' does not exist in {', '.join(absent)}",
+                    "limit the subscription with environments: [...] to where the catalog exists",
+                )
+            )
         if not table.published:
             issues.append(
                 doc.issue(

@@ -159,6 +159,11 @@ class Table(_Model):
     """One table of a domain catalog: a data product once published."""
 
     dataset: SnakeName = Field(description="e.g. gl_transactions; the asset is <bu>_<dataset>_<type>")
+    name: SnakeName | None = Field(
+        None,
+        max_length=MAX_GLUE_NAME,
+        description="an existing table's name, kept instead of <bu>_<dataset>_<type> (e.g. seed 001's customers)",
+    )
     type: AssetType = AssetType.TABLE
     description: str = Field("", max_length=2048)
     producer: Slug | None = Field(
@@ -188,8 +193,19 @@ class Catalog(_Model):
         description="key <unit>-<use-case> of the project that owns the catalog and produces its tables by default"
     )
     description: str = Field("", max_length=2048)
+    database: SnakeName | None = Field(
+        None,
+        max_length=MAX_GLUE_NAME,
+        description="an existing database's name, kept instead of <bu>_<env>_catalog (e.g. prod_customers_db)",
+    )
+    environments: list[Slug] | None = Field(
+        None, description="environments where the catalog exists; default: every one (data may stay in prod)"
+    )
     data_source: DataSourceSettings = Field(default_factory=DataSourceSettings)
     tables: list[Table] = Field(default_factory=list)
+
+    def exists_in(self, env: str) -> bool:
+        return self.environments is None or env in self.environments
 
     def producer_of(self, table: Table) -> str:
         return table.producer or self.owner
@@ -215,5 +231,6 @@ class Subscription(_Model):
 
 
 def asset_name(business_unit: str, table: Table) -> str:
-    """<domain>_<dataset>_<type> (seed 000 section 9): the Glue table name, hence the asset name."""
-    return f"{business_unit.replace('-', '_')}_{table.dataset}_{table.type.value}"
+    """<domain>_<dataset>_<type> (seed 000 section 9), or the table's declared existing name: the Glue
+    table name, hence the asset name."""
+    return table.name or f"{business_unit.replace('-', '_')}_{table.dataset}_{table.type.value}"

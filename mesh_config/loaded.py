@@ -53,13 +53,16 @@ class MeshConfig:
             by_stack[project_stack_part(project, units)].append(project)
         return dict(sorted(by_stack.items()))
 
-    def product_stacks(self) -> dict[str, list[tuple[Catalog, str]]]:
-        """Stack-name suffix (products-<bu>[-<n>]) -> (catalog, producer project key) pairs it holds,
-        sorted by suffix. Catalogs exist in every environment, so this is the same in each."""
+    def catalogs_in(self, env: EnvironmentConfig) -> list[Catalog]:
+        return [c for c in self.mesh.catalogs if c.exists_in(env.name)]
+
+    def product_stacks(self, env: EnvironmentConfig) -> dict[str, list[tuple[Catalog, str]]]:
+        """Stack-name suffix (products-<bu>[-<n>]) -> (catalog, producer project key) pairs it holds
+        in ``env``, sorted by suffix."""
         by_stack: dict[str, list[tuple[Catalog, str]]] = defaultdict(list)
         units = self.units
         projects = {p.key: p for p in self.mesh.projects}
-        for catalog in self.mesh.catalogs:
+        for catalog in self.catalogs_in(env):
             for producer in catalog.producers():
                 by_stack[products_stack_part(projects[producer], units)].append((catalog, producer))
         return dict(sorted(by_stack.items()))

@@ -107,15 +107,16 @@ class Naming:
         """The mesh's custom-resource identity in the domain (one role per domain)."""
         return f"{self.org}-{self.env}-mesh-datazone-handler"
 
-    def catalog_database(self, business_unit: str) -> str:
+    def catalog_database(self, business_unit: str, existing: str | None = None) -> str:
         """<bu>_<env>_catalog: the seed's <bu>-<env>-catalog with '_' for '-', because Athena (and
         Hive-compatible engines) refuse '-' in unquoted database names and Glue folds names to
-        lower case. The one place the variant is derived."""
-        return f"{business_unit}_{self.env}_catalog".replace("-", "_")
+        lower case. The one place the variant is derived. ``existing``: a catalog's declared name
+        for a database that predates the conventions (seed 001's prod_customers_db)."""
+        return existing or f"{business_unit}_{self.env}_catalog".replace("-", "_")
 
-    def data_source(self, business_unit: str, producer: str) -> str:
+    def data_source(self, database: str, producer: str) -> str:
         """The DataZone data source importing one producer project's tables of a catalog."""
-        return f"{self.catalog_database(business_unit)}-{producer}"
+        return f"{database}-{producer}"
 
     def lake_formation_data_access_role(self) -> str:
         """The role Lake Formation assumes to read and write the registered data-lake locations."""

@@ -67,7 +67,7 @@ def referenced_projects(mesh: MeshDefinition, env: str) -> set[str]:
     """Keys of the projects other stacks of ``env`` refer to by id."""
     keys = {g.owning_project for g in mesh.glossaries} | {f.owning_project for f in mesh.metadata_forms}
     keys |= {key for unit in mesh.domain_units for _, _, key in unit.grants.entries()}
-    keys |= {producer for catalog in mesh.catalogs for producer in catalog.producers()}
+    keys |= {producer for catalog in mesh.catalogs if catalog.exists_in(env) for producer in catalog.producers()}
     for sub in mesh.subscriptions:
         if sub.exists_in(env):
             keys.add(sub.consumer)
@@ -135,8 +135,8 @@ def product_template_bytes(catalog: Catalog, producer: str) -> int:
     return total
 
 
-def has_catalog_stack(mesh: MeshDefinition) -> bool:
-    return bool(mesh.catalogs)
+def has_catalog_stack(mesh: MeshDefinition, env: str) -> bool:
+    return any(c.exists_in(env) for c in mesh.catalogs)
 
 
 def subscriptions_resource_count(mesh: MeshDefinition, env: str) -> int:

@@ -578,9 +578,11 @@ def check_names(
             "shorten the capability or the environment's short_name",
         )
     for i, catalog in enumerate(mesh.catalogs):
+        if not catalog.exists_in(env.name):
+            continue
         check(
             GLUE_DATABASE_RULE,
-            naming.catalog_database(catalog.business_unit),
+            naming.catalog_database(catalog.business_unit, catalog.database),
             mesh_doc,
             ("catalogs", i, "business_unit"),
             "shorten the business unit id or the environment name",
@@ -605,7 +607,7 @@ def check_names(
         stack_outputs[part] += project.key in referenced
         stack_business_unit[part] = business_unit_of(project.domain_unit, units)
     projects = {p.key: p for p in mesh.projects}
-    for catalog in mesh.catalogs:
+    for catalog in (c for c in mesh.catalogs if c.exists_in(env.name)):
         for producer in catalog.producers():
             if producer not in projects or projects[producer].domain_unit not in units:
                 continue  # reported by the data-product rules
@@ -620,7 +622,7 @@ def check_names(
         FIXED_STACKS_PER_ENVIRONMENT
         + len(stack_load)
         + (1 if has_governance_stack(mesh) else 0)
-        + (1 if has_catalog_stack(mesh) else 0)
+        + (1 if has_catalog_stack(mesh, env.name) else 0)
         + (1 if subscriptions else 0)
     )
     subscriptions_load = subscriptions_resource_count(mesh, env.name)

@@ -38,7 +38,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from mesh_config import ConfigError, MeshConfig, load_mesh
 from mesh_config.data_products import asset_name
-from mesh_config.placement import has_catalog_stack, has_governance_stack
+from mesh_config.placement import has_governance_stack
 
 # The pipeline hits several environments back to back; standard mode retries
 # ThrottlingException with backoff instead of failing the deploy on a transient 429.
@@ -106,11 +106,11 @@ def expected_for(config: MeshConfig, environment: str) -> Expected:
         glossaries = [naming.glossary(g.scope) for g in config.mesh.glossaries]
         stacks[governance] = (*glossaries, *(f.name for f in config.mesh.metadata_forms))
         resource_types[governance] = GOVERNANCE_RESOURCE_TYPES
-    if has_catalog_stack(config.mesh):
+    if config.catalogs_in(env):
         catalogs = naming.stack("catalogs")
-        stacks[catalogs] = tuple(naming.catalog_database(c.business_unit) for c in config.mesh.catalogs)
+        stacks[catalogs] = tuple(naming.catalog_database(c.business_unit, c.database) for c in config.catalogs_in(env))
         resource_types[catalogs] = CATALOG_RESOURCE_TYPES
-        for part, products in config.product_stacks().items():
+        for part, products in config.product_stacks(env).items():
             tables = [asset_name(c.business_unit, t) for c, producer in products for t in c.tables_of(producer)]
             stacks[naming.stack(part)] = tuple(tables)
             resource_types[naming.stack(part)] = PRODUCT_RESOURCE_TYPES

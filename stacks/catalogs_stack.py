@@ -63,12 +63,12 @@ class CatalogsStack(Stack):
         )
 
         self.catalogs: dict[str, DomainCatalog] = {}
-        for catalog in config.mesh.catalogs:
+        for catalog in config.catalogs_in(env_config):
             self.catalogs[catalog.business_unit] = DomainCatalog(
                 self,
                 f"Catalog-{catalog.business_unit}",
                 DomainCatalogProps(
-                    database_name=naming.catalog_database(catalog.business_unit),
+                    database_name=naming.catalog_database(catalog.business_unit, catalog.database),
                     description=catalog.description,
                     manage_access_role_arn=domain.blueprints.manage_access_role.role_arn,
                     removal_policy=removal,
@@ -79,7 +79,7 @@ class CatalogsStack(Stack):
         for previous, current in itertools.pairwise(ordered):
             current.database.node.add_dependency(previous.last_grant)
 
-        databases = [naming.catalog_database(c.business_unit) for c in config.mesh.catalogs]
+        databases = [naming.catalog_database(c.business_unit, c.database) for c in config.catalogs_in(env_config)]
         self.identity = DataZoneHandlerIdentity(
             self,
             "HandlerIdentity",

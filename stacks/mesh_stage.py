@@ -77,7 +77,7 @@ class MeshStage(Stage):
 
         self.catalogs: CatalogsStack | None = None
         self.products: dict[str, ProductsStack] = {}
-        if has_catalog_stack(config.mesh):
+        if has_catalog_stack(config.mesh, env_config.name):
             self.catalogs = CatalogsStack(
                 self,
                 "Catalogs",
@@ -89,7 +89,7 @@ class MeshStage(Stage):
                 domain=self.domain,
                 **common,
             )
-            for part, products in config.product_stacks().items():
+            for part, products in config.product_stacks(env_config).items():
                 stack = ProductsStack(
                     self,
                     part.replace("products-", "Products-", 1),

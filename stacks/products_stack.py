@@ -90,7 +90,7 @@ class ProductsStack(Stack):
         self.tables: dict[str, CatalogTable] = {}
         grants: list[LakeFormationGrant] = []
         for catalog, producer in products:
-            database = naming.catalog_database(catalog.business_unit)
+            database = naming.catalog_database(catalog.business_unit, catalog.database)
             role = self.connections.role_arn(producer)
             grants.append(LakeFormationGrant(role, database, ("DESCRIBE",), DATABASE, ("DESCRIBE",)))
             for table in catalog.tables_of(producer):
@@ -116,6 +116,7 @@ class ProductsStack(Stack):
         for catalog, producer in products:
             tables = catalog.tables_of(producer)
             settings = catalog.data_source
+            database = naming.catalog_database(catalog.business_unit, catalog.database)
             source = GlueDataSource(
                 self,
                 f"DataSource-{catalog.business_unit}-{producer}",
@@ -123,9 +124,9 @@ class ProductsStack(Stack):
                     domain_id=domain_id,
                     project_id=projects[producer].project_id,
                     connection_id=self.connections.connection_id(producer),
-                    name=naming.data_source(catalog.business_unit, producer),
-                    description=f"Tables of {producer} in {naming.catalog_database(catalog.business_unit)}",
-                    database_name=naming.catalog_database(catalog.business_unit),
+                    name=naming.data_source(database, producer),
+                    description=f"Tables of {producer} in {database}",
+                    database_name=database,
                     tables=[asset_name(catalog.business_unit, t) for t in tables],
                     publish_on_import=settings.publish_on_import,
                     schedule=settings.schedule.cron if settings.schedule else None,

@@ -43,7 +43,11 @@ def test_example_catalogs_tables_and_subscriptions() -> None:
         ("finance-customer360", "sales_opportunities_table"),
         ("finance-customer360", "sales_product_catalog_table"),
     ]
-    assert list(config.product_stacks()) == ["products-finance", "products-ops", "products-sales"]
+    assert list(config.product_stacks(config.environment("dev"))) == [
+        "products-finance",
+        "products-ops",
+        "products-sales",
+    ]
 
 
 def test_timezones_are_the_data_source_schema_enum() -> None:
@@ -296,8 +300,7 @@ def test_projects_stack_with_more_referenced_projects_than_outputs_allowed(env_d
                 "business_unit": "bulk",
                 "owner": "bulk-p000",
                 "tables": [
-                    {**table, "dataset": k, "producer": f"bulk-{k}", "storage": {"prefix": f"bulk/{k}/"}}
-                    for k in keys
+                    {**table, "dataset": k, "producer": f"bulk-{k}", "storage": {"prefix": f"bulk/{k}/"}} for k in keys
                 ],
             }
         )
