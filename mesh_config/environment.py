@@ -61,6 +61,13 @@ class EnvironmentConfig(_Model):
             "only this key; default: the foundation's project storage key"
         ),
     )
+    production_data: bool = Field(
+        False,
+        description=(
+            "the account may hold production data, personal data included (seed 001: prod, and prod-staging for "
+            "validation on full data); sharing a pii column to any other environment needs a reasoned override"
+        ),
+    )
     deletion_protection: bool = Field(
         True,
         description=(

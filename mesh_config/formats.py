@@ -81,3 +81,6 @@ DataSourceCron = _format(
     "cron(<minute> <hour> <day-of-month> <month> <day-of-week> <year>) with a single minute and hour "
     "(DataZone runs a data source at most daily), e.g. cron(0 3 * * ? *)",
 )
+IamRoleName = _format(
+    r"^[\w+=,.@-]{1,64}$", "an IAM role name (letters, digits and + = , . @ _ -, at most 64), e.g. logistics-analyst"
+)

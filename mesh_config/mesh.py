@@ -12,6 +12,7 @@ from mesh_config.data_products import Catalog, Subscription
 from mesh_config.formats import GroupId, ParameterName, Slug
 from mesh_config.governance import Glossary, MetadataForm, UnitGrants
 from mesh_config.pipeline import PipelineConfig
+from mesh_config.shares import Share, Team
 
 GroupName = Annotated[str, Field(min_length=1, description="a group name declared under identity_center.groups")]
 
@@ -252,6 +253,13 @@ class MeshDefinition(_Model):
     )
     subscriptions: list[Subscription] = Field(
         default_factory=list, description="consumer projects subscribed to published tables"
+    )
+    shares: list[Share] = Field(
+        default_factory=list,
+        description="tables shared by Lake Formation from one environment's account to others' (seed 001)",
+    )
+    teams: list[Team] = Field(
+        default_factory=list, description="least-privilege Lake Formation grants of teams on catalog tables"
     )
 
     def blueprint_entries(self) -> list[tuple[Blueprint, list[str] | None]]:

@@ -51,6 +51,7 @@ from mesh_config.placement import (
 )
 from mesh_config.promotion import PromotionMode
 from mesh_config.regions import region_problem
+from mesh_config.share_checks import check_share_pii, check_shares, check_teams
 from mesh_config.yaml_source import YamlDocument
 
 
@@ -80,6 +81,8 @@ def check_mesh(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue]:
     issues += _check_projects(mesh, doc)
     issues += check_governance(mesh, doc)
     issues += check_data_products(mesh, doc)
+    issues += check_shares(mesh, doc)
+    issues += check_teams(mesh, doc)
     return issues
 
 
@@ -506,8 +509,9 @@ def _check_promotion(env: EnvironmentConfig, doc: YamlDocument) -> list[ConfigIs
 def check_environments(
     mesh: MeshDefinition, envs: list[tuple[EnvironmentConfig, YamlDocument]], mesh_doc: YamlDocument
 ) -> list[ConfigIssue]:
-    """Rules across environments: one account each, and waves of neighbours in the promotion chain."""
-    issues = []
+    """Rules across environments: one account each, waves of neighbours in the promotion chain, and
+    no pii column shared to an environment without production data."""
+    issues = check_share_pii(mesh, {env.name: env for env, _ in envs}, mesh_doc)
     first_in_account: dict[str, str] = {}
     for env, doc in envs:
         other = first_in_account.setdefault(env.account, env.name)

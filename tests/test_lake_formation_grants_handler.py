@@ -229,3 +229,47 @@ def test_a_client_error_of_the_call_itself_propagates(lakeformation, sleeps):
         stub.add_client_error("batch_grant_permissions", "AccessDeniedException", http_status_code=403)
         with pytest.raises(Exception, match="AccessDeniedException"):
             handler.handle({"RequestType": "Create", "ResourceProperties": props(grant())}, lakeformation, sleeps)
+
+
+def test_shared_table_filter_and_columns_become_their_resources(lakeformation, sleeps):
+    producer = "333333333333"
+    grants = [
+        {**grant(table="customers", permissions=("SELECT",)), "CatalogId": producer, "Filter": "customers_v1"},
+        {**grant(table="customers", permissions=("SELECT", "DESCRIBE")), "CatalogId": producer},
+        {**grant(principal=OTHER, table="items", permissions=("SELECT",)), "Columns": ["name", "item_id"]},
+    ]
+    expected = [
+        entry(
+            0, ROLE, {"Table": {"CatalogId": producer, "DatabaseName": DB, "Name": "customers"}}, ["DESCRIBE", "SELECT"]
+        ),
+        entry(
+            1,
+            ROLE,
+            {
+                "DataCellsFilter": {
+                    "TableCatalogId": producer,
+                    "DatabaseName": DB,
+                    "TableName": "customers",
+                    "Name": "customers_v1",
+                }
+            },
+            ["SELECT"],
+        ),
+        entry(
+            2,
+            OTHER,
+            {
+                "TableWithColumns": {
+                    "CatalogId": ACCOUNT,
+                    "DatabaseName": DB,
+                    "Name": "items",
+                    "ColumnNames": ["item_id", "name"],
+                }
+            },
+            ["SELECT"],
+        ),
+    ]
+    with Stubber(lakeformation) as stub:
+        stub.add_response("batch_grant_permissions", {"Failures": []}, {"Entries": expected})
+        handler.handle({"RequestType": "Create", "ResourceProperties": props(*grants)}, lakeformation, sleeps)
+        stub.assert_no_pending_responses()

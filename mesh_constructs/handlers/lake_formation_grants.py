@@ -4,8 +4,11 @@ Resource properties::
 
     Name       stable name of the set (part of the physical id)
     CatalogId  the account id
-    Grants     [{Principal, Database, Table, Permissions, Grantable}], Table "" for the database
-               itself, "*" for every table of it (TableWildcard)
+    Grants     [{Principal, Database, Table, Permissions, Grantable, CatalogId?, Filter?, Columns?}]:
+               Table "" for the database itself, "*" for every table of it (TableWildcard);
+               CatalogId: the catalog holding the database (another account's for a shared
+               table, default the resource's CatalogId); Filter: a data-cells filter of the
+               table (shared tables seen through a filter); Columns: SELECT on these only
 
 Why a custom resource and not one ``AWS::LakeFormation::PrincipalPermissions`` per grant: the
 principals (SMUS project roles) are known only at deploy time, a catalog of thousands of tables
@@ -32,7 +35,8 @@ TRANSIENT = frozenset({"ConcurrentModificationException", "ThrottlingException",
 ALREADY_REVOKED = frozenset({"EntityNotFoundException"})
 NO_PERMISSIONS = "no permissions"
 
-Key = tuple[str, str, str]  # principal, database, table ("" = database, "*" = all tables)
+# principal, catalog, database, table ("" = database, "*" = all tables), filter, columns
+Key = tuple[str, str, str, str, str, tuple[str, ...]]
 
 
 def on_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -47,25 +51,33 @@ def handle(event: dict[str, Any], client: Any, sleep: Sleep) -> dict[str, Any]:
     request = event["RequestType"]
     props = event["ResourceProperties"]
     catalog = props["CatalogId"]
-    wanted = declared(props)
+    wanted = declared(props, catalog)
     LOG.info("%s %d Lake Formation grants (%s)", request, len(wanted), props["Name"])
     if request == "Delete":
-        revoke(client, catalog, wanted, sleep)
+        revoke(client, wanted, sleep)
         return {"PhysicalResourceId": event["PhysicalResourceId"]}
     if request == "Update":
-        before = declared(event.get("OldResourceProperties", {}))
-        revoke(client, catalog, removed(before, wanted), sleep)
-    grant(client, catalog, wanted, sleep)
+        before = declared(event.get("OldResourceProperties", {}), catalog)
+        revoke(client, removed(before, wanted), sleep)
+    grant(client, wanted, sleep)
     return {"PhysicalResourceId": physical_id(props)}
 
 
 Perms = dict[Key, tuple[frozenset[str], frozenset[str]]]
 
 
-def declared(props: dict[str, Any]) -> Perms:
+def declared(props: dict[str, Any], catalog: str) -> Perms:
     out: Perms = {}
     for g in props.get("Grants", []):
-        key = (g["Principal"], g["Database"], g.get("Table", ""))
+        columns = tuple(sorted(g.get("Columns", [])))
+        key = (
+            g["Principal"],
+            g.get("CatalogId") or catalog,
+            g["Database"],
+            g.get("Table", ""),
+            g.get("Filter", ""),
+            columns,
+        )
         perms, grantable = out.get(key, (frozenset(), frozenset()))
         out[key] = (perms | set(g.get("Permissions", [])), grantable | set(g.get("Grantable", [])))
     return out
@@ -82,21 +94,40 @@ def removed(before: Perms, after: Perms) -> Perms:
     return out
 
 
-def resource(catalog: str, database: str, table: str) -> dict[str, Any]:
+def resource(key: Key) -> dict[str, Any]:
+    _, catalog, database, table, data_filter, columns = key
     if table == "":
         return {"Database": {"CatalogId": catalog, "Name": database}}
     if table == "*":
         return {"Table": {"CatalogId": catalog, "DatabaseName": database, "TableWildcard": {}}}
+    if data_filter:
+        return {
+            "DataCellsFilter": {
+                "TableCatalogId": catalog,
+                "DatabaseName": database,
+                "TableName": table,
+                "Name": data_filter,
+            }
+        }
+    if columns:
+        return {
+            "TableWithColumns": {
+                "CatalogId": catalog,
+                "DatabaseName": database,
+                "Name": table,
+                "ColumnNames": list(columns),
+            }
+        }
     return {"Table": {"CatalogId": catalog, "DatabaseName": database, "Name": table}}
 
 
-def entries(catalog: str, perms: Perms) -> list[dict[str, Any]]:
+def entries(perms: Perms) -> list[dict[str, Any]]:
     out = []
-    for i, ((principal, database, table), (granted, grantable)) in enumerate(sorted(perms.items())):
+    for i, (key, (granted, grantable)) in enumerate(sorted(perms.items())):
         entry: dict[str, Any] = {
             "Id": str(i),
-            "Principal": {"DataLakePrincipalIdentifier": principal},
-            "Resource": resource(catalog, database, table),
+            "Principal": {"DataLakePrincipalIdentifier": key[0]},
+            "Resource": resource(key),
             "Permissions": sorted(granted | grantable),
         }
         if grantable:
@@ -105,16 +136,16 @@ def entries(catalog: str, perms: Perms) -> list[dict[str, Any]]:
     return out
 
 
-def grant(client: Any, catalog: str, perms: Perms, sleep: Sleep) -> None:
-    _batched(client.batch_grant_permissions, entries(catalog, perms), sleep, tolerate=lambda _: False)
+def grant(client: Any, perms: Perms, sleep: Sleep) -> None:
+    _batched(client.batch_grant_permissions, entries(perms), sleep, tolerate=lambda _: False)
 
 
-def revoke(client: Any, catalog: str, perms: Perms, sleep: Sleep) -> None:
+def revoke(client: Any, perms: Perms, sleep: Sleep) -> None:
     def gone(error: dict[str, str]) -> bool:
         code, message = error.get("ErrorCode", ""), error.get("ErrorMessage", "")
         return code in ALREADY_REVOKED or (code == "InvalidInputException" and NO_PERMISSIONS in message.lower())
 
-    _batched(client.batch_revoke_permissions, entries(catalog, perms), sleep, tolerate=gone)
+    _batched(client.batch_revoke_permissions, entries(perms), sleep, tolerate=gone)
 
 
 def _batched(call: Any, pending: list[dict[str, Any]], sleep: Sleep, tolerate: Any) -> None:
@@ -149,5 +180,8 @@ def _describe(entry: dict[str, Any], error: dict[str, str]) -> str:
 def _target(res: dict[str, Any]) -> str:
     if "Database" in res:
         return f"database {res['Database']['Name']}"
-    table = res.get("Table", {})
+    if "DataCellsFilter" in res:
+        f = res["DataCellsFilter"]
+        return f"filter {f['Name']} of table {f['DatabaseName']}.{f['TableName']}"
+    table = res.get("Table") or res.get("TableWithColumns", {})
     return f"table {table.get('DatabaseName')}.{table.get('Name', '*')}"
