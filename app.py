@@ -20,14 +20,20 @@ from mesh_config import ConfigError, ConfigIssue, MeshConfig, load_mesh
 from mesh_config.naming import pipeline_stack_name
 from stacks import MeshStage
 from stacks.pipeline_stack import PipelineStack
+from stacks.sharing_stages import SharedDataStage, SharesStage, sharing_consumers, sharing_producers
 
 DEFAULT_MESH_DIR = "environments"
 APP_ROOT = Path(__file__).resolve().parent
 
 
-def add_stages(scope: cdk.App | cdk.Stack, config: MeshConfig) -> list[MeshStage]:
-    """One MeshStage per environment, in promotion order. The pipeline reuses this."""
-    return [MeshStage(scope, env.name, config=config, env_config=env) for env in config.environments]
+def add_stages(scope: cdk.App | cdk.Stack, config: MeshConfig) -> list[cdk.Stage]:
+    """One MeshStage per environment in promotion order, then the sharing stages (producers, then
+    consumers): `cdk deploy` them in this order."""
+    envs = list(config.environments)
+    stages: list[cdk.Stage] = [MeshStage(scope, env.name, config=config, env_config=env) for env in envs]
+    stages += [SharesStage(scope, config=config, env_config=env) for env in sharing_producers(config, envs)]
+    stages += [SharedDataStage(scope, config=config, env_config=env) for env in sharing_consumers(config, envs)]
+    return stages
 
 
 def build_app(app: cdk.App) -> cdk.App:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 
 from mesh_config.blueprints import Blueprint
-from mesh_config.data_products import Catalog, Subscription
+from mesh_config.data_products import Catalog, Subscription, Table, asset_name
 from mesh_config.environment import EnvironmentConfig
 from mesh_config.governance import Glossary
 from mesh_config.governance_checks import glossary_dependencies
@@ -14,6 +15,7 @@ from mesh_config.mesh import DomainUnit, MeshDefinition, Project, ProjectProfile
 from mesh_config.naming import Naming
 from mesh_config.placement import products_stack_part, project_stack_part
 from mesh_config.promotion import PromotionMode
+from mesh_config.shares import Share, ShareConsumer, Team
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,40 @@ class MeshConfig:
         profile = self.profiles[project.profile_in(env.name) or ""]
         tooling = next(e for e in profile.environments if e.blueprint is Blueprint.TOOLING)
         return tooling.name or tooling.blueprint.value
+
+    def shares_produced_by(self, env: EnvironmentConfig) -> list[Share]:
+        return [s for s in self.mesh.shares if s.producer == env.name]
+
+    def shares_consumed_by(self, env: EnvironmentConfig) -> list[tuple[Share, ShareConsumer]]:
+        return [(s, c) for s in self.mesh.shares for c in s.consumers if c.environment == env.name]
+
+    def share_principal_projects(self, env: EnvironmentConfig) -> list[str]:
+        """Projects of ``env`` whose roles receive shared tables: the shared-data stage, deployed
+        later, reads their ids from SSM parameters."""
+        keys = {key for _, c in self.shares_consumed_by(env) for key in c.principals.projects}
+        return sorted(keys)
+
+    def data_cells_filter_name(self, share: Share, consumer: ShareConsumer, table_name: str) -> str | None:
+        """The versioned name of the filter through which ``consumer`` sees a shared table (None for
+        full access), the same in the producer's and the consumer's stacks."""
+        if consumer.filter is None:
+            return None
+        _, table = self.table(table_name)
+        content = json.dumps(
+            [table_name, consumer.filter.row_filter, sorted(consumer.filter.excluded_columns)], sort_keys=True
+        )
+        return Naming.data_cells_filter(share.name, consumer.environment, table.dataset, content)
+
+    def teams_in(self, env: EnvironmentConfig) -> list[Team]:
+        return [t for t in self.mesh.teams if t.exists_in(env.name)]
+
+    def table(self, name: str) -> tuple[Catalog, Table]:
+        """The catalog and declaration of a table by its (asset) name."""
+        for catalog in self.mesh.catalogs:
+            for table in catalog.tables:
+                if asset_name(catalog.business_unit, table) == name:
+                    return catalog, table
+        raise KeyError(name)
 
     def subscriptions_in(self, env: EnvironmentConfig) -> list[Subscription]:
         return [s for s in self.mesh.subscriptions if s.exists_in(env.name)]

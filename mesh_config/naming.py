@@ -7,6 +7,7 @@ synthesis instead of CloudFormation failing half-way through a deployment.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -129,6 +130,27 @@ class Naming:
     def subscription_handler_role(self) -> str:
         """The DataZone identity that requests and approves the declared subscriptions."""
         return f"{self.org}-{self.env}-mesh-subscription-handler"
+
+    def share_handler_role(self) -> str:
+        """The identity that links and grants the tables shared with this environment's account."""
+        return f"{self.org}-{self.env}-mesh-share-handler"
+
+    @staticmethod
+    def resource_link(database: str) -> str:
+        """The consumer's Glue resource link to a shared database (seed 001's shared_from_prod)."""
+        return f"shared_{database}"
+
+    @staticmethod
+    def data_cells_filter(share: str, consumer_env: str, table: str, content: str) -> str:
+        """<share>_<consumer>_<table>_v<hash of the filter>: every property of a data-cells filter is
+        create-only and its name part of its identity, so a changed filter gets a new name and is
+        created beside the old one (deleted after), never replaced in place."""
+        version = hashlib.sha256(content.encode()).hexdigest()[:8]
+        return f"{share}_{consumer_env}_{table}_v{version}".replace("-", "_")
+
+    def ssm_parameter(self, *parts: str) -> str:
+        """/<org>/<env>/mesh/...: ids published for stages deployed later (shared data)."""
+        return "/".join(("", self.org, self.env, "mesh", *parts))
 
     def smoke_test_role(self) -> str:
         # A fixed name: the pipeline in the tools account must know it before the stack exists.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from aws_cdk import aws_lakeformation as lakeformation
@@ -12,9 +12,11 @@ from constructs import Construct
 @dataclass(frozen=True)
 class LakeFormationAdminsProps:
     """``admin_arns``: IAM role ARNs to make data-lake administrators, typically the CDK
-    CloudFormation execution role so later stacks may create databases and grants."""
+    CloudFormation execution role so later stacks may create databases and grants. ``parameters``:
+    the account's data-lake settings parameters, e.g. {"CROSS_ACCOUNT_VERSION": "4"}."""
 
     admin_arns: Sequence[str]
+    parameters: Mapping[str, str] | None = None
 
 
 class LakeFormationAdmins(Construct):
@@ -34,4 +36,5 @@ class LakeFormationAdmins(Construct):
                 for arn in props.admin_arns
             ],
             mutation_type="APPEND",
+            parameters=dict(props.parameters) if props.parameters else None,
         )

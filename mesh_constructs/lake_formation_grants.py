@@ -17,13 +17,19 @@ DATABASE = ""
 
 @dataclass(frozen=True)
 class LakeFormationGrant:
-    """``table``: a table name, ``ALL_TABLES`` or ``DATABASE`` (the database itself)."""
+    """``table``: a table name, ``ALL_TABLES`` or ``DATABASE`` (the database itself).
+    ``catalog_id``: another account's catalog (a shared table) @default this account.
+    ``data_cells_filter``: grant on that filter of the table instead of the table.
+    ``columns``: SELECT on these columns only."""
 
     principal: str
     database: str
     permissions: Sequence[str]
     table: str = DATABASE
     grantable: Sequence[str] = field(default_factory=tuple)
+    catalog_id: str | None = None
+    data_cells_filter: str | None = None
+    columns: Sequence[str] = field(default_factory=tuple)
 
 
 def lake_formation_grant_statements(scope: Construct, databases: Sequence[str]) -> list[iam.PolicyStatement]:
@@ -66,6 +72,9 @@ class LakeFormationGrants(Construct):
                         "Table": g.table,
                         "Permissions": list(g.permissions),
                         "Grantable": list(g.grantable),
+                        **({"CatalogId": g.catalog_id} if g.catalog_id else {}),
+                        **({"Filter": g.data_cells_filter} if g.data_cells_filter else {}),
+                        **({"Columns": list(g.columns)} if g.columns else {}),
                     }
                     for g in props.grants
                 ],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import CfnOutput, Stack
+from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from mesh_config import EnvironmentConfig, MeshConfig
@@ -140,6 +141,14 @@ class DomainStack(Stack):
                 domain_arn=self.domain.domain_arn,
                 stack_name_prefix=naming.stack(""),
             )
+
+        # The shared-data stage of this account deploys after the producer's shares, in a stage of
+        # its own: CDK refuses references across stages, so it reads these by name.
+        if config.shares_consumed_by(env_config):
+            for name, value in (("domain-id", domain_id), ("root-domain-unit-id", self.domain.root_domain_unit_id)):
+                ssm.StringParameter(
+                    self, f"Published-{name}", parameter_name=naming.ssm_parameter(name), string_value=value
+                )
 
         self.domain_id_output = CfnOutput(self, "DomainId", value=domain_id)
         CfnOutput(self, "DomainName", value=naming.domain())

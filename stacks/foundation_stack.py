@@ -34,8 +34,14 @@ class FoundationStack(Stack):
         )
         # Later stacks (sharing) create Glue databases and grants; Lake Formation refuses them
         # unless the deploying role is a data-lake administrator.
+        # A producer of Lake Formation shares needs cross-account version 4: hybrid-mode tables can
+        # be shared without revoking IAMAllowedPrincipals, through RAM (Lake Formation guide,
+        # "Updating cross-account data sharing version settings").
+        parameters = {"CROSS_ACCOUNT_VERSION": "4"} if config.shares_produced_by(env_config) else None
         self.lake_formation_admins = LakeFormationAdmins(
-            self, "LakeFormationAdmins", LakeFormationAdminsProps(admin_arns=[cloudformation_execution_role_arn(self)])
+            self,
+            "LakeFormationAdmins",
+            LakeFormationAdminsProps(admin_arns=[cloudformation_execution_role_arn(self)], parameters=parameters),
         )
         for layer, bucket in self.lake.buckets.items():
             CfnOutput(self, f"{layer.capitalize()}BucketName", value=bucket.bucket_name)

@@ -14,6 +14,7 @@ from stacks.governance_stack import GovernanceStack
 from stacks.products_stack import ProductsStack
 from stacks.projects_stack import ProjectsStack
 from stacks.subscriptions_stack import SubscriptionsStack
+from stacks.team_grants_stack import TeamGrantsStack
 
 
 class MeshStage(Stage):
@@ -111,6 +112,21 @@ class MeshStage(Stage):
                 if self.governance is not None:
                     stack.add_stack_dependency(self.governance)
                 self.products[part] = stack
+
+        self.team_grants: TeamGrantsStack | None = None
+        if config.teams_in(env_config) and self.catalogs is not None:
+            self.team_grants = TeamGrantsStack(
+                self,
+                "TeamGrants",
+                stack_name=naming.stack("team-grants"),
+                description=f"{config.mesh.org} {env_config.name}: teams' Lake Formation grants on catalog tables",
+                config=config,
+                env_config=env_config,
+                catalogs=self.catalogs,
+                **common,
+            )
+            for stack in self.products.values():
+                self.team_grants.add_stack_dependency(stack)
 
         self.subscriptions: SubscriptionsStack | None = None
         if config.subscriptions_in(env_config):

@@ -28,6 +28,7 @@ from stacks.pipeline_acknowledgments import (
     narrow_auto_approve,
     narrow_cross_region_keys,
 )
+from stacks.sharing_stages import SharedDataStage, SharesStage, sharing_consumers, sharing_producers
 
 # The CLI the pipeline synthesizes and deploys with: the same one package.json pins.
 CDK_CLI_VERSION = "2.1148.1"
@@ -90,6 +91,16 @@ class PipelineStack(Stack):
                 wave = self.pipeline.add_wave(wave_name)
                 for env in envs:
                     self._add_stage(config, env, wave)
+
+        # Sharing after the promotion chain: producers' grants, then every consumer in one wave.
+        envs = config.pipeline_environments()
+        for env in sharing_producers(config, envs):
+            self.pipeline.add_stage(SharesStage(self, config=config, env_config=env))
+        consumers = sharing_consumers(config, envs)
+        if consumers:
+            wave = self.pipeline.add_wave("shared-data")
+            for env in consumers:
+                wave.add_stage(SharedDataStage(self, config=config, env_config=env))
 
         # Build now (not at synth) so the generated roles exist and can be acknowledged.
         self.pipeline.build_pipeline()

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from aws_cdk import Stack
+from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from mesh_config import EnvironmentConfig, MeshConfig
@@ -53,3 +54,12 @@ class ProjectsStack(Stack):
                     removal_policy=removal,
                 ),
             )
+        published = set(config.share_principal_projects(env_config))
+        for key, construct in self.projects.items():
+            if key in published:
+                ssm.StringParameter(
+                    self,
+                    f"Published-{key}",
+                    parameter_name=naming.ssm_parameter("projects", key, "id"),
+                    string_value=construct.project_id,
+                )

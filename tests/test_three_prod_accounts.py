@@ -29,7 +29,15 @@ def test_pipeline_promotes_prod_dev_then_prod_staging_then_prod(variant):
     pipeline = variant.templates()["acme-mesh-pipeline"]
     (resource,) = [r for r in pipeline["Resources"].values() if r["Type"] == "AWS::CodePipeline::Pipeline"]
     names = [s["Name"] for s in resource["Properties"]["Stages"]]
-    assert [n for n in names if n.startswith("prod")] == ["prod-dev", "prod-staging", "prod"]
+    # Sharing comes after the promotion chain: prod's grants to the two accounts, then both
+    # consumers' links and grants in one wave.
+    assert [n for n in names if n.startswith("prod") or n == "shared-data"] == [
+        "prod-dev",
+        "prod-staging",
+        "prod",
+        "prod-shares",
+        "shared-data",
+    ]
 
 
 def test_variant_passes_cfn_lint_and_cdk_nag(variant):
