@@ -598,6 +598,9 @@ def check_names(
     stack_bytes: dict[str, int] = defaultdict(int)
     referenced = referenced_projects(mesh, env.name)
     stack_business_unit: dict[str, str] = {}
+    share_principals = {
+        key for s in mesh.shares for c in s.consumers if c.environment == env.name for key in c.principals.projects
+    }
     for i, project in in_env:
         check(
             PROJECT_RULE,
@@ -608,6 +611,8 @@ def check_names(
         )
         part = project_stack_part(project, units)
         stack_load[part] += project_resource_count(project, env.name)
+        # The id published for the shared-data stage (an SSM parameter).
+        stack_load[part] += project.key in share_principals
         stack_outputs[part] += project.key in referenced
         stack_business_unit[part] = business_unit_of(project.domain_unit, units)
     projects = {p.key: p for p in mesh.projects}
@@ -621,6 +626,21 @@ def check_names(
             if part not in stack_business_unit:
                 stack_load[part] += PRODUCTS_STACK_FIXED_RESOURCES
             stack_business_unit[part] = catalog.business_unit
+    shares_load = sum(
+        1 + sum(2 if c.filter else 1 for _ in s.tables)
+        for s in mesh.shares
+        if s.producer == env.name
+        for c in s.consumers
+    )
+    if shares_load > MAX_RESOURCES_PER_STACK:
+        issues.append(
+            mesh_doc.issue(
+                ("shares",),
+                f"in environment '{env.name}': the shares stack would hold {shares_load} resources (limit "
+                f"{MAX_RESOURCES_PER_STACK}): one grant per consumer and table, plus a filter where filtered",
+                "share whole databases' tables in fewer shares, or fewer tables per consumer",
+            )
+        )
     subscriptions = [s for s in mesh.subscriptions if s.exists_in(env.name)]
     stacks = (
         FIXED_STACKS_PER_ENVIRONMENT
