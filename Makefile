@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 CDK := node_modules/.bin/cdk
 
-.PHONY: synth test lint schemas bench clean install
+.PHONY: synth test lint schemas bench clean install plan
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -40,3 +40,8 @@ bench: install
 
 clean:
 	rm -rf cdk.out .pytest_cache
+
+# The change plan: the working tree against the merge base with main (BASELINE=git:REV, deployed, or a folder).
+BASELINE ?= git
+plan: install
+	$(PY) -m mesh_plan --baseline $(BASELINE)

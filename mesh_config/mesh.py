@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from mesh_config.blueprints import Blueprint
+from mesh_config.change_safety import AllowedChange
 from mesh_config.data_products import Catalog, Subscription
 from mesh_config.formats import GroupId, ParameterName, Slug
 from mesh_config.governance import Glossary, MetadataForm, UnitGrants
@@ -260,6 +261,10 @@ class MeshDefinition(_Model):
     )
     teams: list[Team] = Field(
         default_factory=list, description="least-privilege Lake Formation grants of teams on catalog tables"
+    )
+    allow_changes: list[AllowedChange] = Field(
+        default_factory=list,
+        description="stateful resources the change plan may replace or delete, each with a reason (reviewed in git)",
     )
 
     def blueprint_entries(self) -> list[tuple[Blueprint, list[str] | None]]:

@@ -63,6 +63,12 @@ def approver_role_name(org: str, env: str) -> str:
     return f"{org}-mesh-approve-{env}"
 
 
+def plan_reader_role_name(org: str, env: str) -> str:
+    """The read-only role of an environment's account through which the pipeline's change plan reads
+    the deployed templates."""
+    return f"{org}-{env}-mesh-plan-reader"
+
+
 def smoke_test_runner_role_name(org: str, env: str) -> str:
     """The pipeline's smoke-test CodeBuild role, the only principal the target's smoke-test role trusts."""
     return f"{org}-mesh-smoke-test-{env}"
