@@ -69,6 +69,12 @@ def plan_reader_role_name(org: str, env: str) -> str:
     return f"{org}-{env}-mesh-plan-reader"
 
 
+def plan_runner_role_name(org: str) -> str:
+    """The pipeline's synth role in the tools account, which runs the change plan: the only
+    principal the plan reader roles trust."""
+    return f"{org}-mesh-change-plan"
+
+
 def smoke_test_runner_role_name(org: str, env: str) -> str:
     """The pipeline's smoke-test CodeBuild role, the only principal the target's smoke-test role trusts."""
     return f"{org}-mesh-smoke-test-{env}"

@@ -19,6 +19,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from mesh_config import ConfigError, MeshConfig, load_mesh
 from mesh_config.naming import plan_reader_role_name
@@ -42,11 +43,25 @@ def role_client_factory(config: MeshConfig) -> Any:
     sts = boto3.client("sts", config=CLIENT_CONFIG)
     envs = {e.account: e for e in config.environments}
 
+    clients: dict[tuple[str, str], Any] = {}
+
     def client(account: str, region: str) -> Any:
+        if (account, region) in clients:
+            return clients[(account, region)]
         env = envs[account]
-        arn = f"arn:aws:iam::{account}:role/{plan_reader_role_name(config.mesh.org, env.name)}"
-        creds = sts.assume_role(RoleArn=arn, RoleSessionName="mesh-change-plan")["Credentials"]
-        return boto3.client(
+        partition = boto3.Session().get_partition_for_region(region)
+        arn = f"arn:{partition}:iam::{account}:role/{plan_reader_role_name(config.mesh.org, env.name)}"
+        try:
+            creds = sts.assume_role(RoleArn=arn, RoleSessionName="mesh-change-plan")["Credentials"]
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "AccessDenied":
+                raise BaselineError(f"assume {arn}: {error}") from error
+            # The role comes with the environment's foundation stack: before its first deployment
+            # there is nothing deployed to protect.
+            print(f"WARNING: {env.name}: {arn} cannot be assumed; treated as a first deployment", file=sys.stderr)
+            clients[(account, region)] = None
+            return None
+        clients[(account, region)] = boto3.client(
             "cloudformation",
             region_name=region,
             aws_access_key_id=creds["AccessKeyId"],
@@ -54,6 +69,7 @@ def role_client_factory(config: MeshConfig) -> Any:
             aws_session_token=creds["SessionToken"],
             config=CLIENT_CONFIG,
         )
+        return clients[(account, region)]
 
     return client
 

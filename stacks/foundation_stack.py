@@ -8,9 +8,11 @@ from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
 from mesh_config import EnvironmentConfig, MeshConfig
-from mesh_config.naming import ACCESS_LOGS, PROJECT_STORAGE_LAYER
+from mesh_config.naming import ACCESS_LOGS, PROJECT_STORAGE_LAYER, plan_reader_role_name, plan_runner_role_name
+from mesh_config.promotion import PromotionMode
 from mesh_constructs import DataLakeBuckets, DataLakeBucketsProps, LakeFormationAdmins, LakeFormationAdminsProps
 from stacks.deployer import cloudformation_execution_role_arn
+from stacks.plan_access import plan_reader_role
 from stacks.removal import stateful_removal_policy
 
 
@@ -43,6 +45,15 @@ class FoundationStack(Stack):
             "LakeFormationAdmins",
             LakeFormationAdminsProps(admin_arns=[cloudformation_execution_role_arn(self)], parameters=parameters),
         )
+        # The pipeline's change plan compares what it will deploy with what runs here.
+        if config.mesh.pipeline is not None and env_config.promotion.mode is PromotionMode.PIPELINE:
+            plan_reader_role(
+                self,
+                role_name=plan_reader_role_name(config.mesh.org, env_config.name),
+                tools_account=config.mesh.pipeline.account,
+                runner_role_name=plan_runner_role_name(config.mesh.org),
+                stack_name_prefix=naming.stack(""),
+            )
         for layer, bucket in self.lake.buckets.items():
             CfnOutput(self, f"{layer.capitalize()}BucketName", value=bucket.bucket_name)
 

@@ -18,7 +18,13 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from mesh_config import EnvironmentConfig, MeshConfig
-from mesh_config.naming import approver_role_name, pipeline_name, smoke_test_runner_role_name
+from mesh_config.naming import (
+    approver_role_name,
+    pipeline_name,
+    plan_reader_role_name,
+    plan_runner_role_name,
+    smoke_test_runner_role_name,
+)
 from mesh_config.pipeline import PipelineConfig
 from mesh_constructs.access_log_bucket import access_log_bucket
 from stacks.mesh_stage import MeshStage
@@ -61,13 +67,21 @@ class PipelineStack(Stack):
             # with change sets a 1000-project mesh needs 51+ actions in a stage, over
             # CodePipeline's limit of 50. Review happens before: approvals and the IAM check.
             use_change_sets=False,
-            synth=pipelines.ShellStep(
+            synth=pipelines.CodeBuildStep(
                 "Synth",
                 input=self.source,
                 # The same gate as a developer's machine: unit, snapshot, cfn-lint and cdk-nag
-                # tests must pass before anything is synthesized for deployment.
-                commands=["make test", "make synth"],
+                # tests must pass before anything is synthesized for deployment; then the change
+                # plan against what each account runs refuses to replace or delete what holds
+                # data, before any stage deploys.
+                commands=[
+                    "make test",
+                    "make synth",
+                    f".venv/bin/python -m mesh_plan --mesh-dir {shlex.quote(mesh_dir)} --target cdk.out "
+                    "--baseline deployed --json cdk.out/change-plan.json",
+                ],
                 primary_output_directory="cdk.out",
+                role=self._plan_runner(config),
             ),
             code_build_defaults=pipelines.CodeBuildOptions(
                 build_environment=codebuild.BuildEnvironment(build_image=codebuild.LinuxBuildImage.STANDARD_7_0),
@@ -114,6 +128,28 @@ class PipelineStack(Stack):
         for env in config.pipeline_environments():
             if env.promotion.manual_approval:
                 self._grant_approval(env)
+
+    def _plan_runner(self, config: MeshConfig) -> iam.Role:
+        """The synth step's role, named: the environments' plan reader roles trust exactly it."""
+        runner = iam.Role(
+            self,
+            "ChangePlanRunner",
+            role_name=plan_runner_role_name(config.mesh.org),
+            assumed_by=iam.ServicePrincipal("codebuild.amazonaws.com"),
+            description="Synthesizes the mesh and runs its change plan against the deployed templates",
+        )
+        readers = [
+            self.format_arn(
+                service="iam",
+                region="",
+                account=env.account,
+                resource="role",
+                resource_name=plan_reader_role_name(config.mesh.org, env.name),
+            )
+            for env in config.pipeline_environments()
+        ]
+        runner.add_to_policy(iam.PolicyStatement(actions=["sts:AssumeRole"], resources=readers))
+        return runner
 
     def _add_stage(
         self, config: MeshConfig, env: EnvironmentConfig, target: pipelines.CodePipeline | pipelines.Wave

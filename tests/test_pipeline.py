@@ -130,3 +130,41 @@ def test_every_stage_fits_codepipelines_50_action_limit_with_one_action_per_stac
         assert len(stage_config["Actions"]) <= 50
     deploys = actions(pipeline, "prod", "Deploy")
     assert deploys and all(a["Configuration"]["ActionMode"] == "CREATE_UPDATE" for a in deploys)
+
+
+def test_synth_runs_the_change_plan_against_the_deployed_templates_before_any_stage(pipeline, example_app):
+    resources = pipeline["template"]["Resources"]
+    (synth,) = [
+        r
+        for r in resources.values()
+        if r["Type"] == "AWS::CodeBuild::Project" and "make test" in r["Properties"]["Source"]["BuildSpec"]
+    ]
+    spec = synth["Properties"]["Source"]["BuildSpec"]
+    assert spec.index("make synth") < spec.index("-m mesh_plan")
+    assert "--baseline deployed" in spec and "--target cdk.out" in spec
+    # The synth step runs as the named plan runner, allowed only to assume the plan reader roles.
+    runner_id = synth["Properties"]["ServiceRole"]["Fn::GetAtt"][0]
+    assert resources[runner_id]["Properties"]["RoleName"] == "acme-mesh-change-plan"
+    statements = [
+        s
+        for r in resources.values()
+        if r["Type"] == "AWS::IAM::Policy" and {"Ref": runner_id} in r["Properties"]["Roles"]
+        for s in r["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    assume = next(s for s in statements if s["Action"] == "sts:AssumeRole" and "mesh-plan-reader" in str(s["Resource"]))
+    assert len(assume["Resource"]) == 3
+    # Each environment's reader role trusts exactly that runner and may only read templates.
+    dev = example_app.templates()["acme-dev-foundation"]["Resources"]
+    (reader,) = [
+        r
+        for r in dev.values()
+        if r["Type"] == "AWS::IAM::Role" and r["Properties"].get("RoleName") == "acme-dev-mesh-plan-reader"
+    ]
+    condition = reader["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Condition"]
+    assert condition == {"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::444444444444:role/acme-mesh-change-plan"}}
+    policies = [
+        r for r in dev.values() if r["Type"] == "AWS::IAM::Policy" and "PlanReader" in str(r["Properties"]["Roles"])
+    ]
+    assert [s["Action"] for p in policies for s in p["Properties"]["PolicyDocument"]["Statement"]] == [
+        "cloudformation:GetTemplate"
+    ]

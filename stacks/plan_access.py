@@ -1,0 +1,46 @@
+"""Read-only access for the pipeline's change plan: the deployed templates of one environment."""
+
+from __future__ import annotations
+
+from aws_cdk import ArnFormat, Stack
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from mesh_constructs.acknowledge import acknowledge, wildcard_resource_finding
+
+
+def plan_reader_role(
+    scope: Construct, *, role_name: str, tools_account: str, runner_role_name: str, stack_name_prefix: str
+) -> iam.Role:
+    """GetTemplate on this environment's stacks, for the pipeline's synth role only."""
+    stack = Stack.of(scope)
+    role = iam.Role(
+        scope,
+        "PlanReaderRole",
+        role_name=role_name,
+        description="Assumed by the pipeline's change plan to read the deployed templates (read only)",
+        # Matched by ARN in a condition, as the smoke-test role is: the runner may not exist yet.
+        assumed_by=iam.AccountPrincipal(tools_account).with_conditions(
+            {
+                "ArnEquals": {
+                    "aws:PrincipalArn": stack.format_arn(
+                        service="iam", region="", account=tools_account, resource="role", resource_name=runner_role_name
+                    )
+                }
+            }
+        ),
+    )
+    stacks = stack.format_arn(
+        service="cloudformation",
+        resource="stack",
+        resource_name=f"{stack_name_prefix}*/*",
+        arn_format=ArnFormat.SLASH_RESOURCE_NAME,
+    )
+    role.add_to_policy(iam.PolicyStatement(actions=["cloudformation:GetTemplate"], resources=[stacks]))
+    acknowledge(
+        role,
+        "Stack ARNs end in an id CloudFormation assigns at creation; the wildcard is limited to this "
+        "environment's stacks by their name prefix, for one read-only action.",
+        wildcard_resource_finding(role, stacks),
+    )
+    return role
