@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None, client_factory: Any = None) -> int:
     envs = environments_of(config, {**baseline, **target})
     changes = plan({n: s for n, s in baseline.items() if envs.get(n) in env_names}, target)
     problems = violations(changes, config.mesh.allow_changes)
-    print(render(changes, envs, problems))
+    print(render(changes, envs, problems, [e.name for e in config.environments]))
     args.json.write_text(json.dumps(to_json(changes, envs, problems), indent=2))
     return 1 if problems else 0
 

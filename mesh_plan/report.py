@@ -9,8 +9,10 @@ from mesh_plan.changes import Action, Change
 from mesh_plan.rules import STATEFUL_TYPES, Violation
 
 
-def render(changes: Sequence[Change], envs: Mapping[str, str], problems: Sequence[Violation]) -> str:
-    """``envs``: stack name -> environment name."""
+def render(
+    changes: Sequence[Change], envs: Mapping[str, str], problems: Sequence[Violation], order: Sequence[str] = ()
+) -> str:
+    """``envs``: stack name -> environment name; ``order``: environments in promotion order."""
     if not changes:
         return "No changes."
     lines: list[str] = []
@@ -18,7 +20,8 @@ def render(changes: Sequence[Change], envs: Mapping[str, str], problems: Sequenc
     for change in changes:
         by_env.setdefault(envs.get(change.stack, "?"), {}).setdefault(change.stack, []).append(change)
     flagged = {id(v.change) for v in problems}
-    for env, stacks in by_env.items():
+    rank = {name: i for i, name in enumerate(order)}
+    for env, stacks in sorted(by_env.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0])):
         lines.append(f"Environment {env}")
         for stack, items in stacks.items():
             lines.append(f"  {stack}")
