@@ -27,7 +27,7 @@ from mesh_plan.assembly import StackTemplate, read_assembly
 from mesh_plan.baseline import ROOT, BaselineError, default_revision, deployed_baseline, git_baseline, synthesize
 from mesh_plan.changes import plan
 from mesh_plan.report import render, to_json
-from mesh_plan.rules import violations
+from mesh_plan.rules import unused, violations
 
 CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 10})
 
@@ -107,6 +107,8 @@ def main(argv: list[str] | None = None, client_factory: Any = None) -> int:
     changes = plan({n: s for n, s in baseline.items() if envs.get(n) in env_names}, target)
     problems = violations(changes, config.mesh.allow_changes)
     print(render(changes, envs, problems, [e.name for e in config.environments]))
+    for entry in unused(changes, config.mesh.allow_changes):
+        print(f"note: allow_changes entry {entry.stack}/{entry.resource} matches no change: remove it once deployed")
     args.json.write_text(json.dumps(to_json(changes, envs, problems), indent=2))
     return 1 if problems else 0
 

@@ -70,3 +70,9 @@ def violations(changes: Sequence[Change], allowed: Sequence[AllowedChange]) -> l
                 )
             )
     return out
+
+
+def unused(changes: Sequence[Change], allowed: Sequence[AllowedChange]) -> list[AllowedChange]:
+    """Entries of allow_changes that match no change any more (already deployed: remove them)."""
+    present = {(c.stack, c.logical_id) for c in changes}
+    return [a for a in allowed if (a.stack, a.resource) not in present]

@@ -242,3 +242,19 @@ def test_config_error_is_rendered_not_raised(tmp_path, capsys):
 def test_unknown_revision_is_one_clear_error(capsys):
     assert main(["--baseline", "git:no-such-revision"]) == 2
     assert "change plan: git rev-parse" in capsys.readouterr().err
+
+
+def test_stale_allow_entries_are_reported(baseline, edited):
+    from mesh_plan.rules import unused
+
+    after, _ = edited
+    stale = AllowedChange(stack="acme-dev-domain", resource="Gone12345678", change=AllowedKind.DELETE, reason="x" * 30)
+    assert unused(plan(baseline, after), [stale]) == [stale]
+
+
+def test_git_baseline_synthesizes_a_revision_in_a_temporary_worktree(baseline):
+    from mesh_plan.baseline import git_baseline
+
+    stacks = git_baseline("HEAD", "environments")
+    assert set(stacks) == set(baseline)
+    assert stacks["acme-dev-domain"].account == "123456789012"
