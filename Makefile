@@ -12,9 +12,11 @@ CDK := node_modules/.bin/cdk
 
 install: $(VENV)/.installed node_modules/.installed
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt scripts/requirements.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt scripts/requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	# The project itself, editable and without dependencies: .venv/bin/datamesh (the CLI).
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
 node_modules/.installed: package.json package-lock.json

@@ -1,0 +1,44 @@
+"""AWS and input errors as one line a person can act on."""
+
+from __future__ import annotations
+
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, TokenRetrievalError
+
+EXPIRED = frozenset({"ExpiredToken", "ExpiredTokenException", "RequestExpired", "UnrecognizedClientException"})
+THROTTLED = frozenset({"ThrottlingException", "TooManyRequestsException", "Throttling"})
+
+
+class MeshError(Exception):
+    """A failure the caller can explain: ``kind`` classifies it (the API maps it to a status)."""
+
+    def __init__(self, message: str, kind: str = "invalid") -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+class NotFound(MeshError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "not_found")
+
+
+def from_aws(error: Exception, doing: str) -> MeshError:
+    """One line for a botocore error raised while ``doing`` something."""
+    if isinstance(error, NoCredentialsError | TokenRetrievalError):
+        return MeshError(f"{doing}: no valid AWS credentials (aws sso login --profile <profile>?)", "auth")
+    if isinstance(error, ClientError):
+        err = error.response.get("Error", {})
+        code, message = err.get("Code", "Unknown"), err.get("Message", str(error))
+        if code in EXPIRED:
+            return MeshError(f"{doing}: the AWS session expired; sign in again (aws sso login)", "auth")
+        if code in ("AccessDeniedException", "AccessDenied"):
+            return MeshError(f"{doing}: access denied: {message}", "forbidden")
+        if code in THROTTLED:
+            return MeshError(f"{doing}: AWS throttled the requests even after retries; try again shortly", "throttled")
+        if code == "ResourceNotFoundException":
+            return NotFound(f"{doing}: not found: {message}")
+        if code == "ConflictException":
+            return MeshError(f"{doing}: conflict: {message}", "conflict")
+        return MeshError(f"{doing}: {code}: {message}")
+    if isinstance(error, BotoCoreError):
+        return MeshError(f"{doing}: {error}", "unavailable")
+    return MeshError(f"{doing}: {error}")

@@ -1,0 +1,116 @@
+"""The business catalog: listings search, glossaries and terms, glossary export as CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from datamesh.context import MeshContext
+from datamesh.errors import NotFound
+from datamesh.services.paging import items
+
+
+@dataclass(frozen=True)
+class Listing:
+    id: str
+    name: str
+    owner_project_id: str
+    description: str
+    glossary_terms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Glossary:
+    id: str
+    name: str
+    status: str
+    owning_project_id: str
+
+
+@dataclass(frozen=True)
+class Term:
+    id: str
+    name: str
+    short_description: str
+    long_description: str
+
+
+class CatalogService:
+    def __init__(self, ctx: MeshContext) -> None:
+        self.ctx = ctx
+
+    def search(self, text: str) -> list[Listing]:
+        found = items(
+            self.ctx.datazone,
+            "search_listings",
+            f"searching the catalog for '{text}'",
+            domainIdentifier=self.ctx.domain_id,
+            searchText=text,
+        )
+        out = []
+        for item in found:
+            listing = item.get("assetListing")
+            if listing:
+                terms = tuple(t.get("name", "") for t in listing.get("glossaryTerms", []))
+                out.append(
+                    Listing(
+                        listing["listingId"],
+                        listing.get("name", ""),
+                        listing.get("owningProjectId", ""),
+                        listing.get("description", ""),
+                        terms,
+                    )
+                )
+        return out
+
+    def glossaries(self) -> list[Glossary]:
+        found = items(
+            self.ctx.datazone,
+            "search",
+            "listing glossaries",
+            domainIdentifier=self.ctx.domain_id,
+            searchScope="GLOSSARY",
+        )
+        return sorted(
+            (
+                Glossary(g["id"], g["name"], g.get("status", ""), g.get("owningProjectId", ""))
+                for g in (i["glossaryItem"] for i in found if "glossaryItem" in i)
+            ),
+            key=lambda g: g.name,
+        )
+
+    def glossary(self, name: str) -> Glossary:
+        for glossary in self.glossaries():
+            if name in (glossary.name, glossary.id):
+                return glossary
+        raise NotFound(f"no glossary '{name}' in {self.ctx.env.name}")
+
+    def terms(self, glossary_name: str) -> list[Term]:
+        glossary = self.glossary(glossary_name)
+        found = items(
+            self.ctx.datazone,
+            "search",
+            f"listing the terms of {glossary.name}",
+            domainIdentifier=self.ctx.domain_id,
+            searchScope="GLOSSARY_TERM",
+            filters={"filter": {"attribute": "BusinessGlossaryTermForm.businessGlossaryId", "value": glossary.id}},
+        )
+        terms = (i["glossaryTermItem"] for i in found if "glossaryTermItem" in i)
+        return sorted(
+            (
+                Term(t["id"], t["name"], t.get("shortDescription", ""), t.get("longDescription", ""))
+                for t in terms
+                if t.get("glossaryId") == glossary.id
+            ),
+            key=lambda t: t.name,
+        )
+
+    def export_csv(self, glossary_name: str) -> str:
+        """The glossary's terms as CSV: name, short_description, long_description."""
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["name", "short_description", "long_description"])
+        for term in self.terms(glossary_name):
+            writer.writerow([term.name, term.short_description, term.long_description])
+        return out.getvalue()

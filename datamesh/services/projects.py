@@ -1,0 +1,85 @@
+"""Projects of a domain: list, find by key or name (with a suggestion), show with members."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+
+from datamesh.context import MeshContext
+from datamesh.errors import NotFound
+from datamesh.services.paging import call, items
+
+
+@dataclass(frozen=True)
+class ProjectSummary:
+    id: str
+    name: str
+    status: str
+    domain_unit_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Member:
+    kind: str  # user | group
+    id: str
+    designation: str
+
+
+@dataclass(frozen=True)
+class ProjectDetails:
+    project: ProjectSummary
+    description: str
+    profile_id: str | None
+    members: list[Member] = field(default_factory=list)
+    environments: list[tuple[str, str]] = field(default_factory=list)  # (name, status)
+
+
+class ProjectService:
+    def __init__(self, ctx: MeshContext) -> None:
+        self.ctx = ctx
+
+    def list(self) -> list[ProjectSummary]:
+        found = items(self.ctx.datazone, "list_projects", "listing projects", domainIdentifier=self.ctx.domain_id)
+        return sorted(
+            (
+                ProjectSummary(p["id"], p["name"], p.get("projectStatus", "ACTIVE"), p.get("domainUnitId"))
+                for p in found
+            ),
+            key=lambda p: p.name,
+        )
+
+    def find(self, key_or_name: str) -> ProjectSummary:
+        """A project by its key (finance-reporting), its full name, or its id."""
+        projects = self.list()
+        naming = self.ctx.config.naming(self.ctx.env)
+        keys = {p.key: naming.project(p.domain_unit, p.use_case) for p in self.ctx.config.mesh.projects}
+        wanted = keys.get(key_or_name, key_or_name)
+        for project in projects:
+            if wanted in (project.name, project.id):
+                return project
+        candidates = [*keys, *(p.name for p in projects)]
+        close = difflib.get_close_matches(key_or_name, candidates, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise NotFound(f"no project '{key_or_name}' in {self.ctx.env.name}{hint}")
+
+    def show(self, key_or_name: str) -> ProjectDetails:
+        summary = self.find(key_or_name)
+        dz, domain = self.ctx.datazone, self.ctx.domain_id
+        doing = f"reading project {summary.name}"
+        project = call(doing, dz.get_project, domainIdentifier=domain, identifier=summary.id)
+        members = []
+        for m in items(
+            dz, "list_project_memberships", doing, key="members", domainIdentifier=domain, projectIdentifier=summary.id
+        ):
+            details = m.get("memberDetails", {})
+            if "user" in details:
+                members.append(Member("user", details["user"]["userId"], m["designation"]))
+            elif "group" in details:
+                members.append(Member("group", details["group"]["groupId"], m["designation"]))
+        environments = [
+            (e["name"], e["status"])
+            for e in items(dz, "list_environments", doing, domainIdentifier=domain, projectIdentifier=summary.id)
+        ]
+        return ProjectDetails(
+            summary, project.get("description", ""), project.get("projectProfileId"), members, environments
+        )

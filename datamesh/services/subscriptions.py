@@ -1,0 +1,159 @@
+"""Subscription requests and subscriptions: list, accept, reject, revoke, and grants to wait for.
+
+DataZone lists requests per project (an unfiltered ListSubscriptionRequests is refused): the
+inbox of a producer is the requests whose approver project it is.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from datamesh.context import MeshContext
+from datamesh.errors import MeshError
+from datamesh.services.paging import call, items
+from datamesh.services.projects import ProjectService
+
+DONE, BUSY = "COMPLETED", frozenset({"PENDING", "IN_PROGRESS"})
+
+
+@dataclass(frozen=True)
+class SubscriptionRequest:
+    id: str
+    status: str
+    listing: str
+    requester: str  # the subscribing project's name, or the principal
+    reason: str
+    created_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Grant:
+    id: str
+    status: str
+    failures: tuple[str, ...] = ()
+
+
+def _request(r: dict) -> SubscriptionRequest:  # type: ignore[type-arg]
+    listings = r.get("subscribedListings", [])
+    principals = r.get("subscribedPrincipals", [])
+    project = principals[0].get("project", {}) if principals else {}
+    return SubscriptionRequest(
+        id=r["id"],
+        status=r["status"],
+        listing=listings[0].get("name", listings[0].get("id", "?")) if listings else "?",
+        requester=project.get("name") or project.get("id") or "?",
+        reason=r.get("requestReason", ""),
+        created_at=r.get("createdAt"),
+    )
+
+
+class SubscriptionService:
+    def __init__(self, ctx: MeshContext) -> None:
+        self.ctx = ctx
+        self.projects = ProjectService(ctx)
+
+    def inbox(self, producer: str, status: str = "PENDING") -> list[SubscriptionRequest]:
+        """Requests waiting for ``producer`` (project key or name) to decide."""
+        project = self.projects.find(producer)
+        found = items(
+            self.ctx.datazone,
+            "list_subscription_requests",
+            f"listing the subscription requests of {project.name}",
+            domainIdentifier=self.ctx.domain_id,
+            approverProjectId=project.id,
+            status=status,
+        )
+        return [_request(r) for r in found]
+
+    def accept(self, request_id: str, comment: str) -> SubscriptionRequest:
+        dz = self.ctx.datazone
+        result = call(
+            f"accepting request {request_id}",
+            dz.accept_subscription_request,
+            domainIdentifier=self.ctx.domain_id,
+            identifier=request_id,
+            decisionComment=comment,
+        )
+        return _request(result)
+
+    def reject(self, request_id: str, comment: str) -> SubscriptionRequest:
+        if not comment.strip():
+            raise MeshError("a rejection needs a comment: the requester reads it")
+        dz = self.ctx.datazone
+        result = call(
+            f"rejecting request {request_id}",
+            dz.reject_subscription_request,
+            domainIdentifier=self.ctx.domain_id,
+            identifier=request_id,
+            decisionComment=comment,
+        )
+        return _request(result)
+
+    def subscription_of(self, request_id: str) -> str:
+        found = list(
+            items(
+                self.ctx.datazone,
+                "list_subscriptions",
+                f"finding the subscription of request {request_id}",
+                domainIdentifier=self.ctx.domain_id,
+                subscriptionRequestIdentifier=request_id,
+            )
+        )
+        if not found:
+            raise MeshError(f"request {request_id} has no subscription: is it accepted?")
+        return str(found[0]["id"])
+
+    def grants(self, subscription_id: str) -> list[Grant]:
+        found = items(
+            self.ctx.datazone,
+            "list_subscription_grants",
+            f"listing the grants of {subscription_id}",
+            domainIdentifier=self.ctx.domain_id,
+            subscriptionId=subscription_id,
+        )
+        return [
+            Grant(
+                g["id"],
+                g["status"],
+                tuple(
+                    a.get("failureCause", {}).get("message", "") for a in g.get("assets", []) if a.get("failureCause")
+                ),
+            )
+            for g in found
+        ]
+
+    def wait_for_grants(
+        self,
+        subscription_id: str,
+        timeout_s: int = 600,
+        interval_s: int = 10,
+        sleep: Callable[[float], None] = time.sleep,
+        progress: Callable[[list[Grant]], None] = lambda _: None,
+    ) -> list[Grant]:
+        """Until every grant is COMPLETED (bounded); a failed grant raises with DataZone's cause."""
+        waited = 0
+        while True:
+            grants = self.grants(subscription_id)
+            progress(grants)
+            failed = [g for g in grants if g.status != DONE and g.status not in BUSY]
+            if failed:
+                causes = "; ".join(c for g in failed for c in g.failures) or "no cause given"
+                raise MeshError(f"grant {failed[0].id} of {subscription_id} is {failed[0].status}: {causes}")
+            if grants and all(g.status == DONE for g in grants):
+                return grants
+            if waited >= timeout_s:
+                raise MeshError(f"the grants of {subscription_id} are not complete after {timeout_s} s", "unavailable")
+            sleep(interval_s)
+            waited += interval_s
+
+    def revoke(self, subscription_id: str) -> None:
+        call(
+            f"revoking {subscription_id}",
+            self.ctx.datazone.revoke_subscription,
+            domainIdentifier=self.ctx.domain_id,
+            identifier=subscription_id,
+            retainPermissions=False,
+        )

@@ -1,0 +1,325 @@
+"""The management services and the datamesh CLI, against botocore Stubber on real clients."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+from typer.testing import CliRunner
+
+from datamesh import cli
+from datamesh.context import MeshContext
+from datamesh.errors import MeshError, NotFound
+from datamesh.services.catalog import CatalogService
+from datamesh.services.projects import ProjectService
+from datamesh.services.subscriptions import SubscriptionService
+from tests.synth import ROOT
+
+DOMAIN = "dzd_abc123def456"
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+MESH = str(ROOT / "environments")
+
+
+def _client(service: str):
+    return boto3.client(service, region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x")
+
+
+@pytest.fixture
+def aws():
+    clients = {"datazone": _client("datazone"), "cloudformation": _client("cloudformation")}
+    stubs = {name: Stubber(client) for name, client in clients.items()}
+    for stub in stubs.values():
+        stub.activate()
+    stubs["cloudformation"].add_response(
+        "describe_stacks",
+        {
+            "Stacks": [
+                {
+                    "StackName": "acme-dev-domain",
+                    "CreationTime": NOW,
+                    "StackStatus": "UPDATE_COMPLETE",
+                    "Outputs": [{"OutputKey": "DomainId", "OutputValue": DOMAIN}],
+                }
+            ]
+        },
+        {"StackName": "acme-dev-domain"},
+    )
+    yield clients, stubs
+    for stub in stubs.values():
+        stub.deactivate()
+
+
+def context(clients) -> MeshContext:
+    return MeshContext.load(MESH, "dev", lambda service, region: clients[service])
+
+
+def project(pid: str, name: str) -> dict:
+    return {"domainId": DOMAIN, "id": pid, "name": name, "createdBy": "x", "projectStatus": "ACTIVE"}
+
+
+def list_projects(stub: Stubber) -> None:
+    stub.add_response(
+        "list_projects",
+        {"items": [project("p1", "finance-reporting-dev-project")], "nextToken": "t"},
+        {"domainIdentifier": DOMAIN, "maxResults": 50},
+    )
+    stub.add_response(
+        "list_projects",
+        {"items": [project("p2", "sales-analytics-dev-project")]},
+        {"domainIdentifier": DOMAIN, "maxResults": 50, "nextToken": "t"},
+    )
+
+
+def test_domain_id_comes_from_the_domain_stack_output_and_projects_are_paginated(aws):
+    clients, stubs = aws
+    list_projects(stubs["datazone"])
+    names = [p.name for p in ProjectService(context(clients)).list()]
+    assert names == ["finance-reporting-dev-project", "sales-analytics-dev-project"]
+
+
+def test_a_project_is_found_by_its_key_and_a_typo_gets_a_suggestion(aws):
+    clients, stubs = aws
+    list_projects(stubs["datazone"])
+    list_projects(stubs["datazone"])
+    service = ProjectService(context(clients))
+    assert service.find("finance-reporting").id == "p1"
+    with pytest.raises(NotFound, match="no project 'finance-reportin' in dev; did you mean 'finance-reporting'"):
+        service.find("finance-reportin")
+
+
+def test_show_lists_members_and_environments(aws):
+    clients, stubs = aws
+    dz = stubs["datazone"]
+    list_projects(dz)
+    dz.add_response(
+        "get_project",
+        {**project("p1", "finance-reporting-dev-project"), "description": "GL", "projectProfileId": "pp1"},
+    )
+    dz.add_response(
+        "list_project_memberships",
+        {"members": [{"memberDetails": {"group": {"groupId": "g1"}}, "designation": "PROJECT_OWNER"}]},
+        {"domainIdentifier": DOMAIN, "projectIdentifier": "p1", "maxResults": 50},
+    )
+    dz.add_response(
+        "list_environments",
+        {
+            "items": [
+                {
+                    "projectId": "p1",
+                    "id": "e1",
+                    "domainId": DOMAIN,
+                    "createdBy": "x",
+                    "name": "Tooling",
+                    "provider": "p",
+                    "status": "ACTIVE",
+                }
+            ]
+        },
+    )
+    details = ProjectService(context(clients)).show("finance-reporting")
+    assert details.members[0].designation == "PROJECT_OWNER" and details.environments == [("Tooling", "ACTIVE")]
+
+
+LISTING = {
+    "id": "l1",
+    "name": "finance_gl_transactions_table",
+    "description": "",
+    "item": {"assetListing": {}},
+    "ownerProjectId": "p1",
+}
+
+
+def request(status: str = "PENDING") -> dict:
+    return {
+        "id": "r1",
+        "createdBy": "x",
+        "domainId": DOMAIN,
+        "status": status,
+        "createdAt": NOW,
+        "updatedAt": NOW,
+        "requestReason": "dashboards",
+        "subscribedPrincipals": [{"project": {"id": "p2", "name": "sales-analytics"}}],
+        "subscribedListings": [LISTING],
+    }
+
+
+def test_inbox_lists_the_producers_pending_requests(aws):
+    clients, stubs = aws
+    list_projects(stubs["datazone"])
+    stubs["datazone"].add_response(
+        "list_subscription_requests",
+        {"items": [request()]},
+        {"domainIdentifier": DOMAIN, "approverProjectId": "p1", "status": "PENDING", "maxResults": 50},
+    )
+    (found,) = SubscriptionService(context(clients)).inbox("finance-reporting")
+    assert (found.listing, found.requester, found.reason) == (
+        "finance_gl_transactions_table",
+        "sales-analytics",
+        "dashboards",
+    )
+
+
+def test_accept_then_wait_for_the_grants(aws):
+    clients, stubs = aws
+    dz = stubs["datazone"]
+    dz.add_response(
+        "accept_subscription_request",
+        request("ACCEPTED"),
+        {"domainIdentifier": DOMAIN, "identifier": "r1", "decisionComment": "ok"},
+    )
+    dz.add_response(
+        "list_subscriptions",
+        {
+            "items": [
+                {
+                    "id": "s1",
+                    "createdBy": "x",
+                    "domainId": DOMAIN,
+                    "status": "APPROVED",
+                    "createdAt": NOW,
+                    "updatedAt": NOW,
+                    "subscribedPrincipal": {"project": {"id": "p2"}},
+                    "subscribedListing": LISTING,
+                }
+            ]
+        },
+    )
+    grant = {
+        "id": "g1",
+        "createdBy": "x",
+        "domainId": DOMAIN,
+        "createdAt": NOW,
+        "updatedAt": NOW,
+        "subscriptionTargetId": "t",
+        "grantedEntity": {"listing": {"id": "l1", "revision": "1"}},
+    }
+    dz.add_response("list_subscription_grants", {"items": [{**grant, "status": "IN_PROGRESS"}]})
+    dz.add_response("list_subscription_grants", {"items": [{**grant, "status": "COMPLETED"}]})
+    service = SubscriptionService(context(clients))
+    assert service.accept("r1", "ok").status == "ACCEPTED"
+    sleeps: list[float] = []
+    grants = service.wait_for_grants(service.subscription_of("r1"), sleep=sleeps.append)
+    assert [g.status for g in grants] == ["COMPLETED"] and sleeps == [10]
+
+
+def test_reject_needs_a_comment_and_access_denied_is_one_line(aws):
+    clients, stubs = aws
+    service = SubscriptionService(context(clients))
+    with pytest.raises(MeshError, match="needs a comment"):
+        service.reject("r1", " ")
+    stubs["datazone"].add_client_error(
+        "reject_subscription_request", "AccessDeniedException", "User is not permitted to perform operation", 403
+    )
+    with pytest.raises(MeshError) as raised:
+        service.reject("r1", "use the sample")
+    assert str(raised.value) == "rejecting request r1: access denied: User is not permitted to perform operation"
+    assert raised.value.kind == "forbidden"
+
+
+def test_glossary_export_as_csv(aws):
+    clients, stubs = aws
+    dz = stubs["datazone"]
+    glossary = {
+        "glossaryItem": {
+            "domainId": DOMAIN,
+            "id": "g1",
+            "name": "finance-glossary",
+            "owningProjectId": "p1",
+            "status": "ENABLED",
+        }
+    }
+    dz.add_response("search", {"items": [glossary]})
+    dz.add_response(
+        "search",
+        {
+            "items": [
+                {
+                    "glossaryTermItem": {
+                        "domainId": DOMAIN,
+                        "glossaryId": "g1",
+                        "id": "t1",
+                        "name": "EBITDA",
+                        "status": "ENABLED",
+                        "shortDescription": "Earnings, before",
+                        "longDescription": "Operating profit",
+                    }
+                }
+            ]
+        },
+    )
+    csv_text = CatalogService(context(clients)).export_csv("finance-glossary")
+    assert csv_text.splitlines() == [
+        "name,short_description,long_description",
+        'EBITDA,"Earnings, before",Operating profit',
+    ]
+
+
+def test_every_datazone_operation_the_services_call_exists_in_the_service_model():
+    import ast
+    import pathlib
+
+    model = _client("datazone").meta.service_model
+    names = {model.operation_model(op).name for op in model.operation_names}
+    snake = {"".join("_" + c.lower() if c.isupper() else c for c in n).lstrip("_") for n in names}
+    called = set()
+    for path in pathlib.Path(ROOT / "datamesh").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and node.attr in snake:
+                called.add(node.attr)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in snake:
+                called.add(node.value)
+    assert {"list_projects", "accept_subscription_request", "search_listings", "list_subscription_grants"} <= called
+    assert called <= snake
+
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli_aws(aws, monkeypatch):
+    clients, stubs = aws
+    monkeypatch.setattr(cli.STATE, "clients", lambda profile: lambda service, region: clients[service])
+    return stubs
+
+
+def invoke(*args: str):
+    return runner.invoke(cli.app, ["--mesh-dir", MESH, "--env", "dev", *args])
+
+
+def test_cli_lists_projects_as_a_table_and_as_json(cli_aws):
+    list_projects(cli_aws["datazone"])
+    result = invoke("projects", "list")
+    assert result.exit_code == 0, result.output
+    assert "finance-reporting-dev-project" in result.output and "sales-analytics-dev-project" in result.output
+
+
+def test_cli_json_output(cli_aws):
+    list_projects(cli_aws["datazone"])
+    result = runner.invoke(cli.app, ["--mesh-dir", MESH, "--env", "dev", "--output", "json", "projects", "list"])
+    assert result.exit_code == 0, result.output
+    assert [p["id"] for p in json.loads(result.output)] == ["p1", "p2"]
+
+
+def test_cli_errors_are_one_line_and_exit_1(cli_aws):
+    cli_aws["datazone"].add_client_error("list_projects", "ExpiredTokenException", "expired", 403)
+    result = invoke("projects", "list")
+    assert result.exit_code == 1
+    assert "error: listing projects: the AWS session expired; sign in again (aws sso login)" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_cli_unknown_environment_is_one_line():
+    result = runner.invoke(cli.app, ["--mesh-dir", MESH, "--env", "qa", "projects", "list"])
+    assert result.exit_code == 1 and "unknown environment 'qa': use one of dev, staging, prod" in result.output
+
+
+def test_every_command_has_help_with_an_example():
+    for group in ("projects", "subscriptions", "catalog"):
+        result = runner.invoke(cli.app, [group, "--help"])
+        assert result.exit_code == 0
+    for command in (["projects", "list"], ["subscriptions", "accept"], ["catalog", "export-glossary"]):
+        result = runner.invoke(cli.app, [*command, "--help"])
+        assert "Example: datamesh" in result.output
