@@ -25,9 +25,10 @@ from rich.table import Table
 from datamesh.context import MeshContext, session_clients
 from datamesh.errors import MeshError
 from datamesh.services.catalog import CatalogService
+from datamesh.services.pipeline import PipelineService
 from datamesh.services.projects import ProjectService
 from datamesh.services.subscriptions import SubscriptionService
-from mesh_config import ConfigError
+from mesh_config import ConfigError, load_mesh
 
 
 class Output(StrEnum):
@@ -42,6 +43,8 @@ catalog_app = typer.Typer(help="The business catalog and its glossaries.", no_ar
 app.add_typer(projects_app, name="projects")
 app.add_typer(subscriptions_app, name="subscriptions")
 app.add_typer(catalog_app, name="catalog")
+pipeline_app = typer.Typer(help="Promotion approvals of the mesh pipeline (tools account).", no_args_is_help=True)
+app.add_typer(pipeline_app, name="pipeline")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -59,6 +62,12 @@ class State:
     def context(self) -> MeshContext:
         return MeshContext.load(self.mesh_dir, self.env, self.clients(self.profile))
 
+    def pipeline(self) -> PipelineService:
+        config = load_mesh(self.mesh_dir)
+        if config.mesh.pipeline is None:
+            raise MeshError("this mesh has no pipeline (mesh.yaml 'pipeline')")
+        return PipelineService(config, self.clients(self.profile)("codepipeline", config.mesh.pipeline.region))
+
 
 STATE = State()
 
@@ -75,8 +84,12 @@ def main(
 
 def _run(action: Callable[[MeshContext], Any]) -> Any:
     """The action with the environment's context; every known failure becomes one line and exit 1."""
+    return _guard(lambda: action(STATE.context()))
+
+
+def _guard(action: Callable[[], Any]) -> Any:
     try:
-        return action(STATE.context())
+        return action()
     except ConfigError as error:
         err.print(error.render(), markup=False)
     except MeshError as error:
@@ -202,6 +215,33 @@ def catalog_terms(
 def catalog_export(glossary: Annotated[str, typer.Argument(help="glossary name")]) -> None:
     """A glossary's terms as CSV on standard output.  Example: datamesh catalog export-glossary finance-glossary"""
     sys.stdout.write(_run(lambda ctx: CatalogService(ctx).export_csv(glossary)))
+
+
+@pipeline_app.command("approvals")
+def pipeline_approvals() -> None:
+    """Promotions waiting for a manual approval, and who must approve.  Example: datamesh pipeline approvals"""
+    rows = _guard(lambda: STATE.pipeline().pending())
+    _show(rows, ["environment", "approvers", "waiting_since", "stage"], "Pending promotion approvals")
+
+
+@pipeline_app.command("approve")
+def pipeline_approve(
+    environment: Annotated[str, typer.Argument(help="the environment whose promotion waits, e.g. prod")],
+    comment: Annotated[str, typer.Option(help="why: kept in the pipeline's history")],
+) -> None:
+    """Approve a waiting promotion.  Example: datamesh pipeline approve prod --comment "CAB-1234 approved" """
+    pending = _guard(lambda: STATE.pipeline().decide(environment, True, comment))
+    out.print(f"approved the promotion into {pending.environment}", markup=False)
+
+
+@pipeline_app.command("reject")
+def pipeline_reject(
+    environment: Annotated[str, typer.Argument(help="the environment whose promotion waits, e.g. prod")],
+    comment: Annotated[str, typer.Option(help="why: kept in the pipeline's history")],
+) -> None:
+    """Reject a waiting promotion.  Example: datamesh pipeline reject prod --comment "Wait for the freeze" """
+    pending = _guard(lambda: STATE.pipeline().decide(environment, False, comment))
+    out.print(f"rejected the promotion into {pending.environment}", markup=False)
 
 
 if __name__ == "__main__":

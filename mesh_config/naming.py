@@ -58,6 +58,11 @@ def pipeline_name(org: str) -> str:
     return f"{org}-mesh"
 
 
+def approval_action_name(env: str) -> str:
+    """The manual-approval action before an environment's deployment, in its pipeline stage."""
+    return f"Approve-{env}"
+
+
 def approver_role_name(org: str, env: str) -> str:
     """The role in the tools account that alone may approve the promotion into ``env``."""
     return f"{org}-mesh-approve-{env}"

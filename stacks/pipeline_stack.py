@@ -19,6 +19,7 @@ from constructs import Construct
 
 from mesh_config import EnvironmentConfig, MeshConfig
 from mesh_config.naming import (
+    approval_action_name,
     approver_role_name,
     pipeline_name,
     plan_reader_role_name,
@@ -316,10 +317,6 @@ class PipelineStack(Stack):
             env_from_cfn_outputs={"DOMAIN_ID": stage.domain.domain_id_output},
             role=runner,
         )
-
-
-def approval_action_name(env_name: str) -> str:
-    return f"Approve-{env_name}"
 
 
 def _principals_matching(arns: Sequence[str]) -> iam.IPrincipal:

@@ -323,3 +323,76 @@ def test_every_command_has_help_with_an_example():
     for command in (["projects", "list"], ["subscriptions", "accept"], ["catalog", "export-glossary"]):
         result = runner.invoke(cli.app, [*command, "--help"])
         assert "Example: datamesh" in result.output
+
+
+def _pipeline_state(*actions: tuple[str, str, str | None]) -> dict:
+    """(stage, action, status) -> a GetPipelineState answer; approvals in progress carry a token."""
+    stages: dict[str, list] = {}
+    for stage, action, status in actions:
+        latest = {"status": status, "lastStatusChange": NOW} if status else {}
+        if status == "InProgress":
+            latest["token"] = f"token-{stage}"
+        stages.setdefault(stage, []).append({"actionName": action, **({"latestExecution": latest} if latest else {})})
+    return {
+        "pipelineName": "acme-mesh",
+        "stageStates": [{"stageName": s, "actionStates": a} for s, a in stages.items()],
+    }
+
+
+@pytest.fixture
+def codepipeline(monkeypatch):
+    client = _client("codepipeline")
+    monkeypatch.setattr(cli.STATE, "clients", lambda profile: lambda service, region: client)
+    with Stubber(client) as stub:
+        yield stub
+
+
+def test_pipeline_approvals_name_who_must_approve(codepipeline):
+    codepipeline.add_response(
+        "get_pipeline_state",
+        _pipeline_state(
+            ("staging", "Approve-staging", "Succeeded"),
+            ("prod", "Approve-prod", "InProgress"),
+            ("prod", "Deploy", None),
+        ),
+        {"name": "acme-mesh"},
+    )
+    result = runner.invoke(cli.app, ["--mesh-dir", MESH, "--output", "json", "pipeline", "approvals"])
+    assert result.exit_code == 0, result.output
+    (pending,) = json.loads(result.output)
+    assert pending["environment"] == "prod"
+    assert pending["approvers"] == ["Product Owner", "Data Platform Manager", "IT Operations Manager"]
+
+
+def test_pipeline_approve_puts_the_approval_with_its_token(codepipeline):
+    codepipeline.add_response("get_pipeline_state", _pipeline_state(("prod", "Approve-prod", "InProgress")))
+    codepipeline.add_response(
+        "put_approval_result",
+        {"approvedAt": NOW},
+        {
+            "pipelineName": "acme-mesh",
+            "stageName": "prod",
+            "actionName": "Approve-prod",
+            "token": "token-prod",
+            "result": {"summary": "CAB-1234 approved", "status": "Approved"},
+        },
+    )
+    result = runner.invoke(
+        cli.app, ["--mesh-dir", MESH, "pipeline", "approve", "prod", "--comment", "CAB-1234 approved"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "approved the promotion into prod" in result.output
+    codepipeline.assert_no_pending_responses()
+
+
+def test_pipeline_reject_of_nothing_waiting_is_one_line(codepipeline):
+    codepipeline.add_response("get_pipeline_state", _pipeline_state(("prod", "Approve-prod", "Succeeded")))
+    result = runner.invoke(cli.app, ["--mesh-dir", MESH, "pipeline", "reject", "prod", "--comment", "freeze"])
+    assert result.exit_code == 1
+    assert "error: no approval of 'prod' is waiting in acme-mesh (waiting: none)" in result.output
+
+
+def test_pipeline_access_denied_is_one_line(codepipeline):
+    codepipeline.add_client_error("get_pipeline_state", "AccessDeniedException", "not authorized", 400)
+    result = runner.invoke(cli.app, ["--mesh-dir", MESH, "pipeline", "approvals"])
+    assert result.exit_code == 1 and "error: reading pipeline acme-mesh: access denied: not authorized" in result.output
