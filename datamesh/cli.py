@@ -230,8 +230,7 @@ def pipeline_approve(
     comment: Annotated[str, typer.Option(help="why: kept in the pipeline's history")],
 ) -> None:
     """Approve a waiting promotion.  Example: datamesh pipeline approve prod --comment "CAB-1234 approved" """
-    pending = _guard(lambda: STATE.pipeline().decide(environment, True, comment))
-    out.print(f"approved the promotion into {pending.environment}", markup=False)
+    _decide_promotion(environment, True, comment)
 
 
 @pipeline_app.command("reject")
@@ -240,8 +239,12 @@ def pipeline_reject(
     comment: Annotated[str, typer.Option(help="why: kept in the pipeline's history")],
 ) -> None:
     """Reject a waiting promotion.  Example: datamesh pipeline reject prod --comment "Wait for the freeze" """
-    pending = _guard(lambda: STATE.pipeline().decide(environment, False, comment))
-    out.print(f"rejected the promotion into {pending.environment}", markup=False)
+    _decide_promotion(environment, False, comment)
+
+
+def _decide_promotion(environment: str, approve: bool, comment: str) -> None:
+    pending = _guard(lambda: STATE.pipeline().decide(environment, approve, comment))
+    out.print(f"{'approved' if approve else 'rejected'} the promotion into {pending.environment}", markup=False)
 
 
 if __name__ == "__main__":

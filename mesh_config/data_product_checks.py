@@ -13,12 +13,14 @@ from mesh_config.data_products import (
     Catalog,
     Table,
     asset_name,
+    tables_by_asset,
 )
 from mesh_config.errors import ConfigIssue, choices, repeated_indexes
 from mesh_config.glue_types import glue_type_problem
 from mesh_config.governance import FieldType, MetadataForm, split_term_ref
 from mesh_config.mesh import DeploymentMode, MeshDefinition, Project
 from mesh_config.placement import unit_ancestors
+from mesh_config.project_references import referenced_project
 from mesh_config.yaml_source import YamlDocument
 
 Loc = tuple[str | int, ...]
@@ -34,11 +36,6 @@ def check_data_products(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigI
     issues += _check_unique_assets(mesh, doc)
     issues += _check_subscriptions(mesh, doc, projects)
     return issues
-
-
-def published_assets(mesh: MeshDefinition) -> dict[str, tuple[Catalog, Table]]:
-    """Asset name -> (catalog, table) of every table marked published."""
-    return {asset_name(c.business_unit, t): (c, t) for c in mesh.catalogs for t in c.tables if t.published}
 
 
 def _check_catalog_units(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue]:
@@ -74,15 +71,6 @@ def _check_catalog(
     forms: Mapping[str, MetadataForm],
 ) -> list[ConfigIssue]:
     issues = _check_producer(mesh, doc, (*loc, "owner"), catalog.owner, catalog, projects)
-    for k, env in enumerate(catalog.environments or []):
-        if env not in mesh.environments:
-            issues.append(
-                doc.issue(
-                    (*loc, "environments", k),
-                    f"unknown environment '{env}'",
-                    f"use one of: {choices(mesh.environments)}",
-                )
-            )
     source_forms = catalog.data_source.forms
     if len(source_forms) > MAX_DATA_SOURCE_FORMS:
         issues.append(
@@ -145,10 +133,17 @@ def _check_producer(
 ) -> list[ConfigIssue]:
     business_unit = catalog.business_unit
     envs = [e for e in mesh.environments if catalog.exists_in(e)]
-    project = projects.get(key)
+    project, issues = referenced_project(
+        doc,
+        loc,
+        key,
+        projects,
+        envs,
+        ", where its catalog's tables do",
+        "pick a project present in every environment of the catalog, or add {missing} to its 'environments'",
+    )
     if project is None:
-        return [doc.issue(loc, f"unknown project '{key}'", f"use a project key <unit>-<use-case>: {choices(projects)}")]
-    issues = []
+        return issues
     units = {u.id: u for u in mesh.domain_units}
     if business_unit not in unit_ancestors(project.domain_unit, units):
         issues.append(
@@ -157,15 +152,6 @@ def _check_producer(
                 f"project '{key}' belongs to unit '{project.domain_unit}', outside business unit '{business_unit}': "
                 "a domain catalog is produced by its own business unit's projects",
                 f"pick a project of '{business_unit}' or its teams, or move the table to the catalog of its unit",
-            )
-        )
-    missing = [env for env in envs if not project.exists_in(env)]
-    if missing:
-        issues.append(
-            doc.issue(
-                loc,
-                f"project '{key}' does not exist in {', '.join(missing)}, where its catalog's tables do",
-                f"pick a project present in every environment, or add {', '.join(missing)} to its 'environments'",
             )
         )
     issues += _check_lakehouse(mesh, doc, loc, project, PRODUCER_BLUEPRINTS, "imports its tables", envs)
@@ -361,7 +347,7 @@ def _check_unique_assets(mesh: MeshDefinition, doc: YamlDocument) -> list[Config
 
 
 def _check_subscriptions(mesh: MeshDefinition, doc: YamlDocument, projects: Mapping[str, Project]) -> list[ConfigIssue]:
-    assets = {asset_name(c.business_unit, t): (c, t) for c in mesh.catalogs for t in c.tables}
+    assets = tables_by_asset(mesh.catalogs)
     issues = []
     keys = [f"{s.consumer}/{s.asset}" for s in mesh.subscriptions]
     for k in repeated_indexes(keys):
@@ -370,32 +356,20 @@ def _check_subscriptions(mesh: MeshDefinition, doc: YamlDocument, projects: Mapp
         )
     for k, sub in enumerate(mesh.subscriptions):
         loc: Loc = ("subscriptions", k)
-        consumer = projects.get(sub.consumer)
         envs = [e for e in (sub.environments or mesh.environments) if e in mesh.environments]
+        consumer, found_issues = referenced_project(
+            doc,
+            (*loc, "consumer"),
+            sub.consumer,
+            projects,
+            envs,
+            fix="limit the subscription with environments: [...], or add {missing} to the project's 'environments'",
+        )
+        issues += found_issues
         if consumer is not None:
             issues += _check_lakehouse(
                 mesh, doc, (*loc, "consumer"), consumer, CONSUMER_BLUEPRINTS, "receives data", envs
             )
-        if consumer is None:
-            issues.append(
-                doc.issue(
-                    (*loc, "consumer"),
-                    f"unknown project '{sub.consumer}'",
-                    f"use a project key <unit>-<use-case>: {choices(projects)}",
-                )
-            )
-        else:
-            envs = sub.environments if sub.environments is not None else mesh.environments
-            missing = [e for e in envs if not consumer.exists_in(e)]
-            if missing:
-                issues.append(
-                    doc.issue(
-                        (*loc, "consumer"),
-                        f"project '{sub.consumer}' does not exist in {', '.join(missing)}",
-                        f"limit the subscription with environments: [...], or add {', '.join(missing)} to the "
-                        "project's 'environments'",
-                    )
-                )
         found = assets.get(sub.asset)
         if found is None:
             issues.append(
@@ -432,14 +406,4 @@ def _check_subscriptions(mesh: MeshDefinition, doc: YamlDocument, projects: Mapp
                     "remove the subscription",
                 )
             )
-    for k, sub in enumerate(mesh.subscriptions):
-        for env in sub.environments or []:
-            if env not in mesh.environments:
-                issues.append(
-                    doc.issue(
-                        ("subscriptions", k, "environments"),
-                        f"unknown environment '{env}'",
-                        f"use one of: {choices(mesh.environments)}",
-                    )
-                )
     return issues

@@ -7,6 +7,7 @@ publishes them with their metadata forms and glossary terms, and consumer projec
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any
 
@@ -228,6 +229,11 @@ class Subscription(_Model):
 
     def exists_in(self, env: str) -> bool:
         return self.environments is None or env in self.environments
+
+
+def tables_by_asset(catalogs: Sequence[Catalog]) -> dict[str, tuple[Catalog, Table]]:
+    """Asset (table) name -> its catalog and declaration, across catalogs."""
+    return {asset_name(c.business_unit, t): (c, t) for c in catalogs for t in c.tables}
 
 
 def asset_name(business_unit: str, table: Table) -> str:

@@ -19,6 +19,7 @@ from mesh_config.governance import (
 )
 from mesh_config.mesh import MeshDefinition, Project
 from mesh_config.placement import unit_ancestors
+from mesh_config.project_references import referenced_project
 from mesh_config.yaml_source import YamlDocument
 
 
@@ -36,14 +37,9 @@ def _check_grants(mesh: MeshDefinition, doc: YamlDocument, projects: dict[str, P
     for i, unit in enumerate(mesh.domain_units):
         for kind, j, key in unit.grants.entries():
             loc = ("domain_units", i, "grants", kind, j)
-            project = projects.get(key)
-            if project is None:
-                issues.append(
-                    doc.issue(
-                        loc, f"unknown project '{key}'", f"use a project key <unit>-<use-case>: {choices(projects)}"
-                    )
-                )
-            elif unit.id not in unit_ancestors(project.domain_unit, units):
+            project, found = referenced_project(doc, loc, key, projects)
+            issues += found
+            if project is not None and unit.id not in unit_ancestors(project.domain_unit, units):
                 issues.append(
                     doc.issue(
                         loc,
@@ -72,21 +68,17 @@ def _check_owner(
     grant: str,
 ) -> list[ConfigIssue]:
     """The owning project exists in every environment and is granted the right to create ``what``."""
-    project = projects.get(key)
+    project, issues = referenced_project(
+        doc,
+        loc,
+        key,
+        projects,
+        mesh.environments,
+        f", where the {what} must (glossaries and forms exist in every environment)",
+        "pick a project present in every environment, or add {missing} to the project's 'environments'",
+    )
     if project is None:
-        return [doc.issue(loc, f"unknown project '{key}'", f"use a project key <unit>-<use-case>: {choices(projects)}")]
-    issues = []
-    missing = [env for env in mesh.environments if not project.exists_in(env)]
-    if missing:
-        issues.append(
-            doc.issue(
-                loc,
-                f"project '{key}' does not exist in {', '.join(missing)}, where the {what} must (glossaries and "
-                "forms exist in every environment)",
-                f"pick a project present in every environment, or add {', '.join(missing)} to the project's "
-                "'environments'",
-            )
-        )
+        return issues
     units = {u.id: u for u in mesh.domain_units}
     granted = any(key in getattr(units[u].grants, grant) for u in unit_ancestors(project.domain_unit, units))
     if not granted:

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from mesh_config.blueprints import Blueprint
-from mesh_config.data_products import Catalog, Subscription, Table, asset_name
+from mesh_config.data_products import Catalog, Subscription, Table, tables_by_asset
 from mesh_config.environment import EnvironmentConfig
 from mesh_config.governance import Glossary
 from mesh_config.governance_checks import glossary_dependencies
@@ -82,6 +82,11 @@ class MeshConfig:
     def shares_consumed_by(self, env: EnvironmentConfig) -> list[tuple[Share, ShareConsumer]]:
         return [(s, c) for s in self.mesh.shares for c in s.consumers if c.environment == env.name]
 
+    def shared_database(self, share: Share) -> str:
+        """The producer's Glue database of a share, as named in the producer's account."""
+        catalog = next(c for c in self.mesh.catalogs if c.business_unit == share.catalog)
+        return self.naming(self.environment(share.producer)).catalog_database(catalog.business_unit, catalog.database)
+
     def share_principal_projects(self, env: EnvironmentConfig) -> list[str]:
         """Projects of ``env`` whose roles receive shared tables: the shared-data stage, deployed
         later, reads their ids from SSM parameters."""
@@ -104,11 +109,7 @@ class MeshConfig:
 
     def table(self, name: str) -> tuple[Catalog, Table]:
         """The catalog and declaration of a table by its (asset) name."""
-        for catalog in self.mesh.catalogs:
-            for table in catalog.tables:
-                if asset_name(catalog.business_unit, table) == name:
-                    return catalog, table
-        raise KeyError(name)
+        return tables_by_asset(self.mesh.catalogs)[name]
 
     def subscriptions_in(self, env: EnvironmentConfig) -> list[Subscription]:
         return [s for s in self.mesh.subscriptions if s.exists_in(env.name)]

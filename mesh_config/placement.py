@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 
-from mesh_config.data_products import Catalog, asset_name
+from mesh_config.data_products import Catalog, tables_by_asset
 from mesh_config.mesh import DomainUnit, MeshDefinition, Project
 
 # Each project is one AWS::DataZone::Project plus one AWS::DataZone::ProjectMembership per
@@ -49,13 +49,19 @@ def shard_of(project: Project, shards: int) -> int:
     return int(digest, 16) % shards
 
 
+def _sharded_part(kind: str, project: Project, units: Mapping[str, DomainUnit]) -> str:
+    """<kind>-<bu>, or <kind>-<bu>-<n> over the business unit's <kind>_stack_shards (project_ or
+    product_), by a hash of the project's key only."""
+    bu = business_unit_of(project.domain_unit, units)
+    shards: int = getattr(units[bu], f"{kind[:-1]}_stack_shards")
+    if shards == 1:
+        return f"{kind}-{bu}"
+    return f"{kind}-{bu}-{shard_of(project, shards) + 1}"
+
+
 def project_stack_part(project: Project, units: Mapping[str, DomainUnit]) -> str:
     """Stack-name suffix for a project: projects-<bu> or projects-<bu>-<n> when sharded."""
-    bu = business_unit_of(project.domain_unit, units)
-    shards = units[bu].project_stack_shards
-    if shards == 1:
-        return f"projects-{bu}"
-    return f"projects-{bu}-{shard_of(project, shards) + 1}"
+    return _sharded_part("projects", project, units)
 
 
 # CloudFormation allows 200 outputs in a stack. A projects stack publishes one output per project
@@ -68,13 +74,16 @@ def referenced_projects(mesh: MeshDefinition, env: str) -> set[str]:
     keys = {g.owning_project for g in mesh.glossaries} | {f.owning_project for f in mesh.metadata_forms}
     keys |= {key for unit in mesh.domain_units for _, _, key in unit.grants.entries()}
     keys |= {producer for catalog in mesh.catalogs if catalog.exists_in(env) for producer in catalog.producers()}
-    for sub in mesh.subscriptions:
-        if sub.exists_in(env):
-            keys.add(sub.consumer)
-            keys |= {
-                c.producer_of(t) for c in mesh.catalogs for t in c.tables if asset_name(c.business_unit, t) == sub.asset
-            }
-    return keys
+    return keys | _subscribed_projects(mesh, env)
+
+
+def _subscribed_projects(mesh: MeshDefinition, env: str) -> set[str]:
+    """Consumers and producers of the subscriptions of ``env``."""
+    assets = tables_by_asset(mesh.catalogs)
+    subs = [s for s in mesh.subscriptions if s.exists_in(env)]
+    return {s.consumer for s in subs} | {
+        c.producer_of(t) for c, t in (assets[s.asset] for s in subs if s.asset in assets)
+    }
 
 
 # The governance stack's fixed part: the handler identity (role, policy, user profile, member-pool
@@ -107,11 +116,7 @@ SUBSCRIPTIONS_FIXED_RESOURCES = 12
 def products_stack_part(producer: Project, units: Mapping[str, DomainUnit]) -> str:
     """products-<bu>[-<n>]: like projects, by a hash of the producer's key over the unit's
     product_stack_shards, so adding a producer never moves another one's tables."""
-    bu = business_unit_of(producer.domain_unit, units)
-    shards = units[bu].product_stack_shards
-    if shards == 1:
-        return f"products-{bu}"
-    return f"products-{bu}-{shard_of(producer, shards) + 1}"
+    return _sharded_part("products", producer, units)
 
 
 # CloudFormation refuses a template over 1 MB (uploaded through S3). A products stack grows with
@@ -142,9 +147,4 @@ def has_catalog_stack(mesh: MeshDefinition, env: str) -> bool:
 def subscriptions_resource_count(mesh: MeshDefinition, env: str) -> int:
     """One custom resource per subscription and one handler membership per project involved."""
     subs = [s for s in mesh.subscriptions if s.exists_in(env)]
-    subscribed = {s.asset for s in subs}
-    producers = {
-        c.producer_of(t): None for c in mesh.catalogs for t in c.tables if asset_name(c.business_unit, t) in subscribed
-    }
-    involved = {s.consumer for s in subs} | set(producers)
-    return SUBSCRIPTIONS_FIXED_RESOURCES + len(subs) + len(involved)
+    return SUBSCRIPTIONS_FIXED_RESOURCES + len(subs) + len(_subscribed_projects(mesh, env))

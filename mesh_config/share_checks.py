@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from mesh_config.data_products import Catalog, Table, asset_name
+from mesh_config.data_products import Table, asset_name, tables_by_asset
 from mesh_config.environment import EnvironmentConfig
 from mesh_config.errors import ConfigIssue, choices, repeated_indexes
 from mesh_config.mesh import MeshDefinition
+from mesh_config.project_references import referenced_project
 from mesh_config.row_filter import row_filter_problems
 from mesh_config.shares import Principals, Share, ShareConsumer, TableGrant, TeamPermission
 from mesh_config.yaml_source import YamlDocument
@@ -24,9 +25,9 @@ UPDATE_FIX = (
 
 def shared_tables(mesh: MeshDefinition, share: Share) -> list[tuple[str, Table]]:
     """(name, table) of the share's tables that its catalog declares."""
-    catalog = next((c for c in mesh.catalogs if c.business_unit == share.catalog), None)
-    tables = {asset_name(catalog.business_unit, t): t for t in catalog.tables} if catalog else {}
-    return [(name, tables[name]) for name in share.tables if name in tables]
+    catalogs = [c for c in mesh.catalogs if c.business_unit == share.catalog]
+    tables = tables_by_asset(catalogs)
+    return [(name, tables[name][1]) for name in share.tables if name in tables]
 
 
 def visible_pii(table: Table, consumer: ShareConsumer) -> list[str]:
@@ -166,20 +167,9 @@ def _check_principals(
     if principals.empty():
         issues.append(doc.issue(loc, "nobody receives the grants", "name projects (their roles) or IAM role names"))
     projects = {p.key: p for p in mesh.projects}
+    envs = [env] if env in mesh.environments else []
     for m, key in enumerate(principals.projects):
-        project = projects.get(key)
-        if project is None:
-            issues.append(
-                doc.issue((*loc, "projects", m), f"unknown project '{key}'", f"use a project key: {choices(projects)}")
-            )
-        elif env in mesh.environments and not project.exists_in(env):
-            issues.append(
-                doc.issue(
-                    (*loc, "projects", m),
-                    f"project '{key}' does not exist in '{env}'",
-                    f"pick a project of '{env}', or add '{env}' to the project's 'environments'",
-                )
-            )
+        issues += referenced_project(doc, (*loc, "projects", m), key, projects, envs)[1]
     return issues
 
 
@@ -231,35 +221,18 @@ def check_teams(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue]:
                     )
                 )
         envs = list(team.environments or mesh.environments)
-        for m, env in enumerate(team.environments or []):
-            if env not in mesh.environments:
-                issues.append(
-                    doc.issue(
-                        (*loc, "environments", m),
-                        f"unknown environment '{env}'",
-                        f"use one of: {choices(mesh.environments)}",
-                    )
-                )
         for j, grant in enumerate(team.grants):
             issues += _check_table_grant(mesh, doc, (*loc, "grants", j), grant, envs)
     return issues
-
-
-def _table_catalog(mesh: MeshDefinition, name: str) -> tuple[Catalog, Table] | None:
-    for catalog in mesh.catalogs:
-        for table in catalog.tables:
-            if asset_name(catalog.business_unit, table) == name:
-                return catalog, table
-    return None
 
 
 def _check_table_grant(
     mesh: MeshDefinition, doc: YamlDocument, loc: Loc, grant: TableGrant, envs: list[str]
 ) -> list[ConfigIssue]:
     issues = []
-    found = _table_catalog(mesh, grant.table)
+    every = tables_by_asset(mesh.catalogs)
+    found = every.get(grant.table)
     if found is None:
-        every = [asset_name(c.business_unit, t) for c in mesh.catalogs for t in c.tables]
         return [doc.issue((*loc, "table"), f"no table '{grant.table}' in any catalog", f"use one of: {choices(every)}")]
     catalog, table = found
     absent = [e for e in envs if e in mesh.environments and not catalog.exists_in(e)]

@@ -108,7 +108,8 @@ def check_region(region: str, doc: YamlDocument, loc: tuple[str | int, ...]) -> 
 
 
 def _check_environment_references(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue]:
-    """Every 'environments' / 'available_in' / profile-map key names an environment of the mesh."""
+    """Every 'environments' / 'available_in' / profile-map key names an environment of the mesh (projects,
+    catalogs, subscriptions and teams alike)."""
     known = set(mesh.environments)
     refs: list[tuple[tuple[str | int, ...], list[str]]] = []
     for i, entry in enumerate(mesh.blueprints):
@@ -121,6 +122,9 @@ def _check_environment_references(mesh: MeshDefinition, doc: YamlDocument) -> li
         refs.append((("projects", i, "environments"), list(project.environments or [])))
         for role, j, _, envs in project.member_entries():
             refs.append((("projects", i, role, j, "environments"), envs or []))
+    for section in ("catalogs", "subscriptions", "teams"):
+        for i, entry in enumerate(getattr(mesh, section)):
+            refs.append(((section, i, "environments"), list(entry.environments or [])))
     issues = [
         doc.issue((*loc, j), f"unknown environment '{env}'", f"use one of: {choices(known)}")
         for loc, envs in refs
@@ -681,51 +685,59 @@ def check_names(
                 "fewer business units",
             )
         )
+
+    def too_big(part: str, problem: str, amount: int, limit: int, tail: str) -> ConfigIssue:
+        """A stack over a CloudFormation limit: the unit's shard count that brings it under."""
+        bu = stack_business_unit[part]
+        index = next(i for i, u in enumerate(mesh.domain_units) if u.id == bu)
+        field = f"{part.split('-', 1)[0][:-1]}_stack_shards"  # projects- / products- stacks
+        shards = getattr(units[bu], field)
+        # 70 % target load leaves room for the uneven spread of a hash placement.
+        needed = max(shards + 1, math.ceil(shards * amount / (limit * 0.7)))
+        return mesh_doc.issue(
+            ("domain_units", index, field),
+            f"in environment '{env.name}': stack {naming.stack(part)} {problem}",
+            f"set {field}: {needed} on unit '{bu}'{tail}",
+        )
+
     for part, size in sorted(stack_bytes.items()):
         if size > MAX_TEMPLATE_BYTES:
-            bu = stack_business_unit[part]
-            index = next(i for i, u in enumerate(mesh.domain_units) if u.id == bu)
-            needed = math.ceil(units[bu].product_stack_shards * size / (MAX_TEMPLATE_BYTES * 0.7))
             issues.append(
-                mesh_doc.issue(
-                    ("domain_units", index, "product_stack_shards"),
-                    f"in environment '{env.name}': the template of stack {naming.stack(part)} would be about "
-                    f"{size // 1000} kB (its tables' columns); CloudFormation refuses templates over 1 MB",
-                    f"set product_stack_shards: {needed} on unit '{bu}' before its tables are deployed (a producer's "
-                    "tables share one stack: if one producer alone is this large, give some tables another producer)",
+                too_big(
+                    part,
+                    f"would have a template of about {size // 1000} kB (its tables' columns); CloudFormation "
+                    "refuses templates over 1 MB",
+                    size,
+                    MAX_TEMPLATE_BYTES,
+                    " before its tables are deployed (a producer's tables share one stack: if one producer alone "
+                    "is this large, give some tables another producer)",
                 )
             )
     for part, outputs in sorted(stack_outputs.items()):
         if outputs > MAX_OUTPUTS_PER_STACK:
-            bu = stack_business_unit[part]
-            index = next(i for i, u in enumerate(mesh.domain_units) if u.id == bu)
-            needed = math.ceil(units[bu].project_stack_shards * outputs / (MAX_OUTPUTS_PER_STACK * 0.7))
             issues.append(
-                mesh_doc.issue(
-                    ("domain_units", index, "project_stack_shards"),
-                    f"in environment '{env.name}': stack {naming.stack(part)} would publish {outputs} outputs, one "
-                    f"per project other stacks refer to (producers, subscribers, owners); CloudFormation allows "
-                    f"{MAX_OUTPUTS_PER_STACK}",
-                    f"set project_stack_shards: {needed} on unit '{bu}' before its projects are deployed",
+                too_big(
+                    part,
+                    f"would publish {outputs} outputs, one per project other stacks refer to (producers, "
+                    f"subscribers, owners); CloudFormation allows {MAX_OUTPUTS_PER_STACK}",
+                    outputs,
+                    MAX_OUTPUTS_PER_STACK,
+                    " before its projects are deployed",
                 )
             )
     for part, load in sorted(stack_load.items()):
         check(STACK_RULE, naming.stack(part), mesh_doc, ("org",), shorten_org)
         if load > MAX_RESOURCES_PER_STACK:
-            bu = stack_business_unit[part]
-            index = next(i for i, u in enumerate(mesh.domain_units) if u.id == bu)
-            kind = part.split("-", 1)[0]  # projects | products
-            field = "project_stack_shards" if kind == "projects" else "product_stack_shards"
-            bu_load = sum(v for p, v in stack_load.items() if stack_business_unit[p] == bu and p.startswith(kind))
-            # 70 % target load leaves room for the uneven spread of a hash placement.
-            needed = max(getattr(units[bu], field) + 1, math.ceil(bu_load / (MAX_RESOURCES_PER_STACK * 0.7)))
+            kind = part.split("-", 1)[0]
             issues.append(
-                mesh_doc.issue(
-                    ("domain_units", index, field),
-                    f"in environment '{env.name}': stack {naming.stack(part)} would hold {load} resources "
-                    f"(limit {MAX_RESOURCES_PER_STACK}, CloudFormation refuses more than 500)",
-                    f"set {field}: {needed} on unit '{bu}'. This re-places the unit's {kind}, so do it before they "
-                    f"are deployed, or move some {kind} to another business unit",
+                too_big(
+                    part,
+                    f"would hold {load} resources (limit {MAX_RESOURCES_PER_STACK}, CloudFormation refuses more "
+                    "than 500)",
+                    load,
+                    MAX_RESOURCES_PER_STACK,
+                    f". This re-places the unit's {kind}, so do it before they are deployed, or move some {kind} to "
+                    "another business unit",
                 )
             )
     return issues

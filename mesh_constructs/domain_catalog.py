@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_glue as glue
 from aws_cdk import aws_lakeformation as lakeformation
-from constructs import Construct
+from constructs import Construct, IConstruct
 
 LfResource = lakeformation.CfnPrincipalPermissions.ResourceProperty
 
@@ -46,36 +46,39 @@ class DomainCatalog(Construct):
             ),
         )
         self.database.apply_removal_policy(props.removal_policy)
-        database_grant = lakeformation.CfnPrincipalPermissions(
-            self,
+        principal = lakeformation.CfnPrincipalPermissions.DataLakePrincipalProperty(
+            data_lake_principal_identifier=props.manage_access_role_arn
+        )
+
+        def grant(construct_id: str, resource: LfResource, permissions: list[str]) -> IConstruct:
+            return lakeformation.CfnPrincipalPermissions(
+                self,
+                construct_id,
+                catalog=account,
+                principal=principal,
+                resource=resource,
+                permissions=permissions,
+                permissions_with_grant_option=permissions,
+            )
+
+        database_grant = grant(
             "ManageAccessDatabase",
-            catalog=account,
-            principal=lakeformation.CfnPrincipalPermissions.DataLakePrincipalProperty(
-                data_lake_principal_identifier=props.manage_access_role_arn
-            ),
-            resource=LfResource(
+            LfResource(
                 database=lakeformation.CfnPrincipalPermissions.DatabaseResourceProperty(
                     catalog_id=account, name=props.database_name
                 )
             ),
-            permissions=["DESCRIBE"],
-            permissions_with_grant_option=["DESCRIBE"],
+            ["DESCRIBE"],
         )
         database_grant.node.add_dependency(self.database)
-        tables_grant = lakeformation.CfnPrincipalPermissions(
-            self,
+        tables_grant = grant(
             "ManageAccessTables",
-            catalog=account,
-            principal=lakeformation.CfnPrincipalPermissions.DataLakePrincipalProperty(
-                data_lake_principal_identifier=props.manage_access_role_arn
-            ),
-            resource=LfResource(
+            LfResource(
                 table=lakeformation.CfnPrincipalPermissions.TableResourceProperty(
                     catalog_id=account, database_name=props.database_name, table_wildcard={}
                 )
             ),
-            permissions=["DESCRIBE", "SELECT"],
-            permissions_with_grant_option=["DESCRIBE", "SELECT"],
+            ["DESCRIBE", "SELECT"],
         )
         # Lake Formation refuses concurrent grants (ConcurrentModificationException, aws-cdk #36215).
         tables_grant.node.add_dependency(database_grant)

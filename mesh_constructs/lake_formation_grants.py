@@ -9,7 +9,10 @@ from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from mesh_constructs.datazone_handler import DataZoneHandler
+from mesh_constructs.acknowledge import acknowledge, wildcard_resource_finding
+from mesh_constructs.datazone_handler import DataZoneHandler, DataZoneHandlerProps
+from mesh_constructs.datazone_handler_identity import DataZoneHandlerIdentity
+from mesh_constructs.lake_formation_admins import LakeFormationAdmins, LakeFormationAdminsProps
 
 ALL_TABLES = "*"
 DATABASE = ""
@@ -32,20 +35,66 @@ class LakeFormationGrant:
     columns: Sequence[str] = field(default_factory=tuple)
 
 
-def lake_formation_grant_statements(scope: Construct, databases: Sequence[str]) -> list[iam.PolicyStatement]:
-    """What the grants handler's role needs in IAM besides being a data-lake administrator."""
+@dataclass(frozen=True)
+class GlueDatabaseRef:
+    """A database the grants handler grants on: ``account`` None for this account's catalog, else
+    the producer account of a shared database."""
+
+    name: str
+    account: str | None = None
+
+
+def lake_formation_grants_handler(
+    scope: Construct, identity: DataZoneHandlerIdentity, databases: Sequence[GlueDatabaseRef], description: str
+) -> DataZoneHandler:
+    """The handler behind ``LakeFormationGrants``, run as ``identity`` made a data-lake administrator
+    of the account (it grants on tables it did not create), with the IAM rights Lake Formation
+    requires of a granter ("IAM permissions required to grant or revoke Lake Formation
+    permissions"): the batch grant calls, and Glue reads of the databases it grants on."""
     stack = Stack.of(scope)
-    glue_resources = [stack.format_arn(service="glue", resource="catalog")] + [
-        stack.format_arn(service="glue", resource=kind, resource_name=f"{db}{suffix}")
-        for db in databases
-        for kind, suffix in (("database", ""), ("table", "/*"))
+    admin = LakeFormationAdmins(
+        scope, "HandlerIsLakeFormationAdmin", LakeFormationAdminsProps(admin_arns=[identity.role.role_arn])
+    )
+    accounts = sorted({d.account for d in databases if d.account}, key=str)
+    tables = [
+        stack.format_arn(service="glue", account=d.account, resource="table", resource_name=f"{d.name}/*")
+        for d in databases
     ]
-    return [
-        iam.PolicyStatement(
-            actions=["lakeformation:BatchGrantPermissions", "lakeformation:BatchRevokePermissions"], resources=["*"]
+    glue_resources = [stack.format_arn(service="glue", resource="catalog")]
+    glue_resources += [stack.format_arn(service="glue", account=a, resource="catalog") for a in accounts]
+    glue_resources += [
+        stack.format_arn(service="glue", account=d.account, resource="database", resource_name=d.name)
+        for d in databases
+    ]
+    handler = DataZoneHandler(
+        scope,
+        "GrantsHandler",
+        DataZoneHandlerProps(
+            module="lake_formation_grants",
+            identity=identity,
+            actions=(),
+            statements=[
+                iam.PolicyStatement(
+                    actions=["lakeformation:BatchGrantPermissions", "lakeformation:BatchRevokePermissions"],
+                    resources=["*"],
+                ),
+                iam.PolicyStatement(
+                    actions=["glue:GetDatabase", "glue:GetTable", "glue:GetTables"], resources=glue_resources + tables
+                ),
+            ],
+            description=description,
         ),
-        iam.PolicyStatement(actions=["glue:GetDatabase", "glue:GetTable", "glue:GetTables"], resources=glue_resources),
-    ]
+    )
+    handler.function.node.add_dependency(admin)
+    acknowledge(
+        identity.policy,
+        "Lake Formation's BatchGrantPermissions / BatchRevokePermissions have no resource-level permissions (the "
+        "service authorizes each grant itself: the role is a data-lake administrator); the Glue reads are limited "
+        "to the tables of the databases it grants on.",
+        "AwsSolutions-IAM5[Resource::*]",
+        *(wildcard_resource_finding(scope, t) for t in tables),
+    )
+    return handler
 
 
 @dataclass(frozen=True)

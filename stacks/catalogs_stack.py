@@ -17,14 +17,11 @@ from constructs import Construct
 
 from mesh_config import EnvironmentConfig, MeshConfig
 from mesh_config.data_products import PRODUCT_LAYERS
-from mesh_constructs.acknowledge import acknowledge, wildcard_resource_finding
 from mesh_constructs.data_lake_locations import DataLakeLocations, DataLakeLocationsProps
 from mesh_constructs.data_source_runs import DATA_SOURCE_RUNS_ACTIONS
 from mesh_constructs.datazone_handler import DataZoneHandler, DataZoneHandlerProps
-from mesh_constructs.datazone_handler_identity import DataZoneHandlerIdentity, DataZoneHandlerIdentityProps
 from mesh_constructs.domain_catalog import DomainCatalog, DomainCatalogProps
-from mesh_constructs.lake_formation_admins import LakeFormationAdmins, LakeFormationAdminsProps
-from mesh_constructs.lake_formation_grants import lake_formation_grant_statements
+from mesh_constructs.lake_formation_grants import GlueDatabaseRef, lake_formation_grants_handler
 from mesh_constructs.project_connections import PROJECT_CONNECTIONS_ACTIONS
 from stacks.domain_stack import DomainStack
 from stacks.foundation_stack import FoundationStack
@@ -46,7 +43,6 @@ class CatalogsStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         naming = config.naming(env_config)
         removal = stateful_removal_policy(env_config)
-        domain_id = domain.domain.domain_id
 
         self.locations = DataLakeLocations(
             self,
@@ -80,20 +76,10 @@ class CatalogsStack(Stack):
             current.database.node.add_dependency(previous.last_grant)
 
         databases = [naming.catalog_database(c.business_unit, c.database) for c in config.catalogs_in(env_config)]
-        self.identity = DataZoneHandlerIdentity(
+        self.identity = domain.handler_identity(
             self,
-            "HandlerIdentity",
-            DataZoneHandlerIdentityProps(
-                domain_id=domain_id,
-                domain_arn=domain.domain.domain_arn,
-                root_domain_unit_id=domain.domain.root_domain_unit_id,
-                role_name=naming.catalog_handler_role(),
-                description="DataZone identity that imports, curates and publishes the domain catalogs' tables",
-            ),
-        )
-        # The grants handler grants on tables it did not create: as a data-lake administrator.
-        self.handler_admin = LakeFormationAdmins(
-            self, "HandlerIsLakeFormationAdmin", LakeFormationAdminsProps(admin_arns=[self.identity.role.role_arn])
+            naming.catalog_handler_role(),
+            "DataZone identity that imports, curates and publishes the domain catalogs' tables",
         )
         self.connections_handler = DataZoneHandler(
             self,
@@ -105,30 +91,11 @@ class CatalogsStack(Stack):
                 description="Looks up the Lakehouse connection and user role of SMUS projects",
             ),
         )
-        self.grants_handler = DataZoneHandler(
+        self.grants_handler = lake_formation_grants_handler(
             self,
-            "GrantsHandler",
-            DataZoneHandlerProps(
-                module="lake_formation_grants",
-                identity=self.identity,
-                actions=(),
-                statements=lake_formation_grant_statements(self, databases),
-                description="Keeps the producer projects' Lake Formation grants on their tables",
-            ),
-        )
-        self.grants_handler.function.node.add_dependency(self.handler_admin)
-        acknowledge(
-            self.identity.policy,
-            "Lake Formation's BatchGrantPermissions / BatchRevokePermissions have no resource-level permissions (the "
-            "service authorizes each grant itself: the role is a data-lake administrator); the Glue reads are limited "
-            "to the tables of the catalogs' own databases.",
-            "AwsSolutions-IAM5[Resource::*]",
-            *(
-                wildcard_resource_finding(
-                    self, self.format_arn(service="glue", resource="table", resource_name=f"{db}/*")
-                )
-                for db in databases
-            ),
+            self.identity,
+            [GlueDatabaseRef(db) for db in databases],
+            "Keeps the producer projects' Lake Formation grants on their tables",
         )
         self.runs_handler = DataZoneHandler(
             self,

@@ -25,6 +25,7 @@ from mesh_constructs import (
     SmusDomain,
     SmusDomainProps,
 )
+from mesh_constructs.datazone_handler_identity import DataZoneHandlerIdentity, DataZoneHandlerIdentityProps
 from mesh_constructs.project_profile import DeploymentMode
 from mesh_constructs.smus_domain import UserAssignment
 from stacks.removal import stateful_removal_policy
@@ -154,6 +155,19 @@ class DomainStack(Stack):
         CfnOutput(self, "DomainName", value=naming.domain())
         CfnOutput(self, "PortalUrl", value=self.domain.portal_url)
         CfnOutput(self, "RootDomainUnitId", value=self.domain.root_domain_unit_id)
+
+    def handler_identity(
+        self, scope: Construct, role_name: str, description: str | None = None
+    ) -> DataZoneHandlerIdentity:
+        """A DataZone identity of this domain for the custom resources of ``scope``'s stack."""
+        props = DataZoneHandlerIdentityProps(
+            domain_id=self.domain.domain_id,
+            domain_arn=self.domain.domain_arn,
+            root_domain_unit_id=self.domain.root_domain_unit_id,
+            role_name=role_name,
+            **({"description": description} if description else {}),
+        )
+        return DataZoneHandlerIdentity(scope, "HandlerIdentity", props)
 
     def profile_id(self, capability: str) -> str:
         return self.profiles[capability].profile_id

@@ -17,7 +17,6 @@ from constructs import Construct, IConstruct
 from mesh_config import EnvironmentConfig, MeshConfig
 from mesh_config.governance import GRANT_POLICY, split_term_ref
 from mesh_constructs.datazone_handler import DataZoneHandler, DataZoneHandlerProps
-from mesh_constructs.datazone_handler_identity import DataZoneHandlerIdentity, DataZoneHandlerIdentityProps
 from mesh_constructs.form_model import FormFieldSpec, FormFieldType
 from mesh_constructs.glossary import GLOSSARY_ACTIONS, Glossary, GlossaryProps, GlossaryTermSpec, TermRef
 from mesh_constructs.metadata_form import FORM_TYPE_ACTIONS, MetadataForm, MetadataFormProps
@@ -45,16 +44,7 @@ class GovernanceStack(Stack):
         removal = stateful_removal_policy(env_config)
         domain_id = domain.domain.domain_id
 
-        self.identity = DataZoneHandlerIdentity(
-            self,
-            "HandlerIdentity",
-            DataZoneHandlerIdentityProps(
-                domain_id=domain_id,
-                domain_arn=domain.domain.domain_arn,
-                root_domain_unit_id=domain.domain.root_domain_unit_id,
-                role_name=naming.datazone_handler_role(),
-            ),
-        )
+        self.identity = domain.handler_identity(self, naming.datazone_handler_role())
 
         grants: dict[tuple[str, ProjectPolicy], list[ProjectGrant]] = {}
         for unit in mesh.domain_units:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from aws_cdk import Environment, Stage, Tags
+from typing import Any
+
+from aws_cdk import Stage
 from constructs import Construct
 
 from mesh_config import EnvironmentConfig, MeshConfig
@@ -13,6 +15,7 @@ from stacks.foundation_stack import FoundationStack
 from stacks.governance_stack import GovernanceStack
 from stacks.products_stack import ProductsStack
 from stacks.projects_stack import ProjectsStack
+from stacks.stack_defaults import environment_of, stack_settings, tag_environment
 from stacks.subscriptions_stack import SubscriptionsStack
 from stacks.team_grants_stack import TeamGrantsStack
 
@@ -21,30 +24,20 @@ class MeshStage(Stage):
     def __init__(
         self, scope: Construct, construct_id: str, *, config: MeshConfig, env_config: EnvironmentConfig
     ) -> None:
-        env = Environment(account=env_config.account, region=env_config.region)
-        super().__init__(scope, construct_id, env=env)
-        naming = config.naming(env_config)
-        common = {"env": env, "termination_protection": env_config.deletion_protection}
+        super().__init__(scope, construct_id, env=environment_of(env_config))
+
+        def settings(part: str, what: str) -> dict[str, Any]:
+            return stack_settings(config, env_config, part, what)
 
         self.foundation = FoundationStack(
-            self,
-            "Foundation",
-            stack_name=naming.stack("foundation"),
-            description=f"{config.mesh.org} {env_config.name}: data-lake buckets and Lake Formation admins",
-            config=config,
-            env_config=env_config,
-            **common,
+            self, "Foundation", **settings("foundation", "data-lake buckets and Lake Formation admins")
         )
         self.domain = DomainStack(
             self,
             "Domain",
-            stack_name=naming.stack("domain"),
-            description=f"{config.mesh.org} {env_config.name}: SMUS domain, units, blueprints and profiles",
-            config=config,
-            env_config=env_config,
             project_storage_s3_uri=self.foundation.project_storage_s3_uri,
             project_storage_key_arn=self.foundation.project_storage_key_arn,
-            **common,
+            **settings("domain", "SMUS domain, units, blueprints and profiles"),
         )
 
         self.projects: dict[str, ProjectsStack] = {}
@@ -52,13 +45,9 @@ class MeshStage(Stage):
             self.projects[part] = ProjectsStack(
                 self,
                 part.replace("projects-", "Projects-", 1),
-                stack_name=naming.stack(part),
-                description=f"{config.mesh.org} {env_config.name}: {part}",
-                config=config,
-                env_config=env_config,
                 domain=self.domain,
                 projects=projects,
-                **common,
+                **settings(part, part),
             )
 
         all_projects = {key: p for stack in self.projects.values() for key, p in stack.projects.items()}
@@ -67,13 +56,9 @@ class MeshStage(Stage):
             self.governance = GovernanceStack(
                 self,
                 "Governance",
-                stack_name=naming.stack("governance"),
-                description=f"{config.mesh.org} {env_config.name}: business glossaries and metadata forms",
-                config=config,
-                env_config=env_config,
                 domain=self.domain,
                 projects=all_projects,
-                **common,
+                **settings("governance", "business glossaries and metadata forms"),
             )
 
         self.catalogs: CatalogsStack | None = None
@@ -82,22 +67,14 @@ class MeshStage(Stage):
             self.catalogs = CatalogsStack(
                 self,
                 "Catalogs",
-                stack_name=naming.stack("catalogs"),
-                description=f"{config.mesh.org} {env_config.name}: domain catalogs and Lake Formation locations",
-                config=config,
-                env_config=env_config,
                 foundation=self.foundation,
                 domain=self.domain,
-                **common,
+                **settings("catalogs", "domain catalogs and Lake Formation locations"),
             )
             for part, products in config.product_stacks(env_config).items():
                 stack = ProductsStack(
                     self,
                     part.replace("products-", "Products-", 1),
-                    stack_name=naming.stack(part),
-                    description=f"{config.mesh.org} {env_config.name}: {part} (tables, data sources, publication)",
-                    config=config,
-                    env_config=env_config,
                     catalogs=self.catalogs,
                     governance=self.governance,
                     projects=all_projects,
@@ -105,7 +82,7 @@ class MeshStage(Stage):
                     part=part,
                     # Wide tables make large templates: no indentation keeps them well under 1 MB.
                     suppress_template_indentation=True,
-                    **common,
+                    **settings(part, f"{part} (tables, data sources, publication)"),
                 )
                 # The tables go into the catalogs' databases, referenced by name.
                 stack.add_stack_dependency(self.catalogs)
@@ -118,12 +95,8 @@ class MeshStage(Stage):
             self.team_grants = TeamGrantsStack(
                 self,
                 "TeamGrants",
-                stack_name=naming.stack("team-grants"),
-                description=f"{config.mesh.org} {env_config.name}: teams' Lake Formation grants on catalog tables",
-                config=config,
-                env_config=env_config,
                 catalogs=self.catalogs,
-                **common,
+                **settings("team-grants", "teams' Lake Formation grants on catalog tables"),
             )
             for stack in self.products.values():
                 self.team_grants.add_stack_dependency(stack)
@@ -133,18 +106,12 @@ class MeshStage(Stage):
             self.subscriptions = SubscriptionsStack(
                 self,
                 "Subscriptions",
-                stack_name=naming.stack("subscriptions"),
-                description=f"{config.mesh.org} {env_config.name}: subscriptions of consumer projects",
-                config=config,
-                env_config=env_config,
                 domain=self.domain,
                 projects=all_projects,
-                **common,
+                **settings("subscriptions", "subscriptions of consumer projects"),
             )
             # Listings exist once the products stacks have run and published.
             for stack in self.products.values():
                 self.subscriptions.add_stack_dependency(stack)
 
-        tags = {**config.mesh.tags, **env_config.tags, "Environment": env_config.name}
-        for key, value in sorted(tags.items()):
-            Tags.of(self).add(key, value)
+        tag_environment(self, config, env_config)

@@ -7,6 +7,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from mesh_constructs.acknowledge import acknowledge, wildcard_resource_finding
+from stacks.tools_account_trust import tools_runner_principal
 
 
 def plan_reader_role(
@@ -19,16 +20,7 @@ def plan_reader_role(
         "PlanReaderRole",
         role_name=role_name,
         description="Assumed by the pipeline's change plan to read the deployed templates (read only)",
-        # Matched by ARN in a condition, as the smoke-test role is: the runner may not exist yet.
-        assumed_by=iam.AccountPrincipal(tools_account).with_conditions(
-            {
-                "ArnEquals": {
-                    "aws:PrincipalArn": stack.format_arn(
-                        service="iam", region="", account=tools_account, resource="role", resource_name=runner_role_name
-                    )
-                }
-            }
-        ),
+        assumed_by=tools_runner_principal(scope, tools_account, runner_role_name),
     )
     stacks = stack.format_arn(
         service="cloudformation",

@@ -18,16 +18,16 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct, IConstruct
 
 from mesh_config import EnvironmentConfig, MeshConfig
-from mesh_constructs.acknowledge import acknowledge, wildcard_resource_finding
+from mesh_constructs.acknowledge import acknowledge
 from mesh_constructs.datazone_handler import DataZoneHandler, DataZoneHandlerProps
 from mesh_constructs.datazone_handler_identity import DataZoneHandlerIdentity, DataZoneHandlerIdentityProps
-from mesh_constructs.lake_formation_admins import LakeFormationAdmins, LakeFormationAdminsProps
 from mesh_constructs.lake_formation_grants import (
     DATABASE,
+    GlueDatabaseRef,
     LakeFormationGrant,
     LakeFormationGrants,
     LakeFormationGrantsProps,
-    lake_formation_grant_statements,
+    lake_formation_grants_handler,
 )
 from mesh_constructs.project_connections import PROJECT_CONNECTIONS_ACTIONS, ProjectConnections, ProjectConnectionsProps
 from mesh_constructs.ram_invitations import RamInvitations, RamInvitationsProps
@@ -60,12 +60,6 @@ class SharedDataStack(Stack):
                 description="Links and grants the Lake Formation shares this account receives",
             ),
         )
-        # The grants handler re-grants what the producer shared with this account: as a data-lake
-        # administrator of it.
-        admin = LakeFormationAdmins(
-            self, "HandlerIsLakeFormationAdmin", LakeFormationAdminsProps(admin_arns=[self.identity.role.role_arn])
-        )
-
         accepted: list[IConstruct] = []
         senders = sorted({environments[s.producer].account for s, c in consumed if c.accept_ram_invitation})
         if senders:
@@ -91,8 +85,7 @@ class SharedDataStack(Stack):
         producer_tables: list[tuple[str, str]] = []  # (producer account, database)
         for share, _ in consumed:
             producer = environments[share.producer]
-            catalog = next(c for c in config.mesh.catalogs if c.business_unit == share.catalog)
-            database = config.naming(producer).catalog_database(catalog.business_unit, catalog.database)
+            database = config.shared_database(share)
             producer_tables.append((producer.account, database))
             link_name = naming.resource_link(database)
             if link_name not in self.links:
@@ -142,8 +135,7 @@ class SharedDataStack(Stack):
         grants: list[LakeFormationGrant] = []
         for share, consumer in consumed:
             producer = environments[share.producer]
-            catalog = next(c for c in config.mesh.catalogs if c.business_unit == share.catalog)
-            database = config.naming(producer).catalog_database(catalog.business_unit, catalog.database)
+            database = config.shared_database(share)
             principals = [self.connections.role_arn(k) for k in consumer.principals.projects if self.connections]
             principals += [
                 self.format_arn(service="iam", region="", resource="role", resource_name=r)
@@ -163,54 +155,24 @@ class SharedDataStack(Stack):
                             data_cells_filter=data_filter,
                         )
                     )
-        statements = lake_formation_grant_statements(self, sorted(self.links))
-        statements.append(
-            iam.PolicyStatement(
-                actions=["glue:GetDatabase", "glue:GetTable", "glue:GetTables"],
-                resources=[
-                    self.format_arn(service="glue", account=a, resource=kind, resource_name=f"{db}{suffix}")
-                    for a, db in sorted(set(producer_tables))
-                    for kind, suffix in (("database", ""), ("table", "/*"))
-                ]
-                + [
-                    self.format_arn(service="glue", account=a, resource="catalog")
-                    for a, _ in sorted(set(producer_tables))
-                ],
-            )
-        )
-        grants_handler = DataZoneHandler(
+        # It re-grants what the producer shared with this account: as a data-lake administrator.
+        grants_handler = lake_formation_grants_handler(
             self,
-            "GrantsHandler",
-            DataZoneHandlerProps(
-                module="lake_formation_grants",
-                identity=self.identity,
-                actions=(),
-                statements=statements,
-                description="Grants the shared tables to this account's consumer principals",
-            ),
+            self.identity,
+            [GlueDatabaseRef(link) for link in sorted(self.links)]
+            + [GlueDatabaseRef(db, account) for account, db in sorted(set(producer_tables))],
+            "Grants the shared tables to this account's consumer principals",
         )
-        grants_handler.function.node.add_dependency(admin)
         self.grants = LakeFormationGrants(
             self,
             "ConsumerGrants",
             LakeFormationGrantsProps(name=naming.stack("shared-data"), grants=grants, handler=grants_handler),
         )
         self.grants.node.add_dependency(*self.links.values())
-        wildcards = [f"{link}/*" for link in sorted(self.links)]
-        findings = [
-            wildcard_resource_finding(self, self.format_arn(service="glue", resource="table", resource_name=w))
-            for w in wildcards
-        ]
-        findings += [
-            wildcard_resource_finding(
-                self, self.format_arn(service="glue", account=a, resource="table", resource_name=f"{db}/*")
+        if senders:
+            acknowledge(
+                self.identity.policy,
+                "RAM's GetResourceShareInvitations / AcceptResourceShareInvitation have no resource-level "
+                "permissions: the handler accepts only Lake Formation invitations of the producer accounts.",
+                "AwsSolutions-IAM5[Resource::*]",
             )
-            for a, db in sorted(set(producer_tables))
-        ]
-        acknowledge(
-            self.identity.policy,
-            "Lake Formation's batch grants and RAM's invitation calls have no resource-level permissions; the Glue "
-            "reads are limited to the resource links and the shared databases' tables.",
-            "AwsSolutions-IAM5[Resource::*]",
-            *findings,
-        )

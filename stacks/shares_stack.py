@@ -23,13 +23,11 @@ class SharesStack(Stack):
         self, scope: Construct, construct_id: str, *, config: MeshConfig, env_config: EnvironmentConfig, **kwargs: Any
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        naming = config.naming(env_config)
         accounts = {e.name: e.account for e in config.environments}
         previous: IConstruct | None = None
         self.shares: dict[str, LakeFormationShare] = {}
         for share in config.shares_produced_by(env_config):
-            catalog = next(c for c in config.mesh.catalogs if c.business_unit == share.catalog)
-            database = naming.catalog_database(catalog.business_unit, catalog.database)
+            database = config.shared_database(share)
             for consumer in share.consumers:
                 data_filter = consumer.filter
                 specs = [

@@ -10,64 +10,62 @@ the promotion chain, producers first, then the consumers in one wave.
 
 from __future__ import annotations
 
-from aws_cdk import Environment, Stage, Tags
+from aws_cdk import Stack, Stage
 from constructs import Construct
 
 from mesh_config import EnvironmentConfig, MeshConfig
 from stacks.shared_data_stack import SharedDataStack
 from stacks.shares_stack import SharesStack
+from stacks.stack_defaults import environment_of, stack_settings, tag_environment
 
 
-def shares_stage_id(env: EnvironmentConfig) -> str:
-    return f"{env.name}-shares"
+class _SharingStage(Stage):
+    """A stage of one stack in one environment's account, named <env>-<part>."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        *,
+        config: MeshConfig,
+        env_config: EnvironmentConfig,
+        stack_class: type[Stack],
+        construct_id: str,
+        part: str,
+        what: str,
+    ) -> None:
+        super().__init__(scope, f"{env_config.name}-{part}", env=environment_of(env_config))
+        self.stack = stack_class(self, construct_id, **stack_settings(config, env_config, part, what))
+        tag_environment(self, config, env_config)
 
 
-def shared_data_stage_id(env: EnvironmentConfig) -> str:
-    return f"{env.name}-shared-data"
-
-
-def _tag(stage: Stage, config: MeshConfig, env_config: EnvironmentConfig) -> None:
-    tags = {**config.mesh.tags, **env_config.tags, "Environment": env_config.name}
-    for key, value in sorted(tags.items()):
-        Tags.of(stage).add(key, value)
-
-
-class SharesStage(Stage):
+class SharesStage(_SharingStage):
     """The producer side, in the producer environment's account."""
 
     def __init__(self, scope: Construct, *, config: MeshConfig, env_config: EnvironmentConfig) -> None:
-        env = Environment(account=env_config.account, region=env_config.region)
-        super().__init__(scope, shares_stage_id(env_config), env=env)
-        self.stack = SharesStack(
-            self,
-            "Shares",
-            stack_name=config.naming(env_config).stack("shares"),
-            description=f"{config.mesh.org} {env_config.name}: Lake Formation shares to other environments' accounts",
+        super().__init__(
+            scope,
             config=config,
             env_config=env_config,
-            env=env,
-            termination_protection=env_config.deletion_protection,
+            stack_class=SharesStack,
+            construct_id="Shares",
+            part="shares",
+            what="Lake Formation shares to other environments' accounts",
         )
-        _tag(self, config, env_config)
 
 
-class SharedDataStage(Stage):
+class SharedDataStage(_SharingStage):
     """The consumer side, in a consumer environment's account."""
 
     def __init__(self, scope: Construct, *, config: MeshConfig, env_config: EnvironmentConfig) -> None:
-        env = Environment(account=env_config.account, region=env_config.region)
-        super().__init__(scope, shared_data_stage_id(env_config), env=env)
-        self.stack = SharedDataStack(
-            self,
-            "SharedData",
-            stack_name=config.naming(env_config).stack("shared-data"),
-            description=f"{config.mesh.org} {env_config.name}: tables shared with this account",
+        super().__init__(
+            scope,
             config=config,
             env_config=env_config,
-            env=env,
-            termination_protection=env_config.deletion_protection,
+            stack_class=SharedDataStack,
+            construct_id="SharedData",
+            part="shared-data",
+            what="tables shared with this account",
         )
-        _tag(self, config, env_config)
 
 
 def sharing_producers(config: MeshConfig, environments: list[EnvironmentConfig]) -> list[EnvironmentConfig]:

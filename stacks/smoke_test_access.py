@@ -7,6 +7,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from mesh_constructs.acknowledge import acknowledge, wildcard_resource_finding
+from stacks.tools_account_trust import tools_runner_principal
 
 
 def smoke_test_role(
@@ -29,18 +30,7 @@ def smoke_test_role(
         "SmokeTestRole",
         role_name=role_name,
         description="Assumed by the deployment pipeline to check the deployed SMUS domain (read only)",
-        # Only the pipeline's smoke-test CodeBuild role, not the whole tools account. Matched by ARN
-        # in a condition: IAM refuses a principal that does not exist yet, and the pipeline stack
-        # may be deployed after this one (direct mode, first deployment).
-        assumed_by=iam.AccountPrincipal(tools_account).with_conditions(
-            {
-                "ArnEquals": {
-                    "aws:PrincipalArn": stack.format_arn(
-                        service="iam", region="", account=tools_account, resource="role", resource_name=runner_role_name
-                    )
-                }
-            }
-        ),
+        assumed_by=tools_runner_principal(scope, tools_account, runner_role_name),
     )
     role.add_to_policy(
         iam.PolicyStatement(

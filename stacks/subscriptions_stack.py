@@ -16,9 +16,8 @@ from aws_cdk import Stack
 from constructs import Construct, IConstruct
 
 from mesh_config import EnvironmentConfig, MeshConfig
-from mesh_config.data_products import asset_name
+from mesh_config.data_products import tables_by_asset
 from mesh_constructs.datazone_handler import DataZoneHandler, DataZoneHandlerProps
-from mesh_constructs.datazone_handler_identity import DataZoneHandlerIdentity, DataZoneHandlerIdentityProps
 from mesh_constructs.project import Project
 from mesh_constructs.subscription import SUBSCRIPTION_ACTIONS, Subscription, SubscriptionProps
 from stacks.domain_stack import DomainStack
@@ -39,19 +38,13 @@ class SubscriptionsStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         naming = config.naming(env_config)
         domain_id = domain.domain.domain_id
-        producer_of = {asset_name(c.business_unit, t): c.producer_of(t) for c in config.mesh.catalogs for t in c.tables}
+        producer_of = {name: c.producer_of(t) for name, (c, t) in tables_by_asset(config.mesh.catalogs).items()}
         subscriptions = config.subscriptions_in(env_config)
 
-        self.identity = DataZoneHandlerIdentity(
+        self.identity = domain.handler_identity(
             self,
-            "HandlerIdentity",
-            DataZoneHandlerIdentityProps(
-                domain_id=domain_id,
-                domain_arn=domain.domain.domain_arn,
-                root_domain_unit_id=domain.domain.root_domain_unit_id,
-                role_name=naming.subscription_handler_role(),
-                description="DataZone identity that requests and approves the mesh's declared subscriptions",
-            ),
+            naming.subscription_handler_role(),
+            "DataZone identity that requests and approves the mesh's declared subscriptions",
         )
         handler = DataZoneHandler(
             self,

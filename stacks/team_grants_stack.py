@@ -24,10 +24,10 @@ from mesh_constructs.lake_formation_grants import (
 from stacks.catalogs_stack import CatalogsStack
 
 
-def identity_center_group(group_id: str) -> str:
+def identity_center_group(stack: Stack, group_id: str) -> str:
     """A Lake Formation principal for an IAM Identity Center group (Lake Formation's Identity Center
-    integration must be enabled in the account)."""
-    return f"arn:aws:identitystore:::group/{group_id}"
+    integration must be enabled in the account): arn:<partition>:identitystore:::group/<id>."""
+    return stack.format_arn(service="identitystore", region="", account="", resource="group", resource_name=group_id)
 
 
 class TeamGrantsStack(Stack):
@@ -46,7 +46,7 @@ class TeamGrantsStack(Stack):
         groups = config.mesh.identity_center.groups
         grants: list[LakeFormationGrant] = []
         for team in config.teams_in(env_config):
-            principals = [identity_center_group(groups[g]) for g in team.groups]
+            principals = [identity_center_group(self, groups[g]) for g in team.groups]
             principals += [
                 self.format_arn(service="iam", region="", resource="role", resource_name=r) for r in team.roles
             ]

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from datamesh.context import MeshContext
 from datamesh.errors import MeshError
@@ -36,7 +37,7 @@ class Grant:
     failures: tuple[str, ...] = ()
 
 
-def _request(r: dict) -> SubscriptionRequest:  # type: ignore[type-arg]
+def _request(r: dict[str, Any]) -> SubscriptionRequest:
     listings = r.get("subscribedListings", [])
     principals = r.get("subscribedPrincipals", [])
     project = principals[0].get("project", {}) if principals else {}
@@ -69,23 +70,17 @@ class SubscriptionService:
         return [_request(r) for r in found]
 
     def accept(self, request_id: str, comment: str) -> SubscriptionRequest:
-        dz = self.ctx.datazone
-        result = call(
-            f"accepting request {request_id}",
-            dz.accept_subscription_request,
-            domainIdentifier=self.ctx.domain_id,
-            identifier=request_id,
-            decisionComment=comment,
-        )
-        return _request(result)
+        return self._decide("accepting", self.ctx.datazone.accept_subscription_request, request_id, comment)
 
     def reject(self, request_id: str, comment: str) -> SubscriptionRequest:
         if not comment.strip():
             raise MeshError("a rejection needs a comment: the requester reads it")
-        dz = self.ctx.datazone
+        return self._decide("rejecting", self.ctx.datazone.reject_subscription_request, request_id, comment)
+
+    def _decide(self, verb: str, operation: Any, request_id: str, comment: str) -> SubscriptionRequest:
         result = call(
-            f"rejecting request {request_id}",
-            dz.reject_subscription_request,
+            f"{verb} request {request_id}",
+            operation,
             domainIdentifier=self.ctx.domain_id,
             identifier=request_id,
             decisionComment=comment,
