@@ -22,7 +22,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from datamesh.context import MeshContext, session_clients
+from datamesh.context import ClientFactory, MeshContext, pick_environment, session_clients
 from datamesh.errors import MeshError
 from datamesh.services.catalog import CatalogService
 from datamesh.services.pipeline import PipelineService
@@ -56,17 +56,27 @@ class State:
     env: str | None = None
     profile: str | None = None
     output: Output = Output.TABLE
-    # Tests replace the factory of AWS clients (Stubber on real clients).
-    clients: Callable[[str | None], Any] = session_clients
+    assume: bool = True
+    # (profile, role ARN to assume or None) -> AWS clients; tests give Stubber-backed real clients.
+    clients: Callable[[str | None, str | None], ClientFactory] = session_clients
 
     def context(self) -> MeshContext:
-        return MeshContext.load(self.mesh_dir, self.env, self.clients(self.profile))
+        config = load_mesh(self.mesh_dir)
+        env = pick_environment(config, self.env)
+        role = config.management_role_arn(env) if self.assume and config.tools_account(env) else None
+        return MeshContext(config, env, self.clients(self.profile, role))
 
-    def pipeline(self) -> PipelineService:
+    def pipeline(self, deciding_for: str | None = None) -> PipelineService:
+        """The pipeline's approvals; deciding for an environment assumes its approver role, the only
+        principal allowed to approve there."""
         config = load_mesh(self.mesh_dir)
         if config.mesh.pipeline is None:
             raise MeshError("this mesh has no pipeline (mesh.yaml 'pipeline')")
-        return PipelineService(config, self.clients(self.profile)("codepipeline", config.mesh.pipeline.region))
+        role = None
+        if deciding_for is not None and self.assume:
+            role = config.approver_role_arn(pick_environment(config, deciding_for))
+        client = self.clients(self.profile, role)("codepipeline", config.mesh.pipeline.region)
+        return PipelineService(config, client)
 
 
 STATE = State()
@@ -78,8 +88,15 @@ def main(
     profile: Annotated[str | None, typer.Option(help="AWS profile of the caller (e.g. an SSO profile)")] = None,
     output: Annotated[Output, typer.Option(help="table or json")] = Output.TABLE,
     mesh_dir: Annotated[str, typer.Option(help="folder with mesh.yaml and the environments")] = "environments",
+    assume: Annotated[
+        bool,
+        typer.Option(
+            help="assume the environment's management role (<org>-<env>-datamesh-admin|readonly) from the tools "
+            "account; --no-assume acts with the profile's own credentials"
+        ),
+    ] = True,
 ) -> None:
-    STATE.env, STATE.profile, STATE.output, STATE.mesh_dir = env, profile, output, mesh_dir
+    STATE.env, STATE.profile, STATE.output, STATE.mesh_dir, STATE.assume = env, profile, output, mesh_dir, assume
 
 
 def _run(action: Callable[[MeshContext], Any]) -> Any:
@@ -243,7 +260,7 @@ def pipeline_reject(
 
 
 def _decide_promotion(environment: str, approve: bool, comment: str) -> None:
-    pending = _guard(lambda: STATE.pipeline().decide(environment, approve, comment))
+    pending = _guard(lambda: STATE.pipeline(environment).decide(environment, approve, comment))
     out.print(f"{'approved' if approve else 'rejected'} the promotion into {pending.environment}", markup=False)
 
 

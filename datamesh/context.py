@@ -1,15 +1,22 @@
 """One environment of the mesh as the management application sees it: its account, region and
 domain, taken from the same environments/ configuration the CDK app deploys, and the domain id
-from the domain stack's output (never typed twice)."""
+from the domain stack's output (never typed twice).
+
+Seed 001: the application runs with the caller's tools-account credentials and assumes the
+environment's management role (<org>-<env>-datamesh-admin | -readonly); the assumed credentials
+refresh themselves, so a long-running console keeps working past the role's one-hour sessions."""
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+import botocore.session
 from botocore.config import Config
+from botocore.credentials import RefreshableCredentials
 
 from datamesh.errors import MeshError, from_aws
 from mesh_config import EnvironmentConfig, MeshConfig, load_mesh
@@ -19,13 +26,51 @@ CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 10})
 ClientFactory = Callable[[str, str], Any]  # (service, region) -> client
 
 
-def session_clients(profile: str | None) -> ClientFactory:
-    session = boto3.Session(profile_name=profile)
+def assumed_session(session: boto3.Session, role_arn: str, session_name: str) -> boto3.Session:
+    """A session on ``role_arn``'s credentials, assumed from ``session`` and refreshed before expiry."""
+    sts = session.client("sts", config=CLIENT_CONFIG)
+
+    def fetch() -> dict[str, str]:
+        try:
+            credentials = sts.assume_role(RoleArn=role_arn, RoleSessionName=session_name)["Credentials"]
+        except Exception as error:
+            raise from_aws(error, f"assuming {role_arn}") from error
+        return {
+            "access_key": credentials["AccessKeyId"],
+            "secret_key": credentials["SecretAccessKey"],
+            "token": credentials["SessionToken"],
+            "expiry_time": credentials["Expiration"].isoformat(),
+        }
+
+    core = botocore.session.get_session()
+    # botocore's own refreshable credentials; boto3 has no public setter, hence the attribute.
+    core._credentials = RefreshableCredentials.create_from_metadata(fetch(), fetch, "assume-role")
+    return boto3.Session(botocore_session=core, region_name=session.region_name)
+
+
+def session_clients(profile: str | None, role_arn: str | None = None) -> ClientFactory:
+    """Clients of the caller's profile, or of ``role_arn`` assumed from it."""
+    try:
+        session = boto3.Session(profile_name=profile)
+    except Exception as error:
+        raise from_aws(error, f"opening AWS profile {profile}") from error
+    if role_arn is not None:
+        session = assumed_session(session, role_arn, f"datamesh-{getpass.getuser()}"[:64])
 
     def client(service: str, region: str) -> Any:
         return session.client(service, region_name=region, config=CLIENT_CONFIG)
 
     return client
+
+
+def pick_environment(config: MeshConfig, name: str | None) -> EnvironmentConfig:
+    """The named environment, or the first of the promotion order."""
+    names = [e.name for e in config.environments]
+    if name is None:
+        return config.environments[0]
+    if name not in names:
+        raise MeshError(f"unknown environment '{name}': use one of {', '.join(names)}")
+    return config.environment(name)
 
 
 @dataclass
@@ -38,11 +83,7 @@ class MeshContext:
     @classmethod
     def load(cls, mesh_dir: str, env_name: str | None, clients: ClientFactory) -> MeshContext:
         config = load_mesh(mesh_dir)
-        names = [e.name for e in config.environments]
-        name = env_name or names[0]
-        if name not in names:
-            raise MeshError(f"unknown environment '{name}': use one of {', '.join(names)}")
-        return cls(config, config.environment(name), clients)
+        return cls(config, pick_environment(config, env_name), clients)
 
     def client(self, service: str) -> Any:
         return self.clients(service, self.env.region)

@@ -14,6 +14,7 @@ from mesh_config.formats import (
     SubnetId,
     VpcId,
 )
+from mesh_config.management import Management
 from mesh_config.promotion import Promotion
 
 
@@ -77,6 +78,9 @@ class EnvironmentConfig(_Model):
     )
     tags: dict[str, str] = Field(default_factory=dict, description="extra tags; Environment is added automatically")
     promotion: Promotion = Field(default_factory=Promotion, description="how the pipeline promotes into it")
+    management: Management = Field(
+        default_factory=Management, description="the role through which the datamesh CLI and console act here"
+    )
 
     @property
     def short(self) -> str:

@@ -12,7 +12,8 @@ from mesh_config.environment import EnvironmentConfig
 from mesh_config.governance import Glossary
 from mesh_config.governance_checks import glossary_dependencies
 from mesh_config.mesh import DomainUnit, MeshDefinition, Project, ProjectProfile
-from mesh_config.naming import Naming
+from mesh_config.naming import Naming, approver_role_name
+from mesh_config.regions import partition_of
 from mesh_config.placement import products_stack_part, project_stack_part
 from mesh_config.promotion import PromotionMode
 from mesh_config.shares import Share, ShareConsumer, Team
@@ -126,6 +127,30 @@ class MeshConfig:
             placed.append(ready[0])
             pending.remove(ready[0])
         return placed
+
+    def tools_account(self, env: EnvironmentConfig) -> str | None:
+        """The account the management application runs in and assumes <org>-<env>-datamesh-* from."""
+        pipeline = self.mesh.pipeline
+        return env.management.tools_account or (pipeline.account if pipeline else None)
+
+    def management_role_name(self, env: EnvironmentConfig) -> str:
+        return self.naming(env).management_role(env.management.access.value)
+
+    def management_role_arn(self, env: EnvironmentConfig) -> str:
+        return f"arn:{partition_of(env.region)}:iam::{env.account}:role/{self.management_role_name(env)}"
+
+    def approver_role_arn(self, env: EnvironmentConfig) -> str | None:
+        """The tools-account role that alone may approve the promotion into ``env``."""
+        pipeline = self.mesh.pipeline
+        if pipeline is None:
+            return None
+        name = approver_role_name(self.mesh.org, env.name)
+        return f"arn:{partition_of(pipeline.region)}:iam::{pipeline.account}:role/{name}"
+
+    def management_projects(self, env: EnvironmentConfig) -> list[str]:
+        """Projects the admin role joins: the producers of the environment's catalog tables, whose
+        subscription requests it decides and whose assets it publishes."""
+        return sorted({producer for catalog in self.catalogs_in(env) for producer in catalog.producers()})
 
     def environment(self, name: str) -> EnvironmentConfig:
         for env in self.environments:

@@ -169,6 +169,10 @@ class Naming:
         """/<org>/<env>/mesh/...: ids published for stages deployed later (shared data)."""
         return "/".join(("", self.org, self.env, "mesh", *parts))
 
+    def management_role(self, access: str) -> str:
+        """<org>-<env>-datamesh-admin | -readonly (seed 001): fixed, the tools account assumes it by name."""
+        return f"{self.org}-{self.env}-datamesh-{access}"
+
     def smoke_test_role(self) -> str:
         # A fixed name: the pipeline in the tools account must know it before the stack exists.
         return f"{self.org}-{self.env}-smus-smoke-test"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from functools import cache
 
 from botocore.loaders import create_loader
@@ -27,3 +28,12 @@ def region_problem(region: str) -> tuple[str, str] | None:
         f"lists {len(regions)})",
         hint,
     )
+
+
+@cache
+def partition_of(region: str) -> str:
+    """aws, aws-cn, aws-us-gov...: the partition whose region pattern matches (botocore's data)."""
+    for partition in create_loader().load_data("partitions")["partitions"]:
+        if region in partition["regions"] or re.match(partition["regionRegex"], region):
+            return str(partition["id"])
+    return "aws"

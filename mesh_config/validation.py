@@ -528,6 +528,8 @@ def check_environments(
                     "deliberate, say why with 'shared_account_reason: <why>' in this file",
                 )
             )
+    for env, doc in envs:
+        issues += _check_management(mesh, env, doc)
     pipeline_envs = [(e, d) for e, d in envs if e.promotion.mode is PromotionMode.PIPELINE]
     seen_waves: set[str] = set()
     previous: str | None = None
@@ -545,6 +547,31 @@ def check_environments(
             seen_waves.add(wave)
         previous = wave
     return issues
+
+
+def _check_management(mesh: MeshDefinition, env: EnvironmentConfig, doc: YamlDocument) -> list[ConfigIssue]:
+    """The management role is trusted by the tools account only: its principals must live there."""
+    management = env.management
+    tools = management.tools_account or (mesh.pipeline.account if mesh.pipeline else None)
+    if tools is None:
+        if "management" in doc.data:
+            return [
+                doc.issue(
+                    ("management",),
+                    "no tools account is known to trust with the management role",
+                    "set 'tools_account' under management, or declare the pipeline in mesh.yaml",
+                )
+            ]
+        return []
+    return [
+        doc.issue(
+            ("management", "principals", i),
+            f"principal {arn} is not in the tools account {tools}",
+            f"name a role of account {tools} (the account the datamesh CLI runs in), or set management.tools_account",
+        )
+        for i, arn in enumerate(management.principals)
+        if arn.split(":")[4] != tools
+    ]
 
 
 def check_names(

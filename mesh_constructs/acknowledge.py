@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Acknowledgment, Stack, Validations
+from aws_cdk import Acknowledgment, CfnResource, Stack, Validations
 from constructs import IConstruct
 
 
@@ -32,3 +32,15 @@ def wildcard_resource_finding(scope: IConstruct, resource: str) -> str:
     """The AwsSolutions-IAM5 finding id of a policy resource, rendered from what CDK synthesizes
     (the partition is a literal or a Ref depending on the stack's region and feature flags)."""
     return f"AwsSolutions-IAM5[Resource::{render_for_nag(Stack.of(scope).resolve(resource))}]"
+
+
+def acknowledge_distinct_members(membership: CfnResource) -> None:
+    """cfn-lint's E3019 compares ProjectMembership resources without their member, so two members
+    of one project look like duplicates. Both cfn-lint (metadata) and CDK's built-in validator
+    (acknowledgment) must be told."""
+    reason = (
+        "E3019 false positive: ProjectMembership's primary identifier includes the member, so "
+        "several members of one project are distinct."
+    )
+    membership.add_metadata("cfn-lint", {"config": {"ignore_checks": ["E3019"]}})
+    acknowledge(membership, reason, "CloudFormation-Validate::E3019")

@@ -24,9 +24,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from aws_cdk import Duration
 from aws_cdk import aws_datazone as datazone
 from aws_cdk import aws_iam as iam
 from constructs import Construct
+
+from mesh_constructs.acknowledge import acknowledge_distinct_members
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,13 @@ class DataZoneHandlerIdentityProps:
     root_domain_unit_id: str
     role_name: str
     description: str = "DataZone identity of the mesh's custom resources (glossaries, forms) in one domain"
+    # Who assumes the role: the handlers' Lambda functions unless said otherwise (the management
+    # roles are assumed from the tools account).
+    assumed_by: iam.IPrincipal | None = None
+    # Projects accept only members of their unit's member pool; an identity that joins no project
+    # (a read-only one) needs no grant.
+    joins_projects: bool = True
+    max_session_hours: int | None = None
 
 
 class DataZoneHandlerIdentity(Construct):
@@ -48,8 +58,9 @@ class DataZoneHandlerIdentity(Construct):
             self,
             "Role",
             role_name=props.role_name,
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            assumed_by=props.assumed_by or iam.ServicePrincipal("lambda.amazonaws.com"),
             description=props.description,
+            max_session_duration=Duration.hours(props.max_session_hours) if props.max_session_hours else None,
         )
         self.policy = iam.Policy(self, "DataZone", roles=[self.role])
         self.profile = datazone.CfnUserProfile(
@@ -61,6 +72,9 @@ class DataZoneHandlerIdentity(Construct):
             status="ACTIVATED",
         )
         self.user_profile_id: str = self.profile.attr_id
+        self.member_pool: datazone.CfnPolicyGrant | None = None
+        if not props.joins_projects:
+            return
         self.member_pool = datazone.CfnPolicyGrant(
             self,
             "MemberPool",
@@ -101,5 +115,8 @@ class DataZoneHandlerIdentity(Construct):
             designation=designation,
             member=datazone.CfnProjectMembership.MemberProperty(user_identifier=self.user_profile_id),
         )
+        if self.member_pool is None:
+            raise ValueError(f"{self.node.path} joins no projects (joins_projects=False)")
         membership.node.add_dependency(self.member_pool)
+        acknowledge_distinct_members(membership)
         return membership

@@ -13,10 +13,13 @@ from constructs import Construct
 class LakeFormationAdminsProps:
     """``admin_arns``: IAM role ARNs to make data-lake administrators, typically the CDK
     CloudFormation execution role so later stacks may create databases and grants. ``parameters``:
-    the account's data-lake settings parameters, e.g. {"CROSS_ACCOUNT_VERSION": "4"}."""
+    the account's data-lake settings parameters, e.g. {"CROSS_ACCOUNT_VERSION": "4"}.
+    ``read_only_admin_arns``: principals that may read every resource's metadata and permissions
+    (Lake Formation read-only administrators), without access to data or any change."""
 
-    admin_arns: Sequence[str]
+    admin_arns: Sequence[str] = ()
     parameters: Mapping[str, str] | None = None
+    read_only_admin_arns: Sequence[str] = ()
 
 
 class LakeFormationAdmins(Construct):
@@ -34,7 +37,13 @@ class LakeFormationAdmins(Construct):
             admins=[
                 lakeformation.CfnDataLakeSettings.DataLakePrincipalProperty(data_lake_principal_identifier=arn)
                 for arn in props.admin_arns
-            ],
+            ]
+            or None,
+            read_only_admins=[
+                lakeformation.CfnDataLakeSettings.DataLakePrincipalProperty(data_lake_principal_identifier=arn)
+                for arn in props.read_only_admin_arns
+            ]
+            or None,
             mutation_type="APPEND",
             parameters=dict(props.parameters) if props.parameters else None,
         )

@@ -10,7 +10,7 @@ from aws_cdk import RemovalPolicy
 from aws_cdk import aws_datazone as datazone
 from constructs import Construct
 
-from mesh_constructs.acknowledge import acknowledge
+from mesh_constructs.acknowledge import acknowledge_distinct_members
 
 
 class Designation(StrEnum):
@@ -65,11 +65,5 @@ class Project(Construct):
             designation=designation.value,
             member=datazone.CfnProjectMembership.MemberProperty(group_identifier=group_id),
         )
-        # Both cfn-lint (metadata) and CDK's built-in validator (acknowledgment) must be told.
-        reason = (
-            "E3019 false positive: ProjectMembership's primary identifier includes the member, so "
-            "several members of one project are distinct."
-        )
-        membership.add_metadata("cfn-lint", {"config": {"ignore_checks": ["E3019"]}})
-        acknowledge(membership, reason, "CloudFormation-Validate::E3019")
+        acknowledge_distinct_members(membership)
         return membership

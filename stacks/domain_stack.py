@@ -28,6 +28,7 @@ from mesh_constructs import (
 from mesh_constructs.datazone_handler_identity import DataZoneHandlerIdentity, DataZoneHandlerIdentityProps
 from mesh_constructs.project_profile import DeploymentMode
 from mesh_constructs.smus_domain import UserAssignment
+from stacks.management_access import management_identity
 from stacks.removal import stateful_removal_policy
 from stacks.smoke_test_access import smoke_test_role
 
@@ -142,6 +143,9 @@ class DomainStack(Stack):
                 domain_arn=self.domain.domain_arn,
                 stack_name_prefix=naming.stack(""),
             )
+
+        # The datamesh CLI and console: assumed from the tools account.
+        self.management = management_identity(self, config=config, env_config=env_config, domain=self.domain)
 
         # The shared-data stage of this account deploys after the producer's shares, in a stage of
         # its own: CDK refuses references across stages, so it reads these by name.

@@ -77,6 +77,7 @@ class MeshStage(Stage):
                     part.replace("products-", "Products-", 1),
                     catalogs=self.catalogs,
                     governance=self.governance,
+                    management=self.domain.management,
                     projects=all_projects,
                     products=products,
                     part=part,

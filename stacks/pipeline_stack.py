@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shlex
-from collections.abc import Sequence
 from itertools import groupby
 from typing import Any
 
@@ -36,6 +35,7 @@ from stacks.pipeline_acknowledgments import (
     narrow_cross_region_keys,
 )
 from stacks.sharing_stages import SharedDataStage, SharesStage, sharing_consumers, sharing_producers
+from stacks.tools_account_trust import principals_matching
 
 # The CLI the pipeline synthesizes and deploys with: the same one package.json pins.
 CDK_CLI_VERSION = "2.1148.1"
@@ -213,7 +213,7 @@ class PipelineStack(Stack):
             f"Approver-{env.name}",
             role_name=approver_role_name(self._org, env.name),
             description=f"Approves promotions of the mesh into {env.name}; assumed by its named approvers",
-            assumed_by=_principals_matching(env.promotion.approver_principals),
+            assumed_by=principals_matching(env.promotion.approver_principals),
             max_session_duration=Duration.hours(1),
         )
         role.add_to_policy(
@@ -317,20 +317,3 @@ class PipelineStack(Stack):
             env_from_cfn_outputs={"DOMAIN_ID": stage.domain.domain_id_output},
             role=runner,
         )
-
-
-def _principals_matching(arns: Sequence[str]) -> iam.IPrincipal:
-    """Principals of each account, limited to the ARNs (wildcards allowed) the config names.
-
-    ``aws:PrincipalArn`` with ArnLike instead of naming the roles as principals: Identity Center
-    role names end in a random suffix, and IAM refuses a trust policy naming a role that does
-    not exist yet.
-    """
-    by_account: dict[str, list[str]] = {}
-    for arn in arns:
-        by_account.setdefault(arn.split(":")[4], []).append(arn)
-    principals = [
-        iam.AccountPrincipal(account).with_conditions({"ArnLike": {"aws:PrincipalArn": sorted(matching)}})
-        for account, matching in sorted(by_account.items())
-    ]
-    return principals[0] if len(principals) == 1 else iam.CompositePrincipal(*principals)

@@ -27,6 +27,7 @@ from mesh_constructs.data_source_runs import (
     RunSource,
     TermId,
 )
+from mesh_constructs.datazone_handler_identity import DataZoneHandlerIdentity
 from mesh_constructs.glue_data_source import AssetForm, GlueDataSource, GlueDataSourceProps
 from mesh_constructs.lake_formation_grants import (
     DATABASE,
@@ -57,6 +58,7 @@ class ProductsStack(Stack):
         env_config: EnvironmentConfig,
         catalogs: CatalogsStack,
         governance: GovernanceStack | None,
+        management: DataZoneHandlerIdentity | None,
         projects: Mapping[str, Project],
         products: Sequence[tuple[Catalog, str]],
         part: str,
@@ -73,6 +75,10 @@ class ProductsStack(Stack):
             key: catalogs.identity.own_project(self, f"HandlerOwns-{key}", projects[key].project_id)
             for key in producers
         }
+        # The admin management role decides the producers' subscription requests (datamesh CLI).
+        if management is not None and management.member_pool is not None:
+            for key in producers:
+                management.own_project(self, f"ManagementOwns-{key}", projects[key].project_id)
         self.connections = ProjectConnections(
             self,
             "Connections",

@@ -153,8 +153,11 @@ def test_data_source_imports_the_producers_tables_through_its_lakehouse_connecti
 
 def test_products_stack_order_membership_lookup_tables_grants_source_run(finance):
     resources = finance["Resources"]
-    membership_id, membership = _one(finance, "AWS::DataZone::ProjectMembership")
-    assert membership["Properties"]["Designation"] == "PROJECT_OWNER"
+    memberships = _of_type(finance, "AWS::DataZone::ProjectMembership")
+    (membership_id,) = (k for k in memberships if k.startswith("HandlerOwns"))
+    assert memberships[membership_id]["Properties"]["Designation"] == "PROJECT_OWNER"
+    # The admin management role (datamesh CLI) is the other member: it decides subscription requests.
+    assert {k for k in memberships if k.startswith("ManagementOwns")} == {"ManagementOwnsfinancereporting"}
     _, connections = _one(finance, "Custom::DataZoneProjectConnections")
     assert connections["DependsOn"] == [membership_id]
     grants_id, grants = _one(finance, "Custom::LakeFormationGrants")

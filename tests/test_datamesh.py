@@ -11,7 +11,7 @@ from botocore.stub import Stubber
 from typer.testing import CliRunner
 
 from datamesh import cli
-from datamesh.context import MeshContext
+from datamesh.context import MeshContext, assumed_session
 from datamesh.errors import MeshError, NotFound
 from datamesh.services.catalog import CatalogService
 from datamesh.services.projects import ProjectService
@@ -278,10 +278,24 @@ def test_every_datazone_operation_the_services_call_exists_in_the_service_model(
 runner = CliRunner()
 
 
+class Roles(list):
+    """The roles the CLI asked to assume, in order."""
+
+
 @pytest.fixture
-def cli_aws(aws, monkeypatch):
+def roles() -> Roles:
+    return Roles()
+
+
+@pytest.fixture
+def cli_aws(aws, monkeypatch, roles):
     clients, stubs = aws
-    monkeypatch.setattr(cli.STATE, "clients", lambda profile: lambda service, region: clients[service])
+
+    def factory(profile, role):
+        roles.append(role)
+        return lambda service, region: clients[service]
+
+    monkeypatch.setattr(cli.STATE, "clients", factory)
     return stubs
 
 
@@ -289,10 +303,11 @@ def invoke(*args: str):
     return runner.invoke(cli.app, ["--mesh-dir", MESH, "--env", "dev", *args])
 
 
-def test_cli_lists_projects_as_a_table_and_as_json(cli_aws):
+def test_cli_lists_projects_as_a_table_through_the_management_role(cli_aws, roles):
     list_projects(cli_aws["datazone"])
     result = invoke("projects", "list")
     assert result.exit_code == 0, result.output
+    assert roles == ["arn:aws:iam::123456789012:role/acme-dev-datamesh-admin"]
     assert "finance-reporting-dev-project" in result.output and "sales-analytics-dev-project" in result.output
 
 
@@ -340,9 +355,14 @@ def _pipeline_state(*actions: tuple[str, str, str | None]) -> dict:
 
 
 @pytest.fixture
-def codepipeline(monkeypatch):
+def codepipeline(monkeypatch, roles):
     client = _client("codepipeline")
-    monkeypatch.setattr(cli.STATE, "clients", lambda profile: lambda service, region: client)
+
+    def factory(profile, role):
+        roles.append(role)
+        return lambda service, region: client
+
+    monkeypatch.setattr(cli.STATE, "clients", factory)
     with Stubber(client) as stub:
         yield stub
 
@@ -364,7 +384,7 @@ def test_pipeline_approvals_name_who_must_approve(codepipeline):
     assert pending["approvers"] == ["Product Owner", "Data Platform Manager", "IT Operations Manager"]
 
 
-def test_pipeline_approve_puts_the_approval_with_its_token(codepipeline):
+def test_pipeline_approve_puts_the_approval_with_its_token(codepipeline, roles):
     codepipeline.add_response("get_pipeline_state", _pipeline_state(("prod", "Approve-prod", "InProgress")))
     codepipeline.add_response(
         "put_approval_result",
@@ -383,6 +403,8 @@ def test_pipeline_approve_puts_the_approval_with_its_token(codepipeline):
     assert result.exit_code == 0, result.output
     assert "approved the promotion into prod" in result.output
     codepipeline.assert_no_pending_responses()
+    # Only the stage's approver role may approve: the CLI assumes it.
+    assert roles == ["arn:aws:iam::444444444444:role/acme-mesh-approve-prod"]
 
 
 def test_pipeline_reject_of_nothing_waiting_is_one_line(codepipeline):
@@ -396,3 +418,46 @@ def test_pipeline_access_denied_is_one_line(codepipeline):
     codepipeline.add_client_error("get_pipeline_state", "AccessDeniedException", "not authorized", 400)
     result = runner.invoke(cli.app, ["--mesh-dir", MESH, "pipeline", "approvals"])
     assert result.exit_code == 1 and "error: reading pipeline acme-mesh: access denied: not authorized" in result.output
+
+
+class _Session:
+    """A boto3 session whose STS client is a Stubber-backed real client."""
+
+    region_name = "eu-west-1"
+
+    def __init__(self, sts) -> None:
+        self.sts = sts
+
+    def client(self, service: str, config=None):
+        assert service == "sts"
+        return self.sts
+
+
+def test_the_management_role_is_assumed_with_refreshable_credentials():
+    sts = _client("sts")
+    role = "arn:aws:iam::123456789012:role/acme-dev-datamesh-admin"
+    answer = {
+        "Credentials": {
+            "AccessKeyId": "ASIAEXAMPLEEXAMPLE01",
+            "SecretAccessKey": "secret",
+            "SessionToken": "token",
+            "Expiration": datetime(2099, 1, 1, tzinfo=UTC),
+        }
+    }
+    with Stubber(sts) as stub:
+        stub.add_response("assume_role", answer, {"RoleArn": role, "RoleSessionName": "datamesh-alice"})
+        session = assumed_session(_Session(sts), role, "datamesh-alice")
+        credentials = session.get_credentials()
+        assert credentials.access_key == "ASIAEXAMPLEEXAMPLE01"
+        assert credentials.method == "assume-role"
+        stub.assert_no_pending_responses()
+
+
+def test_a_refused_assumption_is_one_line():
+    sts = _client("sts")
+    with Stubber(sts) as stub:
+        stub.add_client_error("assume_role", "AccessDenied", "not authorized to perform sts:AssumeRole", 403)
+        with pytest.raises(MeshError) as raised:
+            assumed_session(_Session(sts), "arn:aws:iam::1:role/x", "datamesh-alice")
+    assert raised.value.kind == "forbidden"
+    assert "assuming arn:aws:iam::1:role/x: access denied" in str(raised.value)

@@ -63,7 +63,9 @@ def member_pool(example_app, stack: str) -> list[dict]:
     return [
         r
         for r in stacks_by_name(example_app)[stack]["template"]["Resources"].values()
-        if r["Type"] == "AWS::DataZone::PolicyGrant" and r["Properties"]["PolicyType"] == "ADD_TO_PROJECT_MEMBER_POOL"
+        if r["Type"] == "AWS::DataZone::PolicyGrant"
+        and r["Properties"]["PolicyType"] == "ADD_TO_PROJECT_MEMBER_POOL"
+        and "/Management/" not in r["Metadata"]["aws:cdk:path"]
     ]
 
 
