@@ -78,7 +78,7 @@ class MeshContext:
     config: MeshConfig
     env: EnvironmentConfig
     clients: ClientFactory
-    _domain_id: str | None = field(default=None, repr=False)
+    _outputs: dict[str, str] | None = field(default=None, repr=False)
 
     @classmethod
     def load(cls, mesh_dir: str, env_name: str | None, clients: ClientFactory) -> MeshContext:
@@ -93,16 +93,23 @@ class MeshContext:
         return self.client("datazone")
 
     @property
-    def domain_id(self) -> str:
-        """The domain id, from the ``DomainId`` output of <org>-<env>-domain."""
-        if self._domain_id is None:
+    def outputs(self) -> dict[str, str]:
+        """The outputs of <org>-<env>-domain (DomainId, RootDomainUnitId, PortalUrl...)."""
+        if self._outputs is None:
             stack = self.config.naming(self.env).stack("domain")
             try:
                 stacks = self.client("cloudformation").describe_stacks(StackName=stack)["Stacks"]
             except Exception as error:
                 raise from_aws(error, f"reading the domain id of {self.env.name} from stack {stack}") from error
-            outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
-            if "DomainId" not in outputs:
+            self._outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
+            if "DomainId" not in self._outputs:
                 raise MeshError(f"stack {stack} has no DomainId output: is {self.env.name} deployed?")
-            self._domain_id = outputs["DomainId"]
-        return self._domain_id
+        return self._outputs
+
+    @property
+    def domain_id(self) -> str:
+        return self.outputs["DomainId"]
+
+    @property
+    def root_domain_unit_id(self) -> str:
+        return self.outputs["RootDomainUnitId"]

@@ -13,7 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from datamesh.context import MeshContext
-from datamesh.errors import MeshError
+from datamesh.errors import MeshError, NotFound
+from datamesh.services.catalog import CatalogService
 from datamesh.services.paging import call, items
 from datamesh.services.projects import ProjectService
 
@@ -68,6 +69,39 @@ class SubscriptionService:
             status=status,
         )
         return [_request(r) for r in found]
+
+    def requests_of(self, consumer: str, status: str = "PENDING") -> list[SubscriptionRequest]:
+        """Requests a consumer project (key or name) made."""
+        project = self.projects.find(consumer)
+        found = items(
+            self.ctx.datazone,
+            "list_subscription_requests",
+            f"listing the subscription requests of {project.name}",
+            domainIdentifier=self.ctx.domain_id,
+            owningProjectId=project.id,
+            status=status,
+        )
+        return [_request(r) for r in found]
+
+    def request(self, listing: str, consumer: str, reason: str) -> SubscriptionRequest:
+        """Ask for a listing (name or id) on behalf of a consumer project."""
+        if not reason.strip():
+            raise MeshError("a request needs a reason: the producer reads it to decide")
+        project = self.projects.find(consumer)
+        found = CatalogService(self.ctx).search(listing)
+        matches = [entry for entry in found if listing in (entry.name, entry.id)]
+        if not matches:
+            names = ", ".join(sorted({entry.name for entry in found})[:5]) or "none"
+            raise NotFound(f"no published asset '{listing}' in {self.ctx.env.name} (close: {names})")
+        result = call(
+            f"requesting {listing} for {project.name}",
+            self.ctx.datazone.create_subscription_request,
+            domainIdentifier=self.ctx.domain_id,
+            subscribedListings=[{"identifier": matches[0].id}],
+            subscribedPrincipals=[{"project": {"identifier": project.id}}],
+            requestReason=reason,
+        )
+        return _request(result)
 
     def accept(self, request_id: str, comment: str) -> SubscriptionRequest:
         return self._decide("accepting", self.ctx.datazone.accept_subscription_request, request_id, comment)

@@ -1,0 +1,165 @@
+"""Drift: what the YAML declares for an environment against what exists in its domain.
+
+Compared: domain units (name and parent), projects, group members of declared projects (with
+their designation), glossaries and their terms. Only what the YAML owns is compared: user
+members (the mesh's own handler and management roles are users) and projects created in the
+portal outside the YAML are reported as "not declared", never as errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from datamesh.context import MeshContext
+from datamesh.errors import MeshError, NotFound
+from datamesh.services.catalog import CatalogService
+from datamesh.services.paging import call, items
+from datamesh.services.projects import ProjectService
+from mesh_config.mesh import Project
+
+
+class DriftState(StrEnum):
+    MISSING = "missing"  # declared, absent from the domain
+    UNDECLARED = "not declared"  # in the domain, absent from the YAML
+    DIFFERS = "differs"
+
+
+@dataclass(frozen=True)
+class DriftItem:
+    kind: str  # unit | project | member | glossary | term
+    name: str
+    state: DriftState
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class DriftReport:
+    environment: str
+    domain_id: str
+    items: list[DriftItem]
+
+    @property
+    def clean(self) -> bool:
+        return not self.items
+
+
+class DriftService:
+    def __init__(self, ctx: MeshContext) -> None:
+        self.ctx = ctx
+        self.naming = ctx.config.naming(ctx.env)
+        self._group_ids: dict[str, str | None] = {}
+
+    def report(self) -> DriftReport:
+        found = [*self.units(), *self.projects_and_members(), *self.glossaries()]
+        return DriftReport(self.ctx.env.name, self.ctx.domain_id, found)
+
+    def units(self) -> list[DriftItem]:
+        root = self.ctx.root_domain_unit_id
+        actual: dict[str, str] = {}  # unit name -> parent name
+        pending = [(root, "(root)")]
+        while pending:
+            parent_id, parent_name = pending.pop()
+            for unit in items(
+                self.ctx.datazone,
+                "list_domain_units_for_parent",
+                "listing domain units",
+                domainIdentifier=self.ctx.domain_id,
+                parentDomainUnitIdentifier=parent_id,
+            ):
+                actual[unit["name"]] = parent_name
+                pending.append((unit["id"], unit["name"]))
+        declared = {
+            self.naming.domain_unit(u.id): self.naming.domain_unit(u.parent) if u.parent else "(root)"
+            for u in self.ctx.config.mesh.domain_units
+        }
+        return _compare("unit", declared, actual, lambda want, have: f"parent {have}, declared under {want}")
+
+    def projects_and_members(self) -> list[DriftItem]:
+        actual = {p.name: p for p in ProjectService(self.ctx).list()}
+        declared = {
+            self.naming.project(p.domain_unit, p.use_case): p for p in self.ctx.config.projects_in(self.ctx.env)
+        }
+        out = _compare("project", dict.fromkeys(declared, ""), dict.fromkeys(actual, ""), lambda *_: "")
+        for name, project in sorted(declared.items()):
+            if name in actual:
+                out += self._members(name, actual[name].id, project)
+        return out
+
+    def _members(self, name: str, project_id: str, project: Project) -> list[DriftItem]:
+        env = self.ctx.env.name
+        declared: dict[str, str] = {}
+        for group in project.owners_in(env):
+            declared[group] = "PROJECT_OWNER"
+        for group in project.contributors_in(env):
+            declared.setdefault(group, "PROJECT_CONTRIBUTOR")
+        by_id = {self._group_profile_id(g): g for g in declared}
+        actual: dict[str, str] = {}
+        for member in items(
+            self.ctx.datazone,
+            "list_project_memberships",
+            f"listing the members of {name}",
+            key="members",
+            domainIdentifier=self.ctx.domain_id,
+            projectIdentifier=project_id,
+        ):
+            group = member.get("memberDetails", {}).get("group")
+            if group:
+                group_id = group["groupId"]
+                actual[by_id.get(group_id) or group.get("groupName") or group_id] = member["designation"]
+        return _compare(
+            "member",
+            {f"{name}: {g}": d for g, d in declared.items()},
+            {f"{name}: {g}": d for g, d in actual.items()},
+            lambda want, have: f"{have}, declared {want}",
+        )
+
+    def _group_profile_id(self, group: str) -> str | None:
+        """The DataZone id of a YAML group (its profile), or None if it is not assigned to the domain."""
+        if group not in self._group_ids:
+            idc_id = self.ctx.config.mesh.identity_center.groups.get(group)
+            if idc_id is None:
+                raise MeshError(f"group '{group}' is not in mesh.yaml identity_center.groups")
+            try:
+                profile = call(
+                    f"reading the group profile of {group}",
+                    self.ctx.datazone.get_group_profile,
+                    domainIdentifier=self.ctx.domain_id,
+                    groupIdentifier=idc_id,
+                )
+                self._group_ids[group] = profile.get("id")
+            except NotFound:
+                self._group_ids[group] = None
+        return self._group_ids[group]
+
+    def glossaries(self) -> list[DriftItem]:
+        catalog = CatalogService(self.ctx)
+        actual = {g.name: g for g in catalog.glossaries()}
+        declared = {self.naming.glossary(g.scope): g for g in self.ctx.config.mesh.glossaries}
+        out = _compare("glossary", dict.fromkeys(declared, ""), dict.fromkeys(actual, ""), lambda *_: "")
+        for name, glossary in sorted(declared.items()):
+            if name not in actual:
+                continue
+            have = {t.name: t.short_description for t in catalog.terms(name)}
+            want = {t.name: t.short_description for t in glossary.terms}
+            out += _compare(
+                "term",
+                {f"{name}/{t}": d for t, d in want.items()},
+                {f"{name}/{t}": d for t, d in have.items()},
+                lambda want, have: f"short description '{have}', declared '{want}'",
+            )
+        return out
+
+
+def _compare(
+    kind: str, declared: dict[str, str], actual: dict[str, str], differs: Callable[[str, str], str]
+) -> list[DriftItem]:
+    out = [DriftItem(kind, n, DriftState.MISSING) for n in sorted(set(declared) - set(actual))]
+    out += [DriftItem(kind, n, DriftState.UNDECLARED) for n in sorted(set(actual) - set(declared))]
+    out += [
+        DriftItem(kind, n, DriftState.DIFFERS, differs(declared[n], actual[n]))
+        for n in sorted(set(declared) & set(actual))
+        if declared[n] != actual[n]
+    ]
+    return out
