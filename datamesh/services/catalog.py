@@ -106,6 +106,19 @@ class CatalogService:
             key=lambda t: t.name,
         )
 
+    def term_names(self) -> dict[str, str]:
+        """Every term id of the domain -> '<glossary>/<term>': ids differ between domains, names do not."""
+        glossaries = {g.id: g.name for g in self.glossaries()}
+        found = items(
+            self.ctx.datazone,
+            "search",
+            "listing glossary terms",
+            domainIdentifier=self.ctx.domain_id,
+            searchScope="GLOSSARY_TERM",
+        )
+        terms = (i["glossaryTermItem"] for i in found if "glossaryTermItem" in i)
+        return {t["id"]: f"{glossaries.get(t.get('glossaryId', ''), '?')}/{t['name']}" for t in terms}
+
     def export_csv(self, glossary_name: str) -> str:
         """The glossary's terms as CSV: name, short_description, long_description."""
         out = io.StringIO()

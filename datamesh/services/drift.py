@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from datamesh.context import MeshContext
-from datamesh.errors import MeshError, NotFound
 from datamesh.services.catalog import CatalogService
-from datamesh.services.paging import call, items
+from datamesh.services.paging import items
 from datamesh.services.projects import ProjectService
 from mesh_config.mesh import Project
 
@@ -49,7 +48,7 @@ class DriftService:
     def __init__(self, ctx: MeshContext) -> None:
         self.ctx = ctx
         self.naming = ctx.config.naming(ctx.env)
-        self._group_ids: dict[str, str | None] = {}
+        self.projects = ProjectService(ctx)
 
     def report(self) -> DriftReport:
         found = [*self.units(), *self.projects_and_members(), *self.glossaries()]
@@ -77,7 +76,7 @@ class DriftService:
         return _compare("unit", declared, actual, lambda want, have: f"parent {have}, declared under {want}")
 
     def projects_and_members(self) -> list[DriftItem]:
-        actual = {p.name: p for p in ProjectService(self.ctx).list()}
+        actual = {p.name: p for p in self.projects.list()}
         declared = {
             self.naming.project(p.domain_unit, p.use_case): p for p in self.ctx.config.projects_in(self.ctx.env)
         }
@@ -89,49 +88,15 @@ class DriftService:
 
     def _members(self, name: str, project_id: str, project: Project) -> list[DriftItem]:
         env = self.ctx.env.name
-        declared: dict[str, str] = {}
-        for group in project.owners_in(env):
-            declared[group] = "PROJECT_OWNER"
-        for group in project.contributors_in(env):
-            declared.setdefault(group, "PROJECT_CONTRIBUTOR")
-        by_id = {self._group_profile_id(g): g for g in declared}
-        actual: dict[str, str] = {}
-        for member in items(
-            self.ctx.datazone,
-            "list_project_memberships",
-            f"listing the members of {name}",
-            key="members",
-            domainIdentifier=self.ctx.domain_id,
-            projectIdentifier=project_id,
-        ):
-            group = member.get("memberDetails", {}).get("group")
-            if group:
-                group_id = group["groupId"]
-                actual[by_id.get(group_id) or group.get("groupName") or group_id] = member["designation"]
+        declared = dict.fromkeys(project.contributors_in(env), "PROJECT_CONTRIBUTOR")
+        declared.update(dict.fromkeys(project.owners_in(env), "PROJECT_OWNER"))
+        actual = self.projects.group_members(project_id, name, list(declared))
         return _compare(
             "member",
             {f"{name}: {g}": d for g, d in declared.items()},
             {f"{name}: {g}": d for g, d in actual.items()},
             lambda want, have: f"{have}, declared {want}",
         )
-
-    def _group_profile_id(self, group: str) -> str | None:
-        """The DataZone id of a YAML group (its profile), or None if it is not assigned to the domain."""
-        if group not in self._group_ids:
-            idc_id = self.ctx.config.mesh.identity_center.groups.get(group)
-            if idc_id is None:
-                raise MeshError(f"group '{group}' is not in mesh.yaml identity_center.groups")
-            try:
-                profile = call(
-                    f"reading the group profile of {group}",
-                    self.ctx.datazone.get_group_profile,
-                    domainIdentifier=self.ctx.domain_id,
-                    groupIdentifier=idc_id,
-                )
-                self._group_ids[group] = profile.get("id")
-            except NotFound:
-                self._group_ids[group] = None
-        return self._group_ids[group]
 
     def glossaries(self) -> list[DriftItem]:
         catalog = CatalogService(self.ctx)

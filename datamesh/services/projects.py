@@ -6,7 +6,7 @@ import difflib
 from dataclasses import dataclass, field
 
 from datamesh.context import MeshContext
-from datamesh.errors import NotFound
+from datamesh.errors import MeshError, NotFound
 from datamesh.services.paging import call, items
 
 
@@ -37,6 +37,43 @@ class ProjectDetails:
 class ProjectService:
     def __init__(self, ctx: MeshContext) -> None:
         self.ctx = ctx
+        self._group_ids: dict[str, str | None] = {}
+
+    def group_profile_id(self, group: str) -> str | None:
+        """The DataZone id of a YAML group (its group profile), None if not assigned to the domain."""
+        if group not in self._group_ids:
+            idc_id = self.ctx.config.mesh.identity_center.groups.get(group)
+            if idc_id is None:
+                raise MeshError(f"group '{group}' is not in mesh.yaml identity_center.groups")
+            try:
+                profile = call(
+                    f"reading the group profile of {group}",
+                    self.ctx.datazone.get_group_profile,
+                    domainIdentifier=self.ctx.domain_id,
+                    groupIdentifier=idc_id,
+                )
+                self._group_ids[group] = profile.get("id")
+            except NotFound:
+                self._group_ids[group] = None
+        return self._group_ids[group]
+
+    def group_members(self, project_id: str, project_name: str, groups: list[str]) -> dict[str, str]:
+        """Group members of a project -> designation, named by their YAML key when among ``groups``."""
+        by_id = {self.group_profile_id(g): g for g in groups}
+        out: dict[str, str] = {}
+        for member in items(
+            self.ctx.datazone,
+            "list_project_memberships",
+            f"listing the members of {project_name}",
+            key="members",
+            domainIdentifier=self.ctx.domain_id,
+            projectIdentifier=project_id,
+        ):
+            group = member.get("memberDetails", {}).get("group")
+            if group:
+                group_id = group["groupId"]
+                out[by_id.get(group_id) or group.get("groupName") or group_id] = member["designation"]
+        return out
 
     def list(self) -> list[ProjectSummary]:
         found = items(self.ctx.datazone, "list_projects", "listing projects", domainIdentifier=self.ctx.domain_id)
