@@ -13,9 +13,9 @@ from mesh_config.governance import Glossary
 from mesh_config.governance_checks import glossary_dependencies
 from mesh_config.mesh import DomainUnit, MeshDefinition, Project, ProjectProfile
 from mesh_config.naming import Naming, approver_role_name
-from mesh_config.regions import partition_of
 from mesh_config.placement import products_stack_part, project_stack_part
 from mesh_config.promotion import PromotionMode
+from mesh_config.regions import partition_of
 from mesh_config.shares import Share, ShareConsumer, Team
 
 

@@ -63,6 +63,11 @@ def approval_action_name(env: str) -> str:
     return f"Approve-{env}"
 
 
+def glossary_name(org: str, scope: str) -> str:
+    """<org>-enterprise-glossary, or <bu>-glossary (seed 000 section 9): the same in every domain."""
+    return f"{org}-enterprise-glossary" if scope == ENTERPRISE_SCOPE else f"{scope}-glossary"
+
+
 def approver_role_name(org: str, env: str) -> str:
     """The role in the tools account that alone may approve the promotion into ``env``."""
     return f"{org}-mesh-approve-{env}"
@@ -118,8 +123,7 @@ class Naming:
         return f"{self.org}-{self.env}-{part}"
 
     def glossary(self, scope: str) -> str:
-        """<org>-enterprise-glossary, or <bu>-glossary (seed 000 section 9): the same in every domain."""
-        return f"{self.org}-enterprise-glossary" if scope == ENTERPRISE_SCOPE else f"{scope}-glossary"
+        return glossary_name(self.org, scope)
 
     def datazone_handler_role(self) -> str:
         """The mesh's custom-resource identity in the domain (one role per domain)."""
