@@ -47,7 +47,6 @@ READ_ACTIONS: dict[str, tuple[str, ...]] = {
     "datazone": (
         "GetAsset",
         "GetGroupProfile",
-        "GetListing",
         "GetProject",
         "ListDomainUnitsForParent",
         "ListEnvironments",

@@ -59,3 +59,14 @@ def example_app(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
 @pytest.fixture(scope="session")
 def cdk_context() -> dict:
     return json.loads((ROOT / "cdk.json").read_text())["context"]
+
+
+@pytest.fixture
+def aws():
+    """Stubber-backed AWS clients for the datamesh services (tests/datamesh_fakes.py)."""
+    from tests.datamesh_fakes import stubbed_aws
+
+    clients, stubs = stubbed_aws()
+    yield clients, stubs
+    for stub in stubs.values():
+        stub.deactivate()

@@ -5,72 +5,17 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-import boto3
 import pytest
 from botocore.stub import Stubber
 from typer.testing import CliRunner
 
 from datamesh import cli
-from datamesh.context import MeshContext, assumed_session
+from datamesh.context import assumed_session
 from datamesh.errors import MeshError, NotFound
 from datamesh.services.catalog import CatalogService
 from datamesh.services.projects import ProjectService
 from datamesh.services.subscriptions import SubscriptionService
-from tests.synth import ROOT
-
-DOMAIN = "dzd_abc123def456"
-NOW = datetime(2026, 1, 1, tzinfo=UTC)
-MESH = str(ROOT / "environments")
-
-
-def _client(service: str):
-    return boto3.client(service, region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x")
-
-
-@pytest.fixture
-def aws():
-    clients = {"datazone": _client("datazone"), "cloudformation": _client("cloudformation")}
-    stubs = {name: Stubber(client) for name, client in clients.items()}
-    for stub in stubs.values():
-        stub.activate()
-    stubs["cloudformation"].add_response(
-        "describe_stacks",
-        {
-            "Stacks": [
-                {
-                    "StackName": "acme-dev-domain",
-                    "CreationTime": NOW,
-                    "StackStatus": "UPDATE_COMPLETE",
-                    "Outputs": [{"OutputKey": "DomainId", "OutputValue": DOMAIN}],
-                }
-            ]
-        },
-        {"StackName": "acme-dev-domain"},
-    )
-    yield clients, stubs
-    for stub in stubs.values():
-        stub.deactivate()
-
-
-def context(clients) -> MeshContext:
-    return MeshContext.load(MESH, "dev", lambda service, region: clients[service])
-
-
-def project(pid: str, name: str) -> dict:
-    return {"domainId": DOMAIN, "id": pid, "name": name, "createdBy": "x", "projectStatus": "ACTIVE"}
-
-
-def list_projects(stub: Stubber) -> None:
-    stub.add_response(
-        "list_projects",
-        {"items": [project("p1", "finance-reporting-dev-project")], "nextToken": "t"},
-        {"domainIdentifier": DOMAIN, "maxResults": 50},
-    )
-    stub.add_response(
-        "list_projects",
-        {"items": [project("p2", "sales-analytics-dev-project")]},
-        {"domainIdentifier": DOMAIN, "maxResults": 50, "nextToken": "t"},
-    )
+from tests.datamesh_fakes import DOMAIN, MESH, NOW, _client, context, list_projects, project
 
 
 def test_domain_id_comes_from_the_domain_stack_output_and_projects_are_paginated(aws):
@@ -255,24 +200,6 @@ def test_glossary_export_as_csv(aws):
         "name,short_description,long_description",
         'EBITDA,"Earnings, before",Operating profit',
     ]
-
-
-def test_every_datazone_operation_the_services_call_exists_in_the_service_model():
-    import ast
-    import pathlib
-
-    model = _client("datazone").meta.service_model
-    names = {model.operation_model(op).name for op in model.operation_names}
-    snake = {"".join("_" + c.lower() if c.isupper() else c for c in n).lstrip("_") for n in names}
-    called = set()
-    for path in pathlib.Path(ROOT / "datamesh").rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Attribute) and node.attr in snake:
-                called.add(node.attr)
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in snake:
-                called.add(node.value)
-    assert {"list_projects", "accept_subscription_request", "search_listings", "list_subscription_grants"} <= called
-    assert called <= snake
 
 
 runner = CliRunner()

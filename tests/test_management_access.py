@@ -26,7 +26,9 @@ def _of_type(template: dict, kind: str) -> dict[str, dict]:
 
 
 def _management_role(template: dict) -> dict:
-    (role,) = (r for r in _of_type(template, "AWS::IAM::Role").values() if "datamesh" in r["Properties"]["RoleName"])
+    (role,) = (
+        r for r in _of_type(template, "AWS::IAM::Role").values() if "datamesh" in r["Properties"].get("RoleName", "")
+    )
     return role["Properties"]
 
 
@@ -87,7 +89,7 @@ def test_the_role_reads_lake_formation_permissions_as_a_read_only_admin(example_
     assert settings[0]["ReadOnlyAdmins"] == [
         {"DataLakePrincipalIdentifier": {"Fn::GetAtt": [k, "Arn"]}}
         for k, r in _of_type(template, "AWS::IAM::Role").items()
-        if r["Properties"]["RoleName"] == "acme-staging-datamesh-admin"
+        if r["Properties"].get("RoleName") == "acme-staging-datamesh-admin"
     ]
 
 

@@ -137,7 +137,7 @@ class AssetService:
         if name not in self.declared:
             return None
         catalog, table = self.declared[name]
-        return f"catalogs[{catalog.business_unit}].tables[{table.dataset}_{table.type}] in mesh.yaml"
+        return f"mesh.yaml: catalog of {catalog.business_unit}, table with dataset '{table.dataset}'"
 
     def _refuse_declared(self, details: AssetDetails, what: str, fix: str) -> None:
         if details.declared_in:
@@ -205,7 +205,8 @@ class AssetService:
             domainIdentifier=self.ctx.domain_id,
             identifier=details.asset.id,
             name=details.asset.name,
-            glossaryTerms=glossary_terms,
+            # The model refuses an empty list: no terms is no parameter.
+            **({"glossaryTerms": glossary_terms} if glossary_terms else {}),
             formsInput=[
                 {
                     "formName": f.name,

@@ -87,7 +87,9 @@ class CatalogService:
         raise NotFound(f"no glossary '{name}' in {self.ctx.env.name}")
 
     def terms(self, glossary_name: str) -> list[Term]:
-        glossary = self.glossary(glossary_name)
+        return self.terms_of(self.glossary(glossary_name))
+
+    def terms_of(self, glossary: Glossary) -> list[Term]:
         found = items(
             self.ctx.datazone,
             "search",

@@ -106,7 +106,7 @@ class DriftService:
         for name, glossary in sorted(declared.items()):
             if name not in actual:
                 continue
-            have = {t.name: t.short_description for t in catalog.terms(name)}
+            have = {t.name: t.short_description for t in catalog.terms_of(actual[name])}
             want = {t.name: t.short_description for t in glossary.terms}
             out += _compare(
                 "term",
