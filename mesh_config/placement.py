@@ -103,11 +103,11 @@ def governance_resource_count(mesh: MeshDefinition) -> int:
     return GOVERNANCE_FIXED_RESOURCES + len(mesh.glossaries) + len(mesh.metadata_forms) + len(owners) + grants
 
 
-# A products stack holds, per producer project: its Glue tables, the catalog handler's membership
-# of the project and its data source; and once per stack the
+# A products stack holds, per producer project: its Glue tables, the catalog handler's and the admin
+# management role's memberships of the project and its data source; and once per stack the
 # connection lookup, the Lake Formation grants and the data-source runs (custom resources that
 # handle every producer of the stack in one call, so they do not grow with the producers).
-PRODUCER_FIXED_RESOURCES = 2
+PRODUCER_FIXED_RESOURCES = 3
 PRODUCTS_STACK_FIXED_RESOURCES = 3
 # The subscriptions stack's fixed part: the handler identity and one handler function.
 SUBSCRIPTIONS_FIXED_RESOURCES = 12

@@ -166,7 +166,7 @@ def test_products_stack_order_membership_lookup_tables_grants_source_run(finance
     assert source["DependsOn"] == [grants_id]
     _, runs = _one(finance, "Custom::DataZoneDataSourceRuns")
     assert runs["Properties"]["DataSources"][0]["DataSourceId"] == {"Fn::GetAtt": [source_id, "Id"]}
-    assert len(resources) == 3 + 2 + 2 + 1  # tables, membership + lookup, grants + source, run
+    assert len(resources) == 3 + 3 + 2 + 1  # tables, 2 memberships + lookup, grants + source, run
 
 
 def test_run_curates_terms_forms_and_publication(finance):
