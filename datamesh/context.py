@@ -17,8 +17,9 @@ import boto3
 import botocore.session
 from botocore.config import Config
 from botocore.credentials import RefreshableCredentials
+from botocore.exceptions import ClientError
 
-from datamesh.errors import MeshError, from_aws
+from datamesh.errors import MeshError, NotFound, from_aws
 from mesh_config import EnvironmentConfig, MeshConfig, load_mesh
 
 # Standard mode retries throttling with jittered backoff before an error reaches the caller.
@@ -99,6 +100,13 @@ class MeshContext:
             stack = self.config.naming(self.env).stack("domain")
             try:
                 stacks = self.client("cloudformation").describe_stacks(StackName=stack)["Stacks"]
+            except ClientError as error:
+                if "does not exist" in error.response.get("Error", {}).get("Message", ""):
+                    raise NotFound(
+                        f"stack {stack} does not exist in account {self.env.account} ({self.env.region}): "
+                        f"is {self.env.name} deployed?"
+                    ) from error
+                raise from_aws(error, f"reading the domain id of {self.env.name} from stack {stack}") from error
             except Exception as error:
                 raise from_aws(error, f"reading the domain id of {self.env.name} from stack {stack}") from error
             self._outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}

@@ -16,6 +16,7 @@ from datamesh.services.permissions import PermissionService
 from datamesh.services.promotion import PromotionService
 from datamesh.services.subscriptions import SubscriptionService
 from tests.datamesh_fakes import DOMAIN, NOW, ROOT_UNIT, context, list_projects, project
+from tests.synth import ROOT
 
 GLUE_FORM = {
     "formName": "GlueTableForm",
@@ -639,3 +640,86 @@ def test_promotion_check_of_an_unknown_project_suggests_one(aws):
     source = context(clients)
     with pytest.raises(NotFound, match="did you mean 'finance-customer360'"):
         PromotionService(source, source).check("finance-customer36")
+
+
+def test_revoke_removes_the_permissions_and_an_already_revoked_one_is_one_line(aws):
+    clients, stubs = aws
+    dz = stubs["datazone"]
+    dz.add_response(
+        "revoke_subscription",
+        {
+            "id": "s1",
+            "domainId": DOMAIN,
+            "status": "REVOKED",
+            "createdAt": NOW,
+            "updatedAt": NOW,
+            "createdBy": "x",
+            "subscribedPrincipal": {"project": {"id": "p2"}},
+            "subscribedListing": {
+                "id": "lst-1",
+                "name": "t",
+                "description": "",
+                "item": {"assetListing": {"entityId": "a1"}},
+                "ownerProjectId": "p1",
+                "revision": "1",
+            },
+        },
+        {"domainIdentifier": DOMAIN, "identifier": "s1", "retainPermissions": False},
+    )
+    dz.add_client_error("revoke_subscription", "ConflictException", "Subscription is already revoked", 409)
+    service = SubscriptionService(context(clients))
+    service.revoke("s1")
+    with pytest.raises(MeshError) as raised:
+        service.revoke("s1")
+    assert raised.value.kind == "conflict"
+    assert str(raised.value) == "revoking s1: conflict: Subscription is already revoked"
+
+
+def test_a_consumers_requests_are_listed_by_owning_project(aws):
+    clients, stubs = aws
+    dz = stubs["datazone"]
+    list_projects(dz)
+    dz.add_response(
+        "list_subscription_requests",
+        {
+            "items": [
+                {
+                    "id": "req-1",
+                    "domainId": DOMAIN,
+                    "status": "ACCEPTED",
+                    "createdAt": NOW,
+                    "updatedAt": NOW,
+                    "createdBy": "x",
+                    "requestReason": "Q3",
+                    "subscribedListings": [
+                        {
+                            "id": "lst-1",
+                            "name": "finance_pnl_reports_table",
+                            "description": "",
+                            "item": {"assetListing": {"entityId": "a1"}},
+                            "ownerProjectId": "p1",
+                        }
+                    ],
+                    "subscribedPrincipals": [{"project": {"id": "p2", "name": "sales-analytics-dev-project"}}],
+                }
+            ]
+        },
+        {"domainIdentifier": DOMAIN, "owningProjectId": "p2", "status": "ACCEPTED", "maxResults": 50},
+    )
+    (request,) = SubscriptionService(context(clients)).requests_of("sales-analytics", "ACCEPTED")
+    assert (request.listing, request.status) == ("finance_pnl_reports_table", "ACCEPTED")
+
+
+def test_an_undeployed_environment_is_one_line():
+    from tests.datamesh_fakes import _client
+
+    cfn = _client("cloudformation")
+    with Stubber(cfn) as stub:
+        stub.add_client_error("describe_stacks", "ValidationError", "Stack with id acme-dev-domain does not exist", 400)
+        ctx = MeshContext.load(str(ROOT / "environments"), "dev", lambda service, region: cfn)
+        with pytest.raises(MeshError) as raised:
+            _ = ctx.domain_id
+    assert raised.value.kind == "not_found"
+    assert str(raised.value) == (
+        "stack acme-dev-domain does not exist in account 123456789012 (eu-west-1): is dev deployed?"
+    )
