@@ -35,7 +35,7 @@ from datamesh.services.permissions import PermissionService
 from datamesh.services.pipeline import PipelineService
 from datamesh.services.projects import ProjectService
 from datamesh.services.promotion import PromotionService
-from datamesh.services.subscriptions import SubscriptionService
+from datamesh.services.subscriptions import Grant, SubscriptionService
 from datamesh.services.yaml_edits import MeshEditor, YamlEdit
 from mesh_config import ConfigError, load_mesh
 
@@ -211,15 +211,19 @@ def subscriptions_accept(
         request = service.accept(request_id, comment)
         if not wait:
             return f"accepted {request.id} ({request.listing} for {request.requester})"
-        subscription = service.subscription_of(request_id)
-        with err.status("waiting for the grants...") as spinner:
-            grants = service.wait_for_grants(
-                subscription,
-                progress=lambda g: spinner.update(f"grants: {', '.join(x.status for x in g) or 'none yet'}"),
-            )
+        grants = _wait_for_grants(service, service.subscription_of(request_id))
         return f"accepted {request.id}; {len(grants)} grant(s) complete"
 
     out.print(_run(accept), markup=False)
+
+
+def _wait_for_grants(service: SubscriptionService, subscription_id: str) -> list[Grant]:
+    """The bounded wait of the service, with the grants' statuses on a spinner."""
+    with err.status("waiting for the grants...") as spinner:
+        return service.wait_for_grants(
+            subscription_id,
+            progress=lambda g: spinner.update(f"grants: {', '.join(x.status for x in g) or 'none yet'}"),
+        )
 
 
 @subscriptions_app.command("reject")
@@ -565,13 +569,7 @@ def subscriptions_grants(
 
     def grants(ctx: MeshContext) -> Any:
         service = SubscriptionService(ctx)
-        if not wait:
-            return service.grants(subscription_id)
-        with err.status("waiting for the grants...") as spinner:
-            return service.wait_for_grants(
-                subscription_id,
-                progress=lambda g: spinner.update(f"grants: {', '.join(x.status for x in g) or 'none yet'}"),
-            )
+        return _wait_for_grants(service, subscription_id) if wait else service.grants(subscription_id)
 
     _show(_run(grants), ["id", "status", "failures"], f"Grants of {subscription_id}")
 

@@ -100,14 +100,11 @@ class MeshContext:
             stack = self.config.naming(self.env).stack("domain")
             try:
                 stacks = self.client("cloudformation").describe_stacks(StackName=stack)["Stacks"]
-            except ClientError as error:
-                if "does not exist" in error.response.get("Error", {}).get("Message", ""):
-                    raise NotFound(
-                        f"stack {stack} does not exist in account {self.env.account} ({self.env.region}): "
-                        f"is {self.env.name} deployed?"
-                    ) from error
-                raise from_aws(error, f"reading the domain id of {self.env.name} from stack {stack}") from error
             except Exception as error:
+                missing = isinstance(error, ClientError) and "does not exist" in str(error)
+                if missing:
+                    where = f"account {self.env.account} ({self.env.region})"
+                    raise NotFound(f"stack {stack} does not exist in {where}: is {self.env.name} deployed?") from error
                 raise from_aws(error, f"reading the domain id of {self.env.name} from stack {stack}") from error
             self._outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
             if "DomainId" not in self._outputs:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, TokenRetrievalError
 
 EXPIRED = frozenset({"ExpiredToken", "ExpiredTokenException", "RequestExpired", "UnrecognizedClientException"})
@@ -19,6 +22,12 @@ class MeshError(Exception):
 class NotFound(MeshError):
     def __init__(self, message: str) -> None:
         super().__init__(message, "not_found")
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """ "; did you mean 'x'?" for the closest candidate, or nothing."""
+    close = difflib.get_close_matches(word, list(candidates), n=1)
+    return f"; did you mean '{close[0]}'?" if close else ""
 
 
 def from_aws(error: Exception, doing: str) -> MeshError:

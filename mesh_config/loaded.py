@@ -11,6 +11,7 @@ from mesh_config.data_products import Catalog, Subscription, Table, tables_by_as
 from mesh_config.environment import EnvironmentConfig
 from mesh_config.governance import Glossary
 from mesh_config.governance_checks import glossary_dependencies
+from mesh_config.management import tools_account_of
 from mesh_config.mesh import DomainUnit, MeshDefinition, Project, ProjectProfile
 from mesh_config.naming import Naming, approver_role_name
 from mesh_config.placement import products_stack_part, project_stack_part
@@ -131,7 +132,7 @@ class MeshConfig:
     def tools_account(self, env: EnvironmentConfig) -> str | None:
         """The account the management application runs in and assumes <org>-<env>-datamesh-* from."""
         pipeline = self.mesh.pipeline
-        return env.management.tools_account or (pipeline.account if pipeline else None)
+        return tools_account_of(env.management, pipeline.account if pipeline else None)
 
     def management_role_name(self, env: EnvironmentConfig) -> str:
         return self.naming(env).management_role(env.management.access.value)
@@ -146,11 +147,6 @@ class MeshConfig:
             return None
         name = approver_role_name(self.mesh.org, env.name)
         return f"arn:{partition_of(pipeline.region)}:iam::{pipeline.account}:role/{name}"
-
-    def management_projects(self, env: EnvironmentConfig) -> list[str]:
-        """Projects the admin role joins: the producers of the environment's catalog tables, whose
-        subscription requests it decides and whose assets it publishes."""
-        return sorted({producer for catalog in self.catalogs_in(env) for producer in catalog.producers()})
 
     def environment(self, name: str) -> EnvironmentConfig:
         for env in self.environments:

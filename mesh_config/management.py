@@ -41,6 +41,11 @@ class Management(BaseModel):
     )
 
 
+def tools_account_of(management: Management, pipeline_account: str | None) -> str | None:
+    """The account the management application runs in: management.tools_account, else the pipeline's."""
+    return management.tools_account or pipeline_account
+
+
 # The IAM actions of the management roles: exactly the operations the datamesh services call
 # (tests/test_management_access.py compares both ways with the services' source and botocore).
 READ_ACTIONS: dict[str, tuple[str, ...]] = {

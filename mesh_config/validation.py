@@ -13,6 +13,7 @@ from mesh_config.data_product_checks import check_data_products
 from mesh_config.environment import EnvironmentConfig
 from mesh_config.errors import ConfigIssue, choices, repeated_indexes
 from mesh_config.governance_checks import check_governance
+from mesh_config.management import tools_account_of
 from mesh_config.mesh import DEFAULT_PROFILE_KEY, MeshDefinition, Project, ProjectProfile
 from mesh_config.naming import (
     ACCESS_LOGS,
@@ -552,7 +553,7 @@ def check_environments(
 def _check_management(mesh: MeshDefinition, env: EnvironmentConfig, doc: YamlDocument) -> list[ConfigIssue]:
     """The management role is trusted by the tools account only: its principals must live there."""
     management = env.management
-    tools = management.tools_account or (mesh.pipeline.account if mesh.pipeline else None)
+    tools = tools_account_of(management, mesh.pipeline.account if mesh.pipeline else None)
     if tools is None:
         if "management" in doc.data:
             return [

@@ -1,4 +1,5 @@
-"""The DataZone identity of the mesh's custom resources in one domain.
+"""A DataZone identity in one domain: the mesh's custom resources' (assumed by Lambda), and the
+management roles of the datamesh CLI (assumed from the tools account, ``assumed_by``).
 
 DataZone authorization is separate from IAM: CreateGlossary / CreateFormType are refused (403)
 unless the caller is a member of the owning project, and the CloudFormation execution role is

@@ -34,16 +34,14 @@ class LakeFormationAdmins(Construct):
         self.settings = lakeformation.CfnDataLakeSettings(
             self,
             "Resource",
-            admins=[
-                lakeformation.CfnDataLakeSettings.DataLakePrincipalProperty(data_lake_principal_identifier=arn)
-                for arn in props.admin_arns
-            ]
-            or None,
-            read_only_admins=[
-                lakeformation.CfnDataLakeSettings.DataLakePrincipalProperty(data_lake_principal_identifier=arn)
-                for arn in props.read_only_admin_arns
-            ]
-            or None,
+            admins=_principals(props.admin_arns),
+            read_only_admins=_principals(props.read_only_admin_arns),
             mutation_type="APPEND",
             parameters=dict(props.parameters) if props.parameters else None,
         )
+
+
+def _principals(arns: Sequence[str]) -> list[lakeformation.CfnDataLakeSettings.DataLakePrincipalProperty] | None:
+    """The property for a list of principals; an empty list is left out of the template."""
+    principal = lakeformation.CfnDataLakeSettings.DataLakePrincipalProperty
+    return [principal(data_lake_principal_identifier=arn) for arn in arns] or None

@@ -48,3 +48,8 @@ def synth_app(mesh_dir: Path, outdir: Path, **extra_context: str) -> Synthesized
     app = cdk.App(outdir=str(outdir), context=context)
     assembly = build_app(app).synth()
     return SynthesizedApp(outdir, assembly, app)
+
+
+def of_type(template: dict, kind: str) -> dict[str, dict]:
+    """The resources of one type in a template, by logical id."""
+    return {k: r for k, r in template["Resources"].items() if r["Type"] == kind}

@@ -8,6 +8,8 @@ import json
 import pytest
 from aws_cdk.assertions import Match, Template
 
+from tests.synth import of_type
+
 
 def _template(app, name: str) -> dict:
     (stack,) = [s for s in app.stacks() if s.stack_name == name]
@@ -29,17 +31,13 @@ def subscriptions(example_app) -> dict:
     return _template(example_app, "acme-dev-subscriptions")
 
 
-def _of_type(template: dict, kind: str) -> dict[str, dict]:
-    return {k: r for k, r in template["Resources"].items() if r["Type"] == kind}
-
-
 def _one(template: dict, kind: str, prefix: str = "") -> tuple[str, dict]:
-    (found,) = [(k, r) for k, r in _of_type(template, kind).items() if k.startswith(prefix)]
+    (found,) = [(k, r) for k, r in of_type(template, kind).items() if k.startswith(prefix)]
     return found
 
 
 def test_catalog_databases_are_governed_by_lake_formation_alone(catalogs):
-    databases = _of_type(catalogs, "AWS::Glue::Database")
+    databases = of_type(catalogs, "AWS::Glue::Database")
     names = sorted(r["Properties"]["DatabaseInput"]["Name"] for r in databases.values())
     assert names == ["finance_dev_catalog", "ops_dev_catalog", "sales_dev_catalog"]
     for database in databases.values():
@@ -60,7 +58,7 @@ def test_locations_registered_in_hybrid_mode_with_the_data_access_role(catalogs)
             },
         },
     )
-    registrations = _of_type(catalogs, "AWS::LakeFormation::Resource")
+    registrations = of_type(catalogs, "AWS::LakeFormation::Resource")
     arns = sorted(json.dumps(r["Properties"]["ResourceArn"]) for r in registrations.values())
     assert len(arns) == 2 and "acme-dev-curated-123456789012" in arns[0] and "published" in arns[1]
     for registration in registrations.values():
@@ -71,7 +69,7 @@ def test_locations_registered_in_hybrid_mode_with_the_data_access_role(catalogs)
 
 
 def test_manage_access_role_is_granted_with_grant_option_one_grant_at_a_time(catalogs):
-    grants = _of_type(catalogs, "AWS::LakeFormation::PrincipalPermissions")
+    grants = of_type(catalogs, "AWS::LakeFormation::PrincipalPermissions")
     assert len(grants) == 6  # database + all tables, for 3 catalogs
     ordered = sorted(grants.items(), key=lambda kv: len(kv[1].get("DependsOn", [])))
     tables = [r for k, r in grants.items() if "ManageAccessTables" in k]
@@ -84,7 +82,7 @@ def test_manage_access_role_is_granted_with_grant_option_one_grant_at_a_time(cat
 
 
 def test_grants_handler_role_is_a_lake_formation_admin_appended(catalogs):
-    settings = _of_type(catalogs, "AWS::LakeFormation::DataLakeSettings")
+    settings = of_type(catalogs, "AWS::LakeFormation::DataLakeSettings")
     (admins,) = settings.values()
     assert admins["Properties"]["MutationType"] == "APPEND"
     role_id, _ = _one(catalogs, "AWS::IAM::Role", "HandlerIdentityRole")
@@ -153,7 +151,7 @@ def test_data_source_imports_the_producers_tables_through_its_lakehouse_connecti
 
 def test_products_stack_order_membership_lookup_tables_grants_source_run(finance):
     resources = finance["Resources"]
-    memberships = _of_type(finance, "AWS::DataZone::ProjectMembership")
+    memberships = of_type(finance, "AWS::DataZone::ProjectMembership")
     (membership_id,) = (k for k in memberships if k.startswith("HandlerOwns"))
     assert memberships[membership_id]["Properties"]["Designation"] == "PROJECT_OWNER"
     # The admin management role (datamesh CLI) is the other member: it decides subscription requests.
@@ -161,7 +159,7 @@ def test_products_stack_order_membership_lookup_tables_grants_source_run(finance
     _, connections = _one(finance, "Custom::DataZoneProjectConnections")
     assert connections["DependsOn"] == [membership_id]
     grants_id, grants = _one(finance, "Custom::LakeFormationGrants")
-    assert set(grants["DependsOn"]) == set(_of_type(finance, "AWS::Glue::Table"))
+    assert set(grants["DependsOn"]) == set(of_type(finance, "AWS::Glue::Table"))
     source_id, source = _one(finance, "AWS::DataZone::DataSource")
     assert source["DependsOn"] == [grants_id]
     _, runs = _one(finance, "Custom::DataZoneDataSourceRuns")
@@ -188,7 +186,7 @@ def test_run_curates_terms_forms_and_publication(finance):
 
 
 def test_subscriptions_are_chained_after_the_memberships_they_need(subscriptions):
-    memberships = _of_type(subscriptions, "AWS::DataZone::ProjectMembership")
+    memberships = of_type(subscriptions, "AWS::DataZone::ProjectMembership")
     designations = {k.removeprefix("HandlerMember"): r["Properties"]["Designation"]
                     for k, r in memberships.items()}  # fmt: skip
     assert designations == {
@@ -197,7 +195,7 @@ def test_subscriptions_are_chained_after_the_memberships_they_need(subscriptions
         "salesanalytics": "PROJECT_CONTRIBUTOR",
         "salesforecasting": "PROJECT_OWNER",
     }
-    subs = _of_type(subscriptions, "Custom::DataZoneSubscription")
+    subs = of_type(subscriptions, "Custom::DataZoneSubscription")
     assert len(subs) == 3
     first = [k for k, r in subs.items() if not any(d in subs for d in r["DependsOn"])]
     assert len(first) == 1  # one chain

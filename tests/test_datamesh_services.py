@@ -130,40 +130,8 @@ def test_attaching_a_term_resolves_it_by_name_and_resends_every_form(aws):
     dz = stubs["datazone"]
     search_asset(dz, "adhoc_churn_scores", "a9", searchText="adhoc_churn_scores")
     get_asset(dz, "adhoc_churn_scores", "a9", [GLUE_FORM, QUALITY_FORM], terms=["t-old"])
-    dz.add_response(
-        "search",
-        {
-            "items": [
-                {
-                    "glossaryItem": {
-                        "domainId": DOMAIN,
-                        "id": "g1",
-                        "name": "acme-enterprise-glossary",
-                        "owningProjectId": "p6",
-                        "status": "ENABLED",
-                    }
-                }
-            ]
-        },
-        {"domainIdentifier": DOMAIN, "searchScope": "GLOSSARY", "maxResults": 50},
-    )
-    dz.add_response(
-        "search",
-        {
-            "items": [
-                {
-                    "glossaryTermItem": {
-                        "domainId": DOMAIN,
-                        "glossaryId": "g1",
-                        "id": "t-customer",
-                        "name": "Customer",
-                        "status": "ENABLED",
-                    }
-                }
-            ]
-        },
-        {"domainIdentifier": DOMAIN, "searchScope": "GLOSSARY_TERM", "maxResults": 50, "filters": ANY},
-    )
+    _glossaries(dz, [("g1", "acme-enterprise-glossary")])
+    _terms(dz, "g1", [("Customer", "")])
     dz.add_response(
         "create_asset_revision",
         {
@@ -180,7 +148,7 @@ def test_attaching_a_term_resolves_it_by_name_and_resends_every_form(aws):
             "domainIdentifier": DOMAIN,
             "identifier": "a9",
             "name": "adhoc_churn_scores",
-            "glossaryTerms": ["t-old", "t-customer"],
+            "glossaryTerms": ["t-old", "t-Customer"],
             "formsInput": [
                 {
                     "formName": "GlueTableForm",
@@ -198,9 +166,9 @@ def test_attaching_a_term_resolves_it_by_name_and_resends_every_form(aws):
         },
     )
     search_asset(dz, "adhoc_churn_scores", "a9", searchText="adhoc_churn_scores")
-    get_asset(dz, "adhoc_churn_scores", "a9", [GLUE_FORM, QUALITY_FORM], terms=["t-old", "t-customer"])
+    get_asset(dz, "adhoc_churn_scores", "a9", [GLUE_FORM, QUALITY_FORM], terms=["t-old", "t-Customer"])
     details = AssetService(context(clients)).attach_terms("adhoc_churn_scores", ["acme-enterprise-glossary/Customer"])
-    assert details.glossary_terms == ("t-old", "t-customer")
+    assert details.glossary_terms == ("t-old", "t-Customer")
     dz.assert_no_pending_responses()
 
 
@@ -212,6 +180,29 @@ def test_setting_a_form_the_asset_lacks_names_the_attached_ones(aws):
     with pytest.raises(NotFound) as raised:
         AssetService(context(clients)).set_form("adhoc_churn_scores", "Ownership", {"team": "x"})
     assert "has no form 'Ownership' (attached: GlueTableForm, DataQuality)" in str(raised.value)
+
+
+def _request_answer(status: str, reason: str) -> dict:
+    """sales-analytics' request for finance_pnl_reports_table, as DataZone answers it."""
+    return {
+        "id": "req-1",
+        "domainId": DOMAIN,
+        "status": status,
+        "createdAt": NOW,
+        "updatedAt": NOW,
+        "createdBy": "x",
+        "requestReason": reason,
+        "subscribedListings": [
+            {
+                "id": "lst-1",
+                "name": "finance_pnl_reports_table",
+                "description": "",
+                "item": {"assetListing": {"entityId": "a1"}},
+                "ownerProjectId": "p1",
+            }
+        ],
+        "subscribedPrincipals": [{"project": {"id": "p2", "name": "sales-analytics-dev-project"}}],
+    }
 
 
 def test_a_subscription_is_requested_for_the_consumer_project(aws):
@@ -229,25 +220,7 @@ def test_a_subscription_is_requested_for_the_consumer_project(aws):
     )
     dz.add_response(
         "create_subscription_request",
-        {
-            "id": "req-1",
-            "domainId": DOMAIN,
-            "status": "PENDING",
-            "createdAt": NOW,
-            "updatedAt": NOW,
-            "createdBy": "x",
-            "requestReason": "Q3 forecast",
-            "subscribedListings": [
-                {
-                    "id": "lst-1",
-                    "name": "finance_pnl_reports_table",
-                    "description": "",
-                    "item": {"assetListing": {"entityId": "a1"}},
-                    "ownerProjectId": "p1",
-                }
-            ],
-            "subscribedPrincipals": [{"project": {"id": "p2", "name": "sales-analytics-dev-project"}}],
-        },
+        _request_answer("PENDING", "Q3 forecast"),
         {
             "domainIdentifier": DOMAIN,
             "subscribedListings": [{"identifier": "lst-1"}],
@@ -681,29 +654,7 @@ def test_a_consumers_requests_are_listed_by_owning_project(aws):
     list_projects(dz)
     dz.add_response(
         "list_subscription_requests",
-        {
-            "items": [
-                {
-                    "id": "req-1",
-                    "domainId": DOMAIN,
-                    "status": "ACCEPTED",
-                    "createdAt": NOW,
-                    "updatedAt": NOW,
-                    "createdBy": "x",
-                    "requestReason": "Q3",
-                    "subscribedListings": [
-                        {
-                            "id": "lst-1",
-                            "name": "finance_pnl_reports_table",
-                            "description": "",
-                            "item": {"assetListing": {"entityId": "a1"}},
-                            "ownerProjectId": "p1",
-                        }
-                    ],
-                    "subscribedPrincipals": [{"project": {"id": "p2", "name": "sales-analytics-dev-project"}}],
-                }
-            ]
-        },
+        {"items": [_request_answer("ACCEPTED", "Q3")]},
         {"domainIdentifier": DOMAIN, "owningProjectId": "p2", "status": "ACCEPTED", "maxResults": 50},
     )
     (request,) = SubscriptionService(context(clients)).requests_of("sales-analytics", "ACCEPTED")

@@ -14,6 +14,7 @@ from mesh_constructs.datazone_handler import DataZoneHandler, DataZoneHandlerPro
 from mesh_constructs.datazone_handler_identity import DataZoneHandlerIdentity, DataZoneHandlerIdentityProps
 from mesh_constructs.form_model import FormFieldSpec, FormFieldType, form_model
 from mesh_constructs.glossary import GLOSSARY_ACTIONS, Glossary, GlossaryProps, GlossaryTermSpec, TermRef
+from tests.synth import of_type
 
 OWNING_PROJECTS = ["data-platform-etl", "finance-reporting", "ops-inventory", "sales-forecasting"]
 
@@ -33,17 +34,13 @@ def prod(example_app) -> dict:
     return _stage_template(example_app, "prod", "governance")
 
 
-def _of_type(template: dict, kind: str) -> dict[str, dict]:
-    return {k: r for k, r in template["Resources"].items() if r["Type"] == kind}
-
-
 def _depends(resource: dict) -> set[str]:
     return set(resource.get("DependsOn", []))
 
 
 def test_handler_identity_is_a_datazone_user_in_the_member_pool(dev):
     template = Template.from_json(dev)
-    role_id = next(k for k in _of_type(dev, "AWS::IAM::Role") if k.startswith("HandlerIdentityRole"))
+    role_id = next(k for k in of_type(dev, "AWS::IAM::Role") if k.startswith("HandlerIdentityRole"))
     template.has_resource_properties(
         "AWS::IAM::Role",
         {
@@ -57,7 +54,7 @@ def test_handler_identity_is_a_datazone_user_in_the_member_pool(dev):
         "AWS::DataZone::UserProfile",
         {"UserIdentifier": {"Fn::GetAtt": [role_id, "Arn"]}, "UserType": "IAM_ROLE", "Status": "ACTIVATED"},
     )
-    (profile_id,) = _of_type(dev, "AWS::DataZone::UserProfile")
+    (profile_id,) = of_type(dev, "AWS::DataZone::UserProfile")
     template.has_resource_properties(
         "AWS::DataZone::PolicyGrant",
         {
@@ -69,10 +66,10 @@ def test_handler_identity_is_a_datazone_user_in_the_member_pool(dev):
 
 
 def test_handler_owns_exactly_the_projects_it_acts_for_after_the_member_pool_grant(dev):
-    memberships = _of_type(dev, "AWS::DataZone::ProjectMembership")
+    memberships = of_type(dev, "AWS::DataZone::ProjectMembership")
     assert sorted(memberships) == sorted(f"HandlerOwns{k.replace('-', '')}" for k in OWNING_PROJECTS)
-    (pool,) = [k for k, r in _of_type(dev, "AWS::DataZone::PolicyGrant").items() if "MemberPool" in k]
-    (profile_id,) = _of_type(dev, "AWS::DataZone::UserProfile")
+    (pool,) = [k for k, r in of_type(dev, "AWS::DataZone::PolicyGrant").items() if "MemberPool" in k]
+    (profile_id,) = of_type(dev, "AWS::DataZone::UserProfile")
     for membership in memberships.values():
         assert membership["Properties"]["Designation"] == "PROJECT_OWNER"
         assert membership["Properties"]["Member"] == {"UserIdentifier": {"Fn::GetAtt": [profile_id, "Id"]}}
@@ -80,7 +77,7 @@ def test_handler_owns_exactly_the_projects_it_acts_for_after_the_member_pool_gra
 
 
 def test_handler_policy_is_the_handlers_datazone_actions_on_this_domain_only(dev):
-    policy = next(r for k, r in _of_type(dev, "AWS::IAM::Policy").items() if k.startswith("HandlerIdentityDataZone"))
+    policy = next(r for k, r in of_type(dev, "AWS::IAM::Policy").items() if k.startswith("HandlerIdentityDataZone"))
     (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
     assert set(statement["Action"]) == {
         *GLOSSARY_ACTIONS,
@@ -93,17 +90,17 @@ def test_handler_policy_is_the_handlers_datazone_actions_on_this_domain_only(dev
 
 
 def test_handlers_run_on_the_latest_python_as_the_identity(dev):
-    functions = {k: r for k, r in _of_type(dev, "AWS::Lambda::Function").items() if "framework" not in k}
+    functions = {k: r for k, r in of_type(dev, "AWS::Lambda::Function").items() if "framework" not in k}
     handlers = sorted(r["Properties"]["Handler"] for r in functions.values())
     assert handlers == ["handlers.form_type.on_event", "handlers.glossary.on_event"]
-    role_id = next(k for k in _of_type(dev, "AWS::IAM::Role") if k.startswith("HandlerIdentityRole"))
+    role_id = next(k for k in of_type(dev, "AWS::IAM::Role") if k.startswith("HandlerIdentityRole"))
     for function in functions.values():
         assert function["Properties"]["Runtime"] == "python3.14"
         assert function["Properties"]["Role"] == {"Fn::GetAtt": [role_id, "Arn"]}
 
 
 def test_handler_asset_is_the_handlers_folder_only(example_app, dev):
-    functions = [r for k, r in _of_type(dev, "AWS::Lambda::Function").items() if "framework" not in k]
+    functions = [r for k, r in of_type(dev, "AWS::Lambda::Function").items() if "framework" not in k]
     for function in functions:
         digest = function["Properties"]["Code"]["S3Key"].removesuffix(".zip")
         folder = example_app.outdir / f"asset.{digest}"
@@ -114,7 +111,7 @@ def test_handler_asset_is_the_handlers_folder_only(example_app, dev):
 
 
 def test_glossaries_deploy_in_order_after_their_owner_membership_and_grant(dev):
-    glossaries = _of_type(dev, "Custom::DataZoneGlossary")
+    glossaries = of_type(dev, "Custom::DataZoneGlossary")
     by_name = {r["Properties"]["Name"]: (k, r) for k, r in glossaries.items()}
     assert sorted(by_name) == ["acme-enterprise-glossary", "finance-glossary", "ops-glossary", "sales-glossary"]
     enterprise_id = by_name["acme-enterprise-glossary"][0]
@@ -129,7 +126,7 @@ def test_glossaries_deploy_in_order_after_their_owner_membership_and_grant(dev):
 
 def test_terms_and_relations_reach_the_handler(dev):
     finance = next(
-        r for r in _of_type(dev, "Custom::DataZoneGlossary").values() if r["Properties"]["Name"] == "finance-glossary"
+        r for r in of_type(dev, "Custom::DataZoneGlossary").values() if r["Properties"]["Name"] == "finance-glossary"
     )
     arr = next(t for t in finance["Properties"]["Terms"] if t["Name"] == "ARR")
     assert arr["IsA"] == [{"Glossary": "acme-enterprise-glossary", "Term": "Revenue"}]
@@ -137,11 +134,11 @@ def test_terms_and_relations_reach_the_handler(dev):
 
 
 def test_glossary_bound_form_field_takes_the_glossary_id(dev):
-    forms = _of_type(dev, "Custom::DataZoneFormType")
+    forms = of_type(dev, "Custom::DataZoneFormType")
     classification = next(r for r in forms.values() if r["Properties"]["Name"] == "DataClassification")
     model = json.dumps(classification["Properties"]["Model"])
     enterprise_id = next(
-        k for k, r in _of_type(dev, "Custom::DataZoneGlossary").items() if r["Properties"]["Name"].startswith("acme-")
+        k for k, r in of_type(dev, "Custom::DataZoneGlossary").items() if r["Properties"]["Name"].startswith("acme-")
     )
     assert "@amazon.datazone#glossaryterm" in model
     assert json.dumps({"Fn::GetAtt": [enterprise_id, "GlossaryId"]}) in model
@@ -152,7 +149,7 @@ def test_glossary_bound_form_field_takes_the_glossary_id(dev):
 def test_removal_follows_deletion_protection(dev, prod):
     for template, policy in ((dev, "Delete"), (prod, "Retain")):
         for kind in ("Custom::DataZoneGlossary", "Custom::DataZoneFormType"):
-            assert {r["DeletionPolicy"] for r in _of_type(template, kind).values()} == {policy}
+            assert {r["DeletionPolicy"] for r in of_type(template, kind).values()} == {policy}
 
 
 def test_project_grants_reach_project_owners_on_the_unit_and_its_children(dev):

@@ -12,7 +12,7 @@ import botocore.session
 
 from mesh_config.management import ADMIN_ACTIONS, READ_ACTIONS, ManagementAccess, management_actions
 from tests.config_edits import assert_issue, edit_text, load_issues
-from tests.synth import ROOT, SynthesizedApp
+from tests.synth import ROOT, SynthesizedApp, of_type
 
 SERVICES = ROOT / "datamesh" / "services"
 
@@ -21,20 +21,16 @@ def _domain(app: SynthesizedApp, env: str) -> dict:
     return app.templates()[f"acme-{env}-domain"]
 
 
-def _of_type(template: dict, kind: str) -> dict[str, dict]:
-    return {k: r for k, r in template["Resources"].items() if r["Type"] == kind}
-
-
 def _management_role(template: dict) -> dict:
     (role,) = (
-        r for r in _of_type(template, "AWS::IAM::Role").values() if "datamesh" in r["Properties"].get("RoleName", "")
+        r for r in of_type(template, "AWS::IAM::Role").values() if "datamesh" in r["Properties"].get("RoleName", "")
     )
     return role["Properties"]
 
 
 def _management_actions(template: dict) -> set[str]:
     (policy,) = (
-        r["Properties"] for k, r in _of_type(template, "AWS::IAM::Policy").items() if k.startswith("ManagementDataZone")
+        r["Properties"] for k, r in of_type(template, "AWS::IAM::Policy").items() if k.startswith("ManagementDataZone")
     )
     actions: set[str] = set()
     for statement in policy["PolicyDocument"]["Statement"]:
@@ -52,9 +48,9 @@ def test_dev_has_an_admin_role_trusted_by_the_tools_account(example_app):
     expected = {f"{s}:{a}" for s, actions in management_actions(ManagementAccess.ADMIN).items() for a in actions}
     assert _management_actions(template) == expected
     # A DataZone user (IAM_ROLE profile) in the member pool, so that it can join producer projects.
-    profiles = [p for k, p in _of_type(template, "AWS::DataZone::UserProfile").items() if k.startswith("Management")]
+    profiles = [p for k, p in of_type(template, "AWS::DataZone::UserProfile").items() if k.startswith("Management")]
     assert [p["Properties"]["UserType"] for p in profiles] == ["IAM_ROLE"]
-    assert any(k.startswith("ManagementMemberPool") for k in _of_type(template, "AWS::DataZone::PolicyGrant"))
+    assert any(k.startswith("ManagementMemberPool") for k in of_type(template, "AWS::DataZone::PolicyGrant"))
 
 
 def test_prod_has_a_read_only_role_limited_to_named_sso_roles(example_app):
@@ -70,17 +66,17 @@ def test_prod_has_a_read_only_role_limited_to_named_sso_roles(example_app):
     assert not {f"datazone:{a}" for a in ADMIN_ACTIONS["datazone"]} & actions
     assert "datazone:SearchListings" in actions
     # Read only: no member pool grant, and no project membership anywhere in prod.
-    assert not any(k.startswith("ManagementMemberPool") for k in _of_type(template, "AWS::DataZone::PolicyGrant"))
+    assert not any(k.startswith("ManagementMemberPool") for k in of_type(template, "AWS::DataZone::PolicyGrant"))
     for name, stack in example_app.templates().items():
         if name.startswith("acme-prod-"):
-            assert not [k for k in _of_type(stack, "AWS::DataZone::ProjectMembership") if "Management" in k]
+            assert not [k for k in of_type(stack, "AWS::DataZone::ProjectMembership") if "Management" in k]
 
 
 def test_the_role_reads_lake_formation_permissions_as_a_read_only_admin(example_app):
     template = _domain(example_app, "staging")
     settings = [
         s["Properties"]
-        for k, s in _of_type(template, "AWS::LakeFormation::DataLakeSettings").items()
+        for k, s in of_type(template, "AWS::LakeFormation::DataLakeSettings").items()
         if k.startswith("ManagementLakeFormationReader")
     ]
     assert len(settings) == 1
@@ -88,7 +84,7 @@ def test_the_role_reads_lake_formation_permissions_as_a_read_only_admin(example_
     assert "Admins" not in settings[0]
     assert settings[0]["ReadOnlyAdmins"] == [
         {"DataLakePrincipalIdentifier": {"Fn::GetAtt": [k, "Arn"]}}
-        for k, r in _of_type(template, "AWS::IAM::Role").items()
+        for k, r in of_type(template, "AWS::IAM::Role").items()
         if r["Properties"].get("RoleName") == "acme-staging-datamesh-admin"
     ]
 
@@ -98,7 +94,7 @@ def test_admin_owns_exactly_the_producer_projects(example_app):
         k
         for name, stack in example_app.templates().items()
         if name.startswith("acme-dev-products-")
-        for k in _of_type(stack, "AWS::DataZone::ProjectMembership")
+        for k in of_type(stack, "AWS::DataZone::ProjectMembership")
         if k.startswith("ManagementOwns")
     }
     assert memberships == {
@@ -122,7 +118,7 @@ def test_management_principals_must_live_in_the_tools_account(env_dir: Path):
 
 def _called_operations() -> tuple[dict[str, set[str]], set[str]]:
     """Every AWS operation the services call, read from their source: ``client.<operation>(`` on a
-    client of a known service, and the operation names given to ``items(...)`` (paginators)."""
+    client of a known service, and the operation names given to the paging helpers (paginators)."""
     session = botocore.session.get_session()
     models = {
         service: {
@@ -138,7 +134,8 @@ def _called_operations() -> tuple[dict[str, set[str]], set[str]]:
             names: list[str] = []
             if isinstance(node, ast.Attribute):
                 names.append(node.attr)
-            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "items" and len(node.args) > 1:
+            paging = isinstance(node, ast.Call) and getattr(node.func, "id", "") in ("items", "search_results")
+            if paging and len(node.args) > 1:
                 arg = node.args[1]
                 if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                     names.append(arg.value)

@@ -11,7 +11,7 @@ import pytest
 
 from mesh_config import MeshConfig, load_mesh
 from stacks.shared_data_stack import SharedDataStack
-from tests.synth import ROOT, SynthesizedApp, cdk_json_context, synth_app
+from tests.synth import ROOT, SynthesizedApp, cdk_json_context, of_type, synth_app
 
 VARIANT = ROOT / "examples" / "three-prod-accounts"
 
@@ -25,13 +25,9 @@ def _template(app: SynthesizedApp, name: str) -> dict:
     return app.templates()[name]
 
 
-def _of_type(template: dict, kind: str) -> dict[str, dict]:
-    return {k: r for k, r in template["Resources"].items() if r["Type"] == kind}
-
-
 def test_producer_filters_prod_dev_and_shares_everything_with_prod_staging(variant):
     template = _template(variant, "acme-prod-shares")
-    (data_filter,) = _of_type(template, "AWS::LakeFormation::DataCellsFilter").values()
+    (data_filter,) = of_type(template, "AWS::LakeFormation::DataCellsFilter").values()
     props = data_filter["Properties"]
     assert props["RowFilter"] == {"FilterExpression": "sample_bucket = 0"}
     assert props["ColumnWildcard"]["ExcludedColumnNames"] == [
@@ -46,7 +42,7 @@ def test_producer_filters_prod_dev_and_shares_everything_with_prod_staging(varia
         "prod_customers_db",
         "customers",
     )
-    grants = _of_type(template, "AWS::LakeFormation::PrincipalPermissions")
+    grants = of_type(template, "AWS::LakeFormation::PrincipalPermissions")
     to_dev = [
         g["Properties"]
         for g in grants.values()
@@ -69,8 +65,8 @@ def test_producer_filters_prod_dev_and_shares_everything_with_prod_staging(varia
 def test_every_lake_formation_change_of_the_producer_is_one_chain(variant):
     template = _template(variant, "acme-prod-shares")
     resources = {
-        **_of_type(template, "AWS::LakeFormation::PrincipalPermissions"),
-        **_of_type(template, "AWS::LakeFormation::DataCellsFilter"),
+        **of_type(template, "AWS::LakeFormation::PrincipalPermissions"),
+        **of_type(template, "AWS::LakeFormation::DataCellsFilter"),
     }
     starts = [k for k, r in resources.items() if not r.get("DependsOn")]
     assert len(starts) == 1
@@ -80,7 +76,7 @@ def test_every_lake_formation_change_of_the_producer_is_one_chain(variant):
 
 def test_producer_account_uses_cross_account_version_4_and_keeps_its_admins(variant):
     def settings(stack: str) -> dict:
-        (resource,) = _of_type(_template(variant, stack), "AWS::LakeFormation::DataLakeSettings").values()
+        (resource,) = of_type(_template(variant, stack), "AWS::LakeFormation::DataLakeSettings").values()
         return resource["Properties"]
 
     assert settings("acme-prod-foundation")["Parameters"] == {"CROSS_ACCOUNT_VERSION": "4"}
@@ -90,26 +86,26 @@ def test_producer_account_uses_cross_account_version_4_and_keeps_its_admins(vari
 
 def test_consumer_ids_are_published_for_the_later_stage(variant):
     def names(stack: str) -> set[str]:
-        parameters = _of_type(_template(variant, stack), "AWS::SSM::Parameter").values()
+        parameters = of_type(_template(variant, stack), "AWS::SSM::Parameter").values()
         return {r["Properties"]["Name"] for r in parameters}
 
     assert names("acme-prod-dev-domain") == {"/acme/prod-dev/mesh/domain-id", "/acme/prod-dev/mesh/root-domain-unit-id"}
     assert names("acme-prod-dev-projects-finance") == {"/acme/prod-dev/mesh/projects/finance-customer360/id"}
-    assert not _of_type(_template(variant, "acme-prod-domain"), "AWS::SSM::Parameter")
+    assert not of_type(_template(variant, "acme-prod-domain"), "AWS::SSM::Parameter")
 
 
 def test_consumer_links_the_database_and_grants_its_project_role(variant):
     template = _template(variant, "acme-prod-dev-shared-data")
-    (link,) = _of_type(template, "AWS::Glue::Database").values()
+    (link,) = of_type(template, "AWS::Glue::Database").values()
     assert link["Properties"]["DatabaseInput"]["Name"] == "shared_prod_customers_db"
     assert link["Properties"]["DatabaseInput"]["TargetDatabase"] == {
         "CatalogId": "333333333333",
         "DatabaseName": "prod_customers_db",
         "Region": "eu-west-1",
     }
-    (grants,) = _of_type(template, "Custom::LakeFormationGrants").values()
+    (grants,) = of_type(template, "Custom::LakeFormationGrants").values()
     entries = grants["Properties"]["Grants"]
-    connections_id = next(iter(_of_type(template, "Custom::DataZoneProjectConnections")))
+    connections_id = next(iter(of_type(template, "Custom::DataZoneProjectConnections")))
     role = {"Fn::GetAtt": [connections_id, "RoleArnfinanceXcustomer360"]}
     assert {
         "Principal": role,
@@ -121,18 +117,18 @@ def test_consumer_links_the_database_and_grants_its_project_role(variant):
     table = next(e for e in entries if e["Table"] == "customers")
     assert table["CatalogId"] == "333333333333" and table["Filter"].startswith("customers_prod_dev_customers_v")
     assert table["Permissions"] == ["SELECT"]
-    link_id = next(iter(_of_type(template, "AWS::Glue::Database")))
+    link_id = next(iter(of_type(template, "AWS::Glue::Database")))
     assert link_id in grants["DependsOn"]
     assert "Custom::RamInvitations" not in {r["Type"] for r in template["Resources"].values()}
     staging = _template(variant, "acme-prod-staging-shared-data")
-    (staging_grants,) = _of_type(staging, "Custom::LakeFormationGrants").values()
+    (staging_grants,) = of_type(staging, "Custom::LakeFormationGrants").values()
     full = next(e for e in staging_grants["Properties"]["Grants"] if e["Table"] == "customers")
     assert "Filter" not in full and full["Permissions"] == ["DESCRIBE", "SELECT"]
 
 
 def test_team_grants_translate_seed_002(variant):
     template = _template(variant, "acme-prod-team-grants")
-    (grants,) = _of_type(template, "Custom::LakeFormationGrants").values()
+    (grants,) = of_type(template, "Custom::LakeFormationGrants").values()
     entries = grants["Properties"]["Grants"]
     by_principal: dict[str, set[tuple[str, tuple[str, ...]]]] = {}
     for e in entries:
@@ -155,7 +151,7 @@ def test_team_grants_translate_seed_002(variant):
 
 def test_pipeline_deploys_producer_grants_before_consumer_links(variant):
     pipeline = _template(variant, "acme-mesh-pipeline")
-    (resource,) = _of_type(pipeline, "AWS::CodePipeline::Pipeline").values()
+    (resource,) = of_type(pipeline, "AWS::CodePipeline::Pipeline").values()
     stages = resource["Properties"]["Stages"]
     names = [s["Name"] for s in stages]
     assert names.index("prod") < names.index("prod-shares") < names.index("shared-data")
@@ -181,7 +177,7 @@ def test_outside_one_organization_the_invitation_is_accepted_before_the_link():
         app, "SharedData", config=config, env_config=env, env=cdk.Environment(account=env.account, region=env.region)
     )
     template = app.synth().get_stack_by_name(stack.stack_name).template
-    ((accept_id, accept),) = _of_type(template, "Custom::RamInvitations").items()
+    ((accept_id, accept),) = of_type(template, "Custom::RamInvitations").items()
     assert accept["Properties"]["SenderAccountId"] == "333333333333"
-    (link,) = _of_type(template, "AWS::Glue::Database").values()
+    (link,) = of_type(template, "AWS::Glue::Database").values()
     assert accept_id in link["DependsOn"]

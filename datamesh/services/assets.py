@@ -8,15 +8,14 @@ instead; only assets the YAML does not declare (added in the portal) are changed
 
 from __future__ import annotations
 
-import difflib
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from datamesh.context import MeshContext
-from datamesh.errors import MeshError, NotFound
+from datamesh.errors import MeshError, NotFound, did_you_mean
 from datamesh.services.catalog import CatalogService
-from datamesh.services.paging import call, items
+from datamesh.services.paging import call, search_results
 from mesh_config.data_products import tables_by_asset
 
 # The Glue asset types' technical form (DataZone's managed amazon.datazone.GlueTableFormType).
@@ -68,9 +67,10 @@ class AssetService:
     def search(self, text: str, project_id: str | None = None) -> list[AssetSummary]:
         """Assets of the inventory (published or not) whose text matches."""
         extra = {"owningProjectIdentifier": project_id} if project_id else {}
-        found = items(
+        found = search_results(
             self.ctx.datazone,
             "search",
+            "assetItem",
             f"searching the inventory for '{text}'",
             domainIdentifier=self.ctx.domain_id,
             searchScope="ASSET",
@@ -79,7 +79,7 @@ class AssetService:
         )
         return [
             AssetSummary(a["identifier"], a["name"], a.get("owningProjectId", ""), a.get("description", ""))
-            for a in (i["assetItem"] for i in found if "assetItem" in i)
+            for a in found
         ]
 
     def find(self, name: str) -> AssetSummary:
@@ -88,8 +88,7 @@ class AssetService:
         for asset in found:
             if name in (asset.name, asset.id):
                 return asset
-        close = difflib.get_close_matches(name, [a.name for a in found] + list(self.declared), n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
+        hint = did_you_mean(name, [*(a.name for a in found), *self.declared])
         raise NotFound(f"no asset '{name}' in {self.ctx.env.name}{hint}")
 
     def show(self, name: str) -> AssetDetails:

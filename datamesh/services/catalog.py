@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from datamesh.context import MeshContext
 from datamesh.errors import NotFound
-from datamesh.services.paging import items
+from datamesh.services.paging import search_results
 
 
 @dataclass(frozen=True)
@@ -41,42 +41,36 @@ class CatalogService:
         self.ctx = ctx
 
     def search(self, text: str) -> list[Listing]:
-        found = items(
+        found = search_results(
             self.ctx.datazone,
             "search_listings",
+            "assetListing",
             f"searching the catalog for '{text}'",
             domainIdentifier=self.ctx.domain_id,
             searchText=text,
         )
-        out = []
-        for item in found:
-            listing = item.get("assetListing")
-            if listing:
-                terms = tuple(t.get("name", "") for t in listing.get("glossaryTerms", []))
-                out.append(
-                    Listing(
-                        listing["listingId"],
-                        listing.get("name", ""),
-                        listing.get("owningProjectId", ""),
-                        listing.get("description", ""),
-                        terms,
-                    )
-                )
-        return out
+        return [
+            Listing(
+                listing["listingId"],
+                listing.get("name", ""),
+                listing.get("owningProjectId", ""),
+                listing.get("description", ""),
+                tuple(t.get("name", "") for t in listing.get("glossaryTerms", [])),
+            )
+            for listing in found
+        ]
 
     def glossaries(self) -> list[Glossary]:
-        found = items(
+        found = search_results(
             self.ctx.datazone,
             "search",
+            "glossaryItem",
             "listing glossaries",
             domainIdentifier=self.ctx.domain_id,
             searchScope="GLOSSARY",
         )
         return sorted(
-            (
-                Glossary(g["id"], g["name"], g.get("status", ""), g.get("owningProjectId", ""))
-                for g in (i["glossaryItem"] for i in found if "glossaryItem" in i)
-            ),
+            (Glossary(g["id"], g["name"], g.get("status", ""), g.get("owningProjectId", "")) for g in found),
             key=lambda g: g.name,
         )
 
@@ -90,15 +84,15 @@ class CatalogService:
         return self.terms_of(self.glossary(glossary_name))
 
     def terms_of(self, glossary: Glossary) -> list[Term]:
-        found = items(
+        terms = search_results(
             self.ctx.datazone,
             "search",
+            "glossaryTermItem",
             f"listing the terms of {glossary.name}",
             domainIdentifier=self.ctx.domain_id,
             searchScope="GLOSSARY_TERM",
             filters={"filter": {"attribute": "BusinessGlossaryTermForm.businessGlossaryId", "value": glossary.id}},
         )
-        terms = (i["glossaryTermItem"] for i in found if "glossaryTermItem" in i)
         return sorted(
             (
                 Term(t["id"], t["name"], t.get("shortDescription", ""), t.get("longDescription", ""))
@@ -111,14 +105,14 @@ class CatalogService:
     def term_names(self) -> dict[str, str]:
         """Every term id of the domain -> '<glossary>/<term>': ids differ between domains, names do not."""
         glossaries = {g.id: g.name for g in self.glossaries()}
-        found = items(
+        terms = search_results(
             self.ctx.datazone,
             "search",
+            "glossaryTermItem",
             "listing glossary terms",
             domainIdentifier=self.ctx.domain_id,
             searchScope="GLOSSARY_TERM",
         )
-        terms = (i["glossaryTermItem"] for i in found if "glossaryTermItem" in i)
         return {t["id"]: f"{glossaries.get(t.get('glossaryId', ''), '?')}/{t['name']}" for t in terms}
 
     def export_csv(self, glossary_name: str) -> str:

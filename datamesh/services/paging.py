@@ -19,6 +19,14 @@ def items(client: Any, operation: str, doing: str, key: str = "items", **kwargs:
         raise from_aws(error, doing) from error
 
 
+def search_results(client: Any, operation: str, item: str, doing: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+    """The ``item`` member of each result of a Search / SearchListings call (results are unions
+    such as {"glossaryItem": {...}}; other kinds are skipped)."""
+    for result in items(client, operation, doing, **kwargs):
+        if item in result:
+            yield result[item]
+
+
 def call(doing: str, fn: Any, **kwargs: Any) -> dict[str, Any]:
     try:
         return fn(**kwargs)  # type: ignore[no-any-return]

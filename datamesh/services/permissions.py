@@ -106,7 +106,7 @@ class PermissionService:
         return out
 
     def _project_name(self, project_id: str) -> str:
-        for project in ProjectService(self.ctx).list():
-            if project.id == project_id:
-                return project.name
-        return project_id
+        try:
+            return ProjectService(self.ctx).find(project_id).name
+        except NotFound:
+            return project_id

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 
 from datamesh.context import MeshContext
-from datamesh.errors import MeshError, NotFound
+from datamesh.errors import MeshError, NotFound, did_you_mean
 from datamesh.services.paging import call, items
 
 
@@ -94,9 +93,7 @@ class ProjectService:
         for project in projects:
             if wanted in (project.name, project.id):
                 return project
-        candidates = [*keys, *(p.name for p in projects)]
-        close = difflib.get_close_matches(key_or_name, candidates, n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
+        hint = did_you_mean(key_or_name, [*keys, *(p.name for p in projects)])
         raise NotFound(f"no project '{key_or_name}' in {self.ctx.env.name}{hint}")
 
     def show(self, key_or_name: str) -> ProjectDetails:

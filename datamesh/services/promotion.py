@@ -10,13 +10,12 @@ source environment only is reported as staying there, not as a change.
 
 from __future__ import annotations
 
-import difflib
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from datamesh.context import MeshContext
-from datamesh.errors import NotFound
+from datamesh.errors import NotFound, did_you_mean
 from datamesh.services.assets import TABLE_FORMS, AssetService
 from datamesh.services.catalog import CatalogService
 from datamesh.services.projects import ProjectService
@@ -152,5 +151,4 @@ def _declared(ctx: MeshContext, key: str) -> Project:
     projects = {p.key: p for p in ctx.config.mesh.projects}
     if key in projects:
         return projects[key]
-    close = difflib.get_close_matches(key, list(projects), n=1)
-    raise NotFound(f"no project '{key}' in the YAML" + (f"; did you mean '{close[0]}'?" if close else ""))
+    raise NotFound(f"no project '{key}' in the YAML{did_you_mean(key, projects)}")

@@ -59,27 +59,21 @@ class SubscriptionService:
 
     def inbox(self, producer: str, status: str = "PENDING") -> list[SubscriptionRequest]:
         """Requests waiting for ``producer`` (project key or name) to decide."""
-        project = self.projects.find(producer)
-        found = items(
-            self.ctx.datazone,
-            "list_subscription_requests",
-            f"listing the subscription requests of {project.name}",
-            domainIdentifier=self.ctx.domain_id,
-            approverProjectId=project.id,
-            status=status,
-        )
-        return [_request(r) for r in found]
+        return self._requests(producer, "approverProjectId", status)
 
     def requests_of(self, consumer: str, status: str = "PENDING") -> list[SubscriptionRequest]:
         """Requests a consumer project (key or name) made."""
-        project = self.projects.find(consumer)
+        return self._requests(consumer, "owningProjectId", status)
+
+    def _requests(self, key_or_name: str, project_filter: str, status: str) -> list[SubscriptionRequest]:
+        project = self.projects.find(key_or_name)
         found = items(
             self.ctx.datazone,
             "list_subscription_requests",
             f"listing the subscription requests of {project.name}",
             domainIdentifier=self.ctx.domain_id,
-            owningProjectId=project.id,
             status=status,
+            **{project_filter: project.id},
         )
         return [_request(r) for r in found]
 

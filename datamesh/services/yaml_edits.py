@@ -22,7 +22,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from datamesh.errors import MeshError, NotFound
+from datamesh.errors import MeshError, NotFound, did_you_mean
 from mesh_config import ConfigError, load_mesh
 from mesh_config.naming import glossary_name
 
@@ -99,12 +99,10 @@ class MeshEditor:
 
     @staticmethod
     def _project(data: Any, key: str) -> Any:
-        for project in data.get("projects") or []:
-            if f"{project['domain_unit']}-{project['use_case']}" == key:
-                return project
-        keys = [f"{p['domain_unit']}-{p['use_case']}" for p in data.get("projects") or []]
-        close = difflib.get_close_matches(key, keys, n=1)
-        raise NotFound(f"no project '{key}' in {MESH_FILE}" + (f"; did you mean '{close[0]}'?" if close else ""))
+        projects = {_key(p): p for p in data.get("projects") or []}
+        if key in projects:
+            return projects[key]
+        raise NotFound(f"no project '{key}' in {MESH_FILE}{did_you_mean(key, projects)}")
 
     def new_project(
         self,
@@ -120,7 +118,7 @@ class MeshEditor:
     ) -> YamlEdit:
         def change(data: Any) -> None:
             key = f"{domain_unit}-{use_case}"
-            if any(f"{p['domain_unit']}-{p['use_case']}" == key for p in data.get("projects") or []):
+            if any(_key(p) == key for p in data.get("projects") or []):
                 raise MeshError(f"project '{key}' already exists in {MESH_FILE}")
             project = CommentedMap()
             project["domain_unit"] = domain_unit
@@ -197,6 +195,11 @@ class MeshEditor:
                     term["long_description"] = row["long_description"]
 
         return self._edit(change, write)
+
+
+def _key(project: Any) -> str:
+    """A YAML project's key <unit>-<use-case> (mesh_config's Project.key, on the raw mapping)."""
+    return f"{project['domain_unit']}-{project['use_case']}"
 
 
 def _shown(path: Path) -> str:
