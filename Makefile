@@ -7,8 +7,11 @@ PY := $(VENV)/bin/python
 # Node 22 from node_modules first: the jsii runtime warns loudly on the machine's Node 20.
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 CDK := node_modules/.bin/cdk
+# The console's browser tests drive Debian's Chromium: Playwright cannot download browsers here.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: synth test lint schemas bench clean install plan
+.PHONY: synth test lint schemas bench clean install plan screenshots serve
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -23,10 +26,14 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
 synth: install
 	$(CDK) synth --quiet
 
-test: install
+test: install $(CHROMIUM)
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 
@@ -41,7 +48,15 @@ bench: install
 	$(PY) benchmark/synth_benchmark.py
 
 clean:
-	rm -rf cdk.out .pytest_cache
+	rm -rf cdk.out .pytest_cache test-artifacts
+
+# The README's console screenshots, taken by the browser tests against stubbed AWS answers.
+screenshots: install $(CHROMIUM)
+	SCREENSHOTS_DIR=docs/screenshots $(PY) -m pytest tests/test_console_browser.py
+
+# The API and console on 127.0.0.1 with your AWS profile: make serve PROFILE=tools-admin
+serve: install
+	$(VENV)/bin/datamesh $(if $(PROFILE),--profile $(PROFILE)) serve
 
 # The change plan: the working tree against the merge base with main (BASELINE=git:REV, deployed, or a folder).
 BASELINE ?= git

@@ -16,6 +16,7 @@ Example: datamesh promote check finance-customer360 --from prod-dev --to prod-st
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -26,7 +27,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from datamesh.context import ClientFactory, MeshContext, pick_environment, session_clients
+from datamesh.context import ClientFactory, MeshContext, open_context, pick_environment, session_clients
 from datamesh.errors import MeshError
 from datamesh.services.assets import TABLE_FORMS, AssetService
 from datamesh.services.catalog import CatalogService
@@ -76,10 +77,7 @@ class State:
     clients: Callable[[str | None, str | None], ClientFactory] = session_clients
 
     def context(self) -> MeshContext:
-        config = load_mesh(self.mesh_dir)
-        env = pick_environment(config, self.env)
-        role = config.management_role_arn(env) if self.assume and config.tools_account(env) else None
-        return MeshContext(config, env, self.clients(self.profile, role))
+        return open_context(load_mesh(self.mesh_dir), self.env, self.clients, self.profile, self.assume)
 
     def pipeline(self, deciding_for: str | None = None) -> PipelineService:
         """The pipeline's approvals; deciding for an environment assumes its approver role, the only
@@ -317,6 +315,48 @@ def pipeline_reject(
 def _decide_promotion(environment: str, approve: bool, comment: str) -> None:
     pending = _guard(lambda: STATE.pipeline(environment).decide(environment, approve, comment))
     out.print(f"{'approved' if approve else 'rejected'} the promotion into {pending.environment}", markup=False)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="a loopback address: 127.0.0.1, ::1 or localhost")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8765,
+) -> None:
+    """The REST API (/api/v1, docs at /docs) and the web console, on this machine, with your credentials.
+
+    It prints the address to open: it carries an access token made at start (README: the console).
+
+    Example: datamesh --profile tools-admin serve --port 8765
+    """
+    import uvicorn
+
+    from datamesh.web.app import create_app
+    from datamesh.web.environments import Environments
+    from datamesh.web.security import Guard
+
+    if not _loopback(host):
+        err.print(
+            f"error: --host {host} is not a loopback address: the console acts with your credentials and listens on "
+            "this machine only (README, 'Hosting the console' for a shared deployment)",
+            markup=False,
+        )
+        raise typer.Exit(1)
+    config = _guard(lambda: load_mesh(STATE.mesh_dir))
+    guard = Guard()
+    app_ = create_app(Environments(config, STATE.clients, STATE.profile, STATE.assume), guard)
+    shown = f"[{host}]" if ":" in host else host
+    err.print(f"datamesh console: open http://{shown}:{port}/login?token={guard.token}", markup=False)
+    err.print(f"API: send 'Authorization: Bearer {guard.token}'; docs at http://{shown}:{port}/docs", markup=False)
+    uvicorn.run(app_, host=host, port=port, log_level="info")
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 # --- YAML edits: what the YAML owns changes in the YAML -------------------------------------

@@ -9,6 +9,7 @@ refresh themselves, so a long-running console keeps working past the role's one-
 from __future__ import annotations
 
 import getpass
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -58,8 +59,16 @@ def session_clients(profile: str | None, role_arn: str | None = None) -> ClientF
     if role_arn is not None:
         session = assumed_session(session, role_arn, f"datamesh-{getpass.getuser()}"[:64])
 
+    # Clients are thread-safe, a boto3 session is not: the console serves requests from a thread
+    # pool, so clients are made once each, under a lock (boto3 guide, "Multithreading").
+    made: dict[tuple[str, str], Any] = {}
+    lock = threading.Lock()
+
     def client(service: str, region: str) -> Any:
-        return session.client(service, region_name=region, config=CLIENT_CONFIG)
+        with lock:
+            if (service, region) not in made:
+                made[service, region] = session.client(service, region_name=region, config=CLIENT_CONFIG)
+            return made[service, region]
 
     return client
 
@@ -72,6 +81,20 @@ def pick_environment(config: MeshConfig, name: str | None) -> EnvironmentConfig:
     if name not in names:
         raise MeshError(f"unknown environment '{name}': use one of {', '.join(names)}")
     return config.environment(name)
+
+
+def open_context(
+    config: MeshConfig,
+    env_name: str | None,
+    clients_for: Callable[[str | None, str | None], ClientFactory],
+    profile: str | None,
+    assume: bool = True,
+) -> MeshContext:
+    """The environment's context, through its management role when the mesh has a tools account
+    (``assume``) and with the profile's own credentials otherwise."""
+    env = pick_environment(config, env_name)
+    role = config.management_role_arn(env) if assume and config.tools_account(env) else None
+    return MeshContext(config, env, clients_for(profile, role))
 
 
 @dataclass

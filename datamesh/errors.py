@@ -9,10 +9,15 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, 
 
 EXPIRED = frozenset({"ExpiredToken", "ExpiredTokenException", "RequestExpired", "UnrecognizedClientException"})
 THROTTLED = frozenset({"ThrottlingException", "TooManyRequestsException", "Throttling"})
+UNAVAILABLE = frozenset(
+    {"InternalServerException", "InternalFailure", "ServiceUnavailable", "ServiceUnavailableException"}
+)
 
 
 class MeshError(Exception):
-    """A failure the caller can explain: ``kind`` classifies it (the API maps it to a status)."""
+    """A failure the caller can explain: ``kind`` classifies it, and the REST API maps it to a status
+    (invalid 422, auth 401, forbidden 403, not_found 404, conflict 409, throttled 429,
+    unavailable 503, aws 502: another error AWS answered)."""
 
     def __init__(self, message: str, kind: str = "invalid") -> None:
         super().__init__(message)
@@ -47,7 +52,11 @@ def from_aws(error: Exception, doing: str) -> MeshError:
             return NotFound(f"{doing}: not found: {message}")
         if code == "ConflictException":
             return MeshError(f"{doing}: conflict: {message}", "conflict")
-        return MeshError(f"{doing}: {code}: {message}")
+        if code == "ValidationException":
+            return MeshError(f"{doing}: {message}")
+        if code in UNAVAILABLE:
+            return MeshError(f"{doing}: AWS is unavailable ({code}); try again shortly", "unavailable")
+        return MeshError(f"{doing}: {code}: {message}", "aws")
     if isinstance(error, BotoCoreError):
         return MeshError(f"{doing}: {error}", "unavailable")
     return MeshError(f"{doing}: {error}")

@@ -53,6 +53,7 @@ READ_ACTIONS: dict[str, tuple[str, ...]] = {
         "GetAsset",
         "GetGroupProfile",
         "GetProject",
+        "GetSubscriptionRequestDetails",
         "ListDomainUnitsForParent",
         "ListEnvironments",
         "ListProjectMemberships",

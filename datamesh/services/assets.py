@@ -57,6 +57,7 @@ class AssetDetails:
     listing_id: str | None = None
     listing_status: str | None = None  # ACTIVE when published
     declared_in: str | None = None  # where the YAML declares it, when it does
+    glossary_term_names: tuple[str, ...] = ()  # '<glossary>/<term>', when asked for (show(name_terms=True))
 
 
 class AssetService:
@@ -91,7 +92,8 @@ class AssetService:
         hint = did_you_mean(name, [*(a.name for a in found), *self.declared])
         raise NotFound(f"no asset '{name}' in {self.ctx.env.name}{hint}")
 
-    def show(self, name: str) -> AssetDetails:
+    def show(self, name: str, name_terms: bool = False) -> AssetDetails:
+        """The asset; ``name_terms`` also names its glossary terms (two more searches)."""
         summary = self.find(name)
         asset = call(
             f"reading asset {summary.name}",
@@ -104,16 +106,19 @@ class AssetService:
             for f in asset.get("formsOutput", [])
         ]
         listing = asset.get("listing") or {}
+        terms = tuple(asset.get("glossaryTerms", []))
+        names = CatalogService(self.ctx).term_names() if name_terms and terms else {}
         return AssetDetails(
             asset=summary,
             revision=asset.get("revision", ""),
             type=asset.get("typeIdentifier", ""),
-            glossary_terms=tuple(asset.get("glossaryTerms", [])),
+            glossary_terms=terms,
             columns=self._columns(summary.name, forms),
             forms=forms,
             listing_id=listing.get("listingId"),
             listing_status=listing.get("listingStatus"),
             declared_in=self._declared_in(summary.name),
+            glossary_term_names=tuple(names.get(t, t) for t in terms),
         )
 
     def _columns(self, name: str, forms: list[Form]) -> list[Column]:

@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from datamesh.context import MeshContext
 from datamesh.services.catalog import CatalogService
-from datamesh.services.paging import items
+from datamesh.services.overview import ROOT, OverviewService
 from datamesh.services.projects import ProjectService
 from mesh_config.mesh import Project
 
@@ -55,22 +55,9 @@ class DriftService:
         return DriftReport(self.ctx.env.name, self.ctx.domain_id, found)
 
     def units(self) -> list[DriftItem]:
-        root = self.ctx.root_domain_unit_id
-        actual: dict[str, str] = {}  # unit name -> parent name
-        pending = [(root, "(root)")]
-        while pending:
-            parent_id, parent_name = pending.pop()
-            for unit in items(
-                self.ctx.datazone,
-                "list_domain_units_for_parent",
-                "listing domain units",
-                domainIdentifier=self.ctx.domain_id,
-                parentDomainUnitIdentifier=parent_id,
-            ):
-                actual[unit["name"]] = parent_name
-                pending.append((unit["id"], unit["name"]))
+        actual = {u.name: u.parent for u in OverviewService(self.ctx).units()}
         declared = {
-            self.naming.domain_unit(u.id): self.naming.domain_unit(u.parent) if u.parent else "(root)"
+            self.naming.domain_unit(u.id): self.naming.domain_unit(u.parent) if u.parent else ROOT
             for u in self.ctx.config.mesh.domain_units
         }
         return _compare("unit", declared, actual, lambda want, have: f"parent {have}, declared under {want}")

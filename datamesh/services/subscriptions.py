@@ -29,6 +29,18 @@ class SubscriptionRequest:
     requester: str  # the subscribing project's name, or the principal
     reason: str
     created_at: datetime | None
+    requester_id: str = ""
+    listing_id: str = ""
+    decision_comment: str = ""
+
+
+@dataclass(frozen=True)
+class Subscription:
+    id: str
+    status: str  # APPROVED | REVOKED | CANCELLED
+    listing: str
+    subscriber: str  # the subscribing project's name, or its id
+    request_id: str
 
 
 @dataclass(frozen=True)
@@ -49,6 +61,21 @@ def _request(r: dict[str, Any]) -> SubscriptionRequest:
         requester=project.get("name") or project.get("id") or "?",
         reason=r.get("requestReason", ""),
         created_at=r.get("createdAt"),
+        requester_id=project.get("id", ""),
+        listing_id=listings[0].get("id", "") if listings else "",
+        decision_comment=r.get("decisionComment", ""),
+    )
+
+
+def _subscription(s: dict[str, Any]) -> Subscription:
+    listing = s.get("subscribedListing", {})
+    project = s.get("subscribedPrincipal", {}).get("project", {})
+    return Subscription(
+        id=s["id"],
+        status=s["status"],
+        listing=listing.get("name") or listing.get("id", "?"),
+        subscriber=project.get("name") or project.get("id", "?"),
+        request_id=s.get("subscriptionRequestId", ""),
     )
 
 
@@ -76,6 +103,17 @@ class SubscriptionService:
             **{project_filter: project.id},
         )
         return [_request(r) for r in found]
+
+    def get(self, request_id: str) -> SubscriptionRequest:
+        """One request, whatever its status (the console shows it before a decision)."""
+        return _request(
+            call(
+                f"reading request {request_id}",
+                self.ctx.datazone.get_subscription_request_details,
+                domainIdentifier=self.ctx.domain_id,
+                identifier=request_id,
+            )
+        )
 
     def request(self, listing: str, consumer: str, reason: str) -> SubscriptionRequest:
         """Ask for a listing (name or id) on behalf of a consumer project."""
@@ -115,19 +153,33 @@ class SubscriptionService:
         )
         return _request(result)
 
-    def subscription_of(self, request_id: str) -> str:
-        found = list(
-            items(
-                self.ctx.datazone,
-                "list_subscriptions",
-                f"finding the subscription of request {request_id}",
-                domainIdentifier=self.ctx.domain_id,
-                subscriptionRequestIdentifier=request_id,
-            )
+    def subscriptions(
+        self, *, consumer: str | None = None, producer: str | None = None, request_id: str | None = None
+    ) -> list[Subscription]:
+        """Subscriptions of a consumer project, to a producer's listings, or made by one request."""
+        filters: dict[str, str] = {}
+        if consumer:
+            filters["owningProjectId"] = self.projects.find(consumer).id
+        if producer:
+            filters["approverProjectId"] = self.projects.find(producer).id
+        if request_id:
+            filters["subscriptionRequestIdentifier"] = request_id
+        if not filters:
+            raise MeshError("name a consumer project, a producer project or a request: DataZone lists no more")
+        found = items(
+            self.ctx.datazone,
+            "list_subscriptions",
+            f"listing subscriptions ({', '.join(filter(None, (consumer, producer, request_id)))})",
+            domainIdentifier=self.ctx.domain_id,
+            **filters,
         )
+        return [_subscription(s) for s in found]
+
+    def subscription_of(self, request_id: str) -> str:
+        found = self.subscriptions(request_id=request_id)
         if not found:
             raise MeshError(f"request {request_id} has no subscription: is it accepted?")
-        return str(found[0]["id"])
+        return found[0].id
 
     def grants(self, subscription_id: str) -> list[Grant]:
         found = items(
