@@ -15,7 +15,17 @@ from datamesh.errors import MeshError, NotFound
 from datamesh.services.catalog import CatalogService
 from datamesh.services.projects import ProjectService
 from datamesh.services.subscriptions import SubscriptionService
-from tests.datamesh_fakes import DOMAIN, MESH, NOW, _client, context, list_projects, project
+from tests.datamesh_fakes import (
+    DOMAIN,
+    LISTING,
+    MESH,
+    NOW,
+    _client,
+    context,
+    list_projects,
+    project_details,
+    subscription_request,
+)
 
 
 def test_domain_id_comes_from_the_domain_stack_output_and_projects_are_paginated(aws):
@@ -37,58 +47,9 @@ def test_a_project_is_found_by_its_key_and_a_typo_gets_a_suggestion(aws):
 
 def test_show_lists_members_and_environments(aws):
     clients, stubs = aws
-    dz = stubs["datazone"]
-    list_projects(dz)
-    dz.add_response(
-        "get_project",
-        {**project("p1", "finance-reporting-dev-project"), "description": "GL", "projectProfileId": "pp1"},
-    )
-    dz.add_response(
-        "list_project_memberships",
-        {"members": [{"memberDetails": {"group": {"groupId": "g1"}}, "designation": "PROJECT_OWNER"}]},
-        {"domainIdentifier": DOMAIN, "projectIdentifier": "p1", "maxResults": 50},
-    )
-    dz.add_response(
-        "list_environments",
-        {
-            "items": [
-                {
-                    "projectId": "p1",
-                    "id": "e1",
-                    "domainId": DOMAIN,
-                    "createdBy": "x",
-                    "name": "Tooling",
-                    "provider": "p",
-                    "status": "ACTIVE",
-                }
-            ]
-        },
-    )
+    project_details(stubs["datazone"])
     details = ProjectService(context(clients)).show("finance-reporting")
     assert details.members[0].designation == "PROJECT_OWNER" and details.environments == [("Tooling", "ACTIVE")]
-
-
-LISTING = {
-    "id": "l1",
-    "name": "finance_gl_transactions_table",
-    "description": "",
-    "item": {"assetListing": {}},
-    "ownerProjectId": "p1",
-}
-
-
-def request(status: str = "PENDING") -> dict:
-    return {
-        "id": "r1",
-        "createdBy": "x",
-        "domainId": DOMAIN,
-        "status": status,
-        "createdAt": NOW,
-        "updatedAt": NOW,
-        "requestReason": "dashboards",
-        "subscribedPrincipals": [{"project": {"id": "p2", "name": "sales-analytics"}}],
-        "subscribedListings": [LISTING],
-    }
 
 
 def test_inbox_lists_the_producers_pending_requests(aws):
@@ -96,7 +57,7 @@ def test_inbox_lists_the_producers_pending_requests(aws):
     list_projects(stubs["datazone"])
     stubs["datazone"].add_response(
         "list_subscription_requests",
-        {"items": [request()]},
+        {"items": [subscription_request()]},
         {"domainIdentifier": DOMAIN, "approverProjectId": "p1", "status": "PENDING", "maxResults": 50},
     )
     (found,) = SubscriptionService(context(clients)).inbox("finance-reporting")
@@ -112,7 +73,7 @@ def test_accept_then_wait_for_the_grants(aws):
     dz = stubs["datazone"]
     dz.add_response(
         "accept_subscription_request",
-        request("ACCEPTED"),
+        subscription_request("ACCEPTED"),
         {"domainIdentifier": DOMAIN, "identifier": "r1", "decisionComment": "ok"},
     )
     dz.add_response(

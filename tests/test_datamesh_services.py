@@ -15,66 +15,22 @@ from datamesh.services.drift import DriftService, DriftState
 from datamesh.services.permissions import PermissionService
 from datamesh.services.promotion import PromotionService
 from datamesh.services.subscriptions import SubscriptionService
-from tests.datamesh_fakes import DOMAIN, NOW, ROOT_UNIT, context, list_projects, project
+from tests.datamesh_fakes import (
+    DOMAIN,
+    GLUE_FORM,
+    NOW,
+    QUALITY_FORM,
+    ROOT_UNIT,
+    context,
+    get_asset,
+    glossaries,
+    list_projects,
+    project,
+    search_asset,
+    terms,
+    units,
+)
 from tests.synth import ROOT
-
-GLUE_FORM = {
-    "formName": "GlueTableForm",
-    "typeName": "amazon.datazone.GlueTableFormType",
-    "typeRevision": "5",
-    "content": json.dumps(
-        {
-            "columns": [
-                {"columnName": "budget_id", "dataType": "string"},
-                {"columnName": "budget_owner_email", "dataType": "string"},
-            ]
-        }
-    ),
-}
-QUALITY_FORM = {"formName": "DataQuality", "typeName": "DataQuality", "typeRevision": "2", "content": '{"score": 0.9}'}
-
-
-def search_asset(stub: Stubber, name: str, asset_id: str, owner: str = "p1", **extra: str) -> None:
-    stub.add_response(
-        "search",
-        {
-            "items": [
-                {
-                    "assetItem": {
-                        "domainId": DOMAIN,
-                        "identifier": asset_id,
-                        "name": name,
-                        "owningProjectId": owner,
-                        "typeIdentifier": "amazon.datazone.GlueTableAssetType",
-                        "typeRevision": "1",
-                        "createdAt": NOW,
-                        "createdBy": "x",
-                    }
-                }
-            ]
-        },
-        {"domainIdentifier": DOMAIN, "searchScope": "ASSET", "maxResults": 50, **extra},
-    )
-
-
-def get_asset(
-    stub: Stubber, name: str, asset_id: str, forms: list[dict], terms: list[str] | None = None, listed: bool = True
-) -> None:
-    answer = {
-        "id": asset_id,
-        "name": name,
-        "domainId": DOMAIN,
-        "owningProjectId": "p1",
-        "revision": "3",
-        "typeIdentifier": "amazon.datazone.GlueTableAssetType",
-        "typeRevision": "1",
-        "formsOutput": forms,
-    }
-    if terms:
-        answer["glossaryTerms"] = terms
-    if listed:
-        answer["listing"] = {"listingId": "lst-1", "listingStatus": "ACTIVE"}
-    stub.add_response("get_asset", answer, {"domainIdentifier": DOMAIN, "identifier": asset_id})
 
 
 def test_show_reads_columns_flags_pii_from_the_yaml_and_keeps_every_form(aws):
@@ -130,8 +86,8 @@ def test_attaching_a_term_resolves_it_by_name_and_resends_every_form(aws):
     dz = stubs["datazone"]
     search_asset(dz, "adhoc_churn_scores", "a9", searchText="adhoc_churn_scores")
     get_asset(dz, "adhoc_churn_scores", "a9", [GLUE_FORM, QUALITY_FORM], terms=["t-old"])
-    _glossaries(dz, [("g1", "acme-enterprise-glossary")])
-    _terms(dz, "g1", [("Customer", "")])
+    glossaries(dz, [("g1", "acme-enterprise-glossary")])
+    terms(dz, "g1", [("Customer", "")])
     dz.add_response(
         "create_asset_revision",
         {
@@ -342,19 +298,11 @@ def test_who_can_see_an_asset_is_its_owner_and_its_approved_subscribers(aws):
     ]
 
 
-def _units(stub: Stubber, parent: str, units: list[tuple[str, str]]) -> None:
-    stub.add_response(
-        "list_domain_units_for_parent",
-        {"items": [{"id": i, "name": n} for i, n in units]},
-        {"domainIdentifier": DOMAIN, "parentDomainUnitIdentifier": parent, "maxResults": 50},
-    )
-
-
 def test_drift_of_units_names_missing_undeclared_and_moved_ones(aws):
     clients, stubs = aws
     dz = stubs["datazone"]
     # Depth first, last child first: the order DriftService walks the tree.
-    _units(
+    units(
         dz,
         ROOT_UNIT,
         [
@@ -364,12 +312,12 @@ def test_drift_of_units_names_missing_undeclared_and_moved_ones(aws):
             ("u9", "legacy-domain-unit"),
         ],
     )
-    _units(dz, "u9", [])
-    _units(dz, "u3", [("u5", "sales-ops-domain-unit")])  # moved under ops
-    _units(dz, "u5", [])
-    _units(dz, "u2", [])
-    _units(dz, "u1", [("u4", "finance-analytics-domain-unit")])
-    _units(dz, "u4", [])
+    units(dz, "u9", [])
+    units(dz, "u3", [("u5", "sales-ops-domain-unit")])  # moved under ops
+    units(dz, "u5", [])
+    units(dz, "u2", [])
+    units(dz, "u1", [("u4", "finance-analytics-domain-unit")])
+    units(dz, "u4", [])
     found = {(i.name, i.state, i.detail) for i in DriftService(context(clients)).units()}
     assert found == {
         ("data-platform-domain-unit", DriftState.MISSING, ""),
@@ -413,50 +361,10 @@ def test_drift_of_projects_and_group_members(aws):
     assert not [i for i in items if "handler-role" in i.name]
 
 
-def _glossaries(stub: Stubber, names: list[tuple[str, str]]) -> None:
-    stub.add_response(
-        "search",
-        {
-            "items": [
-                {"glossaryItem": {"domainId": DOMAIN, "id": i, "name": n, "owningProjectId": "p6", "status": "ENABLED"}}
-                for i, n in names
-            ]
-        },
-        {"domainIdentifier": DOMAIN, "searchScope": "GLOSSARY", "maxResults": 50},
-    )
-
-
-def _terms(stub: Stubber, glossary_id: str, terms: list[tuple[str, str]]) -> None:
-    stub.add_response(
-        "search",
-        {
-            "items": [
-                {
-                    "glossaryTermItem": {
-                        "domainId": DOMAIN,
-                        "glossaryId": glossary_id,
-                        "id": f"t-{n}",
-                        "name": n,
-                        "shortDescription": d,
-                        "status": "ENABLED",
-                    }
-                }
-                for n, d in terms
-            ]
-        },
-        {
-            "domainIdentifier": DOMAIN,
-            "searchScope": "GLOSSARY_TERM",
-            "maxResults": 50,
-            "filters": {"filter": {"attribute": "BusinessGlossaryTermForm.businessGlossaryId", "value": glossary_id}},
-        },
-    )
-
-
 def test_drift_of_glossaries_and_terms(aws):
     clients, stubs = aws
     dz = stubs["datazone"]
-    _glossaries(
+    glossaries(
         dz,
         [
             ("g1", "acme-enterprise-glossary"),
@@ -465,7 +373,7 @@ def test_drift_of_glossaries_and_terms(aws):
             ("g4", "ops-glossary"),
         ],
     )
-    _terms(
+    terms(
         dz,
         "g1",
         [
@@ -479,7 +387,7 @@ def test_drift_of_glossaries_and_terms(aws):
     )
     for gid, glossary in (("g2", "finance"), ("g4", "ops"), ("g3", "sales")):  # declared names, sorted
         config_terms = next(g for g in context(clients).config.mesh.glossaries if g.scope == glossary).terms
-        _terms(dz, gid, [(t.name, t.short_description) for t in config_terms])
+        terms(dz, gid, [(t.name, t.short_description) for t in config_terms])
     found = {(i.name, i.state) for i in DriftService(context(clients)).glossaries()}
     assert found == {
         ("acme-enterprise-glossary/Churn", DriftState.UNDECLARED),
@@ -521,7 +429,7 @@ def _project_state(
         },
         {"domainIdentifier": DOMAIN, "projectIdentifier": "p1", "maxResults": 50},
     )
-    _glossaries(dz, [("g1", "acme-enterprise-glossary")])
+    glossaries(dz, [("g1", "acme-enterprise-glossary")])
     dz.add_response(
         "search",
         {
