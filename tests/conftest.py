@@ -70,3 +70,12 @@ def aws():
     yield clients, stubs
     for stub in stubs.values():
         stub.deactivate()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Each phase's report on the test item (item.report_call...), for fixtures that save artefacts
+    (the browser tests' screenshots) when the test failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report

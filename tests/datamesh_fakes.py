@@ -300,3 +300,25 @@ def web_app(clients, allowed_hosts=("127.0.0.1",)):
 
     environments = Environments(load_mesh(MESH), lambda profile, role: lambda service, region: clients[service])
     return create_app(environments, Guard(TOKEN), allowed_hosts)
+
+
+def term_names(stub: Stubber) -> None:
+    """Every term of the domain, named: acme-enterprise-glossary/Customer (t-Customer)."""
+    glossaries(stub, [("g1", "acme-enterprise-glossary")])
+    stub.add_response(
+        "search",
+        {
+            "items": [
+                {
+                    "glossaryTermItem": {
+                        "domainId": DOMAIN,
+                        "glossaryId": "g1",
+                        "id": "t-Customer",
+                        "name": "Customer",
+                        "status": "ENABLED",
+                    }
+                }
+            ]
+        },
+        {"domainIdentifier": DOMAIN, "searchScope": "GLOSSARY_TERM", "maxResults": 50},
+    )

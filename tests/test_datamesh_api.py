@@ -25,6 +25,7 @@ from tests.datamesh_fakes import (
     search_asset,
     subscription,
     subscription_request,
+    term_names,
     terms,
     units,
     web_app,
@@ -108,24 +109,7 @@ def test_assets_are_searched_and_shown_with_pii_and_named_terms(api):
     assert client.get(BASE + "/assets", params={"project": "finance-reporting"}).json()["total"] == 1
     search_asset(dz, "finance_budget_data_table", "a1", searchText="finance_budget_data_table")
     get_asset(dz, "finance_budget_data_table", "a1", [GLUE_FORM, QUALITY_FORM], terms=["t-Customer"])
-    glossaries(dz, [("g1", "acme-enterprise-glossary")])
-    dz.add_response(
-        "search",
-        {
-            "items": [
-                {
-                    "glossaryTermItem": {
-                        "domainId": DOMAIN,
-                        "glossaryId": "g1",
-                        "id": "t-Customer",
-                        "name": "Customer",
-                        "status": "ENABLED",
-                    }
-                }
-            ]
-        },
-        {"domainIdentifier": DOMAIN, "searchScope": "GLOSSARY_TERM", "maxResults": 50},
-    )
+    term_names(dz)
     found = client.get(BASE + "/assets/finance_budget_data_table").json()
     assert {c["name"]: c["pii"] for c in found["columns"]} == {"budget_id": False, "budget_owner_email": True}
     assert found["glossary_term_names"] == ["acme-enterprise-glossary/Customer"]
