@@ -1,0 +1,115 @@
+"""The console's pages through FastAPI's TestClient: the confirmation flow's server side (CSRF,
+a rejection without a comment, the redirect after a decision), error pages, and `datamesh serve`.
+The pages themselves are driven in a real browser in test_console_browser.py."""
+
+from __future__ import annotations
+
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from datamesh import cli
+from tests.datamesh_fakes import (
+    DOMAIN,
+    MESH,
+    TOKEN,
+    glossaries,
+    request_details,
+    subscription_request,
+    web_app,
+)
+
+
+@pytest.fixture
+def console(aws):
+    """A signed-in browser session (the cookie) and the app's CSRF token."""
+    clients, stubs = aws
+    app = web_app(clients)
+    client = TestClient(app, base_url="http://127.0.0.1", follow_redirects=False)
+    assert client.get("/login", params={"token": TOKEN}).status_code == 303
+    yield client, stubs["datazone"], app.state.guard.csrf_token
+    # Every DataZone answer was asked for (the domain stack's output only where a page needed it).
+    stubs["datazone"].assert_no_pending_responses()
+
+
+def test_the_root_opens_the_first_environment(console):
+    client, dz, _ = console
+    assert client.get("/").headers["location"] == "/env/dev"
+    glossaries(dz, [])  # the domain stack's output is read once the first environment page opens
+    assert client.get("/env/dev/glossaries").status_code == 200
+
+
+def test_a_decision_without_the_csrf_token_is_refused(console):
+    client, dz, _ = console
+    glossaries(dz, [])
+    client.get("/env/dev/glossaries")
+    refused = client.post("/env/dev/requests/r1/accept", data={"comment": "ok", "project": "finance-reporting"})
+    assert refused.status_code == 403
+    assert "the CSRF token is missing or wrong" in refused.text and "Traceback" not in refused.text
+    forged = client.post("/env/dev/requests/r1/accept", data={"comment": "ok", "csrf_token": "guess"})
+    assert forged.status_code == 403
+
+
+def test_an_accepted_request_returns_to_the_inbox_with_a_notice(console):
+    client, dz, csrf = console
+    dz.add_response(
+        "accept_subscription_request",
+        subscription_request("ACCEPTED"),
+        {"domainIdentifier": DOMAIN, "identifier": "r1", "decisionComment": "Approved"},
+    )
+    done = client.post("/env/dev/requests/r1/accept", data={"csrf_token": csrf, "project": "finance-reporting"})
+    assert done.status_code == 303
+    assert done.headers["location"] == "/env/dev/inbox?project=finance-reporting&done=accepted&request_id=r1"
+
+
+def test_a_rejection_without_a_comment_shows_the_form_again_with_why(console):
+    client, dz, csrf = console
+    request_details(dz)
+    again = client.post("/env/dev/requests/r1/reject", data={"csrf_token": csrf, "comment": " "})
+    assert again.status_code == 422
+    assert "a rejection needs a comment: the requester reads it" in again.text
+    assert 'aria-describedby="comment-error"' in again.text
+
+
+def test_a_decided_request_offers_nothing_to_confirm(console):
+    client, dz, _ = console
+    request_details(dz, "ACCEPTED")
+    page = client.get("/env/dev/requests/r1/accept")
+    assert "This request is ACCEPTED already" in page.text and '<form method="post"' not in page.text
+
+
+def test_aws_errors_are_a_page_with_one_line(console):
+    client, dz, _ = console
+    dz.add_client_error("list_projects", "AccessDeniedException", "not a member", 403)
+    denied = client.get("/env/dev/projects")
+    assert denied.status_code == 403 and "listing projects: access denied: not a member" in denied.text
+    dz.add_client_error("list_projects", "ThrottlingException", "slow down", 429)
+    throttled = client.get("/env/dev/projects")
+    assert throttled.status_code == 429 and throttled.headers["retry-after"] == "30"
+    assert "Traceback" not in denied.text + throttled.text
+
+
+def test_an_unknown_page_is_404_in_html(console):
+    client, _, _ = console
+    missing = client.get("/env/dev/nothing/here")
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
+
+
+runner = CliRunner()
+
+
+def test_serve_listens_on_loopback_only():
+    result = runner.invoke(cli.app, ["--mesh-dir", MESH, "serve", "--host", "0.0.0.0"])
+    assert result.exit_code == 1 and "is not a loopback address" in result.output
+
+
+def test_serve_runs_the_app_on_loopback_and_prints_the_address(monkeypatch):
+    ran = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, host, port, log_level: ran.update(app=app, host=host, port=port))
+    result = runner.invoke(cli.app, ["--mesh-dir", MESH, "serve", "--port", "8790"])
+    assert result.exit_code == 0, result.output
+    token = ran["app"].state.guard.token
+    assert f"open http://127.0.0.1:8790/login?token={token}" in result.output
+    assert (ran["host"], ran["port"]) == ("127.0.0.1", 8790)
+    assert ran["app"].state.environments.names == ["dev", "staging", "prod"]
