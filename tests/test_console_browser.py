@@ -118,6 +118,21 @@ def accessible(page: Page, name: str) -> None:
         page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
+def confirm(page: Page, dz, verdict: str, label: str, comment: str) -> None:
+    """Types the comment and confirms; what the steward typed is what DataZone receives (the stub
+    expects exactly it), and the inbox says so."""
+    status = {"accept": "ACCEPTED", "reject": "REJECTED"}[verdict]
+    dz.add_response(
+        f"{verdict}_subscription_request",
+        subscription_request(status),
+        {"domainIdentifier": DOMAIN, "identifier": "r1", "decisionComment": comment},
+    )
+    inbox(dz, [])
+    page.get_by_label(label).fill(comment)
+    page.get_by_role("button", name=f"Confirm: {'approve' if verdict == 'accept' else 'reject'}").click()
+    expect(page.get_by_role("status")).to_have_text(f"Request r1 {verdict}ed.")
+
+
 def test_home_shows_the_domain_its_units_and_counts(page, server):
     _, dz = server
     overview(dz)
@@ -198,16 +213,7 @@ def test_a_request_is_approved_end_to_end(page, server):
     page.get_by_role("link", name="Approve sales-analytics's request for finance_gl_transactions_table").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Approve this request?")
     accessible(page, "approve")
-    # What the steward types reaches DataZone: the stub expects exactly this comment.
-    dz.add_response(
-        "accept_subscription_request",
-        subscription_request("ACCEPTED"),
-        {"domainIdentifier": DOMAIN, "identifier": "r1", "decisionComment": "Approved for the Q3 dashboards"},
-    )
-    inbox(dz, [])
-    page.get_by_label("Comment for sales-analytics").fill("Approved for the Q3 dashboards")
-    page.get_by_role("button", name="Confirm: approve").click()
-    expect(page.get_by_role("status")).to_have_text("Request r1 accepted.")
+    confirm(page, dz, "accept", "Comment for sales-analytics", "Approved for the Q3 dashboards")
     expect(page.get_by_role("cell", name="Nothing waits for finance-reporting.")).to_be_visible()
 
 
@@ -219,15 +225,7 @@ def test_a_rejection_needs_a_comment_before_it_is_sent(page, server):
     # The browser refuses the empty required field: nothing reached DataZone.
     expect(page.get_by_role("heading", level=1)).to_have_text("Reject this request?")
     assert page.get_by_label("Comment for sales-analytics (required)").evaluate("e => !e.validity.valid")
-    dz.add_response(
-        "reject_subscription_request",
-        subscription_request("REJECTED"),
-        {"domainIdentifier": DOMAIN, "identifier": "r1", "decisionComment": "Use the anonymised sample"},
-    )
-    inbox(dz, [])
-    page.get_by_label("Comment for sales-analytics (required)").fill("Use the anonymised sample")
-    page.get_by_role("button", name="Confirm: reject").click()
-    expect(page.get_by_role("status")).to_have_text("Request r1 rejected.")
+    confirm(page, dz, "reject", "Comment for sales-analytics (required)", "Use the anonymised sample")
 
 
 def test_the_keyboard_reaches_the_content_first(page, server):

@@ -17,13 +17,14 @@ from datamesh.services.projects import ProjectService
 from datamesh.services.subscriptions import SubscriptionService
 from tests.datamesh_fakes import (
     DOMAIN,
-    LISTING,
     MESH,
     NOW,
     _client,
     context,
+    grant,
     list_projects,
     project_details,
+    subscription,
     subscription_request,
 )
 
@@ -78,32 +79,11 @@ def test_accept_then_wait_for_the_grants(aws):
     )
     dz.add_response(
         "list_subscriptions",
-        {
-            "items": [
-                {
-                    "id": "s1",
-                    "createdBy": "x",
-                    "domainId": DOMAIN,
-                    "status": "APPROVED",
-                    "createdAt": NOW,
-                    "updatedAt": NOW,
-                    "subscribedPrincipal": {"project": {"id": "p2"}},
-                    "subscribedListing": LISTING,
-                }
-            ]
-        },
+        {"items": [subscription()]},
+        {"domainIdentifier": DOMAIN, "subscriptionRequestIdentifier": "r1", "maxResults": 50},
     )
-    grant = {
-        "id": "g1",
-        "createdBy": "x",
-        "domainId": DOMAIN,
-        "createdAt": NOW,
-        "updatedAt": NOW,
-        "subscriptionTargetId": "t",
-        "grantedEntity": {"listing": {"id": "l1", "revision": "1"}},
-    }
-    dz.add_response("list_subscription_grants", {"items": [{**grant, "status": "IN_PROGRESS"}]})
-    dz.add_response("list_subscription_grants", {"items": [{**grant, "status": "COMPLETED"}]})
+    dz.add_response("list_subscription_grants", {"items": [grant("IN_PROGRESS")]})
+    dz.add_response("list_subscription_grants", {"items": [grant("COMPLETED")]})
     service = SubscriptionService(context(clients))
     assert service.accept("r1", "ok").status == "ACCEPTED"
     sleeps: list[float] = []
