@@ -1,0 +1,3 @@
+from datamesh.cli import app
+
+app(prog_name="datamesh")

@@ -1,0 +1,62 @@
+"""AWS and input errors as one line a person can act on."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, TokenRetrievalError
+
+EXPIRED = frozenset({"ExpiredToken", "ExpiredTokenException", "RequestExpired", "UnrecognizedClientException"})
+THROTTLED = frozenset({"ThrottlingException", "TooManyRequestsException", "Throttling"})
+UNAVAILABLE = frozenset(
+    {"InternalServerException", "InternalFailure", "ServiceUnavailable", "ServiceUnavailableException"}
+)
+
+
+class MeshError(Exception):
+    """A failure the caller can explain: ``kind`` classifies it, and the REST API maps it to a status
+    (invalid 422, auth 401, forbidden 403, not_found 404, conflict 409, throttled 429,
+    unavailable 503, aws 502: another error AWS answered)."""
+
+    def __init__(self, message: str, kind: str = "invalid") -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+class NotFound(MeshError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "not_found")
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """ "; did you mean 'x'?" for the closest candidate, or nothing."""
+    close = difflib.get_close_matches(word, list(candidates), n=1)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def from_aws(error: Exception, doing: str) -> MeshError:
+    """One line for a botocore error raised while ``doing`` something."""
+    if isinstance(error, NoCredentialsError | TokenRetrievalError):
+        return MeshError(f"{doing}: no valid AWS credentials (aws sso login --profile <profile>?)", "auth")
+    if isinstance(error, ClientError):
+        err = error.response.get("Error", {})
+        code, message = err.get("Code", "Unknown"), err.get("Message", str(error))
+        if code in EXPIRED:
+            return MeshError(f"{doing}: the AWS session expired; sign in again (aws sso login)", "auth")
+        if code in ("AccessDeniedException", "AccessDenied"):
+            return MeshError(f"{doing}: access denied: {message}", "forbidden")
+        if code in THROTTLED:
+            return MeshError(f"{doing}: AWS throttled the requests even after retries; try again shortly", "throttled")
+        if code == "ResourceNotFoundException":
+            return NotFound(f"{doing}: not found: {message}")
+        if code == "ConflictException":
+            return MeshError(f"{doing}: conflict: {message}", "conflict")
+        if code == "ValidationException":
+            return MeshError(f"{doing}: {message}")
+        if code in UNAVAILABLE:
+            return MeshError(f"{doing}: AWS is unavailable ({code}); try again shortly", "unavailable")
+        return MeshError(f"{doing}: {code}: {message}", "aws")
+    if isinstance(error, BotoCoreError):
+        return MeshError(f"{doing}: {error}", "unavailable")
+    return MeshError(f"{doing}: {error}")

@@ -1,0 +1,1 @@
+"""Business services over boto3 DataZone: typed results, no printing, every list paginated."""

@@ -1,0 +1,162 @@
+"""The web console: server-rendered pages (Jinja2, no JavaScript) over the same services as the
+CLI and the API. State changes go through a confirmation page whose form carries the CSRF token."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from datamesh.context import MeshContext
+from datamesh.errors import MeshError
+from datamesh.services.assets import TABLE_FORMS, AssetService
+from datamesh.services.catalog import CatalogService
+from datamesh.services.drift import DriftService
+from datamesh.services.overview import OverviewService
+from datamesh.services.projects import ProjectService
+from datamesh.services.subscriptions import SubscriptionService
+from datamesh.web.environments import Ctx
+from datamesh.web.problems import Problem
+from datamesh.web.security import CSRF_FIELD
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+router = APIRouter(include_in_schema=False)
+Verdict = Literal["accept", "reject"]
+
+
+def page(request: Request, name: str, ctx: MeshContext | None, status: int = 200, **values: Any) -> HTMLResponse:
+    state = request.app.state
+    values = {
+        "env": ctx.env.name if ctx else None,
+        "environments": state.environments.names,
+        "csrf_field": CSRF_FIELD,
+        "csrf_token": state.guard.csrf_token,
+        **values,
+    }
+    return templates.TemplateResponse(request, name, values, status_code=status)
+
+
+def problem_page(request: Request, problem: Problem) -> Response:
+    env = request.path_params.get("env")
+    known = env if env in request.app.state.environments.names else None
+    values = {"problem": problem, "env": known, "environments": request.app.state.environments.names}
+    return templates.TemplateResponse(request, "error.html", values, status_code=problem.status)
+
+
+@router.get("/")
+def index(request: Request) -> RedirectResponse:
+    return RedirectResponse(f"/env/{request.app.state.environments.names[0]}", status_code=303)
+
+
+@router.get("/env/{env}")
+def home(request: Request, ctx: Ctx) -> HTMLResponse:
+    return page(request, "home.html", ctx, overview=OverviewService(ctx).overview())
+
+
+@router.get("/env/{env}/projects")
+def projects(request: Request, ctx: Ctx) -> HTMLResponse:
+    naming = ctx.config.naming(ctx.env)
+    keys = {naming.project(p.domain_unit, p.use_case): p.key for p in ctx.config.projects_in(ctx.env)}
+    return page(request, "projects.html", ctx, projects=ProjectService(ctx).list(), keys=keys)
+
+
+@router.get("/env/{env}/projects/{project}")
+def project(request: Request, ctx: Ctx, project: str) -> HTMLResponse:
+    details = ProjectService(ctx).show(project)
+    naming = ctx.config.naming(ctx.env)
+    declared = next(
+        (
+            p
+            for p in ctx.config.projects_in(ctx.env)
+            if naming.project(p.domain_unit, p.use_case) == details.project.name
+        ),
+        None,
+    )
+    groups: list[tuple[str, str]] = []
+    if declared is not None:
+        groups = [(g, "PROJECT_OWNER") for g in declared.owners_in(ctx.env.name)]
+        groups += [(g, "PROJECT_CONTRIBUTOR") for g in declared.contributors_in(ctx.env.name)]
+    return page(request, "project.html", ctx, details=details, declared=declared, groups=groups)
+
+
+@router.get("/env/{env}/catalog")
+def catalog(request: Request, ctx: Ctx, q: str = "", project: str = "") -> HTMLResponse:
+    """The inventory (published or not), optionally one project's (``project`` is its id)."""
+    return page(request, "catalog.html", ctx, q=q, assets=AssetService(ctx).search(q, project or None))
+
+
+@router.get("/env/{env}/assets/{asset}")
+def asset(request: Request, ctx: Ctx, asset: str) -> HTMLResponse:
+    details = AssetService(ctx).show(asset, name_terms=True)
+    forms = [f for f in details.forms if f.name not in TABLE_FORMS]
+    return page(request, "asset.html", ctx, details=details, forms=forms)
+
+
+@router.get("/env/{env}/glossaries")
+def glossaries(request: Request, ctx: Ctx) -> HTMLResponse:
+    return page(request, "glossaries.html", ctx, glossaries=CatalogService(ctx).glossaries())
+
+
+@router.get("/env/{env}/glossaries/{glossary}")
+def glossary(request: Request, ctx: Ctx, glossary: str) -> HTMLResponse:
+    catalog = CatalogService(ctx)
+    found = catalog.glossary(glossary)
+    return page(request, "glossary.html", ctx, glossary=found, terms=catalog.terms_of(found))
+
+
+@router.get("/env/{env}/inbox")
+def inbox(request: Request, ctx: Ctx, project: str = "", done: str = "", request_id: str = "") -> HTMLResponse:
+    """A producer's pending requests; the producers offered are the projects the YAML deploys here."""
+    producers = [p.key for p in ctx.config.projects_in(ctx.env)]
+    found = SubscriptionService(ctx).inbox(project) if project else []
+    return page(
+        request,
+        "inbox.html",
+        ctx,
+        project=project,
+        producers=producers,
+        requests=found,
+        done=done,
+        request_id=request_id,
+    )
+
+
+@router.get("/env/{env}/requests/{request_id}/{verdict}")
+def confirm(request: Request, ctx: Ctx, request_id: str, verdict: Verdict, project: str = "") -> HTMLResponse:
+    found = SubscriptionService(ctx).get(request_id)
+    return page(request, "confirm.html", ctx, req=found, verdict=verdict, project=project, comment="", error="")
+
+
+@router.post("/env/{env}/requests/{request_id}/{verdict}")
+def decide(
+    request: Request,
+    ctx: Ctx,
+    request_id: str,
+    verdict: Verdict,
+    comment: Annotated[str, Form(max_length=4096)] = "",
+    project: Annotated[str, Form()] = "",
+) -> Response:
+    """The confirmed decision (the CSRF token was checked by the guard before this runs)."""
+    service = SubscriptionService(ctx)
+    try:
+        if verdict == "accept":
+            service.accept(request_id, comment or "Approved")
+        else:
+            service.reject(request_id, comment)
+    except MeshError as error:
+        if error.kind != "invalid":
+            raise
+        # Bad input (a rejection without a comment): the same form again, with the reason.
+        values = {"req": service.get(request_id), "verdict": verdict, "project": project, "comment": comment}
+        return page(request, "confirm.html", ctx, 422, error=str(error), **values)
+    query = urlencode({"project": project, "done": f"{verdict}ed", "request_id": request_id})
+    return RedirectResponse(f"/env/{ctx.env.name}/inbox?{query}", status_code=303)
+
+
+@router.get("/env/{env}/drift")
+def drift(request: Request, ctx: Ctx) -> HTMLResponse:
+    return page(request, "drift.html", ctx, report=DriftService(ctx).report())

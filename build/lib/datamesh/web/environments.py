@@ -1,0 +1,54 @@
+"""The environments the server reaches: one MeshContext each, made on first use and kept, so the
+domain id is read once and the assumed role's credentials refresh themselves."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from datamesh.context import ClientFactory, MeshContext, open_context
+from datamesh.errors import NotFound, did_you_mean
+from datamesh.services.overview import EnvironmentSummary, environment_summary
+from mesh_config import MeshConfig
+
+
+class Environments:
+    def __init__(
+        self,
+        config: MeshConfig,
+        clients_for: Callable[[str | None, str | None], ClientFactory],
+        profile: str | None = None,
+        assume: bool = True,
+    ) -> None:
+        self.config = config
+        self._open = lambda name: open_context(config, name, clients_for, profile, assume)
+        self._contexts: dict[str, MeshContext] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def names(self) -> list[str]:
+        return [e.name for e in self.config.environments]
+
+    def context(self, name: str) -> MeshContext:
+        if name not in self.names:
+            raise NotFound(
+                f"no environment '{name}' (environments: {', '.join(self.names)}){did_you_mean(name, self.names)}"
+            )
+        with self._lock:
+            if name not in self._contexts:
+                self._contexts[name] = self._open(name)
+            return self._contexts[name]
+
+    def summaries(self) -> list[EnvironmentSummary]:
+        return [environment_summary(self.config, env) for env in self.config.environments]
+
+
+def context(request: Request, env: str) -> MeshContext:
+    """The dependency of every route under /{env}: the path's environment."""
+    return request.app.state.environments.context(env)  # type: ignore[no-any-return]
+
+
+Ctx = Annotated[MeshContext, Depends(context)]

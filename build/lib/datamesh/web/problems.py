@@ -1,0 +1,115 @@
+"""Errors as RFC 9457 problem details (application/problem+json) for the API, as a page for the
+console; never a stack trace in a response (the server log keeps unexpected ones)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException
+
+from datamesh.errors import MeshError
+
+log = logging.getLogger("datamesh.web")
+MEDIA_TYPE = "application/problem+json"
+API_PREFIX = "/api/"
+
+# MeshError.kind -> HTTP status.
+STATUS: dict[str, int] = {
+    "invalid": 422,
+    "auth": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "conflict": 409,
+    "throttled": 429,
+    "aws": 502,
+    "unavailable": 503,
+}
+# Throttling survived botocore's standard retries: ask the client to wait before the next try.
+RETRY_AFTER_S = 30
+
+
+class InvalidParam(BaseModel):
+    location: str = Field(description="where: body.comment, query.limit...")
+    message: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = Field(description="a URI naming the kind of problem (urn:datamesh:problem:<kind>)")
+    title: str
+    status: int
+    detail: str = Field(description="what went wrong and what to do, in one line")
+    instance: str = Field(description="the request path")
+    errors: list[InvalidParam] | None = Field(None, description="each invalid parameter, for 422")
+
+
+# Renders a problem for the console: (request, problem) -> HTML response.
+PageRenderer = Callable[[Request, Problem], Response]
+
+
+def problem(request: Request, status: int, kind: str, detail: str, errors: list[InvalidParam] | None = None) -> Problem:
+    return Problem(
+        type=f"urn:datamesh:problem:{kind.replace('_', '-')}",
+        title=HTTPStatus(status).phrase,
+        status=status,
+        detail=detail,
+        instance=request.url.path,
+        errors=errors,
+    )
+
+
+def install(app: FastAPI, render_page: PageRenderer) -> None:
+    """Exception handlers for every failure: the API answers problem+json, the console a page."""
+
+    def respond(request: Request, found: Problem) -> Response:
+        headers = {"Retry-After": str(RETRY_AFTER_S)} if found.status == 429 else None
+        if not request.url.path.startswith(API_PREFIX):
+            response = render_page(request, found)
+            if headers:
+                response.headers.update(headers)
+            return response
+        body = found.model_dump(exclude_none=True)
+        return JSONResponse(body, status_code=found.status, media_type=MEDIA_TYPE, headers=headers)
+
+    async def mesh_error(request: Request, error: Exception) -> Response:
+        assert isinstance(error, MeshError)
+        status = STATUS.get(error.kind, 422)
+        return respond(request, problem(request, status, error.kind, str(error)))
+
+    async def invalid_request(request: Request, error: Exception) -> Response:
+        assert isinstance(error, RequestValidationError)
+        params = [
+            InvalidParam(location=".".join(str(part) for part in e["loc"]), message=e["msg"]) for e in error.errors()
+        ]
+        detail = "; ".join(f"{p.location}: {p.message}" for p in params)
+        return respond(request, problem(request, 422, "invalid", detail, params))
+
+    async def http_error(request: Request, error: Exception) -> Response:
+        assert isinstance(error, HTTPException)
+        detail = error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).description
+        if error.status_code == 404 and detail == "Not Found":
+            detail = f"no such resource: {request.url.path} (the API's resources are listed at /docs)"
+        kind = {404: "not_found", 405: "invalid"}.get(error.status_code, "invalid")
+        return respond(request, problem(request, error.status_code, kind, detail))
+
+    async def unexpected(request: Request, error: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        detail = "an unexpected error; the server's log has the details"
+        return respond(request, problem(request, 500, "internal", detail))
+
+    handlers: dict[Any, Any] = {
+        MeshError: mesh_error,
+        RequestValidationError: invalid_request,
+        HTTPException: http_error,
+        Exception: unexpected,
+    }
+    for kind, handler in handlers.items():
+        app.add_exception_handler(kind, handler)

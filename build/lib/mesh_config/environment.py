@@ -1,0 +1,87 @@
+"""One environment (environments/<name>.yaml): the account and what differs per account."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from mesh_config.formats import (
+    AccountId,
+    IdentityCenterInstanceArn,
+    KmsKeyArn,
+    Region,
+    S3Uri,
+    Slug,
+    SubnetId,
+    VpcId,
+)
+from mesh_config.management import Management
+from mesh_config.promotion import Promotion
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Network(_Model):
+    """The VPC where the Tooling and compute blueprints place project resources."""
+
+    vpc_id: VpcId
+    subnet_ids: list[SubnetId] = Field(
+        min_length=2,
+        description=(
+            "private subnets, one per Availability Zone: at least two, and three when a project profile "
+            "uses RedshiftServerless"
+        ),
+    )
+
+
+class EnvironmentConfig(_Model):
+    name: Slug = Field(description="must match the file name, e.g. staging")
+    short_name: Slug | None = Field(
+        None, description="used in project and profile names (stg for staging); default: name"
+    )
+    account: AccountId = Field(description="12-digit AWS account id, quoted")
+    shared_account_reason: str | None = Field(
+        None,
+        min_length=10,
+        description=(
+            "environments have one account each; to deploy this one into an account another environment "
+            "already uses, say why here"
+        ),
+    )
+    region: Region
+    identity_center_instance_arn: IdentityCenterInstanceArn
+    network: Network
+    project_artifacts_s3_uri: S3Uri | None = Field(
+        None, description="S3 location for project artefacts; default: the foundation stack's bucket"
+    )
+    project_artifacts_kms_key_arn: KmsKeyArn | None = Field(
+        None,
+        description=(
+            "KMS key that encrypts project_artifacts_s3_uri (required with it): SMUS project roles may use "
+            "only this key; default: the foundation's project storage key"
+        ),
+    )
+    production_data: bool = Field(
+        False,
+        description=(
+            "the account may hold production data, personal data included (seed 001: prod, and prod-staging for "
+            "validation on full data); sharing a pii column to any other environment needs a reasoned override"
+        ),
+    )
+    deletion_protection: bool = Field(
+        True,
+        description=(
+            "RETAIN the domain, keys, buckets and projects when removed from config and enable stack "
+            "termination protection; set false only for throw-away environments"
+        ),
+    )
+    tags: dict[str, str] = Field(default_factory=dict, description="extra tags; Environment is added automatically")
+    promotion: Promotion = Field(default_factory=Promotion, description="how the pipeline promotes into it")
+    management: Management = Field(
+        default_factory=Management, description="the role through which the datamesh CLI and console act here"
+    )
+
+    @property
+    def short(self) -> str:
+        return self.short_name or self.name

@@ -1,0 +1,91 @@
+"""How the management application reaches one environment (`management:` in <env>.yaml).
+
+Seed 001: the management application runs in the tools account and assumes a role in each
+environment account, DataMeshAdmin in the pre-production accounts and DataMeshReadOnly in prod.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from mesh_config.formats import AccountId, ApproverPrincipalArn
+
+
+class ManagementAccess(StrEnum):
+    ADMIN = "admin"
+    READONLY = "readonly"
+
+
+class Management(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    access: ManagementAccess = Field(
+        ManagementAccess.READONLY,
+        description=(
+            "readonly: the role <org>-<env>-datamesh-readonly reads the domain, the catalog and the Lake Formation "
+            "grants; admin: <org>-<env>-datamesh-admin may also decide subscription requests, publish assets and "
+            "revoke subscriptions of the publishing projects"
+        ),
+    )
+    tools_account: AccountId | None = Field(
+        None, description="the account the management application runs in; default: mesh.yaml pipeline.account"
+    )
+    principals: list[ApproverPrincipalArn] = Field(
+        default_factory=list,
+        description=(
+            "the tools-account principals (e.g. Identity Center permission-set roles, '*' allowed) that may assume "
+            "the role; default: any principal of the tools account that its own IAM policies allow"
+        ),
+    )
+
+
+def tools_account_of(management: Management, pipeline_account: str | None) -> str | None:
+    """The account the management application runs in: management.tools_account, else the pipeline's."""
+    return management.tools_account or pipeline_account
+
+
+# The IAM actions of the management roles: exactly the operations the datamesh services call
+# (tests/test_management_access.py compares both ways with the services' source and botocore).
+READ_ACTIONS: dict[str, tuple[str, ...]] = {
+    "datazone": (
+        "GetAsset",
+        "GetGroupProfile",
+        "GetProject",
+        "GetSubscriptionRequestDetails",
+        "ListDomainUnitsForParent",
+        "ListEnvironments",
+        "ListProjectMemberships",
+        "ListProjects",
+        "ListSubscriptionGrants",
+        "ListSubscriptionRequests",
+        "ListSubscriptions",
+        "Search",
+        "SearchListings",
+    ),
+    # Who may read what in the catalog: the role is a Lake Formation read-only administrator.
+    "lakeformation": ("ListPermissions",),
+    # The domain id: the DomainId output of the domain stack.
+    "cloudformation": ("DescribeStacks",),
+}
+# Decisions on what the YAML does not own: subscription requests and the assets that no catalog
+# table of the YAML declares.
+ADMIN_ACTIONS: dict[str, tuple[str, ...]] = {
+    "datazone": (
+        "AcceptSubscriptionRequest",
+        "CreateAssetRevision",
+        "CreateListingChangeSet",
+        "CreateSubscriptionRequest",
+        "RejectSubscriptionRequest",
+        "RevokeSubscription",
+    ),
+}
+
+
+def management_actions(access: ManagementAccess) -> dict[str, tuple[str, ...]]:
+    if access is ManagementAccess.READONLY:
+        return READ_ACTIONS
+    return {
+        s: tuple(sorted({*READ_ACTIONS.get(s, ()), *ADMIN_ACTIONS.get(s, ())})) for s in {*READ_ACTIONS, *ADMIN_ACTIONS}
+    }

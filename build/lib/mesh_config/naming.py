@@ -1,0 +1,182 @@
+"""The seed naming conventions (seed 000 section 9), computed in one place.
+
+Every physical name the app creates comes from here, and ``naming_rules`` lists the
+CloudFormation constraints each one must satisfy so that validation can check them before
+synthesis instead of CloudFormation failing half-way through a deployment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from mesh_config.governance import ENTERPRISE_SCOPE
+
+
+@dataclass(frozen=True)
+class NameRule:
+    """A CloudFormation constraint on one kind of name."""
+
+    kind: str
+    pattern: str
+    max_length: int
+
+    def problems(self, name: str) -> list[str]:
+        out = []
+        if len(name) > self.max_length:
+            out.append(f"{self.kind} name '{name}' is {len(name)} characters; the limit is {self.max_length}")
+        if not re.fullmatch(self.pattern, name):
+            out.append(f"{self.kind} name '{name}' does not match {self.pattern}")
+        return out
+
+
+# From the AWS::DataZone::* and AWS::S3::Bucket provider schemas.
+DATAZONE_NAME = r"[\w -]+"
+DOMAIN_RULE = NameRule("domain", DATAZONE_NAME, 64)
+DOMAIN_UNIT_RULE = NameRule("domain unit", DATAZONE_NAME, 128)
+PROFILE_RULE = NameRule("project profile", DATAZONE_NAME, 64)
+PROJECT_RULE = NameRule("project", DATAZONE_NAME, 64)
+BUCKET_RULE = NameRule("S3 bucket", r"[a-z0-9][a-z0-9-]*[a-z0-9]", 63)
+STACK_RULE = NameRule("stack", r"[A-Za-z][A-Za-z0-9-]*", 128)
+IAM_ROLE_RULE = NameRule("IAM role", r"[\w+=,.@-]+", 64)
+GLUE_DATABASE_RULE = NameRule("Glue database", r"[a-z][a-z0-9_]*", 255)
+
+
+# Buckets of the foundation stack: the data-lake layers, then their access-log bucket.
+DATA_LAKE_LAYERS = ("raw", "curated", "published", "artifacts")
+# The layer SMUS projects keep their files in (blueprint S3Location), with a key of its own.
+PROJECT_STORAGE_LAYER = "artifacts"
+ACCESS_LOGS = "access-logs"
+
+
+def pipeline_stack_name(org: str) -> str:
+    return f"{org}-mesh-pipeline"
+
+
+def pipeline_name(org: str) -> str:
+    return f"{org}-mesh"
+
+
+def approval_action_name(env: str) -> str:
+    """The manual-approval action before an environment's deployment, in its pipeline stage."""
+    return f"Approve-{env}"
+
+
+def glossary_name(org: str, scope: str) -> str:
+    """<org>-enterprise-glossary, or <bu>-glossary (seed 000 section 9): the same in every domain."""
+    return f"{org}-enterprise-glossary" if scope == ENTERPRISE_SCOPE else f"{scope}-glossary"
+
+
+def approver_role_name(org: str, env: str) -> str:
+    """The role in the tools account that alone may approve the promotion into ``env``."""
+    return f"{org}-mesh-approve-{env}"
+
+
+def plan_reader_role_name(org: str, env: str) -> str:
+    """The read-only role of an environment's account through which the pipeline's change plan reads
+    the deployed templates."""
+    return f"{org}-{env}-mesh-plan-reader"
+
+
+def plan_runner_role_name(org: str) -> str:
+    """The pipeline's synth role in the tools account, which runs the change plan: the only
+    principal the plan reader roles trust."""
+    return f"{org}-mesh-change-plan"
+
+
+def smoke_test_runner_role_name(org: str, env: str) -> str:
+    """The pipeline's smoke-test CodeBuild role, the only principal the target's smoke-test role trusts."""
+    return f"{org}-mesh-smoke-test-{env}"
+
+
+@dataclass(frozen=True)
+class Naming:
+    """Names for one organisation in one environment."""
+
+    org: str
+    env: str
+    env_short: str
+    account: str
+
+    def domain(self) -> str:
+        return f"{self.org}-{self.env}-unified-domain"
+
+    @staticmethod
+    def domain_unit(unit_id: str) -> str:
+        return f"{unit_id}-domain-unit"
+
+    def project_profile(self, capability: str) -> str:
+        return f"{capability}-{self.env_short}-profile"
+
+    def project(self, domain_unit: str, use_case: str) -> str:
+        return f"{domain_unit}-{use_case}-{self.env_short}-project"
+
+    def bucket(self, purpose: str) -> str:
+        # Account id keeps bucket names globally unique across the organisation's accounts.
+        return f"{self.org}-{self.env}-{purpose}-{self.account}"
+
+    def data_lake_buckets(self) -> dict[str, str]:
+        return {layer: self.bucket(layer) for layer in DATA_LAKE_LAYERS}
+
+    def stack(self, part: str) -> str:
+        return f"{self.org}-{self.env}-{part}"
+
+    def glossary(self, scope: str) -> str:
+        return glossary_name(self.org, scope)
+
+    def datazone_handler_role(self) -> str:
+        """The mesh's custom-resource identity in the domain (one role per domain)."""
+        return f"{self.org}-{self.env}-mesh-datazone-handler"
+
+    def catalog_database(self, business_unit: str, existing: str | None = None) -> str:
+        """<bu>_<env>_catalog: the seed's <bu>-<env>-catalog with '_' for '-', because Athena (and
+        Hive-compatible engines) refuse '-' in unquoted database names and Glue folds names to
+        lower case. The one place the variant is derived. ``existing``: a catalog's declared name
+        for a database that predates the conventions (seed 001's prod_customers_db)."""
+        return existing or f"{business_unit}_{self.env}_catalog".replace("-", "_")
+
+    def data_source(self, database: str, producer: str) -> str:
+        """The DataZone data source importing one producer project's tables of a catalog."""
+        return f"{database}-{producer}"
+
+    def lake_formation_data_access_role(self) -> str:
+        """The role Lake Formation assumes to read and write the registered data-lake locations."""
+        return f"{self.org}-{self.env}-lakeformation-data-access"
+
+    def catalog_handler_role(self) -> str:
+        """The DataZone identity that imports and publishes the catalogs' tables."""
+        return f"{self.org}-{self.env}-mesh-catalog-handler"
+
+    def subscription_handler_role(self) -> str:
+        """The DataZone identity that requests and approves the declared subscriptions."""
+        return f"{self.org}-{self.env}-mesh-subscription-handler"
+
+    def share_handler_role(self) -> str:
+        """The identity that links and grants the tables shared with this environment's account."""
+        return f"{self.org}-{self.env}-mesh-share-handler"
+
+    @staticmethod
+    def resource_link(database: str) -> str:
+        """The consumer's Glue resource link to a shared database (seed 001's shared_from_prod)."""
+        return f"shared_{database}"
+
+    @staticmethod
+    def data_cells_filter(share: str, consumer_env: str, table: str, content: str) -> str:
+        """<share>_<consumer>_<table>_v<hash of the filter>: every property of a data-cells filter is
+        create-only and its name part of its identity, so a changed filter gets a new name and is
+        created beside the old one (deleted after), never replaced in place."""
+        version = hashlib.sha256(content.encode()).hexdigest()[:8]
+        return f"{share}_{consumer_env}_{table}_v{version}".replace("-", "_")
+
+    def ssm_parameter(self, *parts: str) -> str:
+        """/<org>/<env>/mesh/...: ids published for stages deployed later (shared data)."""
+        return "/".join(("", self.org, self.env, "mesh", *parts))
+
+    def management_role(self, access: str) -> str:
+        """<org>-<env>-datamesh-admin | -readonly (seed 001): fixed, the tools account assumes it by name."""
+        return f"{self.org}-{self.env}-datamesh-{access}"
+
+    def smoke_test_role(self) -> str:
+        # A fixed name: the pipeline in the tools account must know it before the stack exists.
+        return f"{self.org}-{self.env}-smus-smoke-test"

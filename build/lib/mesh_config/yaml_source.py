@@ -1,0 +1,251 @@
+"""YAML reading that keeps line numbers and refuses what would mislead or exhaust it.
+
+- PyYAML silently keeps the last of two equal keys; in a mesh definition that hides a mistake
+  (two projects under one key), so duplicates are reported like any other issue.
+- YAML 1.1 (PyYAML) reads ``010`` as 8, ``1:30`` as 90 and ``0x1f`` as 31; YAML 1.2 editors read
+  them differently, and the user almost never meant either. They are reported with the text
+  as typed.
+- Input is bounded: file size, nesting depth and the number of values after alias expansion
+  (a "billion laughs" document is refused in milliseconds, not expanded), and a file that is
+  not UTF-8 is named with the byte that is not.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mesh_config.errors import ConfigIssue, format_path
+
+# A mesh of 1 000 projects is about 300 KiB of YAML; these bounds are far above any real mesh
+# and far below what would make a synth slow or large.
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_VALUES = 500_000
+MAX_DEPTH = 64
+
+_INT_TAG = "tag:yaml.org,2002:int"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+_PLAIN_DECIMAL = re.compile(r"[-+]?(0|[1-9][0-9]*)(\.[0-9]*)?([eE][-+]?[0-9]+)?|[-+]?\.[0-9]+([eE][-+]?[0-9]+)?")
+
+
+class _Refused(Exception):
+    """The document is too large, too deep or self-referencing: stop building it at once."""
+
+    def __init__(self, node: yaml.Node, loc: tuple[str | int, ...], problem: str, fix: str) -> None:
+        super().__init__(problem)
+        self.node, self.loc, self.problem, self.fix = node, loc, problem, fix
+
+
+def _number_form(text: str) -> str | None:
+    """The notation of a number YAML 1.1 resolved from ``text``, when it is not plain decimal."""
+    if _PLAIN_DECIMAL.fullmatch(text.replace("_", "x")):
+        return None
+    if ":" in text:
+        return "sexagesimal (base 60)"
+    digits = text.lstrip("+-").lower()
+    if digits.startswith("0x"):
+        return "hexadecimal"
+    if digits.startswith("0b"):
+        return "binary"
+    if "_" in text:
+        return "digits with '_' separators"
+    if digits.startswith("0") and digits[1:2].isdigit():
+        return "octal"
+    return "a special number"
+
+
+@dataclass
+class YamlDocument:
+    """A parsed YAML file plus the line of every path in it."""
+
+    file: str
+    data: Any
+    lines: dict[str, int] = field(default_factory=dict)
+    # Scalar text as typed, for messages that must quote the user rather than the parsed value.
+    texts: dict[str, str] = field(default_factory=dict)
+
+    def text_of(self, loc: tuple[str | int, ...]) -> str | None:
+        return self.texts.get(format_path(loc))
+
+    def line_of(self, loc: tuple[str | int, ...]) -> int | None:
+        """Line of the deepest existing prefix of ``loc`` (a missing key points at its parent)."""
+        for end in range(len(loc), -1, -1):
+            line = self.lines.get(format_path(loc[:end]))
+            if line is not None:
+                return line
+        return None
+
+    def issue(self, loc: tuple[str | int, ...], problem: str, fix: str) -> ConfigIssue:
+        return ConfigIssue(self.file, format_path(loc), problem, fix, self.line_of(loc))
+
+
+class _Builder:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.constructor = yaml.constructor.SafeConstructor()
+        self.lines: dict[str, int] = {}
+        self.texts: dict[str, str] = {}
+        self.issues: list[ConfigIssue] = []
+        self._values = 0
+        self._open: set[int] = set()
+
+    def build(self, node: yaml.Node, loc: tuple[str | int, ...]) -> Any:
+        self._values += 1
+        if self._values > MAX_VALUES:
+            # The path inside an expanded alias means nothing to the user: report the document.
+            raise _Refused(
+                node,
+                (),
+                f"the document expands to more than {MAX_VALUES:,} values, through YAML aliases (*name) that repeat "
+                "anchored (&name) blocks",
+                "write the values out, or use fewer nested aliases; a mesh definition never needs this many",
+            )
+        if len(loc) > MAX_DEPTH:
+            raise _Refused(node, loc, f"nested more than {MAX_DEPTH} levels deep", "flatten the structure")
+        if id(node) in self._open:
+            raise _Refused(
+                node, loc, "a YAML alias (*name) refers to a block that contains it", "remove the self-reference"
+            )
+        path = format_path(loc)
+        self.lines[path] = node.start_mark.line + 1
+        if not isinstance(node, yaml.ScalarNode):
+            self._open.add(id(node))
+            try:
+                return self._build_collection(node, loc)
+            finally:
+                self._open.discard(id(node))
+        self.texts[path] = node.value
+        value = self._construct(node, loc)
+        if node.tag in (_INT_TAG, _FLOAT_TAG) and node.style is None:
+            form = _number_form(node.value)
+            if form is not None:
+                self.issues.append(
+                    ConfigIssue(
+                        self.file,
+                        path,
+                        f"'{node.value}' is read by YAML 1.1 as the number {value!r} ({form}), and as something "
+                        "else by YAML 1.2 tools",
+                        f'quote it ("{node.value}") if it is text, or write the number in plain decimal digits',
+                        node.start_mark.line + 1,
+                    )
+                )
+                return node.value
+        return value
+
+    def _build_collection(self, node: yaml.Node, loc: tuple[str | int, ...]) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            out: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                reported = len(self.issues)
+                key = self._construct(key_node, loc)
+                if not isinstance(key_node, yaml.ScalarNode):
+                    self.issues.append(self._issue(key_node, loc, "a mapping key is a list or a mapping"))
+                if len(self.issues) > reported:
+                    continue
+                if key in out:
+                    self.issues.append(
+                        ConfigIssue(
+                            self.file,
+                            format_path((*loc, key)),
+                            f"key '{key}' appears twice in the same mapping",
+                            "keep one of them; YAML would silently drop the first",
+                            key_node.start_mark.line + 1,
+                        )
+                    )
+                    continue
+                out[key] = self.build(value_node, (*loc, key))
+            return out
+        return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
+
+    def _construct(self, node: yaml.Node, loc: tuple[str | int, ...]) -> Any:
+        # Tags (!Ref), merge keys (<<) and impossible dates (2024-02-30) fail here, after parsing:
+        # report them like syntax errors instead of letting a traceback escape.
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError) as exc:
+            self.issues.append(self._issue(node, loc, f"not valid YAML: {getattr(exc, 'problem', None) or exc}"))
+            return node.value if isinstance(node, yaml.ScalarNode) else None
+
+    def _issue(self, node: yaml.Node, loc: tuple[str | int, ...], problem: str) -> ConfigIssue:
+        return ConfigIssue(
+            self.file,
+            format_path(loc),
+            problem,
+            "quote the value; tags (!Ref), merge keys (<<) and non-text keys are not supported",
+            node.start_mark.line + 1,
+        )
+
+
+def _decode(path: Path, display_name: str) -> tuple[str | None, list[ConfigIssue]]:
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        return None, [
+            ConfigIssue(
+                display_name,
+                "",
+                f"the file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}",
+                "a mesh definition of 1 000 projects is about 300 KiB: check that this is the right file",
+            )
+        ]
+    raw = path.read_bytes()
+    try:
+        # utf-8-sig: a byte-order mark written by some Windows editors is not an error.
+        return raw.decode("utf-8-sig"), []
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, [
+            ConfigIssue(
+                display_name,
+                "",
+                f"the file is not UTF-8 text: byte 0x{raw[exc.start]:02x} at byte offset {exc.start} "
+                f"(line {line}, column {column}) is not valid UTF-8",
+                "save the file with UTF-8 encoding (in most editors: File > Save with Encoding > UTF-8)",
+                line,
+            )
+        ]
+
+
+def read_yaml(path: Path, display_name: str) -> tuple[YamlDocument | None, list[ConfigIssue]]:
+    """Parse one file; every problem comes back as an issue, never as an exception."""
+    if not path.is_file():
+        return None, [
+            ConfigIssue(display_name, "", "file not found", f"create {display_name} (see environments/ for examples)")
+        ]
+    text, issues = _decode(path, display_name)
+    if text is None:
+        return None, issues
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        return None, [
+            ConfigIssue(
+                display_name,
+                "",
+                f"not valid YAML: {problem}",
+                "fix the syntax at the line shown (indentation, a missing ':' or an unclosed quote)",
+                mark.line + 1 if mark else None,
+            )
+        ]
+    except RecursionError:
+        return None, [
+            ConfigIssue(display_name, "", "the document is nested too deeply to read", "flatten the structure")
+        ]
+    if node is None:
+        return YamlDocument(display_name, {}), []
+    builder = _Builder(display_name)
+    try:
+        data = builder.build(node, ())
+    except _Refused as refused:
+        return None, [
+            ConfigIssue(
+                display_name, format_path(refused.loc), refused.problem, refused.fix, refused.node.start_mark.line + 1
+            )
+        ]
+    return YamlDocument(display_name, data, builder.lines, builder.texts), builder.issues

@@ -1,0 +1,117 @@
+"""python -m mesh_plan: what a deployment would change, refusing to lose data without permission.
+
+  python -m mesh_plan                       the working tree against the merge base with main
+  python -m mesh_plan --baseline git:REV    ... against another revision
+  python -m mesh_plan --baseline deployed --target cdk.out
+                                            the pipeline: against what each account runs
+Exit status: 0 when nothing stateful is replaced or deleted without an allow_changes entry, 1
+otherwise, 2 when the plan cannot be made.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from mesh_config import ConfigError, MeshConfig, load_mesh
+from mesh_config.naming import plan_reader_role_name
+from mesh_plan.assembly import StackTemplate, read_assembly
+from mesh_plan.baseline import ROOT, BaselineError, default_revision, deployed_baseline, git_baseline, synthesize
+from mesh_plan.changes import plan
+from mesh_plan.report import render, to_json
+from mesh_plan.rules import unused, violations
+
+CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 10})
+
+
+def environments_of(config: MeshConfig, stacks: dict[str, StackTemplate]) -> dict[str, str]:
+    """Stack name -> environment name, by the stack's account and region."""
+    by_target = {(e.account, e.region): e.name for e in config.environments}
+    return {name: by_target.get((s.account, s.region), "?") for name, s in stacks.items()}
+
+
+def role_client_factory(config: MeshConfig) -> Any:
+    """CloudFormation clients in each account, through its read-only plan role."""
+    sts = boto3.client("sts", config=CLIENT_CONFIG)
+    envs = {e.account: e for e in config.environments}
+
+    clients: dict[tuple[str, str], Any] = {}
+
+    def client(account: str, region: str) -> Any:
+        if (account, region) in clients:
+            return clients[(account, region)]
+        env = envs[account]
+        partition = boto3.Session().get_partition_for_region(region)
+        arn = f"arn:{partition}:iam::{account}:role/{plan_reader_role_name(config.mesh.org, env.name)}"
+        try:
+            creds = sts.assume_role(RoleArn=arn, RoleSessionName="mesh-change-plan")["Credentials"]
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "AccessDenied":
+                raise BaselineError(f"assume {arn}: {error}") from error
+            # The role comes with the environment's foundation stack: before its first deployment
+            # there is nothing deployed to protect.
+            print(f"WARNING: {env.name}: {arn} cannot be assumed; treated as a first deployment", file=sys.stderr)
+            clients[(account, region)] = None
+            return None
+        clients[(account, region)] = boto3.client(
+            "cloudformation",
+            region_name=region,
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+            config=CLIENT_CONFIG,
+        )
+        return clients[(account, region)]
+
+    return client
+
+
+def main(argv: list[str] | None = None, client_factory: Any = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m mesh_plan", description=__doc__.splitlines()[0])
+    parser.add_argument("--mesh-dir", default="environments")
+    parser.add_argument(
+        "--target", type=Path, help="a synthesized cloud assembly; default: synthesize the working tree"
+    )
+    parser.add_argument("--baseline", default="git", help="git, git:REV, deployed, or a cloud assembly folder")
+    parser.add_argument("--json", type=Path, default=Path("plan.json"), help="where to write the plan for tools")
+    args = parser.parse_args(argv)
+    try:
+        config = load_mesh(args.mesh_dir)
+        with tempfile.TemporaryDirectory(prefix="mesh-plan-target-") as tmp:
+            target = read_assembly(args.target) if args.target else synthesize(ROOT, args.mesh_dir, Path(tmp) / "out")
+        env_names = {e.name for e in config.environments}
+        envs = environments_of(config, target)
+        target = {n: s for n, s in target.items() if envs[n] in env_names}  # not the pipeline's own stack
+        if args.baseline == "deployed":
+            baseline = deployed_baseline(target, client_factory or role_client_factory(config))
+        elif args.baseline.startswith("git"):
+            _, _, revision = args.baseline.partition(":")
+            baseline = git_baseline(revision or default_revision(), args.mesh_dir)
+        else:
+            baseline = read_assembly(Path(args.baseline))
+    except ConfigError as error:
+        print(error.render(), file=sys.stderr)
+        return 2
+    except BaselineError as error:
+        print(f"change plan: {error}", file=sys.stderr)
+        return 2
+    envs = environments_of(config, {**baseline, **target})
+    changes = plan({n: s for n, s in baseline.items() if envs.get(n) in env_names}, target)
+    problems = violations(changes, config.mesh.allow_changes)
+    print(render(changes, envs, problems, [e.name for e in config.environments]))
+    for entry in unused(changes, config.mesh.allow_changes):
+        print(f"note: allow_changes entry {entry.stack}/{entry.resource} matches no change: remove it once deployed")
+    args.json.write_text(json.dumps(to_json(changes, envs, problems), indent=2))
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

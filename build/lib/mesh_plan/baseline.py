@@ -1,0 +1,98 @@
+"""What the plan compares with: the templates of a git revision (synthesized in a temporary
+worktree), or the templates deployed in each target account (read through a read-only role)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from mesh_plan.assembly import StackTemplate, read_assembly
+
+ROOT = Path(__file__).resolve().parent.parent
+MAIN_BRANCHES = ("origin/main", "main")
+SYNTH = """
+import json, sys
+import aws_cdk as cdk
+from app import build_app
+context = {**json.load(open("cdk.json"))["context"], "mesh_dir": sys.argv[1], "direct": "true"}
+build_app(cdk.App(outdir=sys.argv[2], context=context)).synth()
+"""
+
+
+class BaselineError(RuntimeError):
+    """The baseline cannot be built or read; the message says which and why."""
+
+
+def synthesize(root: Path, mesh_dir: str, outdir: Path) -> dict[str, StackTemplate]:
+    """The environments' stacks (direct mode: what the pipeline deploys) of the app in ``root``."""
+    env = {**os.environ, "PATH": f"{ROOT / 'node_modules' / '.bin'}{os.pathsep}{os.environ.get('PATH', '')}"}
+    result = subprocess.run(
+        [sys.executable, "-c", SYNTH, mesh_dir, str(outdir)], cwd=root, env=env, capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-20:])
+        raise BaselineError(f"synthesis in {root} failed:\n{tail}")
+    return read_assembly(outdir)
+
+
+def _git(*args: str) -> str:
+    result = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise BaselineError(f"git {' '.join(args)}: {result.stderr.strip()}")
+    return result.stdout.strip()
+
+
+def default_revision() -> str:
+    """The merge base of HEAD with the main branch (HEAD itself on main: the working tree's edits)."""
+    for branch in MAIN_BRANCHES:
+        try:
+            return _git("merge-base", "HEAD", branch)
+        except BaselineError:
+            continue
+    return _git("rev-parse", "HEAD")
+
+
+def git_baseline(revision: str, mesh_dir: str) -> dict[str, StackTemplate]:
+    """Synthesize ``revision`` in a temporary worktree, with the same mesh folder path."""
+    commit = _git("rev-parse", "--verify", f"{revision}^{{commit}}")
+    with tempfile.TemporaryDirectory(prefix="mesh-plan-") as tmp:
+        tree = Path(tmp) / "tree"
+        _git("worktree", "add", "--detach", str(tree), commit)
+        try:
+            if not (tree / mesh_dir).is_dir():
+                return {}  # the mesh folder did not exist then: everything is new
+            return synthesize(tree, mesh_dir, Path(tmp) / "cdk.out")
+        finally:
+            _git("worktree", "remove", "--force", str(tree))
+
+
+ClientFor = Callable[[str, str], Any]
+
+
+def deployed_baseline(target: Mapping[str, StackTemplate], cloudformation_for: ClientFor) -> dict[str, StackTemplate]:
+    """The deployed template (TemplateStage Original) of every stack of ``target``; a stack that
+    does not exist yet has none. ``cloudformation_for(account, region)`` returns a client with the
+    account's read-only plan role, or None when the account has none yet (first deployment)."""
+    out: dict[str, StackTemplate] = {}
+    for name, stack in sorted(target.items()):
+        client = cloudformation_for(stack.account, stack.region)
+        if client is None:  # the account has no plan role yet: its first deployment
+            continue
+        try:
+            body = client.get_template(StackName=name, TemplateStage="Original")["TemplateBody"]
+        except ClientError as error:
+            message = error.response.get("Error", {}).get("Message", "")
+            if "does not exist" in message:
+                continue
+            raise BaselineError(f"GetTemplate {name} in {stack.account}: {message or error}") from error
+        template = json.loads(body) if isinstance(body, str) else dict(body)
+        out[name] = StackTemplate(name, stack.account, stack.region, template)
+    return out
