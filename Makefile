@@ -46,6 +46,7 @@ schemas: install
 
 bench: install
 	$(PY) benchmark/synth_benchmark.py
+	$(PY) benchmark/console_benchmark.py
 
 clean:
 	rm -rf cdk.out .pytest_cache test-artifacts
