@@ -15,6 +15,7 @@ from tests.datamesh_fakes import (
     MESH,
     TOKEN,
     glossaries,
+    list_projects,
     request_details,
     subscription_request,
     web_app,
@@ -37,12 +38,14 @@ def test_the_root_opens_the_first_environment(console):
     client, dz, _ = console
     assert client.get("/").headers["location"] == "/env/dev"
     glossaries(dz, [])  # the domain stack's output is read once the first environment page opens
+    list_projects(dz)
     assert client.get("/env/dev/glossaries").status_code == 200
 
 
 def test_a_decision_without_the_csrf_token_is_refused(console):
     client, dz, _ = console
     glossaries(dz, [])
+    list_projects(dz)
     client.get("/env/dev/glossaries")
     refused = client.post("/env/dev/requests/r1/accept", data={"comment": "ok", "project": "finance-reporting"})
     assert refused.status_code == 403

@@ -161,26 +161,32 @@ def test_projects_and_a_project_with_its_members(page, server):
 def test_catalog_search_and_an_assets_columns_pii_terms_and_forms(page, server):
     _, dz = server
     search_asset(dz, "finance_budget_data_table", "a1")
+    list_projects(dz)
     sign_in(page, "/env/dev/catalog")
     search_asset(dz, "finance_budget_data_table", "a1", searchText="budget")
+    list_projects(dz)
     page.get_by_label("Search the inventory").fill("budget")
     page.get_by_label("Search the inventory").press("Enter")
     expect(page.get_by_text("Assets matching “budget”: 1")).to_be_visible()
+    expect(page.get_by_role("row", name="finance_budget_data_table finance-reporting-dev-project")).to_be_visible()
     accessible(page, "catalog")
     search_asset(dz, "finance_budget_data_table", "a1", searchText="finance_budget_data_table")
     get_asset(dz, "finance_budget_data_table", "a1", [GLUE_FORM, QUALITY_FORM], terms=["t-Customer"])
     term_names(dz)
+    list_projects(dz)
     page.get_by_role("link", name="finance_budget_data_table").click()
     expect(page.get_by_role("row", name="budget_owner_email string PII")).to_be_visible()
     expect(page.get_by_role("listitem").filter(has_text="acme-enterprise-glossary/Customer")).to_be_visible()
     expect(page.get_by_role("heading", name="DataQuality")).to_be_visible()
     expect(page.get_by_text("mesh.yaml: catalog of finance, table with dataset 'budget_data'")).to_be_visible()
+    expect(page.get_by_role("link", name="finance-reporting-dev-project")).to_be_visible()
     accessible(page, "asset")
 
 
 def test_glossaries_and_their_terms(page, server):
     _, dz = server
     glossaries(dz, [("g1", "acme-enterprise-glossary")])
+    list_projects(dz)
     sign_in(page, "/env/dev/glossaries")
     accessible(page, "glossaries")
     glossaries(dz, [("g1", "acme-enterprise-glossary")])
@@ -231,6 +237,7 @@ def test_a_rejection_needs_a_comment_before_it_is_sent(page, server):
 def test_the_keyboard_reaches_the_content_first(page, server):
     _, dz = server
     glossaries(dz, [])
+    list_projects(dz)
     sign_in(page, "/env/dev/glossaries")
     page.keyboard.press("Tab")
     expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
@@ -244,5 +251,6 @@ def test_without_signing_in_the_console_says_how(page, server):
     expect(page.get_by_role("alert")).to_contain_text("open the address 'datamesh serve' printed")
     accessible(page, "sign-in")
     glossaries(dz, [])
+    list_projects(dz)
     sign_in(page, "/env/dev/glossaries")
     expect(page.get_by_role("heading", level=1)).to_have_text("Glossaries")

@@ -86,19 +86,26 @@ def project(request: Request, ctx: Ctx, project: str) -> HTMLResponse:
 @router.get("/env/{env}/catalog")
 def catalog(request: Request, ctx: Ctx, q: str = "", project: str = "") -> HTMLResponse:
     """The inventory (published or not), optionally one project's (``project`` is its id)."""
-    return page(request, "catalog.html", ctx, q=q, assets=AssetService(ctx).search(q, project or None))
+    assets = AssetService(ctx).search(q, project or None)
+    return page(request, "catalog.html", ctx, q=q, assets=assets, owners=_project_names(ctx))
 
 
 @router.get("/env/{env}/assets/{asset}")
 def asset(request: Request, ctx: Ctx, asset: str) -> HTMLResponse:
     details = AssetService(ctx).show(asset, name_terms=True)
     forms = [f for f in details.forms if f.name not in TABLE_FORMS]
-    return page(request, "asset.html", ctx, details=details, forms=forms)
+    return page(request, "asset.html", ctx, details=details, forms=forms, owners=_project_names(ctx))
+
+
+def _project_names(ctx: MeshContext) -> dict[str, str]:
+    """Project id -> name: DataZone's search answers name the owning project by id only."""
+    return {p.id: p.name for p in ProjectService(ctx).list()}
 
 
 @router.get("/env/{env}/glossaries")
 def glossaries(request: Request, ctx: Ctx) -> HTMLResponse:
-    return page(request, "glossaries.html", ctx, glossaries=CatalogService(ctx).glossaries())
+    found = CatalogService(ctx).glossaries()
+    return page(request, "glossaries.html", ctx, glossaries=found, owners=_project_names(ctx))
 
 
 @router.get("/env/{env}/glossaries/{glossary}")
