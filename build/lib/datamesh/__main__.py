@@ -1,3 +1,0 @@
-from datamesh.cli import app
-
-app(prog_name="datamesh")
