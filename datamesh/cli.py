@@ -16,7 +16,6 @@ Example: datamesh promote check finance-customer360 --from prod-dev --to prod-st
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -330,11 +329,11 @@ def serve(
     """
     import uvicorn
 
-    from datamesh.web.app import create_app
+    from datamesh.web.app import allowed_hosts, create_app, is_loopback, url_host
     from datamesh.web.environments import Environments
     from datamesh.web.security import Guard
 
-    if not _loopback(host):
+    if not is_loopback(host):
         err.print(
             f"error: --host {host} is not a loopback address: the console acts with your credentials and listens on "
             "this machine only (README, 'Hosting the console' for a shared deployment)",
@@ -343,20 +342,11 @@ def serve(
         raise typer.Exit(1)
     config = _guard(lambda: load_mesh(STATE.mesh_dir))
     guard = Guard()
-    app_ = create_app(Environments(config, STATE.clients, STATE.profile, STATE.assume), guard)
-    shown = f"[{host}]" if ":" in host else host
+    app_ = create_app(Environments(config, STATE.clients, STATE.profile, STATE.assume), guard, allowed_hosts(host))
+    shown = url_host(host)
     err.print(f"datamesh console: open http://{shown}:{port}/login?token={guard.token}", markup=False)
     err.print(f"API: send 'Authorization: Bearer {guard.token}'; docs at http://{shown}:{port}/docs", markup=False)
     uvicorn.run(app_, host=host, port=port, log_level="info")
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 # --- YAML edits: what the YAML owns changes in the YAML -------------------------------------

@@ -20,7 +20,7 @@ from botocore.config import Config
 from botocore.credentials import RefreshableCredentials
 from botocore.exceptions import ClientError
 
-from datamesh.errors import MeshError, NotFound, from_aws
+from datamesh.errors import MeshError, NotFound, did_you_mean, from_aws
 from mesh_config import EnvironmentConfig, MeshConfig, load_mesh
 
 # Standard mode retries throttling with jittered backoff before an error reaches the caller.
@@ -79,7 +79,7 @@ def pick_environment(config: MeshConfig, name: str | None) -> EnvironmentConfig:
     if name is None:
         return config.environments[0]
     if name not in names:
-        raise MeshError(f"unknown environment '{name}': use one of {', '.join(names)}")
+        raise NotFound(f"unknown environment '{name}': use one of {', '.join(names)}{did_you_mean(name, names)}")
     return config.environment(name)
 
 

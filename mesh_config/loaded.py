@@ -39,6 +39,14 @@ class MeshConfig:
     def projects_in(self, env: EnvironmentConfig) -> list[Project]:
         return [p for p in self.mesh.projects if p.exists_in(env.name)]
 
+    def project_name(self, env: EnvironmentConfig, project: Project) -> str:
+        """The project's name in ``env``'s domain (finance-reporting-dev-project)."""
+        return self.naming(env).project(project.domain_unit, project.use_case)
+
+    def declared_projects(self, env: EnvironmentConfig) -> dict[str, Project]:
+        """The projects deployed into ``env``, by their name in its domain."""
+        return {self.project_name(env, p): p for p in self.projects_in(env)}
+
     def profiles_in(self, env: EnvironmentConfig) -> list[ProjectProfile]:
         return [p for p in self.mesh.project_profiles if p.exists_in(env.name)]
 

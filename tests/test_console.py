@@ -116,3 +116,14 @@ def test_serve_runs_the_app_on_loopback_and_prints_the_address(monkeypatch):
     assert f"open http://127.0.0.1:8790/login?token={token}" in result.output
     assert (ran["host"], ran["port"]) == ("127.0.0.1", 8790)
     assert ran["app"].state.environments.names == ["dev", "staging", "prod"]
+
+
+def test_serve_answers_the_loopback_address_it_is_bound_to(monkeypatch):
+    ran = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, host, port, log_level: ran.update(app=app))
+    assert runner.invoke(cli.app, ["--mesh-dir", MESH, "serve", "--host", "127.0.0.2"]).exit_code == 0
+    bearer = {"Authorization": f"Bearer {ran['app'].state.guard.token}"}
+    bound = TestClient(ran["app"], base_url="http://127.0.0.2:8765", headers=bearer)
+    assert bound.get("/api/v1/environments").status_code == 200
+    rebound = TestClient(ran["app"], base_url="http://rebound.example:8765", headers=bearer)
+    assert rebound.get("/api/v1/environments").status_code == 400

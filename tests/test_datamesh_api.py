@@ -309,7 +309,8 @@ def test_unknown_names_are_404_with_a_suggestion(api):
     body = problem_of(client.get(BASE + "/projects/finance-reportin"), 404)
     assert body["detail"] == "no project 'finance-reportin' in dev; did you mean 'finance-reporting'?"
     assert body["title"] == "Not Found" and body["instance"] == "/api/v1/environments/dev/projects/finance-reportin"
-    assert "no environment 'dve'" in problem_of(client.get("/api/v1/environments/dve/projects"), 404)["detail"]
+    unknown = problem_of(client.get("/api/v1/environments/dve/projects"), 404)["detail"]
+    assert "unknown environment 'dve'" in unknown and unknown.endswith("did you mean 'dev'?")
     assert "/docs" in problem_of(client.get("/api/v1/nothing"), 404)["detail"]
 
 

@@ -64,9 +64,7 @@ class DriftService:
 
     def projects_and_members(self) -> list[DriftItem]:
         actual = {p.name: p for p in self.projects.list()}
-        declared = {
-            self.naming.project(p.domain_unit, p.use_case): p for p in self.ctx.config.projects_in(self.ctx.env)
-        }
+        declared = self.ctx.config.declared_projects(self.ctx.env)
         out = _compare("project", dict.fromkeys(declared, ""), dict.fromkeys(actual, ""), lambda *_: "")
         for name, project in sorted(declared.items()):
             if name in actual:

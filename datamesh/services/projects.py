@@ -87,8 +87,8 @@ class ProjectService:
     def find(self, key_or_name: str) -> ProjectSummary:
         """A project by its key (finance-reporting), its full name, or its id."""
         projects = self.list()
-        naming = self.ctx.config.naming(self.ctx.env)
-        keys = {p.key: naming.project(p.domain_unit, p.use_case) for p in self.ctx.config.mesh.projects}
+        config = self.ctx.config
+        keys = {p.key: config.project_name(self.ctx.env, p) for p in config.mesh.projects}
         wanted = keys.get(key_or_name, key_or_name)
         for project in projects:
             if wanted in (project.name, project.id):

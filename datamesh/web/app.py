@@ -3,6 +3,7 @@ console everywhere else, both behind the access-token guard (security.py)."""
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
@@ -17,6 +18,25 @@ from datamesh.web.environments import Environments
 from datamesh.web.security import Guard
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def url_host(host: str) -> str:
+    """The host as it stands in a URL and in the Host header ([::1] for an IPv6 address)."""
+    return f"[{host}]" if ":" in host else host
+
+
+def allowed_hosts(host: str) -> list[str]:
+    """The Host headers a server bound to loopback ``host`` answers (127.0.0.2 included)."""
+    return sorted({*LOOPBACK_HOSTS, url_host(host)})
 
 
 def create_app(environments: Environments, guard: Guard, allowed_hosts: Sequence[str] = LOOPBACK_HOSTS) -> FastAPI:

@@ -29,22 +29,25 @@ Verdict = Literal["accept", "reject"]
 
 
 def page(request: Request, name: str, ctx: MeshContext | None, status: int = 200, **values: Any) -> HTMLResponse:
-    state = request.app.state
-    values = {
-        "env": ctx.env.name if ctx else None,
-        "environments": state.environments.names,
-        "csrf_field": CSRF_FIELD,
-        "csrf_token": state.guard.csrf_token,
-        **values,
-    }
-    return templates.TemplateResponse(request, name, values, status_code=status)
+    return _render(request, name, ctx.env.name if ctx else None, status, values)
 
 
 def problem_page(request: Request, problem: Problem) -> Response:
     env = request.path_params.get("env")
     known = env if env in request.app.state.environments.names else None
-    values = {"problem": problem, "env": known, "environments": request.app.state.environments.names}
-    return templates.TemplateResponse(request, "error.html", values, status_code=problem.status)
+    return _render(request, "error.html", known, problem.status, {"problem": problem})
+
+
+def _render(request: Request, name: str, env: str | None, status: int, values: dict[str, Any]) -> HTMLResponse:
+    """Every page gets the environments for its navigation and the CSRF token for its forms."""
+    state = request.app.state
+    shared = {
+        "env": env,
+        "environments": state.environments.names,
+        "csrf_field": CSRF_FIELD,
+        "csrf_token": state.guard.csrf_token,
+    }
+    return templates.TemplateResponse(request, name, {**shared, **values}, status_code=status)
 
 
 @router.get("/")
@@ -59,23 +62,14 @@ def home(request: Request, ctx: Ctx) -> HTMLResponse:
 
 @router.get("/env/{env}/projects")
 def projects(request: Request, ctx: Ctx) -> HTMLResponse:
-    naming = ctx.config.naming(ctx.env)
-    keys = {naming.project(p.domain_unit, p.use_case): p.key for p in ctx.config.projects_in(ctx.env)}
+    keys = {name: p.key for name, p in ctx.config.declared_projects(ctx.env).items()}
     return page(request, "projects.html", ctx, projects=ProjectService(ctx).list(), keys=keys)
 
 
 @router.get("/env/{env}/projects/{project}")
 def project(request: Request, ctx: Ctx, project: str) -> HTMLResponse:
     details = ProjectService(ctx).show(project)
-    naming = ctx.config.naming(ctx.env)
-    declared = next(
-        (
-            p
-            for p in ctx.config.projects_in(ctx.env)
-            if naming.project(p.domain_unit, p.use_case) == details.project.name
-        ),
-        None,
-    )
+    declared = ctx.config.declared_projects(ctx.env).get(details.project.name)
     groups: list[tuple[str, str]] = []
     if declared is not None:
         groups = [(g, "PROJECT_OWNER") for g in declared.owners_in(ctx.env.name)]

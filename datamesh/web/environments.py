@@ -10,7 +10,6 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from datamesh.context import ClientFactory, MeshContext, open_context
-from datamesh.errors import NotFound, did_you_mean
 from datamesh.services.overview import EnvironmentSummary, environment_summary
 from mesh_config import MeshConfig
 
@@ -33,10 +32,7 @@ class Environments:
         return [e.name for e in self.config.environments]
 
     def context(self, name: str) -> MeshContext:
-        if name not in self.names:
-            raise NotFound(
-                f"no environment '{name}' (environments: {', '.join(self.names)}){did_you_mean(name, self.names)}"
-            )
+        # An unknown name fails in open_context (pick_environment): 404 with a suggestion.
         with self._lock:
             if name not in self._contexts:
                 self._contexts[name] = self._open(name)
