@@ -11,20 +11,31 @@ CDK := node_modules/.bin/cdk
 CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: synth test lint schemas bench clean install plan screenshots serve
+.PHONY: synth test lint schemas bench clean install plan screenshots serve lock
 
 install: $(VENV)/.installed node_modules/.installed
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt scripts/requirements.txt pyproject.toml
+# Every Python package, dependencies included, comes from requirements-dev.lock, pinned with its
+# hashes: pip refuses anything else (--require-hashes). The requirements*.txt files are the inputs of
+# `make lock`. The editable install builds with the locked setuptools (no build isolation, which
+# would fetch an unhashed one).
+$(VENV)/.installed: requirements-dev.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
 	# The project itself, editable and without dependencies: .venv/bin/datamesh (the CLI).
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
-node_modules/.installed: package.json package-lock.json
+# `npm ci` installs exactly package-lock.json (integrity-checked); .npmrc forbids install scripts.
+node_modules/.installed: package.json package-lock.json .npmrc
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+# Regenerate the hashed locks after editing requirements*.txt (the versions there are the contract).
+LOCK := $(VENV)/bin/uv pip compile --quiet --generate-hashes --universal --python-version 3.11 --custom-compile-command "make lock"
+lock: $(VENV)/.installed
+	$(LOCK) requirements-dev.txt -o requirements-dev.lock
+	$(LOCK) scripts/requirements.txt -o scripts/requirements.lock
 
 $(CHROMIUM):
 	$(SUDO) apt-get update -qq

@@ -79,6 +79,16 @@ def plan_reader_role_name(org: str, env: str) -> str:
     return f"{org}-{env}-mesh-plan-reader"
 
 
+# The qualifier `cdk bootstrap` uses unless told otherwise; the app's stacks use the default synthesizer.
+CDK_BOOTSTRAP_QUALIFIER = "hnb659fds"
+
+
+def bootstrap_lookup_role_name(account: str, region: str) -> str:
+    """The read-only lookup role `cdk bootstrap --trust <tools account>` creates in each target
+    account: the change plan reads through it whether an environment has been deployed at all."""
+    return f"cdk-{CDK_BOOTSTRAP_QUALIFIER}-lookup-role-{account}-{region}"
+
+
 def plan_runner_role_name(org: str) -> str:
     """The pipeline's synth role in the tools account, which runs the change plan: the only
     principal the plan reader roles trust."""

@@ -21,8 +21,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from mesh_config import ConfigError, MeshConfig, load_mesh
-from mesh_config.naming import plan_reader_role_name
+from mesh_config import ConfigError, EnvironmentConfig, MeshConfig, load_mesh
+from mesh_config.naming import bootstrap_lookup_role_name, plan_reader_role_name, plan_runner_role_name
 from mesh_plan.assembly import StackTemplate, read_assembly
 from mesh_plan.baseline import ROOT, BaselineError, default_revision, deployed_baseline, git_baseline, synthesize
 from mesh_plan.changes import plan
@@ -38,30 +38,28 @@ def environments_of(config: MeshConfig, stacks: dict[str, StackTemplate]) -> dic
     return {name: by_target.get((s.account, s.region), "?") for name, s in stacks.items()}
 
 
+# A stack in these states holds no resource: its first creation failed or never ran.
+EMPTY_STACK_STATUSES = frozenset({"ROLLBACK_COMPLETE", "REVIEW_IN_PROGRESS"})
+
+
 def role_client_factory(config: MeshConfig) -> Any:
-    """CloudFormation clients in each account, through its read-only plan role."""
+    """CloudFormation clients in each account, through its read-only plan role.
+
+    The plan role comes with the environment's foundation stack, so it is missing before the first
+    deployment. An AccessDenied alone cannot tell that apart from a broken trust, which would turn
+    the data-loss gate off, so the plan fails closed unless a fact says nothing is deployed: the
+    foundation stack does not exist, read through the bootstrap's lookup role (`cdk bootstrap
+    --trust <tools account>` trusts the tools account with it). The lookup client then reads the
+    other stacks' templates, so a stack that exists without its foundation is still compared.
+    """
     sts = boto3.client("sts", config=CLIENT_CONFIG)
     envs = {e.account: e for e in config.environments}
 
     clients: dict[tuple[str, str], Any] = {}
 
-    def client(account: str, region: str) -> Any:
-        if (account, region) in clients:
-            return clients[(account, region)]
-        env = envs[account]
-        partition = boto3.Session().get_partition_for_region(region)
-        arn = f"arn:{partition}:iam::{account}:role/{plan_reader_role_name(config.mesh.org, env.name)}"
-        try:
-            creds = sts.assume_role(RoleArn=arn, RoleSessionName="mesh-change-plan")["Credentials"]
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "AccessDenied":
-                raise BaselineError(f"assume {arn}: {error}") from error
-            # The role comes with the environment's foundation stack: before its first deployment
-            # there is nothing deployed to protect.
-            print(f"WARNING: {env.name}: {arn} cannot be assumed; treated as a first deployment", file=sys.stderr)
-            clients[(account, region)] = None
-            return None
-        clients[(account, region)] = boto3.client(
+    def cloudformation(arn: str, region: str) -> Any:
+        creds = sts.assume_role(RoleArn=arn, RoleSessionName="mesh-change-plan")["Credentials"]
+        return boto3.client(
             "cloudformation",
             region_name=region,
             aws_access_key_id=creds["AccessKeyId"],
@@ -69,9 +67,59 @@ def role_client_factory(config: MeshConfig) -> Any:
             aws_session_token=creds["SessionToken"],
             config=CLIENT_CONFIG,
         )
+
+    def first_deployment_client(env: EnvironmentConfig, reader: str, partition: str, region: str) -> Any:
+        lookup = f"arn:{partition}:iam::{env.account}:role/{bootstrap_lookup_role_name(env.account, region)}"
+        foundation = config.naming(env).stack("foundation")
+        try:
+            client = cloudformation(lookup, region)
+            stacks = client.describe_stacks(StackName=foundation)["Stacks"]
+        except ClientError as error:
+            code, message = _error(error)
+            if code == "ValidationError" and "does not exist" in message:
+                print(
+                    f"WARNING: {env.name}: {reader} cannot be assumed and stack {foundation} does not exist: "
+                    "a first deployment; the other stacks are read through the bootstrap lookup role",
+                    file=sys.stderr,
+                )
+                return client
+            raise BaselineError(
+                f"{env.name}: {reader} cannot be assumed (AccessDenied), and whether the environment is deployed "
+                f"cannot be read through {lookup} either ({code}: {message}). The plan refuses to pass blind: "
+                f"bootstrap account {env.account} with `cdk bootstrap --trust <tools account>`, or fix the plan "
+                "reader role's trust (README, 'The change plan')"
+            ) from error
+        status = stacks[0].get("StackStatus", "") if stacks else ""
+        if status in EMPTY_STACK_STATUSES:
+            return client
+        raise BaselineError(
+            f"{env.name}: {reader} cannot be assumed (AccessDenied), but stack {foundation}, which creates it, "
+            f"exists ({status}): the role's trust or the synth step's role is misconfigured, and the plan "
+            f"refuses to pass without reading what is deployed. The role trusts only "
+            f"{plan_runner_role_name(config.mesh.org)} in the tools account (README, 'The change plan')"
+        )
+
+    def client(account: str, region: str) -> Any:
+        if (account, region) in clients:
+            return clients[(account, region)]
+        env = envs[account]
+        partition = boto3.Session().get_partition_for_region(region)
+        reader = f"arn:{partition}:iam::{account}:role/{plan_reader_role_name(config.mesh.org, env.name)}"
+        try:
+            clients[(account, region)] = cloudformation(reader, region)
+        except ClientError as error:
+            code, _ = _error(error)
+            if code != "AccessDenied":
+                raise BaselineError(f"assume {reader}: {error}") from error
+            clients[(account, region)] = first_deployment_client(env, reader, partition, region)
         return clients[(account, region)]
 
     return client
+
+
+def _error(error: ClientError) -> tuple[str, str]:
+    details = error.response.get("Error", {})
+    return details.get("Code", ""), details.get("Message", "")
 
 
 def main(argv: list[str] | None = None, client_factory: Any = None) -> int:

@@ -80,11 +80,12 @@ ClientFor = Callable[[str, str], Any]
 def deployed_baseline(target: Mapping[str, StackTemplate], cloudformation_for: ClientFor) -> dict[str, StackTemplate]:
     """The deployed template (TemplateStage Original) of every stack of ``target``; a stack that
     does not exist yet has none. ``cloudformation_for(account, region)`` returns a client with the
-    account's read-only plan role, or None when the account has none yet (first deployment)."""
+    account's read-only plan role (or, before the first deployment, its bootstrap lookup role), or
+    None when nothing of the account is to be read."""
     out: dict[str, StackTemplate] = {}
     for name, stack in sorted(target.items()):
         client = cloudformation_for(stack.account, stack.region)
-        if client is None:  # the account has no plan role yet: its first deployment
+        if client is None:
             continue
         try:
             body = client.get_template(StackName=name, TemplateStage="Original")["TemplateBody"]

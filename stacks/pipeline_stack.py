@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shlex
 from itertools import groupby
 from typing import Any
@@ -20,6 +21,7 @@ from mesh_config import EnvironmentConfig, MeshConfig
 from mesh_config.naming import (
     approval_action_name,
     approver_role_name,
+    bootstrap_lookup_role_name,
     pipeline_name,
     plan_reader_role_name,
     plan_runner_role_name,
@@ -39,6 +41,8 @@ from stacks.tools_account_trust import principals_matching
 
 # The CLI the pipeline synthesizes and deploys with: the same one package.json pins.
 CDK_CLI_VERSION = "2.1148.1"
+# What the asset-publishing steps install (CDK Pipelines defaults to @latest); package.json pins the same.
+CDK_ASSETS_VERSION = "4.7.3"
 PYTHON_VERSION = "3.11"
 NODE_VERSION = "22"
 
@@ -64,6 +68,7 @@ class PipelineStack(Stack):
             cross_account_keys=True,
             enable_key_rotation=True,
             cli_version=CDK_CLI_VERSION,
+            cdk_assets_cli_version=CDK_ASSETS_VERSION,
             # One CloudFormation action per stack instead of two (create + execute change set):
             # with change sets a 1000-project mesh needs 51+ actions in a stage, over
             # CodePipeline's limit of 50. Review happens before: approvals and the IAM check.
@@ -120,6 +125,7 @@ class PipelineStack(Stack):
         # Build now (not at synth) so the generated roles exist and can be acknowledged.
         self.pipeline.build_pipeline()
         self._log_artifact_buckets()
+        self._pin_broadening_check_cli()
         key_arns = narrow_cross_region_keys(self, self.pipeline)
         narrow_auto_approve(self, self.pipeline, self._broadening_check_action_arns())
         narrow_asset_role(self, self.pipeline)
@@ -149,7 +155,19 @@ class PipelineStack(Stack):
             )
             for env in config.pipeline_environments()
         ]
-        runner.add_to_policy(iam.PolicyStatement(actions=["sts:AssumeRole"], resources=readers))
+        # When a reader cannot be assumed, the plan reads through the bootstrap's lookup role whether
+        # the environment is deployed at all, and fails closed unless it is not (mesh_plan).
+        lookups = [
+            self.format_arn(
+                service="iam",
+                region="",
+                account=env.account,
+                resource="role",
+                resource_name=bootstrap_lookup_role_name(env.account, env.region),
+            )
+            for env in config.pipeline_environments()
+        ]
+        runner.add_to_policy(iam.PolicyStatement(actions=["sts:AssumeRole"], resources=readers + lookups))
         return runner
 
     def _add_stage(
@@ -265,6 +283,24 @@ class PipelineStack(Stack):
                     return stage.stage_name, action.action_properties.action_name
         raise KeyError(env_name)
 
+    def _pin_broadening_check_cli(self) -> None:
+        """The permissions-broadening check's CodeBuild project runs `npm install -g aws-cdk` (no
+        version; CDK Pipelines offers no option for it) with a role that reads every stage: pin it
+        to the CLI the rest of the pipeline uses."""
+        check = self.pipeline.node.try_find_child("PipelinesSecurityCheck")
+        if check is None:  # no environment asks for the check
+            return
+        project = check.node.find_child("CDKSecurityCheck").node.default_child
+        source = self.resolve(project.source)  # type: ignore[union-attr]
+        unpinned = '"npm install -g aws-cdk"'
+        pinned = f'"npm install -g aws-cdk@{CDK_CLI_VERSION}"'
+        spec = json.dumps(source["buildSpec"])
+        if json.dumps(unpinned)[1:-1] not in spec:
+            raise ValueError("the broadening check's build spec changed: update _pin_broadening_check_cli")
+        project.add_property_override(  # type: ignore[union-attr]
+            "Source.BuildSpec", json.loads(spec.replace(json.dumps(unpinned)[1:-1], json.dumps(pinned)[1:-1]))
+        )
+
     def _log_artifact_buckets(self) -> None:
         """Version and access-log the artifact bucket and every cross-region replication bucket
         (CDK Pipelines creates them without either); each region gets its own log bucket, since
@@ -310,7 +346,7 @@ class PipelineStack(Stack):
             f"SmokeTest-{env.name}",
             input=self.source,
             commands=[
-                "pip install --quiet -r scripts/requirements.txt",
+                "pip install --quiet --require-hashes -r scripts/requirements.lock",
                 f"python -m scripts.smoke_test --mesh-dir {shlex.quote(self._mesh_dir)} --environment {env.name}",
             ],
             env={"SMOKE_TEST_ROLE_ARN": role_arn},

@@ -109,6 +109,42 @@ def test_synth_runs_the_test_suite_and_self_mutation_uses_the_pinned_cli(pipelin
     assert any("aws-cdk@2.1148.1" in s for s in specs)
 
 
+def _json_strings(value: object) -> list[str]:
+    """Every string in a template value, Fn::Join parts included."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _json_strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _json_strings(v)]
+    return []
+
+
+def test_every_tool_a_build_step_installs_is_pinned_to_the_projects_version(pipeline):
+    """Build steps hold roles that publish assets to and deploy into every environment: a floating
+    `npm install -g` there (cdk-assets@latest, the broadening check's aws-cdk) is a supply-chain hole."""
+    import json
+    import re
+
+    locked = json.loads((ROOT / "package.json").read_text())["devDependencies"]
+    specs = [
+        text
+        for r in pipeline["template"]["Resources"].values()
+        if r["Type"] == "AWS::CodeBuild::Project"
+        for text in _json_strings(r["Properties"]["Source"]["BuildSpec"])
+    ]
+    installs = [m for text in specs for m in re.findall(r"npm (?:install|i) [^\\n\"]*", text)]
+    assert len(installs) >= 3  # self-mutation, the broadening check, asset publishing
+    for install in installs:
+        for package in install.split()[2:]:
+            if package.startswith("-"):
+                continue
+            name, _, version = package.rpartition("@")
+            assert name in locked and version == locked[name], f"unpinned or unlocked tool in a build step: {install}"
+    pip_installs = [m for text in specs for m in re.findall(r"pip install [^\\n\"]*", text)]
+    assert all("--require-hashes" in m for m in pip_installs), pip_installs
+
+
 def test_each_target_account_trusts_the_tools_account_for_the_smoke_test(example_app):
     template = example_app.templates()["acme-prod-domain"]
     roles = [r for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
@@ -152,7 +188,11 @@ def test_synth_runs_the_change_plan_against_the_deployed_templates_before_any_st
         for s in r["Properties"]["PolicyDocument"]["Statement"]
     ]
     assume = next(s for s in statements if s["Action"] == "sts:AssumeRole" and "mesh-plan-reader" in str(s["Resource"]))
-    assert len(assume["Resource"]) == 3
+    roles = [str(arn) for arn in assume["Resource"]]
+    assert sum("mesh-plan-reader" in arn for arn in roles) == 3
+    # ... and, to tell a first deployment from a broken trust, the bootstrap's lookup roles.
+    assert sum("cdk-hnb659fds-lookup-role-" in arn for arn in roles) == 3
+    assert len(roles) == 6
     # Each environment's reader role trusts exactly that runner and may only read templates.
     dev = example_app.templates()["acme-dev-foundation"]["Resources"]
     (reader,) = [
