@@ -78,7 +78,6 @@ def main() -> None:
     clients, stubs = stubbed_aws()
     dz = stubs["datazone"]
     client = TestClient(web_app(clients), base_url="http://127.0.0.1", headers={"Authorization": f"Bearer {TOKEN}"})
-    client.get("/login", params={"token": TOKEN})
     client.get("/api/v1/environments/dev/glossaries")  # reads the domain stack's output once
     baseline = timed(client, "/api/v1/environments", lambda: None, args.repeat * 4)
     print(f"baseline (no AWS call): {baseline:.1f} ms\n")

@@ -323,13 +323,14 @@ def serve(
 ) -> None:
     """The REST API (/api/v1, docs at /docs) and the web console, on this machine, with your credentials.
 
-    It prints the address to open: it carries an access token made at start (README: the console).
+    It prints the address to open, on a random <nonce>.localhost name with a one-time sign-in code, and
+    the API token for API clients (docs/console-security.md).
 
     Example: datamesh --profile tools-admin serve --port 8765
     """
     import uvicorn
 
-    from datamesh.web.app import allowed_hosts, create_app, is_loopback, url_host
+    from datamesh.web.app import allowed_hosts, console_host, create_app, is_loopback, url_host
     from datamesh.web.environments import Environments
     from datamesh.web.security import Guard
 
@@ -341,11 +342,16 @@ def serve(
         )
         raise typer.Exit(1)
     config = _guard(lambda: load_mesh(STATE.mesh_dir))
-    guard = Guard()
-    app_ = create_app(Environments(config, STATE.clients, STATE.profile, STATE.assume), guard, allowed_hosts(host))
-    shown = url_host(host)
-    err.print(f"datamesh console: open http://{shown}:{port}/login?token={guard.token}", markup=False)
-    err.print(f"API: send 'Authorization: Bearer {guard.token}'; docs at http://{shown}:{port}/docs", markup=False)
+    console = console_host(host)
+    guard = Guard(console_host=console)
+    hosts = [*allowed_hosts(host), console]
+    app_ = create_app(Environments(config, STATE.clients, STATE.profile, STATE.assume), guard, hosts)
+    site = f"http://{console}:{port}"
+    err.print(f"datamesh console: open {site}/login?code={guard.sign_in_code}", markup=False)
+    if console == url_host(host):
+        err.print(f"note: {host} shares its cookies with every server on it; prefer 127.0.0.1 or ::1", markup=False)
+    err.print(f"API: send 'Authorization: Bearer {guard.token}' to http://{url_host(host)}:{port}/api/v1", markup=False)
+    err.print(f"API docs: {site}/docs (once signed in)", markup=False)
     uvicorn.run(app_, host=host, port=port, log_level="info")
 
 

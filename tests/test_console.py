@@ -4,32 +4,32 @@ The pages themselves are driven in a real browser in test_console_browser.py."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from datamesh import cli
+from datamesh.web.security import COOKIE
+from tests.console_app import console_app, session_of, signed_in
 from tests.datamesh_fakes import (
     DOMAIN,
     MESH,
-    TOKEN,
     glossaries,
     list_projects,
     request_details,
     subscription_request,
-    web_app,
 )
 
 
 @pytest.fixture
 def console(aws):
-    """A signed-in browser session (the cookie) and the app's CSRF token."""
+    """A signed-in browser session (the cookie) and its CSRF token."""
     clients, stubs = aws
-    app = web_app(clients)
-    client = TestClient(app, base_url="http://127.0.0.1", follow_redirects=False)
-    assert client.get("/login", params={"token": TOKEN}).status_code == 303
-    yield client, stubs["datazone"], app.state.guard.csrf_token
+    client = signed_in(console_app(clients))
+    yield client, stubs["datazone"], session_of(client).csrf_token
     # Every DataZone answer was asked for (the domain stack's output only where a page needed it).
     stubs["datazone"].assert_no_pending_responses()
 
@@ -112,16 +112,42 @@ def test_serve_runs_the_app_on_loopback_and_prints_the_address(monkeypatch):
     monkeypatch.setattr(uvicorn, "run", lambda app, host, port, log_level: ran.update(app=app, host=host, port=port))
     result = runner.invoke(cli.app, ["--mesh-dir", MESH, "serve", "--port", "8790"])
     assert result.exit_code == 0, result.output
-    token = ran["app"].state.guard.token
-    assert f"open http://127.0.0.1:8790/login?token={token}" in result.output
+    guard = ran["app"].state.guard
+    assert re.fullmatch(r"[0-9a-f]{16}\.localhost", guard.console_host)
+    assert f"open http://{guard.console_host}:8790/login?code={guard.sign_in_code}" in result.output
+    assert f"send 'Authorization: Bearer {guard.token}' to http://127.0.0.1:8790/api/v1" in result.output
+    assert guard.sign_in_code != guard.token
     assert (ran["host"], ran["port"]) == ("127.0.0.1", 8790)
     assert ran["app"].state.environments.names == ["dev", "staging", "prod"]
+
+
+def test_the_printed_address_signs_a_browser_in_once_on_the_console_host_only(monkeypatch):
+    ran = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, host, port, log_level: ran.update(app=app))
+    assert runner.invoke(cli.app, ["--mesh-dir", MESH, "serve"]).exit_code == 0
+    app = ran["app"]
+    code = app.state.guard.sign_in_code
+    shared = TestClient(app, base_url="http://127.0.0.1:8765", follow_redirects=False)
+    assert shared.get("/login", params={"code": code}).status_code == 401  # no cookie for 127.0.0.1
+    browser = TestClient(app, base_url=f"http://{app.state.guard.console_host}:8765", follow_redirects=False)
+    assert browser.get("/login", params={"code": code, "next": "/api/v1/environments"}).status_code == 303
+    assert browser.get("/api/v1/environments").status_code == 200
+    again = TestClient(app, base_url=f"http://{app.state.guard.console_host}:8765", follow_redirects=False)
+    spent = again.get("/login", params={"code": code})
+    assert spent.status_code == 401 and "spent or wrong" in spent.text
+    # The same cookie sent to the server under a shared loopback name is not a session there.
+    shared.cookies.set(COOKIE, browser.cookies[COOKIE])
+    assert shared.get("/api/v1/environments").status_code == 401
 
 
 def test_serve_answers_the_loopback_address_it_is_bound_to(monkeypatch):
     ran = {}
     monkeypatch.setattr(uvicorn, "run", lambda app, host, port, log_level: ran.update(app=app))
-    assert runner.invoke(cli.app, ["--mesh-dir", MESH, "serve", "--host", "127.0.0.2"]).exit_code == 0
+    result = runner.invoke(cli.app, ["--mesh-dir", MESH, "serve", "--host", "127.0.0.2"])
+    assert result.exit_code == 0
+    # <nonce>.localhost reaches 127.0.0.1 and ::1 only: the console keeps the address's own name.
+    assert "open http://127.0.0.2:8765/login?code=" in result.output
+    assert "127.0.0.2 shares its cookies with every server on it" in result.output
     bearer = {"Authorization": f"Bearer {ran['app'].state.guard.token}"}
     bound = TestClient(ran["app"], base_url="http://127.0.0.2:8765", headers=bearer)
     assert bound.get("/api/v1/environments").status_code == 200

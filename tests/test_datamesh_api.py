@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from datamesh.errors import from_aws
 from datamesh.services.projects import ProjectService
+from tests.console_app import console_app, session_of, signed_in, site
 from tests.datamesh_fakes import (
     DOMAIN,
     GLUE_FORM,
@@ -342,20 +343,20 @@ def test_an_unexpected_error_is_500_without_a_trace(aws, monkeypatch):
 def test_without_the_token_the_api_is_401(aws):
     clients, _ = aws
     client = TestClient(web_app(clients), base_url="http://127.0.0.1")
-    assert "open the address 'datamesh serve' printed" in problem_of(client.get("/api/v1/environments"), 401)["detail"]
+    refused = client.get("/api/v1/environments")
+    assert "open the address 'datamesh serve' printed" in problem_of(refused, 401)["detail"]
+    assert refused.headers["www-authenticate"] == "Bearer"
     wrong = client.get("/api/v1/environments", headers={"Authorization": "Bearer nope"})
     problem_of(wrong, 401)
-    assert client.get("/login", params={"token": "nope"}).status_code == 401
+    assert client.get("/login", params={"code": "nope"}).status_code == 401
 
 
-def test_a_cookie_session_needs_the_csrf_token_to_change_anything(aws):
+def test_a_cookie_session_needs_its_csrf_token_to_change_anything(aws):
     clients, stubs = aws
-    app = web_app(clients)
-    client = TestClient(app, base_url="http://127.0.0.1")
-    signed_in = client.get("/login", params={"token": TOKEN, "next": "/api/v1/environments"})
-    assert signed_in.status_code == 200 and signed_in.json()[0]["name"] == "dev"
-    cookie = client.cookies.get("datamesh_session")
-    assert cookie == TOKEN
+    app = console_app(clients)
+    client = signed_in(app)
+    assert client.get("/api/v1/environments").json()[0]["name"] == "dev"
+    assert client.cookies.get("datamesh_session") != TOKEN
     refused = problem_of(client.post(BASE + "/subscription-requests/r1/accept", json={"confirm": True}), 403)
     assert "CSRF" in refused["detail"]
     stubs["datazone"].add_response(
@@ -366,15 +367,19 @@ def test_a_cookie_session_needs_the_csrf_token_to_change_anything(aws):
     accepted = client.post(
         BASE + "/subscription-requests/r1/accept",
         json={"confirm": True},
-        headers={"X-CSRF-Token": app.state.guard.csrf_token},
+        headers={"X-CSRF-Token": session_of(client).csrf_token},
     )
     assert accepted.json()["status"] == "ACCEPTED"
 
 
 def test_an_open_redirect_after_login_goes_home(aws):
     clients, _ = aws
-    client = TestClient(web_app(clients), base_url="http://127.0.0.1", follow_redirects=False)
-    assert client.get("/login", params={"token": TOKEN, "next": "//evil.example"}).headers["location"] == "/"
+    app = console_app(clients)
+    client = TestClient(app, base_url=site(app), follow_redirects=False)
+    signed_in = client.get("/login", params={"code": app.state.guard.sign_in_code, "next": "//evil.example"})
+    assert signed_in.headers["location"] == "/"
+    form = client.post("/login", data={"token": TOKEN, "next": "/\\evil.example"})
+    assert form.headers["location"] == "/"
 
 
 def test_another_host_name_is_refused_against_dns_rebinding(aws):
@@ -387,7 +392,7 @@ def test_another_host_name_is_refused_against_dns_rebinding(aws):
 
 def test_the_openapi_document_lists_every_resource_and_its_problems(aws):
     clients, _ = aws
-    client = TestClient(web_app(clients), base_url="http://127.0.0.1")
+    client = TestClient(web_app(clients), base_url="http://127.0.0.1", headers={"Authorization": f"Bearer {TOKEN}"})
     spec = client.get("/openapi.json").json()
     paths = set(spec["paths"])
     assert {

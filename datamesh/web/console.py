@@ -1,15 +1,15 @@
-"""The web console: server-rendered pages (Jinja2, no JavaScript) over the same services as the
-CLI and the API. State changes go through a confirmation page whose form carries the CSRF token."""
+"""The web console: server-rendered pages (Jinja2, no JavaScript; pages.py) over the same services
+as the CLI and the API. State changes go through a confirmation page whose form carries the CSRF
+token. An asset's or a glossary's page takes the rest of the path as its name, since DataZone's
+names may hold a `/` (links encode it, Starlette decodes it before routing)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 
 from datamesh.context import MeshContext
 from datamesh.errors import MeshError
@@ -20,39 +20,15 @@ from datamesh.services.overview import OverviewService
 from datamesh.services.projects import ProjectService
 from datamesh.services.subscriptions import SubscriptionService
 from datamesh.web.environments import Ctx
-from datamesh.web.problems import Problem
-from datamesh.web.security import CSRF_FIELD
+from datamesh.web.pages import page, segment
 
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 router = APIRouter(include_in_schema=False)
 Verdict = Literal["accept", "reject"]
 
 
-def page(request: Request, name: str, ctx: MeshContext | None, status: int = 200, **values: Any) -> HTMLResponse:
-    return _render(request, name, ctx.env.name if ctx else None, status, values)
-
-
-def problem_page(request: Request, problem: Problem) -> Response:
-    env = request.path_params.get("env")
-    known = env if env in request.app.state.environments.names else None
-    return _render(request, "error.html", known, problem.status, {"problem": problem})
-
-
-def _render(request: Request, name: str, env: str | None, status: int, values: dict[str, Any]) -> HTMLResponse:
-    """Every page gets the environments for its navigation and the CSRF token for its forms."""
-    state = request.app.state
-    shared = {
-        "env": env,
-        "environments": state.environments.names,
-        "csrf_field": CSRF_FIELD,
-        "csrf_token": state.guard.csrf_token,
-    }
-    return templates.TemplateResponse(request, name, {**shared, **values}, status_code=status)
-
-
 @router.get("/")
 def index(request: Request) -> RedirectResponse:
-    return RedirectResponse(f"/env/{request.app.state.environments.names[0]}", status_code=303)
+    return RedirectResponse(f"/env/{segment(request.app.state.environments.names[0])}", status_code=303)
 
 
 @router.get("/env/{env}")
@@ -84,7 +60,7 @@ def catalog(request: Request, ctx: Ctx, q: str = "", project: str = "") -> HTMLR
     return page(request, "catalog.html", ctx, q=q, assets=assets, owners=_project_names(ctx))
 
 
-@router.get("/env/{env}/assets/{asset}")
+@router.get("/env/{env}/assets/{asset:path}")
 def asset(request: Request, ctx: Ctx, asset: str) -> HTMLResponse:
     details = AssetService(ctx).show(asset, name_terms=True)
     forms = [f for f in details.forms if f.name not in TABLE_FORMS]
@@ -102,7 +78,7 @@ def glossaries(request: Request, ctx: Ctx) -> HTMLResponse:
     return page(request, "glossaries.html", ctx, glossaries=found, owners=_project_names(ctx))
 
 
-@router.get("/env/{env}/glossaries/{glossary}")
+@router.get("/env/{env}/glossaries/{glossary:path}")
 def glossary(request: Request, ctx: Ctx, glossary: str) -> HTMLResponse:
     catalog = CatalogService(ctx)
     found = catalog.glossary(glossary)
@@ -155,7 +131,7 @@ def decide(
         values = {"req": service.get(request_id), "verdict": verdict, "project": project, "comment": comment}
         return page(request, "confirm.html", ctx, 422, error=str(error), **values)
     query = urlencode({"project": project, "done": f"{verdict}ed", "request_id": request_id})
-    return RedirectResponse(f"/env/{ctx.env.name}/inbox?{query}", status_code=303)
+    return RedirectResponse(f"/env/{segment(ctx.env.name)}/inbox?{query}", status_code=303)
 
 
 @router.get("/env/{env}/drift")

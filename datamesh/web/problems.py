@@ -66,23 +66,25 @@ def problem(request: Request, status: int, kind: str, detail: str, errors: list[
     )
 
 
-def install(app: FastAPI, render_page: PageRenderer) -> None:
-    """Exception handlers for every failure: the API answers problem+json, the console a page."""
+def respond(request: Request, found: Problem, render_page: PageRenderer) -> Response:
+    """The API answers problem+json, the console a page."""
+    headers = {"Retry-After": str(RETRY_AFTER_S)} if found.status == 429 else None
+    if not request.url.path.startswith(API_PREFIX):
+        response = render_page(request, found)
+        if headers:
+            response.headers.update(headers)
+        return response
+    body = found.model_dump(exclude_none=True)
+    return JSONResponse(body, status_code=found.status, media_type=MEDIA_TYPE, headers=headers)
 
-    def respond(request: Request, found: Problem) -> Response:
-        headers = {"Retry-After": str(RETRY_AFTER_S)} if found.status == 429 else None
-        if not request.url.path.startswith(API_PREFIX):
-            response = render_page(request, found)
-            if headers:
-                response.headers.update(headers)
-            return response
-        body = found.model_dump(exclude_none=True)
-        return JSONResponse(body, status_code=found.status, media_type=MEDIA_TYPE, headers=headers)
+
+def install(app: FastAPI, render_page: PageRenderer) -> None:
+    """Exception handlers for every failure."""
 
     async def mesh_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, MeshError)
         status = STATUS.get(error.kind, 422)
-        return respond(request, problem(request, status, error.kind, str(error)))
+        return respond(request, problem(request, status, error.kind, str(error)), render_page)
 
     async def invalid_request(request: Request, error: Exception) -> Response:
         assert isinstance(error, RequestValidationError)
@@ -90,20 +92,20 @@ def install(app: FastAPI, render_page: PageRenderer) -> None:
             InvalidParam(location=".".join(str(part) for part in e["loc"]), message=e["msg"]) for e in error.errors()
         ]
         detail = "; ".join(f"{p.location}: {p.message}" for p in params)
-        return respond(request, problem(request, 422, "invalid", detail, params))
+        return respond(request, problem(request, 422, "invalid", detail, params), render_page)
 
     async def http_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, HTTPException)
         detail = error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).description
         if error.status_code == 404 and detail == "Not Found":
             detail = f"no such resource: {request.url.path} (the API's resources are listed at /docs)"
-        kind = {404: "not_found", 405: "invalid"}.get(error.status_code, "invalid")
-        return respond(request, problem(request, error.status_code, kind, detail))
+        kind = {404: "not_found", 405: "invalid", 413: "too_large"}.get(error.status_code, "invalid")
+        return respond(request, problem(request, error.status_code, kind, detail), render_page)
 
     async def unexpected(request: Request, error: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         detail = "an unexpected error; the server's log has the details"
-        return respond(request, problem(request, 500, "internal", detail))
+        return respond(request, problem(request, 500, "internal", detail), render_page)
 
     handlers: dict[Any, Any] = {
         MeshError: mesh_error,
