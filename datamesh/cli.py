@@ -328,8 +328,7 @@ def serve(
 
     Example: datamesh --profile tools-admin serve --port 8765
     """
-    import uvicorn
-
+    from datamesh.web import listener
     from datamesh.web.app import allowed_hosts, console_host, create_app, is_loopback, url_host
     from datamesh.web.environments import Environments
     from datamesh.web.security import Guard
@@ -346,13 +345,14 @@ def serve(
     guard = Guard(console_host=console)
     hosts = [*allowed_hosts(host), console]
     app_ = create_app(Environments(config, STATE.clients, STATE.profile, STATE.assume), guard, hosts)
+    sock = _guard(lambda: listener.listen(host, port))  # before any secret is printed
     site = f"http://{console}:{port}"
     err.print(f"datamesh console: open {site}/login?code={guard.sign_in_code}", markup=False)
     if console == url_host(host):
         err.print(f"note: {host} shares its cookies with every server on it; prefer 127.0.0.1 or ::1", markup=False)
     err.print(f"API: send 'Authorization: Bearer {guard.token}' to http://{url_host(host)}:{port}/api/v1", markup=False)
     err.print(f"API docs: {site}/docs (once signed in)", markup=False)
-    uvicorn.run(app_, host=host, port=port, log_level="info")
+    listener.run(app_, sock)
 
 
 # --- YAML edits: what the YAML owns changes in the YAML -------------------------------------

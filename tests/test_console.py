@@ -5,13 +5,14 @@ The pages themselves are driven in a real browser in test_console_browser.py."""
 from __future__ import annotations
 
 import re
+import socket
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from datamesh import cli
+from datamesh.web import listener
 from datamesh.web.security import COOKIE
 from tests.console_app import console_app, session_of, signed_in
 from tests.datamesh_fakes import (
@@ -102,6 +103,25 @@ def test_an_unknown_page_is_404_in_html(console):
 runner = CliRunner()
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_serve_prints_no_secret_when_another_program_holds_the_port(monkeypatch):
+    """Bound before printing: a program squatting the port never sees the one-time code."""
+    ran = {}
+    monkeypatch.setattr(listener, "run", lambda app, sock: ran.update(app=app))
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen(1)
+        port = squatter.getsockname()[1]
+        result = runner.invoke(cli.app, ["--mesh-dir", MESH, "serve", "--port", str(port)])
+    assert result.exit_code == 1 and f"cannot listen on 127.0.0.1:{port}" in result.output
+    assert "code=" not in result.output and "Bearer" not in result.output and not ran
+
+
 def test_serve_listens_on_loopback_only():
     result = runner.invoke(cli.app, ["--mesh-dir", MESH, "serve", "--host", "0.0.0.0"])
     assert result.exit_code == 1 and "is not a loopback address" in result.output
@@ -109,22 +129,25 @@ def test_serve_listens_on_loopback_only():
 
 def test_serve_runs_the_app_on_loopback_and_prints_the_address(monkeypatch):
     ran = {}
-    monkeypatch.setattr(uvicorn, "run", lambda app, host, port, log_level: ran.update(app=app, host=host, port=port))
-    result = runner.invoke(cli.app, ["--mesh-dir", MESH, "serve", "--port", "8790"])
+    monkeypatch.setattr(
+        listener, "run", lambda app, sock: ran.update(app=app, address=sock.getsockname()[:2]) or sock.close()
+    )
+    port = _free_port()
+    result = runner.invoke(cli.app, ["--mesh-dir", MESH, "serve", "--port", str(port)])
     assert result.exit_code == 0, result.output
     guard = ran["app"].state.guard
     assert re.fullmatch(r"[0-9a-f]{16}\.localhost", guard.console_host)
-    assert f"open http://{guard.console_host}:8790/login?code={guard.sign_in_code}" in result.output
-    assert f"send 'Authorization: Bearer {guard.token}' to http://127.0.0.1:8790/api/v1" in result.output
+    assert f"open http://{guard.console_host}:{port}/login?code={guard.sign_in_code}" in result.output
+    assert f"send 'Authorization: Bearer {guard.token}' to http://127.0.0.1:{port}/api/v1" in result.output
     assert guard.sign_in_code != guard.token
-    assert (ran["host"], ran["port"]) == ("127.0.0.1", 8790)
+    assert ran["address"] == ("127.0.0.1", port)
     assert ran["app"].state.environments.names == ["dev", "staging", "prod"]
 
 
 def test_the_printed_address_signs_a_browser_in_once_on_the_console_host_only(monkeypatch):
     ran = {}
-    monkeypatch.setattr(uvicorn, "run", lambda app, host, port, log_level: ran.update(app=app))
-    assert runner.invoke(cli.app, ["--mesh-dir", MESH, "serve"]).exit_code == 0
+    monkeypatch.setattr(listener, "run", lambda app, sock: ran.update(app=app) or sock.close())
+    assert runner.invoke(cli.app, ["--mesh-dir", MESH, "serve", "--port", str(_free_port())]).exit_code == 0
     app = ran["app"]
     code = app.state.guard.sign_in_code
     shared = TestClient(app, base_url="http://127.0.0.1:8765", follow_redirects=False)
@@ -142,8 +165,8 @@ def test_the_printed_address_signs_a_browser_in_once_on_the_console_host_only(mo
 
 def test_serve_answers_the_loopback_address_it_is_bound_to(monkeypatch):
     ran = {}
-    monkeypatch.setattr(uvicorn, "run", lambda app, host, port, log_level: ran.update(app=app))
-    result = runner.invoke(cli.app, ["--mesh-dir", MESH, "serve", "--host", "127.0.0.2"])
+    monkeypatch.setattr(listener, "run", lambda app, sock: ran.update(app=app) or sock.close())
+    result = runner.invoke(cli.app, ["--mesh-dir", MESH, "serve", "--host", "127.0.0.2", "--port", "8765"])
     assert result.exit_code == 0
     # <nonce>.localhost reaches 127.0.0.1 and ::1 only: the console keeps the address's own name.
     assert "open http://127.0.0.2:8765/login?code=" in result.output
