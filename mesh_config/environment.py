@@ -16,6 +16,7 @@ from mesh_config.formats import (
 )
 from mesh_config.management import Management
 from mesh_config.promotion import Promotion
+from mesh_config.tags import Tags
 
 
 class _Model(BaseModel):
@@ -76,7 +77,10 @@ class EnvironmentConfig(_Model):
             "termination protection; set false only for throw-away environments"
         ),
     )
-    tags: dict[str, str] = Field(default_factory=dict, description="extra tags; Environment is added automatically")
+    tags: Tags = Field(
+        default_factory=dict,
+        description="extra tags; Environment is added automatically (at most 50 with mesh.yaml's)",
+    )
     promotion: Promotion = Field(default_factory=Promotion, description="how the pipeline promotes into it")
     management: Management = Field(
         default_factory=Management, description="the role through which the datamesh CLI and console act here"

@@ -19,7 +19,8 @@ class ConfigIssue:
 
     def render(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
-        path = self.path or "(document root)"
+        # The path holds keys as written in the file: a 5 MB key must not become a 5 MB message.
+        path = clip(self.path, MAX_PATH_SHOWN) if self.path else "(document root)"
         return f"{where}  {path}\n    problem: {self.problem}\n    fix:     {self.fix}"
 
 
@@ -34,6 +35,27 @@ class ConfigError(Exception):
         count = len(self.issues)
         header = f"The mesh configuration has {count} problem{'s' if count != 1 else ''}:"
         return "\n\n".join([header, *(issue.render() for issue in self.issues)])
+
+
+# Values quoted back in messages are cut to this length: a message names the value, it need not
+# reproduce it (a whole file pasted into one key would otherwise be echoed to the terminal and CI log).
+MAX_VALUE_SHOWN = 60
+MAX_PATH_SHOWN = 200
+
+
+def clip(text: str, limit: int = MAX_VALUE_SHOWN) -> str:
+    """``text``, or its start and its length when it is longer than ``limit``."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text):,} characters)"
+
+
+def quoted(value: object) -> str:
+    """A value as messages quote it (its repr: 'text', 42, True), cut to MAX_VALUE_SHOWN."""
+    if isinstance(value, str) and len(value) > MAX_VALUE_SHOWN:
+        start = repr(value[:MAX_VALUE_SHOWN])
+        return f"{start[:-1]}...{start[-1]} ({len(value):,} characters)"
+    return clip(repr(value))
 
 
 def format_path(loc: tuple[str | int, ...]) -> str:

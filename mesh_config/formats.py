@@ -19,8 +19,10 @@ def _format(pattern: str, words: str) -> type[str]:
 # pattern -> description in words, filled by _format.
 PLAIN_WORDS: dict[str, str] = {}
 
+# Also the rule of environment names, which the loader checks before building a file name from one.
+SLUG_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
 Slug = _format(
-    r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$",
+    SLUG_PATTERN,
     "lower-case letters and digits in words joined by single hyphens, starting with a letter "
     "(e.g. 'finance', 'customer360', 'sales-ops')",
 )

@@ -1,22 +1,36 @@
-"""Load environments/ into a validated MeshConfig, or raise one ConfigError listing everything."""
+"""Load environments/ into a validated MeshConfig, or raise one ConfigError listing everything.
+
+Only files inside the mesh folder are read: an environment name becomes a file name only once it
+is a valid name (never a path such as ../secret), and yaml_source refuses a file that resolves
+outside the folder. An error can then quote only the mesh's own files.
+
+Tools that edit mesh.yaml (datamesh's MeshEditor) read it with read_mesh_text and validate the
+edited text with load_mesh(..., mesh_text=...): the same boundary and the same messages, without
+copying the folder (a copy replaces each link by what it points to, outside or not).
+"""
 
 from __future__ import annotations
 
 import difflib
+import re
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from mesh_config.environment import EnvironmentConfig
-from mesh_config.errors import ConfigError, ConfigIssue
-from mesh_config.formats import PLAIN_WORDS
+from mesh_config.errors import ConfigError, ConfigIssue, clip, quoted
+from mesh_config.formats import PLAIN_WORDS, SLUG_PATTERN
 from mesh_config.loaded import MeshConfig
 from mesh_config.mesh import MeshDefinition
+from mesh_config.tags import check_environment_tag_total, without_oversized_tags
 from mesh_config.validation import check_environment, check_environments, check_mesh, check_names, check_network
-from mesh_config.yaml_source import YamlDocument, read_yaml
+from mesh_config.yaml_source import MAX_FILE_BYTES, YamlDocument, decode_text, parse_yaml, read_inside, read_yaml
 
 MESH_FILE = "mesh.yaml"
+# Far above any name that fits the derived names (<org>-<env>-unified-domain is at most 64) and
+# far below the 255 bytes of a file name: a longer name is refused before it becomes one.
+MAX_ENVIRONMENT_NAME = 64
 
 
 def _field_names(model: type[BaseModel], seen: set[type] | None = None) -> set[str]:
@@ -51,7 +65,7 @@ def _fix_for(error: dict[str, Any], known_fields: set[str], typed: str | None) -
         key = str(loc[-1])
         close = difflib.get_close_matches(key, sorted(known_fields), n=1)
         hint = f"did you mean '{close[0]}'?" if close else "remove it"
-        return f"unknown key '{key}'", f"{hint} (the JSON Schema in schemas/ lists every allowed key)"
+        return f"unknown key '{clip(key)}'", f"{hint} (the JSON Schema in schemas/ lists every allowed key)"
     if kind == "missing":
         return f"required key '{loc[-1]}' is missing", f"add '{loc[-1]}'"
     if kind == "string_type" and isinstance(value, bool):
@@ -60,6 +74,7 @@ def _fix_for(error: dict[str, Any], known_fields: set[str], typed: str | None) -
             'quote the value in YAML (e.g. "true"): unquoted true/false/yes/no/on/off are booleans',
         )
     if kind == "string_type" and isinstance(value, int | float):
+        shown = clip(str(shown))
         return (
             f"expected text, got the number {shown}",
             f'quote the value in YAML ("{shown}"): unquoted digits are read as a number and can lose leading zeros',
@@ -67,11 +82,11 @@ def _fix_for(error: dict[str, Any], known_fields: set[str], typed: str | None) -
     if kind == "string_pattern_mismatch":
         pattern = error.get("ctx", {}).get("pattern", "")
         words = PLAIN_WORDS.get(pattern)
-        return f"value {value!r} has the wrong format", f"use {words}" if words else f"it must match {pattern}"
+        return f"value {quoted(value)} has the wrong format", f"use {words}" if words else f"it must match {pattern}"
     if kind == "enum":
-        return f"value {value!r} is not allowed", f"use one of: {error.get('ctx', {}).get('expected', '')}"
+        return f"value {quoted(value)} is not allowed", f"use one of: {error.get('ctx', {}).get('expected', '')}"
     message = str(error["msg"]).removeprefix("Value error, ")
-    return f"{message} (got {value!r})" if "input" in error and not isinstance(value, dict | list) else message, (
+    return f"{message} (got {quoted(value)})" if "input" in error and not isinstance(value, dict | list) else message, (
         "correct the value as described"
     )
 
@@ -79,20 +94,47 @@ def _fix_for(error: dict[str, Any], known_fields: set[str], typed: str | None) -
 def _validate(model: type[BaseModel], doc: YamlDocument) -> tuple[Any, list[ConfigIssue]]:
     if not isinstance(doc.data, dict):
         return None, [doc.issue((), "the file must be a YAML mapping (key: value pairs)", "see environments/ examples")]
+    # Thousands of tags are refused before pydantic or any rule looks at them one by one. The rest
+    # is validated without them, and the model returned so that the other rules still report
+    # (the refusal alone makes the load fail).
+    data, refused = without_oversized_tags(doc)
     try:
-        return model.model_validate(doc.data), []
+        return model.model_validate(data), refused
     except ValidationError as exc:
         known = _field_names(model)
         issues = []
         for error in exc.errors():
             problem, fix = _fix_for(error, known, doc.text_of(tuple(error["loc"])))
             issues.append(doc.issue(tuple(error["loc"]), problem, fix))
-        return None, issues
+        return None, refused + issues
 
 
-def _declared_environments(doc: YamlDocument) -> list[str]:
+def _environment_names(doc: YamlDocument) -> tuple[list[tuple[int, str]], list[ConfigIssue]]:
+    """(index in the list, name) of each declared environment name that may become a file name, and
+    an issue for each that may not.
+
+    Checked on the raw list, before pydantic and before any path is built, because the names are
+    needed to read the environment files even when mesh.yaml is otherwise invalid. An entry that is
+    not text is left to pydantic's message (and never becomes a file name either).
+    """
     declared = doc.data.get("environments") if isinstance(doc.data, dict) else None
-    return [n for n in declared if isinstance(n, str) and n] if isinstance(declared, list) else []
+    names: list[tuple[int, str]] = []
+    issues: list[ConfigIssue] = []
+    for index, name in enumerate(declared if isinstance(declared, list) else []):
+        if not isinstance(name, str):
+            continue
+        if len(name) <= MAX_ENVIRONMENT_NAME and re.fullmatch(SLUG_PATTERN, name):
+            names.append((index, name))
+            continue
+        issues.append(
+            doc.issue(
+                ("environments", index),
+                f"{quoted(name)} is not a valid environment name, so no file was read for it",
+                f"use {PLAIN_WORDS[SLUG_PATTERN]}, at most {MAX_ENVIRONMENT_NAME} characters: the name is also "
+                "the file name <name>.yaml beside mesh.yaml",
+            )
+        )
+    return names, issues
 
 
 def _missing_environment_file(
@@ -115,34 +157,99 @@ def _missing_environment_file(
     )
 
 
-def load_mesh(directory: str | Path) -> MeshConfig:
-    """Read mesh.yaml and one <env>.yaml per environment it lists; raise ConfigError on any problem."""
-    root = Path(directory)
-    display_root = root.as_posix().rstrip("/")
-    issues: list[ConfigIssue] = []
+def _display_root(root: Path) -> str:
+    return root.as_posix().rstrip("/")
 
-    mesh_doc, found = read_yaml(root / MESH_FILE, f"{display_root}/{MESH_FILE}")
+
+def mesh_folder(directory: str | Path) -> Path:
+    """The boundary of every read: the folder the caller named, with its links resolved (naming a
+    linked folder is the caller's choice; links inside it must stay inside it)."""
+    root = Path(directory)
+    try:
+        return root.resolve()
+    except (OSError, RuntimeError):  # a link loop: RuntimeError before Python 3.13, OSError after
+        raise ConfigError(
+            [
+                ConfigIssue(
+                    _display_root(root), "", "the mesh folder is a symbolic link that leads in a loop", "fix the link"
+                )
+            ]
+        ) from None
+
+
+def read_mesh_text(directory: str | Path) -> str:
+    """The text of mesh.yaml, read as load_mesh reads it: only inside the folder (a link outside is
+    refused before anything is read), bounded in size, UTF-8. Raises ConfigError with the loader's
+    issue, so that a tool editing the file refuses what the loader refuses, in the same words."""
+    root = Path(directory)
+    display = f"{_display_root(root)}/{MESH_FILE}"
+    raw, issues = read_inside(root / MESH_FILE, display, mesh_folder(root))
+    if raw is None:
+        raise ConfigError(
+            issues or [ConfigIssue(display, "", "file not found", f"create {display} (see environments/ for examples)")]
+        )
+    text, issues = decode_text(raw, display)
+    if text is None:
+        raise ConfigError(issues)
+    return text
+
+
+def _parse_text(text: str, display_name: str) -> tuple[YamlDocument | None, list[ConfigIssue]]:
+    """read_yaml's bounds and parsing, for text given in memory instead of a file: the same messages
+    (tests/test_config_input_safety.py compares the two on the same broken inputs)."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_FILE_BYTES:
+        return None, [
+            ConfigIssue(
+                display_name,
+                "",
+                f"the file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}",
+                "a mesh definition of 1 000 projects is about 300 KiB: check that this is the right file",
+            )
+        ]
+    return parse_yaml(text, display_name)
+
+
+def load_mesh(directory: str | Path, *, mesh_text: str | None = None) -> MeshConfig:
+    """Read mesh.yaml and one <env>.yaml per environment it lists; raise ConfigError on any problem.
+
+    ``mesh_text``: the content of mesh.yaml to validate instead of the file (an edit not yet
+    written); it is reported as the folder's mesh.yaml, and the environment files are read from the
+    folder as usual."""
+    root = Path(directory)
+    display_root = _display_root(root)
+    issues: list[ConfigIssue] = []
+    folder = mesh_folder(root)
+
+    mesh_display = f"{display_root}/{MESH_FILE}"
+    mesh_doc, found = (
+        read_yaml(root / MESH_FILE, mesh_display, folder) if mesh_text is None else _parse_text(mesh_text, mesh_display)
+    )
     issues += found
     if mesh_doc is None:
         raise ConfigError(issues)
+    names, name_issues = _environment_names(mesh_doc)
     mesh, found = _validate(MeshDefinition, mesh_doc)
-    issues += found
+    # A name refused above is reported once, in the loader's words (pydantic's would say only "wrong format").
+    refused = {i.path for i in name_issues}
+    issues += name_issues + [i for i in found if i.path not in refused]
     if mesh is not None:
         issues += check_mesh(mesh, mesh_doc)
 
     # Environment files are read even when mesh.yaml is invalid, so that one run reports
     # every file's problems; cross-file checks need a valid mesh and are skipped otherwise.
-    names = mesh.environments if mesh is not None else _declared_environments(mesh_doc)
+    # ``names`` are the valid names only, whether or not the rest of mesh.yaml is valid.
+    declared = [name for _, name in names]
     environments: list[EnvironmentConfig] = []
     env_docs: list[tuple[EnvironmentConfig, YamlDocument]] = []
-    for index, name in enumerate(names):
-        if name in names[:index]:
+    for position, (index, name) in enumerate(names):
+        if name in declared[:position]:
             continue
-        env_path = root / f"{name}.yaml"
-        if not env_path.is_file():
-            issues.append(_missing_environment_file(root, display_root, mesh_doc, index, name, names))
-            continue
-        env_doc, found = read_yaml(env_path, f"{display_root}/{name}.yaml")
+
+        def missing(index: int = index, name: str = name) -> ConfigIssue:
+            return _missing_environment_file(root, display_root, mesh_doc, index, name, declared)
+
+        env_doc, found = read_yaml(root / f"{name}.yaml", f"{display_root}/{name}.yaml", folder, missing)
         issues += found
         if env_doc is None:
             continue
@@ -154,6 +261,7 @@ def load_mesh(directory: str | Path) -> MeshConfig:
         if mesh is not None:
             issues += check_names(mesh, env, mesh_doc, env_doc)
             issues += check_network(mesh, env, mesh_doc, env_doc)
+            issues += check_environment_tag_total(mesh.tags, env.tags, mesh_doc, env_doc)
         environments.append(env)
         env_docs.append((env, env_doc))
     if mesh is not None:

@@ -19,7 +19,16 @@ class ManagementAccess(StrEnum):
 
 
 class Management(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Editors flag an admin block without principals as the loader does (mesh_config.management_checks,
+    # which also explains the fix); pydantic cannot express "required when" in the model itself.
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={
+            "if": {"properties": {"access": {"const": ManagementAccess.ADMIN.value}}, "required": ["access"]},
+            "then": {"required": ["principals"], "properties": {"principals": {"minItems": 1}}},
+        },
+    )
 
     access: ManagementAccess = Field(
         ManagementAccess.READONLY,
@@ -36,7 +45,8 @@ class Management(BaseModel):
         default_factory=list,
         description=(
             "the tools-account principals (e.g. Identity Center permission-set roles, '*' allowed) that may assume "
-            "the role; default: any principal of the tools account that its own IAM policies allow"
+            "the role; required with access: admin; readonly default: any principal of the tools account that its "
+            "own IAM policies allow"
         ),
     )
 

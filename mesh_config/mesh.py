@@ -14,6 +14,7 @@ from mesh_config.formats import GroupId, ParameterName, Slug
 from mesh_config.governance import Glossary, MetadataForm, UnitGrants
 from mesh_config.pipeline import PipelineConfig
 from mesh_config.shares import Share, Team
+from mesh_config.tags import Tags
 
 GroupName = Annotated[str, Field(min_length=1, description="a group name declared under identity_center.groups")]
 
@@ -226,7 +227,9 @@ class MeshDefinition(_Model):
         min_length=1,
         description="environment names in promotion order; each has a file <name>.yaml beside this one",
     )
-    tags: dict[str, str] = Field(default_factory=dict, description="tags on every resource, e.g. CostCenter")
+    tags: Tags = Field(
+        default_factory=dict, description="tags on every resource, e.g. CostCenter (at most 50 with the environment's)"
+    )
     pipeline: PipelineConfig | None = Field(
         None, description="the self-mutating deployment pipeline; without it only direct mode (-c direct=true) works"
     )

@@ -13,7 +13,7 @@ from mesh_config.data_product_checks import check_data_products
 from mesh_config.environment import EnvironmentConfig
 from mesh_config.errors import ConfigIssue, choices, repeated_indexes
 from mesh_config.governance_checks import check_governance
-from mesh_config.management import tools_account_of
+from mesh_config.management_checks import check_management
 from mesh_config.mesh import DEFAULT_PROFILE_KEY, MeshDefinition, Project, ProjectProfile
 from mesh_config.naming import (
     ACCESS_LOGS,
@@ -53,6 +53,7 @@ from mesh_config.placement import (
 from mesh_config.promotion import PromotionMode
 from mesh_config.regions import region_problem
 from mesh_config.share_checks import check_share_pii, check_shares, check_teams
+from mesh_config.tags import check_mesh_tag_total, check_tags
 from mesh_config.yaml_source import YamlDocument
 
 
@@ -73,6 +74,7 @@ def check_mesh(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue]:
     issues += _duplicates(doc, "blueprints", [b.value for b, _ in mesh.blueprint_entries()], "", "blueprint")
     issues += _check_environment_references(mesh, doc)
     issues += check_tags(mesh.tags, doc, ("tags",))
+    issues += check_mesh_tag_total(mesh.tags, doc)
     if mesh.pipeline is not None:
         issues += check_region(mesh.pipeline.region, doc, ("pipeline", "region"))
     issues += _check_group_ids(mesh, doc)
@@ -85,22 +87,6 @@ def check_mesh(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue]:
     issues += check_shares(mesh, doc)
     issues += check_teams(mesh, doc)
     return issues
-
-
-# AWS reserves the aws: prefix for its own tags; CloudFormation refuses such a key on every resource.
-RESERVED_TAG_PREFIX = "aws:"
-
-
-def check_tags(tags: dict[str, str], doc: YamlDocument, loc: tuple[str | int, ...]) -> list[ConfigIssue]:
-    return [
-        doc.issue(
-            (*loc, key),
-            f"tag key '{key}' starts with the reserved prefix '{RESERVED_TAG_PREFIX}'",
-            f"rename it (e.g. '{key[len(RESERVED_TAG_PREFIX) :]}'): AWS keeps tag keys starting with aws: for itself",
-        )
-        for key in tags
-        if key.lower().startswith(RESERVED_TAG_PREFIX)
-    ]
 
 
 def check_region(region: str, doc: YamlDocument, loc: tuple[str | int, ...]) -> list[ConfigIssue]:
@@ -530,7 +516,7 @@ def check_environments(
                 )
             )
     for env, doc in envs:
-        issues += _check_management(mesh, env, doc)
+        issues += check_management(mesh, env, doc)
     pipeline_envs = [(e, d) for e, d in envs if e.promotion.mode is PromotionMode.PIPELINE]
     seen_waves: set[str] = set()
     previous: str | None = None
@@ -548,31 +534,6 @@ def check_environments(
             seen_waves.add(wave)
         previous = wave
     return issues
-
-
-def _check_management(mesh: MeshDefinition, env: EnvironmentConfig, doc: YamlDocument) -> list[ConfigIssue]:
-    """The management role is trusted by the tools account only: its principals must live there."""
-    management = env.management
-    tools = tools_account_of(management, mesh.pipeline.account if mesh.pipeline else None)
-    if tools is None:
-        if "management" in doc.data:
-            return [
-                doc.issue(
-                    ("management",),
-                    "no tools account is known to trust with the management role",
-                    "set 'tools_account' under management, or declare the pipeline in mesh.yaml",
-                )
-            ]
-        return []
-    return [
-        doc.issue(
-            ("management", "principals", i),
-            f"principal {arn} is not in the tools account {tools}",
-            f"name a role of account {tools} (the account the datamesh CLI runs in), or set management.tools_account",
-        )
-        for i, arn in enumerate(management.principals)
-        if arn.split(":")[4] != tools
-    ]
 
 
 def check_names(

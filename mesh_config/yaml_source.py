@@ -5,6 +5,9 @@
 - YAML 1.1 (PyYAML) reads ``010`` as 8, ``1:30`` as 90 and ``0x1f`` as 31; YAML 1.2 editors read
   them differently, and the user almost never meant either. They are reported with the text
   as typed.
+- Only files inside the mesh folder are read: a symbolic link that leads outside it (to a file,
+  or through a linked folder) is refused before anything is read, so no message can quote a
+  file that is not part of the mesh.
 - Input is bounded: file size, nesting depth and the number of values after alias expansion
   (a "billion laughs" document is refused in milliseconds, not expanded), and a file that is
   not UTF-8 is named with the byte that is not.
@@ -12,14 +15,18 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import re
+import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from mesh_config.errors import ConfigIssue, format_path
+from mesh_config.errors import ConfigIssue, clip, format_path
 
 # A mesh of 1 000 projects is about 300 KiB of YAML; these bounds are far above any real mesh
 # and far below what would make a synth slow or large.
@@ -127,9 +134,9 @@ class _Builder:
                     ConfigIssue(
                         self.file,
                         path,
-                        f"'{node.value}' is read by YAML 1.1 as the number {value!r} ({form}), and as something "
-                        "else by YAML 1.2 tools",
-                        f'quote it ("{node.value}") if it is text, or write the number in plain decimal digits',
+                        f"'{clip(node.value)}' is read by YAML 1.1 as the number {clip(repr(value))} ({form}), and "
+                        "as something else by YAML 1.2 tools",
+                        f'quote it ("{clip(node.value)}") if it is text, or write the number in plain decimal digits',
                         node.start_mark.line + 1,
                     )
                 )
@@ -151,7 +158,7 @@ class _Builder:
                         ConfigIssue(
                             self.file,
                             format_path((*loc, key)),
-                            f"key '{key}' appears twice in the same mapping",
+                            f"key '{clip(str(key))}' appears twice in the same mapping",
                             "keep one of them; YAML would silently drop the first",
                             key_node.start_mark.line + 1,
                         )
@@ -180,18 +187,88 @@ class _Builder:
         )
 
 
-def _decode(path: Path, display_name: str) -> tuple[str | None, list[ConfigIssue]]:
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        return None, [
-            ConfigIssue(
-                display_name,
-                "",
-                f"the file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}",
-                "a mesh definition of 1 000 projects is about 300 KiB: check that this is the right file",
-            )
-        ]
-    raw = path.read_bytes()
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
+# NONBLOCK: opening a FIFO (a named pipe) must not wait forever for a writer; fstat refuses it after.
+_FILE_FLAGS = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0) | _CLOEXEC
+
+
+class _Moved(Exception):
+    """A part of a resolved path is no longer a folder or a file: it was replaced after resolve()."""
+
+
+def _open_beneath(folder: Path, real: Path) -> int:
+    """Open ``real`` (resolved, inside ``folder``) one part at a time, each relative to the folder opened
+    before and without following links: a part replaced by a link after resolve() fails to open instead
+    of leading outside (the check and the read are of the same file). Plain open where the platform
+    cannot open relative to a folder (Windows)."""
+    parts = real.relative_to(folder).parts
+    if not parts or os.open not in os.supports_dir_fd or not _NOFOLLOW:
+        return os.open(real, _FILE_FLAGS)
+    directory = os.open(folder, os.O_RDONLY | _DIRECTORY | _CLOEXEC)
+    try:
+        for part in parts[:-1]:
+            inner = os.open(part, os.O_RDONLY | _DIRECTORY | _NOFOLLOW | _CLOEXEC, dir_fd=directory)
+            os.close(directory)
+            directory = inner
+        return os.open(parts[-1], _FILE_FLAGS, dir_fd=directory)
+    except OSError as exc:
+        # ELOOP: a link where NOFOLLOW forbids one; ENOTDIR: a link (or a file) where a folder was.
+        if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+            raise _Moved from exc
+        raise
+    finally:
+        os.close(directory)
+
+
+def read_inside(path: Path, display_name: str, folder: Path) -> tuple[bytes | None, list[ConfigIssue]]:
+    """The bytes of ``path``, read only when it resolves inside ``folder`` (resolved): a link to a file
+    elsewhere (or through a linked folder) is refused, so an error can never quote a file outside.
+    (None, []) when the file does not exist."""
+
+    def refused(problem: str, fix: str) -> tuple[None, list[ConfigIssue]]:
+        return None, [ConfigIssue(display_name, "", problem, fix)]
+
+    # Not strict: a link outside gets the same answer whether or not its target exists, so errors
+    # do not tell which paths outside the folder exist.
+    try:
+        real = path.resolve()
+    except (OSError, RuntimeError):  # a link loop: RuntimeError before Python 3.13, OSError after
+        return refused("the file is a symbolic link that leads in a loop", "replace the link by the file")
+    if not real.is_relative_to(folder):
+        return refused(
+            "the file is a symbolic link (or lies in a linked folder) that leads outside the mesh folder; it was "
+            "not read",
+            "put the file itself inside the mesh folder, or link only to files inside it",
+        )
+    try:
+        fd = _open_beneath(folder, real)
+    except (FileNotFoundError, NotADirectoryError):
+        return None, []
+    except _Moved:
+        return refused(
+            "a part of the file's path became a symbolic link while it was being read; it was not read",
+            "load again, and check what changes the mesh folder meanwhile",
+        )
+    except OSError as exc:
+        return refused(f"the file cannot be read: {exc.strerror}", "check the file's permissions and type")
+    with os.fdopen(fd, "rb") as file:
+        status = os.fstat(file.fileno())
+        if not stat.S_ISREG(status.st_mode):
+            return refused("not a regular file (a folder, device or pipe)", f"make {display_name} a YAML file")
+        # Read at most one byte over the limit: the size is checked on what was read, not on what
+        # the file measured before (it may grow in between).
+        raw = file.read(MAX_FILE_BYTES + 1) if status.st_size <= MAX_FILE_BYTES else b""
+    if status.st_size > MAX_FILE_BYTES or len(raw) > MAX_FILE_BYTES:
+        return refused(
+            f"the file is {max(status.st_size, len(raw)):,} bytes; the limit is {MAX_FILE_BYTES:,}",
+            "a mesh definition of 1 000 projects is about 300 KiB: check that this is the right file",
+        )
+    return raw, []
+
+
+def decode_text(raw: bytes, display_name: str) -> tuple[str | None, list[ConfigIssue]]:
     try:
         # utf-8-sig: a byte-order mark written by some Windows editors is not an error.
         return raw.decode("utf-8-sig"), []
@@ -210,15 +287,28 @@ def _decode(path: Path, display_name: str) -> tuple[str | None, list[ConfigIssue
         ]
 
 
-def read_yaml(path: Path, display_name: str) -> tuple[YamlDocument | None, list[ConfigIssue]]:
-    """Parse one file; every problem comes back as an issue, never as an exception."""
-    if not path.is_file():
+def read_yaml(
+    path: Path, display_name: str, folder: Path, missing: Callable[[], ConfigIssue] | None = None
+) -> tuple[YamlDocument | None, list[ConfigIssue]]:
+    """Parse one file inside ``folder`` (the resolved mesh folder); every problem comes back as an
+    issue, never as an exception. ``missing``: the issue when the file does not exist."""
+    raw, issues = read_inside(path, display_name, folder)
+    if raw is None and not issues:
+        if missing is not None:
+            return None, [missing()]
         return None, [
             ConfigIssue(display_name, "", "file not found", f"create {display_name} (see environments/ for examples)")
         ]
-    text, issues = _decode(path, display_name)
+    if raw is None:
+        return None, issues
+    text, issues = decode_text(raw, display_name)
     if text is None:
         return None, issues
+    return parse_yaml(text, display_name)
+
+
+def parse_yaml(text: str, display_name: str) -> tuple[YamlDocument | None, list[ConfigIssue]]:
+    """Parse YAML text already read (a file, or an edit in memory); problems come back as issues."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:

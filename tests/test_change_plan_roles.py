@@ -106,5 +106,5 @@ def test_a_first_deployment_is_read_through_the_lookup_role(clients, capsys, sta
 def test_other_assume_role_errors_stop_the_plan(clients):
     sts, _ = clients
     sts.add_client_error("assume_role", "RegionDisabledException", "STS is not activated", 403, _assume(READER))
-    with pytest.raises(BaselineError, match="assume .*plan-reader"):
+    with pytest.raises(BaselineError, match=r"assume .*plan-reader"):
         cli.role_client_factory(load_mesh(ROOT / "environments"))(PROD, "eu-west-1")

@@ -2,18 +2,26 @@
 the domain: the pipeline deploys the YAML, and a direct API write would be undone or drift.
 
 Each edit is a round trip through ruamel.yaml (comments, order and quoting kept), validated by
-loading the whole mesh from a copy of the folder with the edit applied (every problem at once,
-the same messages as `cdk synth`), and returned as a unified diff. It is written only when asked,
-ready to commit.
+loading the whole mesh with the edited text in place of mesh.yaml (every problem at once, the same
+messages as `cdk synth`), and returned as a unified diff. It is written only when asked, ready to
+commit.
+
+mesh.yaml is read and written only inside the mesh folder, as the loader reads it: a link leading
+outside is refused with the loader's message, so no diff or message shows a file outside and no
+edit changes one. The write replaces the file (a temporary file beside it, then a rename), in a
+folder opened without following links, so a link swapped in meanwhile is replaced, not followed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import difflib
+import errno
 import io
-import shutil
-import tempfile
+import os
+import secrets
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +32,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from datamesh.errors import MeshError, NotFound, did_you_mean
 from mesh_config import ConfigError, load_mesh
+from mesh_config.loader import mesh_folder, read_mesh_text
 from mesh_config.naming import glossary_name
 
 MESH_FILE = "mesh.yaml"
@@ -62,7 +71,10 @@ class MeshEditor:
         self.path = self.mesh_dir / MESH_FILE
 
     def _edit(self, change: Callable[[Any], None], write: bool) -> YamlEdit:
-        before = self.path.read_text(encoding="utf-8")
+        # Read as the loader reads (raises its ConfigError): a mesh.yaml linked outside the folder is
+        # refused before any of it can reach a diff. Line endings as Path.read_text gave them, so that
+        # a file saved with CRLF does not show every line as changed.
+        before = _universal_newlines(read_mesh_text(self.mesh_dir))
         yaml = _yaml()
         data = yaml.load(before)
         change(data)
@@ -80,22 +92,37 @@ class MeshEditor:
         if diff:
             self._validate(after)
             if write:
-                self.path.write_text(after, encoding="utf-8")
+                self._write(before, after)
         return YamlEdit(str(self.path), diff, write and bool(diff))
 
     def _validate(self, mesh_text: str) -> None:
         """Load the whole mesh with the edit applied: the edit must leave a valid configuration."""
-        with tempfile.TemporaryDirectory() as tmp:
-            copy = Path(tmp) / self.mesh_dir.name
-            shutil.copytree(self.mesh_dir, copy)
-            (copy / MESH_FILE).write_text(mesh_text, encoding="utf-8")
-            try:
-                load_mesh(copy)
-            except ConfigError as error:
-                rendered = error.render().replace(str(copy), str(self.mesh_dir))
-                raise MeshError(
-                    f"the change would make the configuration invalid, nothing written:\n{rendered}"
-                ) from None
+        try:
+            # The edited text in memory, every other file from the folder itself and read safely: a
+            # copy of the folder would replace each link by what it points to, inside or not.
+            load_mesh(self.mesh_dir, mesh_text=mesh_text)
+        except ConfigError as error:
+            raise MeshError(
+                f"the change would make the configuration invalid, nothing written:\n{error.render()}"
+            ) from None
+
+    def _write(self, before: str, after: str) -> None:
+        # Checked again just before writing, because the file may have changed since it was read:
+        # a link outside gets the loader's refusal, and someone else's edit is not overwritten.
+        if _universal_newlines(read_mesh_text(self.mesh_dir)) != before:
+            raise MeshError(
+                f"{self.path} changed while the edit was being made, nothing written: run the command again",
+                "conflict",
+            )
+        folder = mesh_folder(self.mesh_dir)
+        # The file itself, where a link inside the folder leads (the link is kept).
+        try:
+            real = self.path.resolve()
+        except (OSError, RuntimeError):  # a link loop swapped in since the read
+            raise _swapped(self.path) from None
+        if not real.is_relative_to(folder) or real == folder:
+            raise _swapped(self.path)
+        _replace_inside(folder, real, after, self.path)
 
     @staticmethod
     def _project(data: Any, key: str) -> Any:
@@ -208,6 +235,95 @@ def _shown(path: Path) -> str:
         return path.resolve().relative_to(Path.cwd()).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+def _universal_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
+# EXCL: the temporary name is new, never an existing file or a link planted under that name.
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC | getattr(os, "O_BINARY", 0)
+# os.replace takes the same folder arguments as os.rename but is not listed in supports_dir_fd.
+_BENEATH = bool(_NOFOLLOW) and {os.open, os.stat, os.rename, os.unlink} <= os.supports_dir_fd
+
+
+def _swapped(shown: Path) -> MeshError:
+    return MeshError(
+        f"{shown} (or a folder on its path) became a symbolic link while the edit was being made, nothing "
+        "written: check what changes the mesh folder meanwhile",
+        "conflict",
+    )
+
+
+def _open_folder_beneath(folder: Path, directory: Path) -> int:
+    """``directory`` (resolved, inside ``folder``) opened one part at a time without following links:
+    a part replaced by a link after it was resolved fails to open instead of leading outside."""
+    fd = os.open(folder, os.O_RDONLY | _DIRECTORY | _CLOEXEC)
+    try:
+        for part in directory.relative_to(folder).parts:
+            inner = os.open(part, os.O_RDONLY | _DIRECTORY | _NOFOLLOW | _CLOEXEC, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _replace_inside(folder: Path, real: Path, text: str, shown: Path) -> None:
+    """Replace the regular file ``real`` (resolved, inside the resolved ``folder``) by ``text``.
+
+    A temporary file in the same folder, then a rename onto the file: readers see the old file or
+    the new one, never half of one. Both are made relative to the folder opened beneath ``folder``
+    without following links, and a rename replaces a link at its destination instead of writing
+    through it, so nothing outside the mesh folder is written whatever is swapped in meanwhile. Plain
+    paths where the platform cannot work relative to a folder (Windows)."""
+    try:
+        directory = _open_folder_beneath(folder, real.parent) if _BENEATH else None
+    except OSError as exc:
+        # ELOOP: a link where NOFOLLOW forbids one; ENOTDIR: a link (or a file) where a folder was.
+        if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+            raise _swapped(shown) from None
+        raise MeshError(f"cannot write {shown}: {exc.strerror}, nothing written") from None
+    name = real.name if directory is not None else str(real)
+    temporary = f".{real.name}.{secrets.token_hex(8)}.tmp"
+    if directory is None:
+        temporary = str(real.parent / temporary)
+    created = False
+    try:
+        status = os.stat(name, dir_fd=directory, follow_symlinks=False)
+        if stat.S_ISLNK(status.st_mode):
+            raise _swapped(shown)
+        if not stat.S_ISREG(status.st_mode):
+            raise MeshError(f"{shown} is no longer a regular file, nothing written")
+        # The file's permissions are kept (the umask would otherwise narrow them).
+        mode = stat.S_IMODE(status.st_mode)
+        fd = os.open(temporary, _NEW_FILE, mode, dir_fd=directory)
+        created = True
+        with os.fdopen(fd, "wb") as file:
+            file.write(text.encode("utf-8"))
+            if hasattr(os, "fchmod"):
+                os.fchmod(file.fileno(), mode)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, name, src_dir_fd=directory, dst_dir_fd=directory)
+        created = False
+        if directory is not None:
+            os.fsync(directory)  # the rename itself survives a crash
+    except FileNotFoundError:
+        raise MeshError(f"{shown} was removed while the edit was being made, nothing written") from None
+    except OSError as exc:
+        raise MeshError(f"cannot write {shown}: {exc.strerror}, nothing written") from None
+    finally:
+        if created:
+            # Best effort: a failure to clean up must not hide why the write failed.
+            with contextlib.suppress(OSError):
+                os.unlink(temporary, dir_fd=directory)
+        if directory is not None:
+            os.close(directory)
 
 
 def _groups(project: Any) -> list[str]:
