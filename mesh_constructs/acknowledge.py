@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from collections import defaultdict
 from typing import Any
 
-from aws_cdk import Acknowledgment, CfnResource, Stack, Validations
+import jsii
+from aws_cdk import Acknowledgment, Aspects, IAspect, Stack, Validations
+from aws_cdk import aws_datazone as datazone
 from constructs import IConstruct
 
 
@@ -34,13 +38,44 @@ def wildcard_resource_finding(scope: IConstruct, resource: str) -> str:
     return f"AwsSolutions-IAM5[Resource::{render_for_nag(Stack.of(scope).resolve(resource))}]"
 
 
-def acknowledge_distinct_members(membership: CfnResource) -> None:
+DISTINCT_MEMBERS_REASON = (
+    "E3019 false positive: ProjectMembership's primary identifier includes the member, so several members of one "
+    "project are distinct."
+)
+
+
+def acknowledge_distinct_members(membership: datazone.CfnProjectMembership) -> None:
     """cfn-lint's E3019 compares ProjectMembership resources without their member, so two members
-    of one project look like duplicates. Both cfn-lint (metadata) and CDK's built-in validator
-    (acknowledgment) must be told."""
-    reason = (
-        "E3019 false positive: ProjectMembership's primary identifier includes the member, so "
-        "several members of one project are distinct."
-    )
-    membership.add_metadata("cfn-lint", {"config": {"ignore_checks": ["E3019"]}})
-    acknowledge(membership, reason, "CloudFormation-Validate::E3019")
+    of one project in one template look like duplicates. Whether a membership has such a sibling
+    is known only once the stack is complete, so the stack's ``_DistinctMembers`` aspect tells
+    cfn-lint (metadata) and CDK's built-in validator (acknowledgment) at synth, for exactly those."""
+    stack = Stack.of(membership)
+    aspect = next((a for a in Aspects.of(stack).all if isinstance(a, _DistinctMembers)), None)
+    if aspect is None:
+        aspect = _DistinctMembers(stack)
+        Aspects.of(stack).add(aspect)
+    aspect.members.append(membership)
+
+
+@jsii.implements(IAspect)
+class _DistinctMembers:
+    def __init__(self, stack: Stack) -> None:
+        self._stack = stack
+        self._done = False
+        self.members: list[datazone.CfnProjectMembership] = []
+
+    def visit(self, node: IConstruct) -> None:
+        # Once, on the stack itself (aspects visit it first): every membership exists by then.
+        if self._done or node.node.path != self._stack.node.path:
+            return
+        self._done = True
+        by_project: dict[str, list[datazone.CfnProjectMembership]] = defaultdict(list)
+        for membership in self.members:
+            key = self._stack.resolve([membership.domain_identifier, membership.project_identifier])
+            by_project[json.dumps(key, sort_keys=True)].append(membership)
+        for siblings in by_project.values():
+            if len(siblings) < 2:
+                continue
+            for membership in siblings:
+                membership.add_metadata("cfn-lint", {"config": {"ignore_checks": ["E3019"]}})
+                acknowledge(membership, DISTINCT_MEMBERS_REASON, "CloudFormation-Validate::E3019")

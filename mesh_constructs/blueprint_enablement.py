@@ -154,16 +154,17 @@ class BlueprintEnablement(Construct):
         )
         acknowledge(
             self.manage_access_role,
-            "DataZone's documented manage-access role uses these AWS managed policies to grant "
-            "subscribers access to Glue, Redshift and SageMaker assets.",
+            "DataZone's documented manage-access role uses the AWS managed AmazonDataZone*ManageAccessRolePolicy "
+            "policies (Glue, Redshift, SageMaker) to grant subscribers access to those assets.",
             "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonDataZoneGlueManageAccessRolePolicy]",
             "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonDataZoneRedshiftManageAccessRolePolicy]",
             "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonDataZoneSageMakerManageAccessRolePolicy]",
         )
         acknowledge(
             self.manage_access_role,
-            "Redshift credentials secrets are created per subscription with unknown names; access is "
-            "limited to secrets tagged with this domain's id.",
+            "Redshift credentials secrets are created per subscription with unknown names; GetSecretValue is "
+            "limited to secrets of this account tagged with this domain's id "
+            "(secretsmanager:ResourceTag/AmazonDataZoneDomain condition).",
             wildcard_resource_finding(self, secrets),
         )
 

@@ -65,7 +65,8 @@ class DataLakeLocations(Construct):
         acknowledge(
             policy,
             "Lake Formation vends this role's credentials for any table under the registered buckets, so it needs "
-            "every object of them; the S3 and KMS action wildcards are what grant_read_write writes.",
+            "every object of them; the S3 action wildcards are what Bucket.grant_read_write writes on those buckets, "
+            "the KMS ones what Key.grant_encrypt_decrypt writes on the data-lake key.",
             "AwsSolutions-IAM5[Action::s3:Abort*]",
             "AwsSolutions-IAM5[Action::s3:DeleteObject*]",
             "AwsSolutions-IAM5[Action::s3:GetBucket*]",

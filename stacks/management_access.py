@@ -3,7 +3,8 @@ DataMeshAdmin in the pre-production accounts, DataMeshReadOnly in prod).
 
 IAM and DataZone authorize separately, so the role gets both:
 - IAM: exactly the actions the datamesh services call (mesh_config.management), DataZone ones
-  on this domain only, trusted by the tools account alone (optionally only by named roles);
+  on this domain only, trusted by the tools account alone: the admin role only by the roles
+  ``management.principals`` names, the read-only one optionally so;
 - DataZone: a user profile of type IAM_ROLE (``AWS::DataZone::UserProfile``, as MDAA registers
   its roles, common-domain-helper.ts), which makes it a domain user: it can search the catalog,
   read glossaries and list projects. The admin role is also in the project member pool and
@@ -24,6 +25,7 @@ from constructs import Construct
 
 from mesh_config import EnvironmentConfig, MeshConfig
 from mesh_config.management import ManagementAccess, management_actions
+from mesh_config.management_checks import ADMIN_PRINCIPALS_UPGRADE_NOTE
 from mesh_constructs.acknowledge import acknowledge, wildcard_resource_finding
 from mesh_constructs.datazone_handler_identity import DataZoneHandlerIdentity, DataZoneHandlerIdentityProps
 from mesh_constructs.lake_formation_admins import LakeFormationAdmins, LakeFormationAdminsProps
@@ -41,6 +43,14 @@ def management_identity(
     stack = Stack.of(scope)
     management = env_config.management
     admin = management.access is ManagementAccess.ADMIN
+    if admin and not management.principals:
+        # The config layer refuses this with the fix (mesh_config.management_checks); a MeshConfig
+        # built in code must not get an admin role that the whole tools account may assume either.
+        raise ValueError(
+            f"{env_config.name}: management.access admin needs management.principals (see "
+            f"{ADMIN_PRINCIPALS_UPGRADE_NOTE})"
+        )
+    # Read-only without principals: any tools-account principal its own IAM policies allow.
     trusted = (
         principals_matching(management.principals) if management.principals else iam.AccountPrincipal(tools_account)
     )

@@ -13,17 +13,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import jsii
-from aws_cdk import ArnFormat, Stack, pipelines
+from aws_cdk import ArnFormat, Fn, RemovalPolicy, Stack, pipelines
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
 from constructs import IConstruct, IValidation
 
 from mesh_constructs.acknowledge import acknowledge, render_for_nag, wildcard_resource_finding
-
-AUTO_APPROVE_POLICY = (
-    "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]"
-)
 
 
 @dataclass(frozen=True)
@@ -125,17 +123,79 @@ def narrow_auto_approve(stack: Stack, pipeline: pipelines.CodePipeline, action_a
     """CDK's auto-approve Lambda (which passes the permissions-broadening check when nothing
     broadens) may PutApprovalResult on any approval of a pipeline tagged SECURITY_CHECK. Limit it
     to the broadening checks' own actions, so the approver roles are the only principals of this
-    stack that can approve a promotion."""
+    stack that can approve a promotion. And it logs to its own log group only (see
+    ``_own_log_group_only``)."""
     function = _descendant(pipeline, "CDKPipelinesAutoApprove")
     if function is None:
         return
-    policy = function.node.find_child("ServiceRole").node.find_child("DefaultPolicy").node.default_child
+    role = function.node.find_child("ServiceRole")
+    _own_log_group_only(function, role)  # type: ignore[arg-type]
+    policy = role.node.find_child("DefaultPolicy").node.default_child
 
     def rewrite(document: dict) -> dict:
         statements = []
         for statement in document["Statement"]:
             if "codepipeline:PutApprovalResult" in _as_list(statement.get("Action", [])):
                 statement = {**statement, "Resource": action_arns}
+            statements.append(statement)
+        return {**document, "Statement": statements}
+
+    rewrite_policy(policy, rewrite)  # type: ignore[arg-type]
+
+
+def _own_log_group_only(function: lambda_.Function, role: iam.Role) -> None:
+    """CDK gives the function's role AWSLambdaBasicExecutionRole, which lets it create and write
+    every log group of the account. Instead: a log group of its own, the function's LoggingConfig
+    pointing at it, and write rights on that group only (as the handlers' roles have).
+
+    CDK's managed group (``/aws/lambda/<function>``, feature flag useCdkManagedLogGroup) cannot
+    serve: its name refers to the function, which depends on the role's policy, so the policy
+    cannot name it. It is removed; it was RETAINed, so an account keeps its past logs. The new
+    group keeps its retention (two years) and removal policy. The L2 role cannot detach a
+    managed policy, hence the L1 property."""
+    function.node.try_remove_child("LogGroup")
+    log_group = logs.LogGroup(
+        function, "Logs", retention=logs.RetentionDays.TWO_YEARS, removal_policy=RemovalPolicy.RETAIN
+    )
+    cfn_function: lambda_.CfnFunction = function.node.default_child  # type: ignore[assignment]
+    cfn_function.logging_config = lambda_.CfnFunction.LoggingConfigProperty(log_group=log_group.log_group_name)
+    log_group.grant_write(role)
+    cfn_role: iam.CfnRole = role.node.default_child  # type: ignore[assignment]
+    cfn_role.managed_policy_arns = None
+
+
+def _broadening_checked_deploy_roles(pipeline: pipelines.CodePipeline) -> list[str]:
+    """The CDK deploy roles of the stacks in stages that a ConfirmPermissionsBroadening step gates:
+    the only roles the check's `cdk diff` needs (it reads their deployed templates)."""
+    return sorted(
+        {
+            stack.assume_role_arn
+            for wave in pipeline.waves
+            for stage in wave.stages
+            if any(isinstance(step, pipelines.ConfirmPermissionsBroadening) for step in stage.pre)
+            for stack in stage.stacks
+            if stack.assume_role_arn
+        }
+    )
+
+
+def narrow_security_check(stack: Stack, pipeline: pipelines.CodePipeline) -> None:
+    """CDK's permissions-broadening check may sts:AssumeRole any role of any account tagged as a
+    CDK deploy role (``Resource: *`` with an iam:ResourceTag condition). Limit it to the deploy
+    roles of the stages it checks, keeping the tag condition."""
+    check = _descendant(pipeline, "CDKSecurityCheck")
+    roles = _broadening_checked_deploy_roles(pipeline)
+    if check is None or not roles:
+        return
+    policy = check.node.find_child("Role").node.find_child("DefaultPolicy").node.default_child
+    # The deploy role ARNs carry ${AWS::Partition} (the stage's synthesizer writes them so).
+    resources = [stack.resolve(Fn.sub(arn)) for arn in roles]
+
+    def rewrite(document: dict) -> dict:
+        statements = []
+        for statement in document["Statement"]:
+            if _as_list(statement.get("Action", [])) == ["sts:AssumeRole"] and statement.get("Resource") == "*":
+                statement = {**statement, "Resource": resources if len(resources) > 1 else resources[0]}
             statements.append(statement)
         return {**document, "Statement": statements}
 
@@ -215,7 +275,14 @@ def _codebuild_findings(stack: Stack, project_id: str) -> list[Expected]:
     ]
 
 
-def _artifact_findings(bucket_id: str, *, write: bool) -> list[Expected]:
+ARTIFACT_KEY_REASON = (
+    "CDK's Key.grantEncryptDecrypt / grantDecrypt action groups (GenerateDataKey*, ReEncrypt*), on the "
+    "pipeline's artifact key only."
+)
+
+
+def _artifact_findings(bucket_id: str, *, write: bool, kms_reason: str = ARTIFACT_KEY_REASON) -> list[Expected]:
+    """``kms_reason``: for a role whose KMS wildcards reach more than the artifact key."""
     objects = Expected(
         f"AwsSolutions-IAM5[Resource::<{bucket_id}.Arn>/*]",
         "Pipeline artifacts are objects with generated keys in the pipeline's own artifact bucket.",
@@ -225,10 +292,6 @@ def _artifact_findings(bucket_id: str, *, write: bool) -> list[Expected]:
         "CDK's Bucket.grantRead"
         + ("Write" if write else "")
         + " action groups, on the pipeline's artifact bucket only."
-    )
-    kms_reason = (
-        "CDK's Key.grantEncryptDecrypt / grantDecrypt action groups (GenerateDataKey*, ReEncrypt*), on the "
-        "pipeline's artifact key only."
     )
     return [
         objects,
@@ -263,6 +326,13 @@ def acknowledge_pipeline_findings(
         return construct.node.find_child("DefaultPolicy").node.default_child  # type: ignore[return-value]
 
     root = pipeline.pipeline
+    # With cross-region support stacks, the pipeline role's KMS wildcards also reach their keys.
+    root_kms_reason = (
+        "CDK's Key.grantEncryptDecrypt action groups (GenerateDataKey*, ReEncrypt*), on the pipeline's artifact key "
+        "and the replication keys of its cross-region support stacks only."
+        if replication_key_arns
+        else ARTIFACT_KEY_REASON
+    )
     replication = [
         Expected(
             wildcard_resource_finding(stack, support.replication_bucket.arn_for_objects("*")),
@@ -278,7 +348,11 @@ def acknowledge_pipeline_findings(
         )
         for arn in replication_key_arns
     ]
-    _acknowledge_expected(stack, policy_of(root.role), [*artifacts_rw, *replication])
+    _acknowledge_expected(
+        stack,
+        policy_of(root.role),
+        [*_artifact_findings(bucket_id, write=True, kms_reason=root_kms_reason), *replication],
+    )
 
     for action_role in (c for c in root.node.find_all() if c.node.id == "CodePipelineActionRole"):
         topic_reason = Expected(
@@ -319,28 +393,23 @@ def acknowledge_pipeline_findings(
     approve = _descendant(pipeline, "CDKPipelinesAutoApprove")
     if check is not None and approve is not None:
         approve_id = stack.get_logical_id(approve.node.default_child)  # type: ignore[arg-type]
+        # It also notifies through the approval topic: its KMS wildcards reach that topic's key too.
+        check_kms_reason = (
+            "CDK's Key.grantEncryptDecrypt action groups (GenerateDataKey*, ReEncrypt*) on the pipeline's artifact "
+            "key, and GenerateDataKey* on the approval topic's key to publish its notification (Topic.grantPublish); "
+            "no other key."
+        )
         _acknowledge_expected(
             stack,
             policy_of(check.node.find_child("Role")),
             [
-                *artifacts_ro,
+                *_artifact_findings(bucket_id, write=False, kms_reason=check_kms_reason),
                 *_codebuild_findings(stack, _project_logical_id(stack, check)),
-                Expected(
-                    "AwsSolutions-IAM5[Resource::*]",
-                    "The permissions-broadening check assumes only the target accounts' CDK deploy roles "
-                    "(iam:ResourceTag/aws-cdk:bootstrap-role = deploy) to diff their stacks.",
-                ),
                 Expected(
                     f"AwsSolutions-IAM5[Resource::<{approve_id}.Arn>:*]",
                     "Invokes the versions of its own auto-approve function.",
                 ),
             ],
-        )
-        role = approve.node.find_child("ServiceRole")
-        acknowledge(
-            role,
-            "CDK Pipelines' auto-approve Lambda uses the AWS managed basic execution policy (its own logs only).",
-            AUTO_APPROVE_POLICY,
         )
 
     asset_role = _descendant(pipeline, "FileRole")

@@ -35,6 +35,7 @@ from stacks.pipeline_acknowledgments import (
     narrow_asset_role,
     narrow_auto_approve,
     narrow_cross_region_keys,
+    narrow_security_check,
 )
 from stacks.sharing_stages import SharedDataStage, SharesStage, sharing_consumers, sharing_producers
 from stacks.tools_account_trust import principals_matching
@@ -128,6 +129,7 @@ class PipelineStack(Stack):
         self._pin_broadening_check_cli()
         key_arns = narrow_cross_region_keys(self, self.pipeline)
         narrow_auto_approve(self, self.pipeline, self._broadening_check_action_arns())
+        narrow_security_check(self, self.pipeline)
         narrow_asset_role(self, self.pipeline)
         acknowledge_pipeline_findings(
             self, self.pipeline, replication_key_arns=key_arns, smoke_test_runners=self.smoke_test_runners

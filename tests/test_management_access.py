@@ -8,10 +8,14 @@ import ast
 import re
 from pathlib import Path
 
+import aws_cdk as cdk
 import botocore.session
+import pytest
 
+from mesh_config import load_mesh
 from mesh_config.management import ADMIN_ACTIONS, READ_ACTIONS, ManagementAccess, management_actions
-from tests.config_edits import assert_issue, edit_text, load_issues
+from stacks.management_access import management_identity
+from tests.config_edits import EXAMPLE, assert_issue, edit_text, edit_yaml, line_of, load_issues
 from tests.synth import ROOT, SynthesizedApp, of_type
 
 SERVICES = ROOT / "datamesh" / "services"
@@ -39,12 +43,21 @@ def _management_actions(template: dict) -> set[str]:
     return actions
 
 
-def test_dev_has_an_admin_role_trusted_by_the_tools_account(example_app):
+def test_dev_has_an_admin_role_trusted_by_named_roles_of_the_tools_account(example_app):
     template = _domain(example_app, "dev")
     role = _management_role(template)
     assert role["RoleName"] == "acme-dev-datamesh-admin"
     (statement,) = role["AssumeRolePolicyDocument"]["Statement"]
     assert "444444444444" in str(statement["Principal"])
+    # An admin role names who may assume it: never the whole tools account without a condition.
+    assert statement["Condition"] == {
+        "ArnLike": {
+            "aws:PrincipalArn": [
+                "arn:aws:iam::444444444444:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_DataEngineer_*",
+                "arn:aws:iam::444444444444:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_DataPlatformManager_*",
+            ]
+        }
+    }
     expected = {f"{s}:{a}" for s, actions in management_actions(ManagementAccess.ADMIN).items() for a in actions}
     assert _management_actions(template) == expected
     # A DataZone user (IAM_ROLE profile) in the member pool, so that it can join producer projects.
@@ -114,6 +127,51 @@ def test_management_principals_must_live_in_the_tools_account(env_dir: Path):
         load_issues(env_dir), "prod.yaml", "management.principals[0]", "is not in the tools account 444444444444"
     )
     assert "datamesh CLI runs in" in issue.fix
+
+
+DEV_PRINCIPALS = """  principals:
+    - arn:aws:iam::444444444444:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_DataEngineer_*
+    - arn:aws:iam::444444444444:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_DataPlatformManager_*
+"""
+
+
+def test_an_admin_role_without_principals_is_refused_with_the_upgrade_note(env_dir: Path):
+    edit_text(env_dir / "dev.yaml", DEV_PRINCIPALS, "")
+    issue = assert_issue(
+        load_issues(env_dir), "dev.yaml", "management.principals", "'access: admin' without 'principals'"
+    )
+    assert "acme-dev-datamesh-admin would trust every principal of the tools account 444444444444" in issue.problem
+    # The missing key is reported on the block that needs it.
+    dev = env_dir / "dev.yaml"
+    assert line_of(dev, "management:") <= (issue.line or 0) <= line_of(dev, "access: admin")
+    assert "list under management.principals" in issue.fix and "'access: readonly'" in issue.fix
+    assert "arn:aws:iam::444444444444:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_" in issue.fix
+    # A mesh that validated before this rule is pointed at what changed and why.
+    assert 'CHANGELOG.md, Upgrade notes, "admin management roles need principals"' in issue.fix
+
+
+def test_an_admin_role_with_an_empty_principals_list_is_refused(env_dir: Path):
+    edit_yaml(env_dir / "staging.yaml", lambda data: data["management"].update(principals=[]))
+    assert_issue(load_issues(env_dir), "staging.yaml", "management.principals", "'access: admin' without 'principals'")
+
+
+def test_a_read_only_role_may_still_trust_the_whole_tools_account(env_dir: Path):
+    text = (env_dir / "prod.yaml").read_text(encoding="utf-8")
+    start = text.index("  # Only these tools-account roles may assume acme-prod-datamesh-readonly.")
+    end = text.index("\npromotion:")
+    (env_dir / "prod.yaml").write_text(text[:start] + text[end:], encoding="utf-8")
+    prod = load_mesh(env_dir).environment("prod")
+    assert prod.management.access is ManagementAccess.READONLY and prod.management.principals == []
+
+
+def test_the_stack_refuses_an_admin_role_without_principals_built_in_code():
+    """A MeshConfig built in code skips the loader's rule; the construct still refuses."""
+    config = load_mesh(EXAMPLE)
+    dev = config.environment("dev")
+    unnamed = dev.model_copy(update={"management": dev.management.model_copy(update={"principals": []})})
+    stack = cdk.Stack(cdk.App(), "Domain", env=cdk.Environment(account=dev.account, region=dev.region))
+    with pytest.raises(ValueError, match=r"admin needs management\.principals .*CHANGELOG\.md, Upgrade notes"):
+        management_identity(stack, config=config, env_config=unnamed, domain=None)  # type: ignore[arg-type]
 
 
 def _called_operations() -> tuple[dict[str, set[str]], set[str]]:

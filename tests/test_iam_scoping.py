@@ -1,0 +1,125 @@
+"""What the acknowledgements' reasons say, as policy: Lambda roles write their own log group only
+(no AWSLambdaBasicExecutionRole), the permissions-broadening check assumes only the deploy roles
+of the stages it checks, RAM invitations are accepted from the producer accounts only, and E3019
+is acknowledged only where it fires."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import aws_cdk as cdk
+
+from mesh_config import MeshConfig, load_mesh
+from stacks.shared_data_stack import SharedDataStack
+from tests.synth import ROOT, SynthesizedApp, cdk_json_context, of_type
+from tests.test_nag import acknowledgments
+
+
+def _as_list(value: object) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def _policies_of(template: dict, role_id: str) -> list[dict]:
+    return [
+        statement
+        for policy in of_type(template, "AWS::IAM::Policy").values()
+        if {"Ref": role_id} in policy["Properties"]["Roles"]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
+def _lambda_roles(template: dict) -> dict[str, tuple[str, dict]]:
+    """Function logical id -> (its role's logical id, its LoggingConfig)."""
+    return {
+        k: (f["Properties"]["Role"]["Fn::GetAtt"][0], f["Properties"].get("LoggingConfig", {}))
+        for k, f in of_type(template, "AWS::Lambda::Function").items()
+    }
+
+
+def test_no_lambda_role_has_the_basic_execution_policy_and_each_writes_its_own_log_group(
+    example_app: SynthesizedApp,
+):
+    checked: list[str] = []
+    for name, template in example_app.templates().items():
+        roles = of_type(template, "AWS::IAM::Role")
+        for function, (role_id, logging) in _lambda_roles(template).items():
+            assert "ManagedPolicyArns" not in roles[role_id]["Properties"], f"{name} {function}"
+            own_group = logging["LogGroup"]["Ref"]
+            log_statements = [s for s in _policies_of(template, role_id) if str(s["Action"]).count("logs:")]
+            assert log_statements, f"{name} {function}: no log rights"
+            for statement in log_statements:
+                assert sorted(_as_list(statement["Action"])) == ["logs:CreateLogStream", "logs:PutLogEvents"]
+                groups = {r["Fn::GetAtt"][0] for r in _as_list(statement["Resource"])}
+                # A role shared by several functions (the handler identity) writes each of their groups.
+                assert own_group in groups and all(
+                    template["Resources"][g]["Type"] == "AWS::Logs::LogGroup" for g in groups
+                ), f"{name} {function}"
+            checked.append(function)
+    # CDK Pipelines' auto-approve function and the Provider framework's functions are among them.
+    assert any("AutoApprove" in f for f in checked) and any("frameworkonEvent" in f for f in checked)
+
+
+def test_the_auto_approve_function_logs_to_a_retained_group_of_its_own(example_app: SynthesizedApp):
+    template = example_app.templates()["acme-mesh-pipeline"]
+    (function,) = (f for k, f in of_type(template, "AWS::Lambda::Function").items() if "AutoApprove" in k)
+    group = template["Resources"][function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]]
+    assert group["Properties"]["RetentionInDays"] == 731 and group["DeletionPolicy"] == "Retain"
+    # CDK's managed /aws/lambda/<function> group is gone: nothing would write to it.
+    assert [k for k in of_type(template, "AWS::Logs::LogGroup") if "AutoApprove" in k] == [
+        function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+    ]
+
+
+def test_the_broadening_check_assumes_only_the_deploy_roles_of_the_stages_it_checks(example_app: SynthesizedApp):
+    template = example_app.templates()["acme-mesh-pipeline"]
+    (role_id,) = (k for k in of_type(template, "AWS::IAM::Role") if "CDKSecurityCheckRole" in k)
+    (assume,) = (s for s in _policies_of(template, role_id) if s["Action"] == "sts:AssumeRole")
+    # Only prod confirms permissions broadening in the example.
+    assert assume["Resource"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:iam::345678901234:role/cdk-hnb659fds-deploy-role-345678901234-eu-west-1"
+    }
+    assert assume["Condition"] == {"ForAnyValue:StringEquals": {"iam:ResourceTag/aws-cdk:bootstrap-role": ["deploy"]}}
+
+
+def test_e3019_is_acknowledged_only_on_memberships_sharing_a_project_in_one_template(example_app: SynthesizedApp):
+    acknowledged = {p for p, rule, _ in acknowledgments(example_app.app) if rule.endswith("E3019")}
+    assert acknowledged
+    for stack in example_app.stacks():
+        memberships = of_type(stack.template, "AWS::DataZone::ProjectMembership")
+        projects = Counter(str(m["Properties"]["ProjectIdentifier"]) for m in memberships.values())
+        for membership in memberships.values():
+            path = membership["Metadata"]["aws:cdk:path"].removesuffix("/Resource")
+            shared = projects[str(membership["Properties"]["ProjectIdentifier"])] > 1
+            assert (path in acknowledged) == shared, path
+            ignored = membership["Metadata"].get("cfn-lint", {}).get("config", {}).get("ignore_checks", [])
+            assert ("E3019" in ignored) == shared, path
+
+
+def test_ram_invitations_are_accepted_only_from_the_producer_accounts():
+    config = load_mesh(ROOT / "examples" / "three-prod-accounts")
+    share = config.mesh.shares[0]
+    consumers = [share.consumers[0].model_copy(update={"accept_ram_invitation": True}), *share.consumers[1:]]
+    mesh = config.mesh.model_copy(update={"shares": [share.model_copy(update={"consumers": consumers})]})
+    config = MeshConfig(mesh, config.environments)
+    env = config.environment("prod-dev")
+    app = cdk.App(context=cdk_json_context())
+    stack = SharedDataStack(
+        app, "SharedData", config=config, env_config=env, env=cdk.Environment(account=env.account, region=env.region)
+    )
+    template = app.synth().get_stack_by_name(stack.stack_name).template
+    statements = {
+        action: statement
+        for p in of_type(template, "AWS::IAM::Policy").values()
+        for statement in p["Properties"]["PolicyDocument"]["Statement"]
+        for action in _as_list(statement["Action"])
+        if action.startswith("ram:")
+    }
+    # Listing has no resource type (CDK merges it with the other '*' actions of the policy).
+    assert statements["ram:GetResourceShareInvitations"]["Resource"] == "*"
+    assert "Condition" not in statements["ram:GetResourceShareInvitations"]
+    assert statements["ram:AcceptResourceShareInvitation"] == {
+        "Action": "ram:AcceptResourceShareInvitation",
+        "Condition": {"StringEquals": {"ram:ShareOwnerAccountId": ["333333333333"]}},
+        "Effect": "Allow",
+        "Resource": "arn:aws:ram:eu-west-1:*:resource-share-invitation/*",
+    }
