@@ -154,6 +154,11 @@ class Naming:
         """The role Lake Formation assumes to read and write the registered data-lake locations."""
         return f"{self.org}-{self.env}-lakeformation-data-access"
 
+    def lake_formation_grant_registry(self) -> str:
+        """The account's DynamoDB table of which grant set declares which Lake Formation grant
+        (foundation stack); the grants handlers of later stacks and stages find it by this name."""
+        return f"{self.org}-{self.env}-lakeformation-grant-registry"
+
     def catalog_handler_role(self) -> str:
         """The DataZone identity that imports and publishes the catalogs' tables."""
         return f"{self.org}-{self.env}-mesh-catalog-handler"

@@ -96,6 +96,7 @@ class CatalogsStack(Stack):
             self.identity,
             [GlueDatabaseRef(db) for db in databases],
             "Keeps the producer projects' Lake Formation grants on their tables",
+            naming.lake_formation_grant_registry(),
         )
         self.runs_handler = DataZoneHandler(
             self,

@@ -1,4 +1,5 @@
-"""Foundation of one account: data-lake buckets and the Lake Formation admin prerequisite."""
+"""Foundation of one account: data-lake buckets, the Lake Formation admin prerequisite, and the
+registry of which grant set declares which Lake Formation grant."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from mesh_config import EnvironmentConfig, MeshConfig
 from mesh_config.naming import ACCESS_LOGS, PROJECT_STORAGE_LAYER, plan_reader_role_name, plan_runner_role_name
 from mesh_config.promotion import PromotionMode
 from mesh_constructs import DataLakeBuckets, DataLakeBucketsProps, LakeFormationAdmins, LakeFormationAdminsProps
+from mesh_constructs.lake_formation_grants import LakeFormationGrantRegistry, LakeFormationGrantRegistryProps
 from stacks.deployer import cloudformation_execution_role_arn
 from stacks.plan_access import plan_reader_role
 from stacks.removal import stateful_removal_policy
@@ -44,6 +46,16 @@ class FoundationStack(Stack):
             self,
             "LakeFormationAdmins",
             LakeFormationAdminsProps(admin_arns=[cloudformation_execution_role_arn(self)], parameters=parameters),
+        )
+        # Every grants custom resource of the account (catalogs, team grants, shared data) records
+        # its declaration here and revokes only what no other set declares: Lake Formation keeps
+        # one permission however many sets grant it. Here because every other stack of the
+        # account, the sharing stages' included, is deployed after the foundation and removed
+        # before it.
+        self.grant_registry = LakeFormationGrantRegistry(
+            self,
+            "LakeFormationGrantRegistry",
+            LakeFormationGrantRegistryProps(table_name=naming.lake_formation_grant_registry(), removal_policy=removal),
         )
         # The pipeline's change plan compares what it will deploy with what runs here.
         if config.mesh.pipeline is not None and env_config.promotion.mode is PromotionMode.PIPELINE:

@@ -18,7 +18,7 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct, IConstruct
 
 from mesh_config import EnvironmentConfig, MeshConfig
-from mesh_constructs.acknowledge import acknowledge
+from mesh_constructs.acknowledge import acknowledge, wildcard_resource_finding
 from mesh_constructs.datazone_handler import DataZoneHandler, DataZoneHandlerProps
 from mesh_constructs.datazone_handler_identity import DataZoneHandlerIdentity, DataZoneHandlerIdentityProps
 from mesh_constructs.lake_formation_grants import (
@@ -33,7 +33,17 @@ from mesh_constructs.project_connections import PROJECT_CONNECTIONS_ACTIONS, Pro
 from mesh_constructs.ram_invitations import RamInvitations, RamInvitationsProps
 from mesh_constructs.resource_link import ResourceLink, ResourceLinkProps
 
-RAM_ACTIONS = ("ram:AcceptResourceShareInvitation", "ram:GetResourceShareInvitations")
+# GetResourceShareInvitations (a list) has no resource type; AcceptResourceShareInvitation acts on a
+# resource-share-invitation, whose ram:ShareOwnerAccountId condition key names the sharing account
+# (Service Authorization Reference, as cfn-lint ships it).
+RAM_INVITATIONS_REASON = (
+    "RAM's GetResourceShareInvitations only lists invitations and has no resource-level permissions; accepting "
+    "one is allowed separately, on invitations only."
+)
+RAM_ACCEPT_REASON = (
+    "Invitation ARNs are generated per share; AcceptResourceShareInvitation is limited to invitations of shares "
+    "owned by the producer accounts (ram:ShareOwnerAccountId condition)."
+)
 
 
 class SharedDataStack(Stack):
@@ -62,6 +72,9 @@ class SharedDataStack(Stack):
         )
         accepted: list[IConstruct] = []
         senders = sorted({environments[s.producer].account for s, c in consumed if c.accept_ram_invitation})
+        invitations = self.format_arn(
+            service="ram", account="*", resource="resource-share-invitation", resource_name="*"
+        )
         if senders:
             ram_handler = DataZoneHandler(
                 self,
@@ -70,7 +83,14 @@ class SharedDataStack(Stack):
                     module="ram_invitation",
                     identity=self.identity,
                     actions=(),
-                    statements=[iam.PolicyStatement(actions=list(RAM_ACTIONS), resources=["*"])],
+                    statements=[
+                        iam.PolicyStatement(actions=["ram:GetResourceShareInvitations"], resources=["*"]),
+                        iam.PolicyStatement(
+                            actions=["ram:AcceptResourceShareInvitation"],
+                            resources=[invitations],
+                            conditions={"StringEquals": {"ram:ShareOwnerAccountId": senders}},
+                        ),
+                    ],
                     description="Accepts the AWS RAM invitations of the Lake Formation shares received",
                 ),
             )
@@ -162,6 +182,8 @@ class SharedDataStack(Stack):
             [GlueDatabaseRef(link) for link in sorted(self.links)]
             + [GlueDatabaseRef(db, account) for account, db in sorted(set(producer_tables))],
             "Grants the shared tables to this account's consumer principals",
+            # The account's own stage (deployed before the sharing stages) holds the registry.
+            naming.lake_formation_grant_registry(),
         )
         self.grants = LakeFormationGrants(
             self,
@@ -170,9 +192,7 @@ class SharedDataStack(Stack):
         )
         self.grants.node.add_dependency(*self.links.values())
         if senders:
+            acknowledge(self.identity.policy, RAM_INVITATIONS_REASON, "AwsSolutions-IAM5[Resource::*]")
             acknowledge(
-                self.identity.policy,
-                "RAM's GetResourceShareInvitations / AcceptResourceShareInvitation have no resource-level "
-                "permissions: the handler accepts only Lake Formation invitations of the producer accounts.",
-                "AwsSolutions-IAM5[Resource::*]",
+                self.identity.policy, RAM_ACCEPT_REASON, wildcard_resource_finding(self.identity.policy, invitations)
             )

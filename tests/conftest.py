@@ -51,6 +51,19 @@ def sleeps() -> Sleeps:
     return Sleeps()
 
 
+# A handler's whole Lambda run in the tests: the 15-minute timeout, less the handlers' margin.
+LAMBDA_SECONDS = 15 * 60
+
+
+@pytest.fixture
+def deadline(sleeps: Sleeps):
+    """The deadline of a fresh 15-minute invocation on a fake clock that only sleeping advances:
+    the handlers' waits run at once, and ``sleeps`` shows what they would have slept."""
+    from mesh_constructs.handlers.support import SAFETY_MARGIN, Deadline
+
+    return Deadline(LAMBDA_SECONDS - SAFETY_MARGIN, clock=lambda: float(sum(sleeps)), sleep=sleeps)
+
+
 @pytest.fixture(scope="session")
 def example_app(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
     return synth_app(ROOT / "environments", tmp_path_factory.mktemp("cdk.out"))

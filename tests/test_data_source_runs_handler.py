@@ -9,7 +9,8 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from mesh_constructs.handlers import data_source_runs as handler
-from mesh_constructs.handlers.support import WAIT_BUDGET, WAIT_INTERVAL, WaitTimeout
+from mesh_constructs.handlers.support import SAFETY_MARGIN, WAIT_INTERVAL, WaitTimeout
+from tests.conftest import LAMBDA_SECONDS
 
 DOMAIN = "dzd_abc123def456"
 PROJECT = "prj1"
@@ -17,6 +18,8 @@ SOURCE = "ds1"
 GLOSSARY = "gls1"
 ASSET = "finance_gl_transactions_table"
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
+# A whole invocation's wait (the fake clock advances only by sleeping).
+WAITED = LAMBDA_SECONDS - SAFETY_MARGIN
 
 
 def table(publish: str = "true", **extra) -> dict:
@@ -148,7 +151,7 @@ COLUMN_FORM = {
 }
 
 
-def test_create_runs_the_source_curates_the_asset_and_publishes_it(client, sleeps):
+def test_create_runs_the_source_curates_the_asset_and_publishes_it(client, sleeps, deadline):
     with Stubber(client) as stub:
         start_and_finish(stub, "RUNNING", "SUCCESS")
         found_asset(stub)
@@ -187,24 +190,24 @@ def test_create_runs_the_source_curates_the_asset_and_publishes_it(client, sleep
                 "clientToken": ANY,
             },
         )
-        result = handler.handle(event(), client, sleeps)
+        result = handler.handle(event(), client, deadline)
         stub.assert_no_pending_responses()
     assert result == {"PhysicalResourceId": f"{DOMAIN}/data-source-runs/products-finance"}
     assert sleeps == [WAIT_INTERVAL]
 
 
-def test_rerun_of_a_curated_and_listed_asset_writes_nothing(client, sleeps):
+def test_rerun_of_a_curated_and_listed_asset_writes_nothing(client, deadline):
     current = [GLUE_FORM, *({k: v for k, v in f.items() if k != "typeIdentifier"} for f in (OUR_FORM, COLUMN_FORM))]
     with Stubber(client) as stub:
         start_and_finish(stub, "SUCCESS")
         found_asset(stub)
         stub.add_response("get_asset", asset(current, ["trm-tx"], listing="ACTIVE"))
         terms(stub)
-        handler.handle(event("Update"), client, sleeps)
+        handler.handle(event("Update"), client, deadline)
         stub.assert_no_pending_responses()
 
 
-def test_an_unpublished_table_that_is_listed_is_unpublished(client, sleeps):
+def test_an_unpublished_table_that_is_listed_is_unpublished(client, deadline):
     bare = table(publish="false", Terms=[], ColumnTerms=[], Forms=[])
     with Stubber(client) as stub:
         start_and_finish(stub, "PARTIALLY_SUCCEEDED")
@@ -222,48 +225,46 @@ def test_an_unpublished_table_that_is_listed_is_unpublished(client, sleeps):
                 "clientToken": ANY,
             },
         )
-        handler.handle(event("Update", bare), client, sleeps)
+        handler.handle(event("Update", bare), client, deadline)
         stub.assert_no_pending_responses()
 
 
-def test_a_failed_run_raises_with_the_run_error(client, sleeps):
+def test_a_failed_run_raises_with_the_run_error(client, deadline):
     with Stubber(client) as stub:
         stub.add_response("start_data_source_run", run("REQUESTED"))
         stub.add_response("get_data_source_run", run("FAILED", "Insufficient Lake Formation permission(s)"))
         with pytest.raises(handler.DataProductError) as raised:
-            handler.handle(event(), client, sleeps)
+            handler.handle(event(), client, deadline)
     assert "data source ds1 run run1 failed: Insufficient Lake Formation permission(s)" in str(raised.value)
 
 
-def test_a_run_that_never_ends_times_out_with_a_clear_error(client, sleeps):
+def test_a_run_that_never_ends_times_out_with_a_clear_error(client, deadline):
     with Stubber(client) as stub:
-        start_and_finish(stub, *["RUNNING"] * (WAIT_BUDGET // WAIT_INTERVAL + 1))
-        with pytest.raises(
-            WaitTimeout, match=f"gave up after {WAIT_BUDGET} s waiting for the runs of data sources ds1"
-        ):
-            handler.handle(event(), client, sleeps)
+        start_and_finish(stub, *["RUNNING"] * (WAITED // WAIT_INTERVAL + 1))
+        with pytest.raises(WaitTimeout, match=f"gave up after {WAITED} s waiting for the runs of data sources ds1"):
+            handler.handle(event(), client, deadline)
         stub.assert_no_pending_responses()
 
 
-def test_a_table_missing_from_the_inventory_is_an_error(client, sleeps):
+def test_a_table_missing_from_the_inventory_is_an_error(client, deadline):
     with Stubber(client) as stub:
         start_and_finish(stub, "SUCCESS")
         stub.add_response("search", {"items": []})
         with pytest.raises(handler.DataProductError, match="is not in the inventory of project prj1"):
-            handler.handle(event(), client, sleeps)
+            handler.handle(event(), client, deadline)
 
 
-def test_an_unknown_glossary_term_is_an_error(client, sleeps):
+def test_an_unknown_glossary_term_is_an_error(client, deadline):
     with Stubber(client) as stub:
         start_and_finish(stub, "SUCCESS")
         found_asset(stub)
         stub.add_response("get_asset", asset([GLUE_FORM]))
         stub.add_response("search", {"items": []})  # the glossary has no terms
         with pytest.raises(handler.DataProductError, match="glossary gls1 has no term Transaction"):
-            handler.handle(event(), client, sleeps)
+            handler.handle(event(), client, deadline)
 
 
-def test_a_throttled_revision_is_retried(client, sleeps):
+def test_a_throttled_revision_is_retried(client, sleeps, deadline):
     with Stubber(client) as stub:
         start_and_finish(stub, "SUCCESS")
         found_asset(stub)
@@ -272,20 +273,20 @@ def test_a_throttled_revision_is_retried(client, sleeps):
         stub.add_client_error("create_asset_revision", "ThrottlingException", http_status_code=429)
         stub.add_response("create_asset_revision", {**asset([GLUE_FORM]), "revision": "3"})
         stub.add_response("create_listing_change_set", {"listingId": "l", "listingRevision": "2", "status": "ACTIVE"})
-        handler.handle(event("Update"), client, sleeps)
+        handler.handle(event("Update"), client, deadline)
         stub.assert_no_pending_responses()
     assert sleeps == [1]
 
 
-def test_an_access_denied_start_propagates(client, sleeps):
+def test_an_access_denied_start_propagates(client, deadline):
     with Stubber(client) as stub:
         stub.add_client_error("start_data_source_run", "AccessDeniedException", http_status_code=403)
         with pytest.raises(Exception, match="AccessDeniedException"):
-            handler.handle(event(), client, sleeps)
+            handler.handle(event(), client, deadline)
 
 
-def test_delete_calls_nothing(client, sleeps):
+def test_delete_calls_nothing(client, deadline):
     with Stubber(client) as stub:
-        result = handler.handle(event("Delete"), client, sleeps)
+        result = handler.handle(event("Delete"), client, deadline)
         stub.assert_no_pending_responses()
     assert result == {"PhysicalResourceId": f"{DOMAIN}/data-source-runs/products-finance"}

@@ -38,23 +38,23 @@ def not_found(stub: Stubber, method: str) -> None:
     stub.add_client_error(method, "ResourceNotFoundException", http_status_code=404)
 
 
-def run(client, sleeps, event: dict) -> dict:
-    return handler.handle(event, client, sleeps)
+def run(client, deadline, event: dict) -> dict:
+    return handler.handle(event, client, deadline)
 
 
-def test_create_adds_the_namespace_and_enables_the_form(client, sleeps):
+def test_create_adds_the_namespace_and_enables_the_form(client, deadline):
     with Stubber(client) as stub:
         not_found(stub, "get_form_type")
         stub.add_response("create_form_type", {"domainId": DOMAIN, "name": NAME, "revision": "1"}, CREATE)
-        result = run(client, sleeps, {"RequestType": "Create", "ResourceProperties": props()})
+        result = run(client, deadline, {"RequestType": "Create", "ResourceProperties": props()})
         stub.assert_no_pending_responses()
     assert result == {"PhysicalResourceId": f"{DOMAIN}/{NAME}", "Data": {"Name": NAME, "Revision": "1"}}
 
 
-def test_rerun_with_the_same_model_writes_nothing(client, sleeps):
+def test_rerun_with_the_same_model_writes_nothing(client, deadline):
     with Stubber(client) as stub:
         stub.add_response("get_form_type", existing(), GET)
-        result = run(client, sleeps, {"RequestType": "Create", "ResourceProperties": props()})
+        result = run(client, deadline, {"RequestType": "Create", "ResourceProperties": props()})
         stub.assert_no_pending_responses()
     assert result["Data"]["Revision"] == "3"
 
@@ -64,50 +64,50 @@ def test_rerun_with_the_same_model_writes_nothing(client, sleeps):
     [existing(model=MODEL.replace("Boolean", "String")), existing(description="old"), existing(status="DISABLED")],
     ids=["model", "description", "status"],
 )
-def test_a_changed_form_becomes_a_new_revision(client, sleeps, current):
+def test_a_changed_form_becomes_a_new_revision(client, current, deadline):
     with Stubber(client) as stub:
         stub.add_response("get_form_type", current, GET)
         stub.add_response("create_form_type", {"domainId": DOMAIN, "name": NAME, "revision": "4"}, CREATE)
         event = {"RequestType": "Update", "PhysicalResourceId": f"{DOMAIN}/{NAME}", "ResourceProperties": props(),
                  "OldResourceProperties": props(Description="old")}  # fmt: skip
-        result = run(client, sleeps, event)
+        result = run(client, deadline, event)
         stub.assert_no_pending_responses()
     assert result["Data"]["Revision"] == "4"
 
 
-def test_a_form_of_another_project_is_refused(client, sleeps):
+def test_a_form_of_another_project_is_refused(client, deadline):
     with Stubber(client) as stub:
         stub.add_response("get_form_type", existing(owner="prjother000"), GET)
         with pytest.raises(ValueError, match=r"owned by project prjother000.*cannot change owner"):
-            run(client, sleeps, {"RequestType": "Create", "ResourceProperties": props()})
+            run(client, deadline, {"RequestType": "Create", "ResourceProperties": props()})
 
 
-def test_throttling_then_success(client, sleeps):
+def test_throttling_then_success(client, sleeps, deadline):
     with Stubber(client) as stub:
         not_found(stub, "get_form_type")
         stub.add_client_error("create_form_type", "ThrottlingException", http_status_code=429)
         stub.add_response("create_form_type", {"domainId": DOMAIN, "name": NAME, "revision": "1"}, CREATE)
-        run(client, sleeps, {"RequestType": "Create", "ResourceProperties": props()})
+        run(client, deadline, {"RequestType": "Create", "ResourceProperties": props()})
         stub.assert_no_pending_responses()
     assert sleeps == [1]
 
 
-def test_retries_are_bounded_and_the_last_error_is_raised(client, sleeps):
+def test_retries_are_bounded_and_the_last_error_is_raised(client, sleeps, deadline):
     with Stubber(client) as stub:
         not_found(stub, "get_form_type")
         for _ in range(len(support.RETRY_DELAYS) + 1):
             stub.add_client_error("create_form_type", "ConflictException", http_status_code=409)
         with pytest.raises(ClientError, match="ConflictException"):
-            run(client, sleeps, {"RequestType": "Create", "ResourceProperties": props()})
+            run(client, deadline, {"RequestType": "Create", "ResourceProperties": props()})
     assert sleeps == list(support.RETRY_DELAYS)
 
 
-def test_an_invalid_model_is_raised_not_retried(client, sleeps):
+def test_an_invalid_model_is_raised_not_retried(client, sleeps, deadline):
     with Stubber(client) as stub:
         not_found(stub, "get_form_type")
         stub.add_client_error("create_form_type", "ValidationException", "model does not parse", http_status_code=400)
         with pytest.raises(ClientError, match="model does not parse"):
-            run(client, sleeps, {"RequestType": "Create", "ResourceProperties": props()})
+            run(client, deadline, {"RequestType": "Create", "ResourceProperties": props()})
     assert sleeps == []
 
 
@@ -115,29 +115,29 @@ def delete_event(physical_id: str = f"{DOMAIN}/{NAME}") -> dict:
     return {"RequestType": "Delete", "PhysicalResourceId": physical_id, "ResourceProperties": props()}
 
 
-def test_delete(client, sleeps):
+def test_delete(client, deadline):
     with Stubber(client) as stub:
         stub.add_response("delete_form_type", {}, GET)
-        assert run(client, sleeps, delete_event()) == {"PhysicalResourceId": f"{DOMAIN}/{NAME}"}
+        assert run(client, deadline, delete_event()) == {"PhysicalResourceId": f"{DOMAIN}/{NAME}"}
         stub.assert_no_pending_responses()
 
 
-def test_delete_when_already_gone(client, sleeps):
+def test_delete_when_already_gone(client, deadline):
     with Stubber(client) as stub:
         not_found(stub, "delete_form_type")
-        run(client, sleeps, delete_event())
+        run(client, deadline, delete_event())
         stub.assert_no_pending_responses()
 
 
-def test_delete_when_the_domain_is_gone(client, sleeps):
+def test_delete_when_the_domain_is_gone(client, deadline):
     with Stubber(client) as stub:
         stub.add_client_error("delete_form_type", "AccessDeniedException", http_status_code=403)
         stub.add_client_error("get_domain", "AccessDeniedException", http_status_code=403)
-        run(client, sleeps, delete_event())
+        run(client, deadline, delete_event())
         stub.assert_no_pending_responses()
 
 
-def test_delete_refused_by_permissions_raises(client, sleeps):
+def test_delete_refused_by_permissions_raises(client, deadline):
     with Stubber(client) as stub:
         stub.add_client_error("delete_form_type", "AccessDeniedException", http_status_code=403)
         stub.add_response(
@@ -153,18 +153,18 @@ def test_delete_refused_by_permissions_raises(client, sleeps):
             {"identifier": DOMAIN},
         )
         with pytest.raises(ClientError, match="AccessDenied"):
-            run(client, sleeps, delete_event())
+            run(client, deadline, delete_event())
 
 
-def test_delete_of_a_form_still_in_use_raises(client, sleeps):
+def test_delete_of_a_form_still_in_use_raises(client, deadline):
     with Stubber(client) as stub:
         for _ in range(len(support.RETRY_DELAYS) + 1):
             stub.add_client_error("delete_form_type", "ConflictException", "in use by assets", http_status_code=409)
         with pytest.raises(ClientError, match="in use by assets"):
-            run(client, sleeps, delete_event())
+            run(client, deadline, delete_event())
 
 
-def test_rollback_of_a_failed_create_deletes_nothing(client, sleeps):
+def test_rollback_of_a_failed_create_deletes_nothing(client, deadline):
     with Stubber(client) as stub:
-        run(client, sleeps, delete_event("stack-FormType-1A2B3C"))
+        run(client, deadline, delete_event("stack-FormType-1A2B3C"))
         stub.assert_no_pending_responses()

@@ -131,11 +131,11 @@ def stub_fresh_create(stub: Stubber) -> None:
     )
 
 
-def run(client, event: dict, sleeps) -> dict:
+def run(client, event: dict, deadline) -> dict:
     """Handle ``event`` with the responses its ``_stubs`` function queues; all must be used."""
     with Stubber(client) as stub:
         event.pop("_stubs")(stub)
-        result = handler.handle(event, client, sleeps)
+        result = handler.handle(event, client, deadline)
         stub.assert_no_pending_responses()
     return result
 
@@ -143,20 +143,22 @@ def run(client, event: dict, sleeps) -> dict:
 # --- create ---------------------------------------------------------------------------------------
 
 
-def test_create_makes_the_glossary_then_terms_then_relations(client, sleeps):
-    result = run(client, {"RequestType": "Create", "ResourceProperties": props(), "_stubs": stub_fresh_create}, sleeps)
+def test_create_makes_the_glossary_then_terms_then_relations(client, sleeps, deadline):
+    result = run(
+        client, {"RequestType": "Create", "ResourceProperties": props(), "_stubs": stub_fresh_create}, deadline
+    )
 
     assert result == {"PhysicalResourceId": GLOSSARY_ID, "Data": {"GlossaryId": GLOSSARY_ID}}
     assert sleeps == []
 
 
-def test_create_with_a_lost_physical_id_adopts_the_existing_glossary(client, sleeps):
+def test_create_with_a_lost_physical_id_adopts_the_existing_glossary(client, deadline):
     def stubs(stub: Stubber) -> None:
         # A previous attempt created everything, then the response to CloudFormation was lost.
         stub_glossary_search(stub, [glossary()])
         stub_terms(stub, deployed_terms())
 
-    result = run(client, {"RequestType": "Create", "ResourceProperties": props(), "_stubs": stubs}, sleeps)
+    result = run(client, {"RequestType": "Create", "ResourceProperties": props(), "_stubs": stubs}, deadline)
 
     assert result["PhysicalResourceId"] == GLOSSARY_ID
 
@@ -168,20 +170,20 @@ def test_glossary_search_matches_the_exact_name_only(client):
         assert handler.find_glossary(client, DOMAIN, NAME) is None
 
 
-def test_no_op_rerun_makes_no_write_call(client, sleeps):
+def test_no_op_rerun_makes_no_write_call(client, deadline):
     def stubs(stub: Stubber) -> None:
         stub_get(stub, glossary())
         stub_terms(stub, deployed_terms())
 
     event = {"RequestType": "Update", "PhysicalResourceId": GLOSSARY_ID, "ResourceProperties": props(),
              "OldResourceProperties": props(), "_stubs": stubs}  # fmt: skip
-    assert run(client, event, sleeps)["PhysicalResourceId"] == GLOSSARY_ID
+    assert run(client, event, deadline)["PhysicalResourceId"] == GLOSSARY_ID
 
 
 # --- update ---------------------------------------------------------------------------------------
 
 
-def test_update_changes_descriptions_removes_terms_and_adds_relations(client, sleeps):
+def test_update_changes_descriptions_removes_terms_and_adds_relations(client, deadline):
     new = props(
         terms=[
             {"Name": "Customer", "ShortDescription": "A party that buys", "LongDescription": "Someone who buys."},
@@ -222,10 +224,10 @@ def test_update_changes_descriptions_removes_terms_and_adds_relations(client, sl
 
     event = {"RequestType": "Update", "PhysicalResourceId": GLOSSARY_ID, "ResourceProperties": new,
              "OldResourceProperties": props(), "_stubs": stubs}  # fmt: skip
-    assert run(client, event, sleeps)["PhysicalResourceId"] == GLOSSARY_ID
+    assert run(client, event, deadline)["PhysicalResourceId"] == GLOSSARY_ID
 
 
-def test_relation_to_a_term_of_another_glossary(client, sleeps):
+def test_relation_to_a_term_of_another_glossary(client, deadline):
     finance = {**glossary(), "id": "gls-fin", "name": "finance-glossary"}
     new = props(terms=[{"Name": "Revenue", "ShortDescription": "Income", "LongDescription": "",
                         "Classifies": [{"Glossary": "finance-glossary", "Term": "ARR"}]}])  # fmt: skip
@@ -241,10 +243,10 @@ def test_relation_to_a_term_of_another_glossary(client, sleeps):
 
     event = {"RequestType": "Update", "PhysicalResourceId": GLOSSARY_ID, "ResourceProperties": new,
              "OldResourceProperties": new, "_stubs": stubs}  # fmt: skip
-    run(client, event, sleeps)
+    run(client, event, deadline)
 
 
-def test_terms_are_read_across_several_search_pages(client, sleeps):
+def test_terms_are_read_across_several_search_pages(client, deadline):
     many = [{"Name": f"T{i}", "ShortDescription": f"t{i}", "LongDescription": ""} for i in range(3)]
 
     def stubs(stub: Stubber) -> None:
@@ -253,20 +255,20 @@ def test_terms_are_read_across_several_search_pages(client, sleeps):
 
     event = {"RequestType": "Update", "PhysicalResourceId": GLOSSARY_ID, "ResourceProperties": props(terms=many),
              "OldResourceProperties": props(terms=many), "_stubs": stubs}  # fmt: skip
-    run(client, event, sleeps)
+    run(client, event, deadline)
 
 
-def test_new_domain_means_a_new_glossary(client, sleeps):
+def test_new_domain_means_a_new_glossary(client, deadline):
     old = props(DomainId="dzd_olddomain123")
     event = {"RequestType": "Update", "PhysicalResourceId": "gls-in-old-domain", "ResourceProperties": props(),
              "OldResourceProperties": old, "_stubs": stub_fresh_create}  # fmt: skip
-    assert run(client, event, sleeps)["PhysicalResourceId"] == GLOSSARY_ID
+    assert run(client, event, deadline)["PhysicalResourceId"] == GLOSSARY_ID
 
 
 # --- retries ----------------------------------------------------------------------------------------
 
 
-def test_throttling_then_success(client, sleeps):
+def test_throttling_then_success(client, sleeps, deadline):
     def stubs(stub: Stubber) -> None:
         stub_glossary_search(stub, [])
         stub.add_client_error("create_glossary", "ThrottlingException", http_status_code=429)
@@ -274,11 +276,11 @@ def test_throttling_then_success(client, sleeps):
         stub.add_response("create_glossary", glossary())
         stub_terms(stub, [])
 
-    run(client, {"RequestType": "Create", "ResourceProperties": props(terms=[]), "_stubs": stubs}, sleeps)
+    run(client, {"RequestType": "Create", "ResourceProperties": props(terms=[]), "_stubs": stubs}, deadline)
     assert sleeps == [1, 2]
 
 
-def test_conflict_right_after_create_then_success(client, sleeps):
+def test_conflict_right_after_create_then_success(client, sleeps, deadline):
     def stubs(stub: Stubber) -> None:
         stub_glossary_search(stub, [])
         stub.add_response("create_glossary", glossary())
@@ -290,17 +292,17 @@ def test_conflict_right_after_create_then_success(client, sleeps):
                           create_term_params("Customer", "A buyer", ""))  # fmt: skip
 
     only = [{"Name": "Customer", "ShortDescription": "A buyer", "LongDescription": ""}]
-    run(client, {"RequestType": "Create", "ResourceProperties": props(terms=only), "_stubs": stubs}, sleeps)
+    run(client, {"RequestType": "Create", "ResourceProperties": props(terms=only), "_stubs": stubs}, deadline)
     assert sleeps == [1, 2]
 
 
-def test_retries_are_bounded_and_the_last_error_is_raised(client, sleeps):
+def test_retries_are_bounded_and_the_last_error_is_raised(client, sleeps, deadline):
     with Stubber(client) as stub:
         stub_glossary_search(stub, [])
         for _ in range(len(support.RETRY_DELAYS) + 1):
             stub.add_client_error("create_glossary", "ThrottlingException", http_status_code=429)
         with pytest.raises(ClientError, match="ThrottlingException"):
-            handler.handle({"RequestType": "Create", "ResourceProperties": props(terms=[])}, client, sleeps)
+            handler.handle({"RequestType": "Create", "ResourceProperties": props(terms=[])}, client, deadline)
         stub.assert_no_pending_responses()
     assert sleeps == list(support.RETRY_DELAYS)
 
@@ -308,23 +310,23 @@ def test_retries_are_bounded_and_the_last_error_is_raised(client, sleeps):
 # --- failures raise -----------------------------------------------------------------------------------
 
 
-def test_service_error_is_raised_not_returned(client, sleeps):
+def test_service_error_is_raised_not_returned(client, sleeps, deadline):
     with Stubber(client) as stub:
         stub_glossary_search(stub, [])
         stub.add_client_error("create_glossary", "ValidationException", "name too long", http_status_code=400)
         with pytest.raises(ClientError, match="name too long"):
-            handler.handle({"RequestType": "Create", "ResourceProperties": props(terms=[])}, client, sleeps)
+            handler.handle({"RequestType": "Create", "ResourceProperties": props(terms=[])}, client, deadline)
     assert sleeps == []
 
 
-def test_glossary_of_another_project_is_refused(client, sleeps):
+def test_glossary_of_another_project_is_refused(client, deadline):
     with Stubber(client) as stub:
         stub_glossary_search(stub, [glossary(owner="prj-someone-else")])
         with pytest.raises(ValueError, match="cannot move a glossary to another project"):
-            handler.handle({"RequestType": "Create", "ResourceProperties": props()}, client, sleeps)
+            handler.handle({"RequestType": "Create", "ResourceProperties": props()}, client, deadline)
 
 
-def test_relation_to_a_missing_term_is_refused(client, sleeps):
+def test_relation_to_a_missing_term_is_refused(client, deadline):
     bad = props(terms=[{"Name": "Revenue", "ShortDescription": "Income", "LongDescription": "",
                         "IsA": [{"Glossary": "sales-glossary", "Term": "Quota"}]}])  # fmt: skip
     with Stubber(client) as stub:
@@ -334,7 +336,7 @@ def test_relation_to_a_missing_term_is_refused(client, sleeps):
         event = {"RequestType": "Update", "PhysicalResourceId": GLOSSARY_ID, "ResourceProperties": bad,
                  "OldResourceProperties": bad}  # fmt: skip
         with pytest.raises(ValueError, match="relates to 'Quota' of glossary 'sales-glossary'"):
-            handler.handle(event, client, sleeps)
+            handler.handle(event, client, deadline)
 
 
 # --- delete ---------------------------------------------------------------------------------------
@@ -344,7 +346,7 @@ def delete_event() -> dict:
     return {"RequestType": "Delete", "PhysicalResourceId": GLOSSARY_ID, "ResourceProperties": props()}
 
 
-def test_delete_disables_then_deletes_terms_then_the_glossary(client, sleeps):
+def test_delete_disables_then_deletes_terms_then_the_glossary(client, deadline):
     with Stubber(client) as stub:
         stub_get(stub, glossary())
         stub.add_response("update_glossary", glossary(status="DISABLED"),
@@ -355,51 +357,51 @@ def test_delete_disables_then_deletes_terms_then_the_glossary(client, sleeps):
         stub.add_response("delete_glossary_term", {}, {"domainIdentifier": DOMAIN, "identifier": "t-cust"})
         stub.add_response("delete_glossary_term", {}, {"domainIdentifier": DOMAIN, "identifier": "t-old"})
         stub.add_response("delete_glossary", {}, {"domainIdentifier": DOMAIN, "identifier": GLOSSARY_ID})
-        assert handler.handle(delete_event(), client, sleeps) == {"PhysicalResourceId": GLOSSARY_ID}
+        assert handler.handle(delete_event(), client, deadline) == {"PhysicalResourceId": GLOSSARY_ID}
         stub.assert_no_pending_responses()
 
 
-def test_delete_when_the_glossary_is_already_gone(client, sleeps):
+def test_delete_when_the_glossary_is_already_gone(client, deadline):
     with Stubber(client) as stub:
         stub_get(stub, None)
-        handler.handle(delete_event(), client, sleeps)
+        handler.handle(delete_event(), client, deadline)
         stub.assert_no_pending_responses()
 
 
-def test_delete_when_the_whole_domain_is_gone(client, sleeps):
+def test_delete_when_the_whole_domain_is_gone(client, deadline):
     with Stubber(client) as stub:
         # A deleted domain answers 403 for everything in it, GetDomain included.
         stub.add_client_error("get_glossary", "AccessDeniedException", http_status_code=403)
         stub.add_client_error("get_domain", "AccessDeniedException", http_status_code=403,
                               expected_params={"identifier": DOMAIN})  # fmt: skip
-        handler.handle(delete_event(), client, sleeps)
+        handler.handle(delete_event(), client, deadline)
         stub.assert_no_pending_responses()
 
 
-def test_delete_with_a_real_permission_error_raises(client, sleeps):
+def test_delete_with_a_real_permission_error_raises(client, deadline):
     with Stubber(client) as stub:
         stub.add_client_error("get_glossary", "AccessDeniedException", "not permitted", http_status_code=403)
         stub.add_response("get_domain", {"id": DOMAIN, "name": "acme-dev-unified-domain", "status": "AVAILABLE",
                                          "domainExecutionRole": "arn:aws:iam::123456789012:role/x"},
                           {"identifier": DOMAIN})  # fmt: skip
         with pytest.raises(ClientError, match="not permitted"):
-            handler.handle(delete_event(), client, sleeps)
+            handler.handle(delete_event(), client, deadline)
 
 
-def test_delete_tolerates_a_term_deleted_meanwhile(client, sleeps):
+def test_delete_tolerates_a_term_deleted_meanwhile(client, deadline):
     with Stubber(client) as stub:
         stub_get(stub, glossary(status="DISABLED"))
         stub_terms(stub, [term("Old", "t-old", "x", status="DISABLED")])
         stub.add_client_error("delete_glossary_term", "ResourceNotFoundException", http_status_code=404)
         stub.add_response("delete_glossary", {}, {"domainIdentifier": DOMAIN, "identifier": GLOSSARY_ID})
-        handler.handle(delete_event(), client, sleeps)
+        handler.handle(delete_event(), client, deadline)
         stub.assert_no_pending_responses()
 
 
-def test_delete_failure_raises(client, sleeps):
+def test_delete_failure_raises(client, deadline):
     with Stubber(client) as stub:
         stub_get(stub, glossary(status="DISABLED"))
         stub_terms(stub, [])
         stub.add_client_error("delete_glossary", "ValidationException", "glossary still in use", http_status_code=400)
         with pytest.raises(ClientError, match="still in use"):
-            handler.handle(delete_event(), client, sleeps)
+            handler.handle(delete_event(), client, deadline)

@@ -1,4 +1,6 @@
-"""The Lake Formation grants handler against botocore Stubber on a real Lake Formation client."""
+"""The Lake Formation grants handler against botocore Stubber on a real Lake Formation client; the
+account's grant registry is an in-memory table here (tests/test_grant_registry_handler.py has
+the registry's own Stubber tests, and the two-set scenarios)."""
 
 from __future__ import annotations
 
@@ -6,11 +8,18 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from mesh_constructs.handlers import lake_formation_grants as handler
+from tests.lake_formation_fakes import FakeRegistryTable
 
 ACCOUNT = "123456789012"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/datazone_usr_role_prj1_env1"
 OTHER = f"arn:aws:iam::{ACCOUNT}:role/datazone_usr_role_prj2_env2"
 DB = "finance_dev_catalog"
+TABLE = "acme-dev-lakeformation-grant-registry"
+
+
+@pytest.fixture
+def registry() -> FakeRegistryTable:
+    return FakeRegistryTable(TABLE)
 
 
 def grant(principal=ROLE, table="", permissions=("DESCRIBE",), grantable=()):
@@ -24,7 +33,7 @@ def grant(principal=ROLE, table="", permissions=("DESCRIBE",), grantable=()):
 
 
 def props(*grants):
-    return {"Name": "products-finance", "CatalogId": ACCOUNT, "Grants": list(grants)}
+    return {"Name": "products-finance", "CatalogId": ACCOUNT, "Registry": TABLE, "Grants": list(grants)}
 
 
 def entry(i, principal, resource, permissions, grantable=None):
@@ -53,7 +62,7 @@ def failure(request_entry, code, message=""):
     return {"RequestEntry": request_entry, "Error": {"ErrorCode": code, "ErrorMessage": message}}
 
 
-def test_create_grants_database_table_and_wildcard_entries_in_one_batch(lakeformation, sleeps):
+def test_create_grants_database_table_and_wildcard_entries_in_one_batch(lakeformation, registry, sleeps, deadline):
     event = {
         "RequestType": "Create",
         "ResourceProperties": props(
@@ -69,22 +78,24 @@ def test_create_grants_database_table_and_wildcard_entries_in_one_batch(lakeform
     ]
     with Stubber(lakeformation) as stub:
         stub.add_response("batch_grant_permissions", {"Failures": []}, {"Entries": expected})
-        result = handler.handle(event, lakeformation, sleeps)
+        result = handler.handle(event, lakeformation, registry, deadline)
         stub.assert_no_pending_responses()
     assert result == {"PhysicalResourceId": "lakeformation-grants/products-finance"}
     assert sleeps == []
 
 
-def test_more_than_twenty_grants_go_in_batches_of_twenty(lakeformation, sleeps):
+def test_more_than_twenty_grants_go_in_batches_of_twenty(lakeformation, registry, deadline):
     grants = [grant(table=f"t{i:02d}", permissions=("SELECT",)) for i in range(45)]
     with Stubber(lakeformation) as stub:
         for _batch in range(3):  # 20 + 20 + 5
             stub.add_response("batch_grant_permissions", {"Failures": []}, {"Entries": ANY})
-        handler.handle({"RequestType": "Create", "ResourceProperties": props(*grants)}, lakeformation, sleeps)
+        handler.handle(
+            {"RequestType": "Create", "ResourceProperties": props(*grants)}, lakeformation, registry, deadline
+        )
         stub.assert_no_pending_responses()
 
 
-def test_concurrent_modification_is_retried_for_the_failed_entries_only(lakeformation, sleeps):
+def test_concurrent_modification_is_retried_for_the_failed_entries_only(lakeformation, registry, sleeps, deadline):
     first = entry(0, ROLE, DATABASE, ["DESCRIBE"])
     second = entry(1, ROLE, table("a"), ["SELECT"])
     with Stubber(lakeformation) as stub:
@@ -97,13 +108,14 @@ def test_concurrent_modification_is_retried_for_the_failed_entries_only(lakeform
         handler.handle(
             {"RequestType": "Create", "ResourceProperties": props(grant(), grant(table="a", permissions=("SELECT",)))},
             lakeformation,
-            sleeps,
+            registry,
+            deadline,
         )
         stub.assert_no_pending_responses()
     assert sleeps == [1]
 
 
-def test_a_lasting_concurrent_modification_raises_after_the_bounded_retries(lakeformation, sleeps):
+def test_a_lasting_concurrent_modification_raises_after_the_bounded_retries(lakeformation, registry, sleeps, deadline):
     only = entry(0, ROLE, DATABASE, ["DESCRIBE"])
     with Stubber(lakeformation) as stub:
         for _ in range(6):
@@ -111,11 +123,13 @@ def test_a_lasting_concurrent_modification_raises_after_the_bounded_retries(lake
                 "batch_grant_permissions", {"Failures": [failure(only, "ConcurrentModificationException")]}
             )
         with pytest.raises(RuntimeError, match="still busy after retries: DESCRIBE on database finance_dev_catalog"):
-            handler.handle({"RequestType": "Create", "ResourceProperties": props(grant())}, lakeformation, sleeps)
+            handler.handle(
+                {"RequestType": "Create", "ResourceProperties": props(grant())}, lakeformation, registry, deadline
+            )
     assert sleeps == [1, 2, 4, 8, 16]
 
 
-def test_a_refused_grant_raises_with_the_principal_resource_and_reason(lakeformation, sleeps):
+def test_a_refused_grant_raises_with_the_principal_resource_and_reason(lakeformation, registry, deadline):
     only = entry(0, ROLE, table("missing"), ["SELECT"])
     with Stubber(lakeformation) as stub:
         stub.add_response(
@@ -126,7 +140,8 @@ def test_a_refused_grant_raises_with_the_principal_resource_and_reason(lakeforma
             handler.handle(
                 {"RequestType": "Create", "ResourceProperties": props(grant(table="missing", permissions=("SELECT",)))},
                 lakeformation,
-                sleeps,
+                registry,
+                deadline,
             )
     assert str(raised.value) == (
         f"Lake Formation refused: SELECT on table finance_dev_catalog.missing for {ROLE}: "
@@ -134,7 +149,7 @@ def test_a_refused_grant_raises_with_the_principal_resource_and_reason(lakeforma
     )
 
 
-def test_update_revokes_only_what_was_removed_then_grants_the_declaration(lakeformation, sleeps):
+def test_update_revokes_only_what_was_removed_then_grants_the_declaration(lakeformation, registry, deadline):
     old = props(grant(), grant(table="a", permissions=("SELECT", "INSERT")), grant(principal=OTHER))
     new = props(grant(), grant(table="a", permissions=("SELECT",)))
     with Stubber(lakeformation) as stub:
@@ -156,13 +171,14 @@ def test_update_revokes_only_what_was_removed_then_grants_the_declaration(lakefo
                 "OldResourceProperties": old,
             },
             lakeformation,
-            sleeps,
+            registry,
+            deadline,
         )
         stub.assert_no_pending_responses()
     assert result["PhysicalResourceId"] == "lakeformation-grants/products-finance"
 
 
-def test_update_with_nothing_removed_only_grants(lakeformation, sleeps):
+def test_update_with_nothing_removed_only_grants(lakeformation, registry, deadline):
     same = props(grant())
     with Stubber(lakeformation) as stub:
         stub.add_response("batch_grant_permissions", {"Failures": []})
@@ -174,12 +190,13 @@ def test_update_with_nothing_removed_only_grants(lakeformation, sleeps):
                 "OldResourceProperties": same,
             },
             lakeformation,
-            sleeps,
+            registry,
+            deadline,
         )
         stub.assert_no_pending_responses()
 
 
-def test_delete_revokes_everything_and_tolerates_what_is_already_gone(lakeformation, sleeps):
+def test_delete_revokes_everything_and_tolerates_what_is_already_gone(lakeformation, registry, deadline):
     first = entry(0, ROLE, DATABASE, ["DESCRIBE"])
     second = entry(1, ROLE, table("a"), ["SELECT"])
     with Stubber(lakeformation) as stub:
@@ -204,13 +221,14 @@ def test_delete_revokes_everything_and_tolerates_what_is_already_gone(lakeformat
                 "ResourceProperties": props(grant(), grant(table="a", permissions=("SELECT",))),
             },
             lakeformation,
-            sleeps,
+            registry,
+            deadline,
         )
         stub.assert_no_pending_responses()
     assert result == {"PhysicalResourceId": "lakeformation-grants/products-finance"}
 
 
-def test_delete_raises_when_a_revoke_is_refused_for_another_reason(lakeformation, sleeps):
+def test_delete_raises_when_a_revoke_is_refused_for_another_reason(lakeformation, registry, deadline):
     only = entry(0, ROLE, DATABASE, ["DESCRIBE"])
     with Stubber(lakeformation) as stub:
         stub.add_response(
@@ -220,18 +238,21 @@ def test_delete_raises_when_a_revoke_is_refused_for_another_reason(lakeformation
             handler.handle(
                 {"RequestType": "Delete", "PhysicalResourceId": "x", "ResourceProperties": props(grant())},
                 lakeformation,
-                sleeps,
+                registry,
+                deadline,
             )
 
 
-def test_a_client_error_of_the_call_itself_propagates(lakeformation, sleeps):
+def test_a_client_error_of_the_call_itself_propagates(lakeformation, registry, deadline):
     with Stubber(lakeformation) as stub:
         stub.add_client_error("batch_grant_permissions", "AccessDeniedException", http_status_code=403)
         with pytest.raises(Exception, match="AccessDeniedException"):
-            handler.handle({"RequestType": "Create", "ResourceProperties": props(grant())}, lakeformation, sleeps)
+            handler.handle(
+                {"RequestType": "Create", "ResourceProperties": props(grant())}, lakeformation, registry, deadline
+            )
 
 
-def test_shared_table_filter_and_columns_become_their_resources(lakeformation, sleeps):
+def test_shared_table_filter_and_columns_become_their_resources(lakeformation, registry, deadline):
     producer = "333333333333"
     grants = [
         {**grant(table="customers", permissions=("SELECT",)), "CatalogId": producer, "Filter": "customers_v1"},
@@ -271,5 +292,175 @@ def test_shared_table_filter_and_columns_become_their_resources(lakeformation, s
     ]
     with Stubber(lakeformation) as stub:
         stub.add_response("batch_grant_permissions", {"Failures": []}, {"Entries": expected})
-        handler.handle({"RequestType": "Create", "ResourceProperties": props(*grants)}, lakeformation, sleeps)
+        handler.handle(
+            {"RequestType": "Create", "ResourceProperties": props(*grants)}, lakeformation, registry, deadline
+        )
         stub.assert_no_pending_responses()
+
+
+# --- grants another set of the account still declares (the account's grant registry) -----------
+
+TEAM = "acme-dev-team-grants"
+
+
+def team_props(*grants):
+    return {"Name": TEAM, "CatalogId": ACCOUNT, "Registry": TABLE, "Grants": list(grants)}
+
+
+def registered(registry, name, *grants, deadline):
+    from mesh_constructs.handlers.grant_registry import GrantRegistry
+
+    GrantRegistry(registry, TABLE, deadline).register(name, handler.declared({"Grants": list(grants)}, ACCOUNT))
+
+
+def test_delete_keeps_a_permission_another_set_still_declares(lakeformation, registry, deadline):
+    """The review's finding: deleting the team grants revoked the DESCRIBE the products set declares."""
+    registered(registry, "products-finance", grant(grantable=("DESCRIBE",)), deadline=deadline)
+    registered(registry, TEAM, grant(), grant(table="a", permissions=("SELECT",)), deadline=deadline)
+    with Stubber(lakeformation) as stub:
+        stub.add_response(
+            "batch_revoke_permissions", {"Failures": []}, {"Entries": [entry(0, ROLE, table("a"), ["SELECT"])]}
+        )
+        result = handler.handle(
+            {
+                "RequestType": "Delete",
+                "PhysicalResourceId": f"lakeformation-grants/{TEAM}",
+                "ResourceProperties": team_props(grant(), grant(table="a", permissions=("SELECT",))),
+            },
+            lakeformation,
+            registry,
+            deadline,
+        )
+        stub.assert_no_pending_responses()
+    assert result == {"PhysicalResourceId": f"lakeformation-grants/{TEAM}"}
+    assert registry.sets() == {"products-finance"}
+
+
+def test_update_keeps_a_removed_permission_another_set_still_declares(lakeformation, registry, deadline):
+    registered(registry, TEAM, grant(principal=OTHER), deadline=deadline)
+    old = props(grant(), grant(principal=OTHER))
+    with Stubber(lakeformation) as stub:
+        # OTHER's DESCRIBE is no longer declared here, but the team set declares it: no revoke.
+        stub.add_response(
+            "batch_grant_permissions", {"Failures": []}, {"Entries": [entry(0, ROLE, DATABASE, ["DESCRIBE"])]}
+        )
+        handler.handle(
+            {
+                "RequestType": "Update",
+                "PhysicalResourceId": "x",
+                "ResourceProperties": props(grant()),
+                "OldResourceProperties": old,
+            },
+            lakeformation,
+            registry,
+            deadline,
+        )
+        stub.assert_no_pending_responses()
+
+
+def test_a_grant_option_no_longer_declared_is_revoked_and_the_plain_permission_granted_back(
+    lakeformation, registry, deadline
+):
+    """Lake Formation's revoke of a grant option takes the permission with it; the other set's
+    plain DESCRIBE is granted again right after."""
+    registered(registry, TEAM, grant(), deadline=deadline)
+    with Stubber(lakeformation) as stub:
+        stub.add_response(
+            "batch_revoke_permissions",
+            {"Failures": []},
+            {"Entries": [entry(0, ROLE, DATABASE, ["DESCRIBE"], ["DESCRIBE"])]},
+        )
+        stub.add_response(
+            "batch_grant_permissions", {"Failures": []}, {"Entries": [entry(0, ROLE, DATABASE, ["DESCRIBE"])]}
+        )
+        handler.handle(
+            {
+                "RequestType": "Delete",
+                "PhysicalResourceId": "lakeformation-grants/products-finance",
+                "ResourceProperties": props(grant(grantable=("DESCRIBE",))),
+            },
+            lakeformation,
+            registry,
+            deadline,
+        )
+        stub.assert_no_pending_responses()
+
+
+def test_create_registers_the_declaration_before_granting(lakeformation, registry, deadline):
+    def grant_sees_the_registration(**_: object) -> dict:
+        assert registry.sets() == {"products-finance"}
+        return {"Failures": []}
+
+    lakeformation.batch_grant_permissions = grant_sees_the_registration
+    handler.handle({"RequestType": "Create", "ResourceProperties": props(grant())}, lakeformation, registry, deadline)
+
+
+def test_create_releases_what_a_failed_create_of_the_same_set_left_registered(lakeformation, registry, deadline):
+    """The framework skips the Delete after a failed Create: its registrations (and any grant it
+    made) are found by the set's name on the next Create."""
+    registered(registry, "products-finance", grant(), grant(table="old", permissions=("SELECT",)), deadline=deadline)
+    with Stubber(lakeformation) as stub:
+        stub.add_response(
+            "batch_revoke_permissions", {"Failures": []}, {"Entries": [entry(0, ROLE, table("old"), ["SELECT"])]}
+        )
+        stub.add_response(
+            "batch_grant_permissions", {"Failures": []}, {"Entries": [entry(0, ROLE, DATABASE, ["DESCRIBE"])]}
+        )
+        handler.handle(
+            {"RequestType": "Create", "ResourceProperties": props(grant())}, lakeformation, registry, deadline
+        )
+        stub.assert_no_pending_responses()
+    assert len(registry.items) == 1
+
+
+def test_a_renamed_set_leaves_the_old_names_grants_to_the_old_names_delete(lakeformation, registry, deadline):
+    """A new Name is a new physical id: CloudFormation deletes the old resource afterwards, and
+    that Delete sees the new name's registration and keeps what it declares."""
+    registered(registry, "products-finance", grant(), deadline=deadline)
+    renamed = {**props(grant()), "Name": "products-finance-1"}
+    with Stubber(lakeformation) as stub:
+        stub.add_response("batch_grant_permissions", {"Failures": []})
+        result = handler.handle(
+            {
+                "RequestType": "Update",
+                "PhysicalResourceId": "lakeformation-grants/products-finance",
+                "ResourceProperties": renamed,
+                "OldResourceProperties": props(grant()),
+            },
+            lakeformation,
+            registry,
+            deadline,
+        )
+        stub.assert_no_pending_responses()
+        assert result == {"PhysicalResourceId": "lakeformation-grants/products-finance-1"}
+        # The old name's Delete: nothing to revoke, the new name declares the same grant.
+        handler.handle(
+            {
+                "RequestType": "Delete",
+                "PhysicalResourceId": "lakeformation-grants/products-finance",
+                "ResourceProperties": props(grant()),
+            },
+            lakeformation,
+            registry,
+            deadline,
+        )
+        stub.assert_no_pending_responses()
+    assert registry.sets() == {"products-finance-1"}
+
+
+def test_the_registry_defaults_to_the_functions_environment(lakeformation, registry, deadline, monkeypatch):
+    monkeypatch.setenv(handler.REGISTRY_ENV, TABLE)
+    without = {k: v for k, v in props(grant()).items() if k != "Registry"}
+    with Stubber(lakeformation) as stub:
+        stub.add_response("batch_grant_permissions", {"Failures": []})
+        handler.handle({"RequestType": "Create", "ResourceProperties": without}, lakeformation, registry, deadline)
+    assert registry.sets() == {"products-finance"}
+
+
+def test_no_registry_at_all_is_an_error(lakeformation, registry, deadline, monkeypatch):
+    from mesh_constructs.handlers.grant_registry import RegistryMissing
+
+    monkeypatch.delenv(handler.REGISTRY_ENV, raising=False)
+    without = {k: v for k, v in props(grant()).items() if k != "Registry"}
+    with pytest.raises(RegistryMissing, match="no Registry property"):
+        handler.handle({"RequestType": "Create", "ResourceProperties": without}, lakeformation, registry, deadline)

@@ -8,10 +8,11 @@ import pytest
 from botocore.stub import Stubber
 
 from mesh_constructs.handlers import project_connections as handler
-from mesh_constructs.handlers.support import WAIT_BUDGET, WAIT_INTERVAL, WaitTimeout
+from mesh_constructs.handlers.support import COMPLETE_BUDGET, WAIT_STARTED, WaitTimeout
 
 DOMAIN = "dzd_abc123def456"
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
+STARTED = 1_767_225_600.0  # epoch seconds on_event hands the wait over
 ROLE = "arn:aws:iam::123456789012:role/datazone_usr_role_prj1_env1"
 
 
@@ -28,6 +29,11 @@ def props(*projects: tuple[str, str]) -> dict:
 
 def create(*projects: tuple[str, str]) -> dict:
     return {"RequestType": "Create", "ResourceProperties": props(*projects)}
+
+
+def polled(*projects: tuple[str, str]) -> dict:
+    """What the Provider framework hands is_complete: the request with on_event's result."""
+    return {**create(*projects), **handler.handle(create(*projects), STARTED)}
 
 
 def environment(status: str, project: str = "prj1", env_id: str = "env1") -> dict:
@@ -75,7 +81,15 @@ ROLE_RESOURCE = [
 ]
 
 
-def test_waits_for_the_tooling_environment_then_returns_connection_and_role(client, sleeps):
+def test_on_event_calls_nothing_and_hands_the_wait_over():
+    assert handler.handle(create(), STARTED) == {
+        "PhysicalResourceId": f"{DOMAIN}/project-connections",
+        WAIT_STARTED: STARTED,
+    }
+
+
+def test_is_complete_waits_for_the_tooling_environment_then_returns_connection_and_role(client):
+    event = polled()
     with Stubber(client) as stub:
         list_envs(stub)  # not created yet
         list_envs(stub, environment("CREATING"))
@@ -91,82 +105,83 @@ def test_waits_for_the_tooling_environment_then_returns_connection_and_role(clie
             {"items": [connection("project.default_lakehouse", "c-lake")]},
             {"domainIdentifier": DOMAIN, "projectIdentifier": "prj1", "maxResults": 50, "nextToken": "t2"},
         )
-        result = handler.handle(create(), client, sleeps)
+        assert handler.check(event, client, STARTED) == {"IsComplete": False}
+        assert handler.check(event, client, STARTED + 30) == {"IsComplete": False}
+        result = handler.check(event, client, STARTED + 60)
         stub.assert_no_pending_responses()
     assert result == {
-        "PhysicalResourceId": f"{DOMAIN}/project-connections",
+        "IsComplete": True,
         "Data": {"RoleArnfinanceXreporting": ROLE, "ConnectionIdfinanceXreporting": "c-lake"},
     }
-    assert sleeps == [WAIT_INTERVAL, WAIT_INTERVAL]
 
 
-def test_several_projects_are_awaited_together(client, sleeps):
+def test_several_projects_are_awaited_together(client):
+    event = polled(("a", "prj1"), ("b", "prj2"))
     with Stubber(client) as stub:
         list_envs(stub, environment("ACTIVE"))
         list_envs(stub, environment("CREATING", "prj2", "env2"), project="prj2")
+        list_envs(stub, environment("ACTIVE"))
         list_envs(stub, environment("ACTIVE", "prj2", "env2"), project="prj2")
         for project, env_id, conn in (("prj1", "env1", "c1"), ("prj2", "env2", "c2")):
             get_env(stub, ROLE_RESOURCE, env_id, project)
             stub.add_response("list_connections", {"items": [connection("project.default_lakehouse", conn)]})
-        result = handler.handle(create(("a", "prj1"), ("b", "prj2")), client, sleeps)
+        assert handler.check(event, client, STARTED) == {"IsComplete": False}
+        result = handler.check(event, client, STARTED + 30)
         stub.assert_no_pending_responses()
     assert result["Data"]["ConnectionIda"] == "c1" and result["Data"]["ConnectionIdb"] == "c2"
-    assert sleeps == [WAIT_INTERVAL]
 
 
-def test_a_failed_environment_stops_at_once_with_what_to_do(client, sleeps):
+def test_a_failed_environment_stops_at_once_with_what_to_do_even_while_another_is_busy(client):
     with Stubber(client) as stub:
-        list_envs(stub, environment("CREATE_FAILED"))
+        list_envs(stub, environment("CREATING"))
+        list_envs(stub, environment("CREATE_FAILED", "prj2", "env2"), project="prj2")
         with pytest.raises(handler.ProjectNotReady) as raised:
-            handler.handle(create(), client, sleeps)
-    assert "Tooling environment of project finance-reporting (prj1) is CREATE_FAILED" in str(raised.value)
+            handler.check(polled(("a", "prj1"), ("b", "prj2")), client, STARTED)
+    assert "Tooling environment of project b (prj2) is CREATE_FAILED" in str(raised.value)
     assert "SMUS portal" in str(raised.value)
-    assert sleeps == []
 
 
-def test_an_environment_that_never_becomes_active_times_out_with_a_clear_error(client, sleeps):
-    polls = WAIT_BUDGET // WAIT_INTERVAL + 1
+def test_an_environment_that_never_becomes_active_times_out_with_a_clear_error(client):
     with Stubber(client) as stub:
-        for _ in range(polls):
-            list_envs(stub, environment("CREATING"))
+        list_envs(stub, environment("CREATING"))
         with pytest.raises(WaitTimeout) as raised:
-            handler.handle(create(), client, sleeps)
+            handler.check(polled(), client, STARTED + COMPLETE_BUDGET)
         stub.assert_no_pending_responses()
     assert str(raised.value) == (
-        f"gave up after {WAIT_BUDGET} s waiting for the Tooling environment of projects finance-reporting"
+        f"gave up after {COMPLETE_BUDGET} s waiting for the Tooling environment of projects finance-reporting "
+        "to be ACTIVE"
     )
-    assert sum(sleeps) == WAIT_BUDGET
 
 
-def test_an_environment_without_user_role_is_an_error(client, sleeps):
+def test_an_environment_without_user_role_is_an_error(client):
     with Stubber(client) as stub:
         list_envs(stub, environment("ACTIVE"))
         get_env(stub, [{"name": "glueDbName", "value": "glue_db", "type": "String"}])
         with pytest.raises(handler.ProjectNotReady, match="reports no userRoleArn"):
-            handler.handle(create(), client, sleeps)
+            handler.check(polled(), client, STARTED)
 
 
-def test_a_missing_lakehouse_connection_names_the_connections_found(client, sleeps):
+def test_a_missing_lakehouse_connection_names_the_connections_found(client):
     with Stubber(client) as stub:
         list_envs(stub, environment("ACTIVE"))
         get_env(stub, ROLE_RESOURCE)
         stub.add_response("list_connections", {"items": [connection("project.iam", "c-iam")]})
         with pytest.raises(handler.ProjectNotReady) as raised:
-            handler.handle(create(), client, sleeps)
+            handler.check(polled(), client, STARTED)
     assert "no connection named project.default_lakehouse (its connections: project.iam)" in str(raised.value)
 
 
-def test_access_denied_propagates(client, sleeps):
+def test_access_denied_propagates(client):
     with Stubber(client) as stub:
         stub.add_client_error("list_environments", "AccessDeniedException", http_status_code=403)
         with pytest.raises(Exception, match="AccessDeniedException"):
-            handler.handle(create(), client, sleeps)
+            handler.check(polled(), client, STARTED)
 
 
-def test_delete_calls_nothing(client, sleeps):
+def test_delete_calls_nothing_and_waits_for_nothing(client):
+    event = {"RequestType": "Delete", "PhysicalResourceId": "x", "ResourceProperties": props()}
     with Stubber(client) as stub:
-        result = handler.handle(
-            {"RequestType": "Delete", "PhysicalResourceId": "x", "ResourceProperties": props()}, client, sleeps
-        )
+        result = handler.handle(event, STARTED)
+        assert handler.check({**event, **result}, client, STARTED) == {"IsComplete": True}
         stub.assert_no_pending_responses()
     assert result == {"PhysicalResourceId": "x"}

@@ -8,13 +8,22 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from mesh_constructs.handlers import subscription as handler
-from mesh_constructs.handlers.support import WAIT_BUDGET, WAIT_INTERVAL, WaitTimeout
+from mesh_constructs.handlers.support import (
+    COMPLETE_BUDGET,
+    COMPLETE_INTERVAL,
+    SAFETY_MARGIN,
+    WAIT_INTERVAL,
+    WAIT_STARTED,
+    WaitTimeout,
+)
+from tests.conftest import LAMBDA_SECONDS
 
 DOMAIN = "dzd_abc123def456"
 CONSUMER = "prj-consumer"
 PRODUCER = "prj-producer"
 ASSET = "finance_gl_transactions_table"
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
+STARTED = 1_767_225_600.0  # epoch seconds on_event hands the grants wait over
 PROPS = {
     "DomainId": DOMAIN,
     "ConsumerProjectId": CONSUMER,
@@ -26,6 +35,15 @@ PROPS = {
 
 def create() -> dict:
     return {"RequestType": "Create", "ResourceProperties": dict(PROPS)}
+
+
+def on_event(event: dict, client, deadline) -> dict:
+    return handler.handle(event, client, deadline, STARTED)
+
+
+def polled(result: dict) -> dict:
+    """What the Provider framework hands is_complete: the request with on_event's result."""
+    return {**create(), **result}
 
 
 def listing(name: str = ASSET, owner: str = PRODUCER) -> dict:
@@ -113,7 +131,7 @@ def grants(stub: Stubber, *items: dict) -> None:
     )
 
 
-def test_create_requests_as_consumer_accepts_as_producer_and_waits_for_the_grant(client, sleeps):
+def test_create_requests_as_consumer_accepts_as_producer_and_hands_the_grants_wait_over(client, sleeps, deadline):
     with Stubber(client) as stub:
         search_listings(stub)  # not indexed yet
         search_listings(stub, listing(owner="someone-else"), listing())
@@ -147,64 +165,135 @@ def test_create_requests_as_consumer_accepts_as_producer_and_waits_for_the_grant
         )
         stub.add_response(
             "list_subscriptions",
+            {"items": []},  # not made yet
+            {"domainIdentifier": DOMAIN, "subscriptionRequestIdentifier": "req1", "maxResults": 50},
+        )
+        stub.add_response(
+            "list_subscriptions",
             {"items": [subscription()]},
             {"domainIdentifier": DOMAIN, "subscriptionRequestIdentifier": "req1", "maxResults": 50},
         )
+        result = on_event(create(), client, deadline)
+        stub.assert_no_pending_responses()
+    assert result == {"PhysicalResourceId": "sub1", "Data": {"SubscriptionId": "sub1"}, WAIT_STARTED: STARTED}
+    assert sleeps == [WAIT_INTERVAL] * 2
+
+
+def test_is_complete_polls_the_grants_until_all_are_completed(client):
+    event = polled({"PhysicalResourceId": "sub1", "Data": {"SubscriptionId": "sub1"}, WAIT_STARTED: STARTED})
+    with Stubber(client) as stub:
         grants(stub)  # not created yet
         grants(stub, grant("IN_PROGRESS"))
         grants(stub, grant("COMPLETED"))
-        result = handler.handle(create(), client, sleeps)
+        assert handler.check(event, client, STARTED) == {"IsComplete": False}
+        assert handler.check(event, client, STARTED + 30) == {"IsComplete": False}
+        # Data from on_event stays (the framework merges); is_complete adds none.
+        assert handler.check(event, client, STARTED + 60) == {"IsComplete": True}
         stub.assert_no_pending_responses()
-    assert result == {"PhysicalResourceId": "sub1", "Data": {"SubscriptionId": "sub1"}}
-    assert sleeps == [WAIT_INTERVAL] * 3
 
 
-def test_rerun_reuses_the_approved_subscription(client, sleeps):
+def test_grants_never_completed_give_up_before_the_frameworks_hour_with_a_clear_error(client):
+    event = polled({"PhysicalResourceId": "sub1", WAIT_STARTED: STARTED})
+    with Stubber(client) as stub:
+        grants(stub, grant("IN_PROGRESS"))
+        assert handler.check(event, client, STARTED + COMPLETE_BUDGET - COMPLETE_INTERVAL) == {"IsComplete": False}
+        grants(stub, grant("IN_PROGRESS"))
+        with pytest.raises(WaitTimeout) as raised:
+            handler.check(event, client, STARTED + COMPLETE_BUDGET - COMPLETE_INTERVAL + 1)
+    assert str(raised.value).startswith(
+        f"gave up after {COMPLETE_BUDGET - COMPLETE_INTERVAL + 1} s waiting for the grants of subscription sub1"
+    )
+    assert COMPLETE_BUDGET + COMPLETE_INTERVAL < 60 * 60  # before the framework's own "Operation timed out"
+
+
+def test_is_complete_has_nothing_to_wait_for_after_a_delete_or_an_unchanged_update(client):
+    unchanged = {
+        "RequestType": "Update",
+        "PhysicalResourceId": "sub1",
+        "ResourceProperties": {**PROPS, "Reason": "new"},
+        "OldResourceProperties": PROPS,
+    }
+    with Stubber(client) as stub:
+        assert handler.check(delete(), client, STARTED) == {"IsComplete": True}
+        assert handler.check(unchanged, client, STARTED) == {"IsComplete": True}
+        stub.assert_no_pending_responses()
+
+
+def test_a_create_without_the_start_marker_still_waits_for_the_grants(client):
+    """Whether to wait is read from the request, not from on_event's marker: a framework that
+    dropped it would still wait (then only the framework's own hour applies)."""
+    with Stubber(client) as stub:
+        grants(stub, grant("IN_PROGRESS"))
+        assert handler.check({**create(), "PhysicalResourceId": "sub1"}, client, STARTED + 10**6) == {
+            "IsComplete": False
+        }
+        stub.assert_no_pending_responses()
+
+
+def test_rerun_reuses_the_approved_subscription(client, sleeps, deadline):
     with Stubber(client) as stub:
         search_listings(stub, listing())
         stub.add_response("list_subscriptions", {"items": [subscription()]})
-        grants(stub, grant("COMPLETED"))
-        result = handler.handle(create(), client, sleeps)
+        result = on_event(create(), client, deadline)
         stub.assert_no_pending_responses()
     assert result["PhysicalResourceId"] == "sub1"
     assert sleeps == []
 
 
-def test_a_pending_request_made_in_the_portal_is_accepted(client, sleeps):
+def test_a_pending_request_made_in_the_portal_is_accepted(client, deadline):
     with Stubber(client) as stub:
         search_listings(stub, listing())
         no_existing(stub)
         stub.add_response("list_subscription_requests", {"items": [request()]})
         stub.add_response("accept_subscription_request", request("ACCEPTED"))
         stub.add_response("list_subscriptions", {"items": [subscription()]})
-        grants(stub, grant("COMPLETED"))
-        handler.handle(create(), client, sleeps)
+        on_event(create(), client, deadline)
         stub.assert_no_pending_responses()
 
 
-def test_a_failed_grant_raises_with_datazones_cause(client, sleeps):
+def test_a_failed_grant_raises_with_datazones_cause(client):
     with Stubber(client) as stub:
-        search_listings(stub, listing())
-        stub.add_response("list_subscriptions", {"items": [subscription()]})
         grants(stub, grant("GRANT_FAILED", "Insufficient Lake Formation permissions on table"))
         with pytest.raises(handler.SubscriptionError) as raised:
-            handler.handle(create(), client, sleeps)
+            handler.check(polled({"PhysicalResourceId": "sub1", WAIT_STARTED: STARTED}), client, STARTED)
     assert "grant grt1 is GRANT_FAILED: Insufficient Lake Formation permissions on table" in str(raised.value)
 
 
-def test_an_asset_never_listed_times_out_with_a_clear_error(client, sleeps):
+def test_an_asset_never_listed_times_out_with_a_clear_error(client, sleeps, deadline):
+    waited = LAMBDA_SECONDS - SAFETY_MARGIN
     with Stubber(client) as stub:
-        for _ in range(WAIT_BUDGET // WAIT_INTERVAL + 1):
+        for _ in range(waited // WAIT_INTERVAL + 1):
             search_listings(stub)
         with pytest.raises(WaitTimeout) as raised:
-            handler.handle(create(), client, sleeps)
+            on_event(create(), client, deadline)
         stub.assert_no_pending_responses()
-    assert str(raised.value) == (
-        f"gave up after {WAIT_BUDGET} s waiting for the listing of {ASSET} published by project {PRODUCER}"
+    assert str(raised.value).startswith(
+        f"gave up after {waited} s waiting for the listing of {ASSET} published by project {PRODUCER}: the "
+        "function's time is up"
     )
+    assert sum(sleeps) == waited
 
 
-def test_throttled_accept_is_retried(client, sleeps):
+def test_the_waits_of_one_create_share_one_deadline(client, sleeps, deadline):
+    """The listing wait uses most of the invocation; the subscription wait after the accept gets
+    only what is left, not a budget of its own."""
+    listing_polls = 50  # 49 sleeps of 15 s: 735 of the invocation's 840 s
+    with Stubber(client) as stub:
+        for _ in range(listing_polls - 1):
+            search_listings(stub)
+        search_listings(stub, listing())
+        no_existing(stub)
+        stub.add_response("list_subscription_requests", {"items": [request()]})
+        stub.add_response("accept_subscription_request", request("ACCEPTED"))
+        for _ in range(8):  # 7 more sleeps (105 s) fit; the 8th empty answer finds no time left
+            stub.add_response("list_subscriptions", {"items": []})
+        with pytest.raises(WaitTimeout, match="waiting for the subscription of accepted request req1"):
+            on_event(create(), client, deadline)
+        stub.assert_no_pending_responses()
+    assert sum(sleeps) == LAMBDA_SECONDS - SAFETY_MARGIN
+
+
+def test_throttled_accept_is_retried(client, sleeps, deadline):
     with Stubber(client) as stub:
         search_listings(stub, listing())
         no_existing(stub)
@@ -212,23 +301,22 @@ def test_throttled_accept_is_retried(client, sleeps):
         stub.add_client_error("accept_subscription_request", "ThrottlingException", http_status_code=429)
         stub.add_response("accept_subscription_request", request("ACCEPTED"))
         stub.add_response("list_subscriptions", {"items": [subscription()]})
-        grants(stub, grant("COMPLETED"))
-        handler.handle(create(), client, sleeps)
+        on_event(create(), client, deadline)
         stub.assert_no_pending_responses()
     assert sleeps == [1]
 
 
-def test_access_denied_on_accept_propagates(client, sleeps):
+def test_access_denied_on_accept_propagates(client, deadline):
     with Stubber(client) as stub:
         search_listings(stub, listing())
         no_existing(stub)
         stub.add_response("list_subscription_requests", {"items": [request()]})
         stub.add_client_error("accept_subscription_request", "AccessDeniedException", http_status_code=403)
         with pytest.raises(Exception, match="AccessDeniedException"):
-            handler.handle(create(), client, sleeps)
+            on_event(create(), client, deadline)
 
 
-def test_update_of_the_reason_only_changes_nothing(client, sleeps):
+def test_update_of_the_reason_only_changes_nothing(client, deadline):
     event = {
         "RequestType": "Update",
         "PhysicalResourceId": "sub1",
@@ -236,11 +324,11 @@ def test_update_of_the_reason_only_changes_nothing(client, sleeps):
         "OldResourceProperties": PROPS,
     }
     with Stubber(client) as stub:
-        assert handler.handle(event, client, sleeps) == {"PhysicalResourceId": "sub1"}
+        assert on_event(event, client, deadline) == {"PhysicalResourceId": "sub1"}
         stub.assert_no_pending_responses()
 
 
-def test_update_to_another_asset_subscribes_anew(client, sleeps):
+def test_update_to_another_asset_subscribes_anew(client, deadline):
     event = {
         "RequestType": "Update",
         "PhysicalResourceId": "sub0",
@@ -250,15 +338,17 @@ def test_update_to_another_asset_subscribes_anew(client, sleeps):
     with Stubber(client) as stub:
         search_listings(stub, listing())
         stub.add_response("list_subscriptions", {"items": [subscription()]})
-        grants(stub, grant("COMPLETED"))
-        assert handler.handle(event, client, sleeps)["PhysicalResourceId"] == "sub1"
+        result = on_event(event, client, deadline)
+        stub.assert_no_pending_responses()
+    # A new subscription: its grants are awaited by is_complete.
+    assert result["PhysicalResourceId"] == "sub1" and WAIT_STARTED in result
 
 
 def delete() -> dict:
     return {"RequestType": "Delete", "PhysicalResourceId": "sub1", "ResourceProperties": PROPS}
 
 
-def test_delete_revokes_without_retaining_permissions(client, sleeps):
+def test_delete_revokes_without_retaining_permissions(client, deadline):
     with Stubber(client) as stub:
         stub.add_response("get_subscription", subscription(), {"domainIdentifier": DOMAIN, "identifier": "sub1"})
         stub.add_response(
@@ -266,42 +356,42 @@ def test_delete_revokes_without_retaining_permissions(client, sleeps):
             subscription("REVOKED"),
             {"domainIdentifier": DOMAIN, "identifier": "sub1", "retainPermissions": False},
         )
-        assert handler.handle(delete(), client, sleeps) == {"PhysicalResourceId": "sub1"}
+        assert on_event(delete(), client, deadline) == {"PhysicalResourceId": "sub1"}
         stub.assert_no_pending_responses()
 
 
 @pytest.mark.parametrize("status", ["REVOKED", "CANCELLED"])
-def test_delete_of_an_ended_subscription_does_nothing(client, sleeps, status):
+def test_delete_of_an_ended_subscription_does_nothing(client, status, deadline):
     with Stubber(client) as stub:
         stub.add_response("get_subscription", subscription(status))
-        handler.handle(delete(), client, sleeps)
+        on_event(delete(), client, deadline)
         stub.assert_no_pending_responses()
 
 
-def test_delete_of_a_subscription_already_gone_succeeds(client, sleeps):
+def test_delete_of_a_subscription_already_gone_succeeds(client, deadline):
     with Stubber(client) as stub:
         stub.add_client_error("get_subscription", "ResourceNotFoundException", http_status_code=404)
-        handler.handle(delete(), client, sleeps)
+        on_event(delete(), client, deadline)
         stub.assert_no_pending_responses()
 
 
-def test_delete_after_a_failed_create_with_a_foreign_id_succeeds(client, sleeps):
+def test_delete_after_a_failed_create_with_a_foreign_id_succeeds(client, deadline):
     with Stubber(client) as stub:
         stub.add_client_error("get_subscription", "ValidationException", http_status_code=400)
-        handler.handle(delete(), client, sleeps)
+        on_event(delete(), client, deadline)
 
 
-def test_delete_when_the_domain_is_gone_succeeds(client, sleeps):
+def test_delete_when_the_domain_is_gone_succeeds(client, deadline):
     with Stubber(client) as stub:
         stub.add_client_error("get_subscription", "AccessDeniedException", http_status_code=403)
         stub.add_client_error("get_domain", "ResourceNotFoundException", http_status_code=404)
-        handler.handle(delete(), client, sleeps)
+        on_event(delete(), client, deadline)
         stub.assert_no_pending_responses()
 
 
-def test_delete_refused_for_another_reason_raises(client, sleeps):
+def test_delete_refused_for_another_reason_raises(client, deadline):
     with Stubber(client) as stub:
         stub.add_response("get_subscription", subscription())
         stub.add_client_error("revoke_subscription", "AccessDeniedException", http_status_code=403)
         with pytest.raises(Exception, match="AccessDeniedException"):
-            handler.handle(delete(), client, sleeps)
+            on_event(delete(), client, deadline)

@@ -12,8 +12,12 @@ A data source created by CloudFormation does not run until its schedule (or Star
 and consumers cannot subscribe to what was never imported and published. So on Create and Update
 (any declared change) this:
 
-1. starts a run of every data source and waits (bounded) until each SUCCEEDED (PARTIALLY_SUCCEEDED
-   goes on: step 2 finds what is missing); FAILED stops with the run's error message;
+1. starts a run of every data source and waits until each SUCCEEDED (PARTIALLY_SUCCEEDED goes on:
+   step 2 finds what is missing); FAILED stops with the run's error message. The wait and the
+   curation share the invocation's deadline (the function's timeout less a margin), which stops
+   them with a message saying what was left. This wait stays in on_event rather than the
+   Provider's is_complete polling: the framework hands the whole event to Step Functions, whose
+   256 KiB input limit a catalog of many curated tables (forms, terms) would exceed;
 2. finds each declared table's asset in the producer project's inventory (Search, scope ASSET);
 3. writes a new asset revision only when its glossary terms, metadata forms or column terms
    (``ColumnBusinessMetadataForm``) differ from the declaration. CreateAssetRevision replaces the
@@ -30,13 +34,22 @@ CloudFormation deletes itself.
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 import boto3
 
 from .glossary import list_terms
-from .support import CLIENT_CONFIG, LOG, WRITE_RETRYABLE, Sleep, client_token, retrying, search, wait_for
+from .support import (
+    CLIENT_CONFIG,
+    LOG,
+    WRITE_RETRYABLE,
+    Deadline,
+    LambdaContext,
+    client_token,
+    retrying,
+    search,
+    wait_for,
+)
 
 DONE = frozenset({"SUCCESS", "PARTIALLY_SUCCEEDED"})
 FAILED = "FAILED"
@@ -49,31 +62,32 @@ class DataProductError(RuntimeError):
     """A run failed or a declared table cannot be curated; the message says which and why."""
 
 
-def on_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return handle(event, boto3.client("datazone", config=CLIENT_CONFIG), time.sleep)
+def on_event(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return handle(event, boto3.client("datazone", config=CLIENT_CONFIG), Deadline.of(context))
 
 
 def physical_id(props: dict[str, Any]) -> str:
     return f"{props['DomainId']}/data-source-runs/{props['Name']}"
 
 
-def handle(event: dict[str, Any], client: Any, sleep: Sleep) -> dict[str, Any]:
+def handle(event: dict[str, Any], client: Any, deadline: Deadline) -> dict[str, Any]:
     props = event["ResourceProperties"]
     if event["RequestType"] == "Delete":
         return {"PhysicalResourceId": event["PhysicalResourceId"]}
     domain_id = props["DomainId"]
     sources = props["DataSources"]
-    run_all(client, domain_id, sources, event.get("RequestId", ""), sleep)
+    run_all(client, domain_id, sources, event.get("RequestId", ""), deadline)
     terms = TermIds(client, domain_id)
     published = 0
     for source in sources:
         for table in source["Tables"]:
-            published += curate(client, domain_id, source, table, terms, sleep)
+            deadline.check(f"curating the tables of data source {source['DataSourceId']} (next: {table['Name']})")
+            published += curate(client, domain_id, source, table, terms, deadline)
     LOG.info("%d assets published or republished", published)
     return {"PhysicalResourceId": physical_id(props)}
 
 
-def run_all(client: Any, domain_id: str, sources: list[dict[str, Any]], request_id: str, sleep: Sleep) -> None:
+def run_all(client: Any, domain_id: str, sources: list[dict[str, Any]], request_id: str, deadline: Deadline) -> None:
     runs: dict[str, str] = {}
     for source in sources:
         ds = source["DataSourceId"]
@@ -81,7 +95,7 @@ def run_all(client: Any, domain_id: str, sources: list[dict[str, Any]], request_
             lambda ds=ds: client.start_data_source_run(
                 domainIdentifier=domain_id, dataSourceIdentifier=ds, clientToken=client_token(request_id, ds)
             ),
-            sleep,
+            deadline,
             WRITE_RETRYABLE,
         )
         runs[ds] = run["id"]
@@ -100,7 +114,7 @@ def run_all(client: Any, domain_id: str, sources: list[dict[str, Any]], request_
                 del pending[ds]
         return True if not pending else None
 
-    wait_for(poll, sleep, f"the runs of data sources {', '.join(sorted(runs))}")
+    wait_for(poll, deadline, f"the runs of data sources {', '.join(sorted(runs))}")
 
 
 class TermIds:
@@ -144,7 +158,7 @@ def wanted_forms(table: dict[str, Any], terms: TermIds) -> dict[str, dict[str, A
 
 
 def curate(
-    client: Any, domain_id: str, source: dict[str, Any], table: dict[str, Any], terms: TermIds, sleep: Sleep
+    client: Any, domain_id: str, source: dict[str, Any], table: dict[str, Any], terms: TermIds, deadline: Deadline
 ) -> int:
     """Bring one asset to its declared metadata and listing state; 1 when it was (re)published."""
     name = table["Name"]
@@ -176,7 +190,7 @@ def curate(
                 **({"glossaryTerms": term_ids} if term_ids else {}),
                 clientToken=client_token(asset["id"], revision, json.dumps(forms_input, sort_keys=True)),
             ),
-            sleep,
+            deadline,
             WRITE_RETRYABLE,
         )
         revision = new["revision"]
@@ -185,10 +199,10 @@ def curate(
     listed = listing.get("listingStatus") in LISTED
     publish = str(table.get("Publish", "true")).lower() == "true"
     if publish and (changed or not listed):
-        _change_listing(client, domain_id, asset["id"], revision, "PUBLISH", sleep)
+        _change_listing(client, domain_id, asset["id"], revision, "PUBLISH", deadline)
         return 1
     if not publish and listed:
-        _change_listing(client, domain_id, asset["id"], revision, "UNPUBLISH", sleep)
+        _change_listing(client, domain_id, asset["id"], revision, "UNPUBLISH", deadline)
     return 0
 
 
@@ -202,7 +216,7 @@ def _resent(form: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _change_listing(client: Any, domain_id: str, asset_id: str, revision: str, action: str, sleep: Sleep) -> None:
+def _change_listing(client: Any, domain_id: str, asset_id: str, revision: str, action: str, deadline: Deadline) -> None:
     retrying(
         lambda: client.create_listing_change_set(
             domainIdentifier=domain_id,
@@ -212,7 +226,7 @@ def _change_listing(client: Any, domain_id: str, asset_id: str, revision: str, a
             action=action,
             clientToken=client_token(asset_id, revision, action),
         ),
-        sleep,
+        deadline,
         WRITE_RETRYABLE,
     )
     LOG.info("asset %s revision %s: %s", asset_id, revision, action)

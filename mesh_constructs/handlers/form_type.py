@@ -20,17 +20,27 @@ Resource properties (strings, as CloudFormation passes them)::
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
 
-from .support import CLIENT_CONFIG, ENABLED, LOG, WRITE_RETRYABLE, Sleep, domain_gone, error_code, get_or_none, retrying
+from .support import (
+    CLIENT_CONFIG,
+    ENABLED,
+    LOG,
+    WRITE_RETRYABLE,
+    Deadline,
+    LambdaContext,
+    domain_gone,
+    error_code,
+    get_or_none,
+    retrying,
+)
 
 
-def on_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return handle(event, boto3.client("datazone", config=CLIENT_CONFIG), time.sleep)
+def on_event(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return handle(event, boto3.client("datazone", config=CLIENT_CONFIG), Deadline.of(context))
 
 
 def physical_id(props: dict[str, Any]) -> str:
@@ -41,17 +51,17 @@ def smithy_model(domain_id: str, structure: str) -> str:
     return f"namespace {domain_id.replace('-', '_')}\n\n{structure}"
 
 
-def handle(event: dict[str, Any], client: Any, sleep: Sleep) -> dict[str, Any]:
+def handle(event: dict[str, Any], client: Any, deadline: Deadline) -> dict[str, Any]:
     request = event["RequestType"]
     props = event["ResourceProperties"]
     LOG.info("%s form type %s in domain %s", request, props.get("Name"), props.get("DomainId"))
     if request == "Delete":
         if event["PhysicalResourceId"] == physical_id(props):
-            delete(client, props["DomainId"], props["Name"], sleep)
+            delete(client, props["DomainId"], props["Name"], deadline)
         else:
             LOG.info("physical id %s was not issued by this handler: nothing to delete", event["PhysicalResourceId"])
         return {"PhysicalResourceId": event["PhysicalResourceId"]}
-    revision = reconcile(client, props, sleep)
+    revision = reconcile(client, props, deadline)
     return {"PhysicalResourceId": physical_id(props), "Data": {"Name": props["Name"], "Revision": revision}}
 
 
@@ -59,7 +69,7 @@ def get_form_type(client: Any, domain_id: str, name: str) -> dict[str, Any] | No
     return get_or_none(lambda: client.get_form_type(domainIdentifier=domain_id, formTypeIdentifier=name))
 
 
-def reconcile(client: Any, props: dict[str, Any], sleep: Sleep) -> str:
+def reconcile(client: Any, props: dict[str, Any], deadline: Deadline) -> str:
     domain_id, name, owner = props["DomainId"], props["Name"], props["OwningProjectId"]
     description = props.get("Description", "")
     model = smithy_model(domain_id, props["Model"])
@@ -84,16 +94,16 @@ def reconcile(client: Any, props: dict[str, Any], sleep: Sleep) -> str:
     }
     if description:
         request["description"] = description
-    created = retrying(lambda: client.create_form_type(**request), sleep)
+    created = retrying(lambda: client.create_form_type(**request), deadline)
     LOG.info("form type %s at revision %s", name, created["revision"])
     return created["revision"]
 
 
-def delete(client: Any, domain_id: str, name: str, sleep: Sleep) -> None:
+def delete(client: Any, domain_id: str, name: str, deadline: Deadline) -> None:
     try:
         retrying(
             lambda: client.delete_form_type(domainIdentifier=domain_id, formTypeIdentifier=name),
-            sleep,
+            deadline,
             WRITE_RETRYABLE,
         )
     except ClientError as error:

@@ -22,7 +22,6 @@ Resource properties (strings, as CloudFormation passes them)::
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import boto3
@@ -35,7 +34,8 @@ from .support import (
     LOG,
     THROTTLING,
     WRITE_RETRYABLE,
-    Sleep,
+    Deadline,
+    LambdaContext,
     client_token,
     domain_gone,
     error_code,
@@ -45,21 +45,21 @@ from .support import (
 )
 
 
-def on_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return handle(event, boto3.client("datazone", config=CLIENT_CONFIG), time.sleep)
+def on_event(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return handle(event, boto3.client("datazone", config=CLIENT_CONFIG), Deadline.of(context))
 
 
-def handle(event: dict[str, Any], client: Any, sleep: Sleep) -> dict[str, Any]:
+def handle(event: dict[str, Any], client: Any, deadline: Deadline) -> dict[str, Any]:
     request = event["RequestType"]
     props = event["ResourceProperties"]
     LOG.info("%s glossary %s in domain %s", request, props.get("Name"), props.get("DomainId"))
     if request == "Delete":
-        delete(client, props["DomainId"], event["PhysicalResourceId"], sleep)
+        delete(client, props["DomainId"], event["PhysicalResourceId"], deadline)
         return {"PhysicalResourceId": event["PhysicalResourceId"]}
     old = event.get("OldResourceProperties") or {}
     # A new domain is a new glossary; CloudFormation deletes the old one when it sees a new id.
     physical_id = event.get("PhysicalResourceId") if old.get("DomainId") == props["DomainId"] else None
-    glossary_id = reconcile(client, props, physical_id, sleep)
+    glossary_id = reconcile(client, props, physical_id, deadline)
     return {"PhysicalResourceId": glossary_id, "Data": {"GlossaryId": glossary_id}}
 
 
@@ -91,7 +91,7 @@ def list_terms(client: Any, domain_id: str, glossary_id: str) -> dict[str, dict[
 # --- create / update ----------------------------------------------------------------------------
 
 
-def reconcile(client: Any, props: dict[str, Any], physical_id: str | None, sleep: Sleep) -> str:
+def reconcile(client: Any, props: dict[str, Any], physical_id: str | None, deadline: Deadline) -> str:
     domain_id, name = props["DomainId"], props["Name"]
     glossary = get_glossary(client, domain_id, physical_id) if physical_id else None
     glossary = glossary or find_glossary(client, domain_id, name)
@@ -105,7 +105,7 @@ def reconcile(client: Any, props: dict[str, Any], physical_id: str | None, sleep
                 status=ENABLED,
                 clientToken=client_token(domain_id, name),
             ),
-            sleep,
+            deadline,
             THROTTLING,
         )
         LOG.info("created glossary %s (%s)", name, glossary["id"])
@@ -128,13 +128,13 @@ def reconcile(client: Any, props: dict[str, Any], physical_id: str | None, sleep
                 description=props.get("Description", ""),
                 status=ENABLED,
             ),
-            sleep,
+            deadline,
         )
     glossary_id = glossary["id"]
     existing = list_terms(client, domain_id, glossary_id)
     desired = {t["Name"]: t for t in props.get("Terms", [])}
-    ids = _reconcile_terms(client, domain_id, glossary_id, existing, desired, sleep)
-    _reconcile_relations(client, domain_id, name, ids, existing, desired, sleep)
+    ids = _reconcile_terms(client, domain_id, glossary_id, existing, desired, deadline)
+    _reconcile_relations(client, domain_id, name, ids, existing, desired, deadline)
     return glossary_id
 
 
@@ -144,11 +144,12 @@ def _reconcile_terms(
     glossary_id: str,
     existing: dict[str, dict[str, Any]],
     desired: dict[str, dict[str, Any]],
-    sleep: Sleep,
+    deadline: Deadline,
 ) -> dict[str, str]:
     """Create, update and delete terms (without relations); returns term name -> id."""
     ids: dict[str, str] = {}
     for name, term in desired.items():
+        deadline.check(f"creating or updating term {name!r} of glossary {glossary_id}")
         short, long = term.get("ShortDescription", ""), term.get("LongDescription", "")
         current = existing.get(name)
         if current is None:
@@ -162,7 +163,7 @@ def _reconcile_terms(
                     status=ENABLED,
                     clientToken=client_token(domain_id, glossary_id, name),
                 ),
-                sleep,
+                deadline,
             )
             ids[name] = created["id"]
             continue
@@ -181,11 +182,12 @@ def _reconcile_terms(
                     longDescription=long,
                     status=ENABLED,
                 ),
-                sleep,
+                deadline,
             )
     for name, current in existing.items():
+        deadline.check(f"deleting the terms of glossary {glossary_id} that are no longer declared")
         if name not in desired:
-            _delete_term(client, domain_id, current, sleep)
+            _delete_term(client, domain_id, current, deadline)
     return ids
 
 
@@ -196,7 +198,7 @@ def _reconcile_relations(
     ids: dict[str, str],
     existing: dict[str, dict[str, Any]],
     desired: dict[str, dict[str, Any]],
-    sleep: Sleep,
+    deadline: Deadline,
 ) -> None:
     other_glossaries: dict[str, dict[str, str]] = {}
 
@@ -219,6 +221,7 @@ def _reconcile_relations(
         return terms[target]
 
     for name, term in desired.items():
+        deadline.check(f"relating the terms of glossary {glossary_name!r}")
         wanted = {
             kind: sorted(resolve(ref, name) for ref in term.get(key, []))
             for kind, key in (("isA", "IsA"), ("classifies", "Classifies"))
@@ -232,24 +235,24 @@ def _reconcile_relations(
             lambda name=name, relations=relations: client.update_glossary_term(
                 domainIdentifier=domain_id, identifier=ids[name], termRelations=relations
             ),
-            sleep,
+            deadline,
         )
 
 
 # --- delete -------------------------------------------------------------------------------------
 
 
-def _delete_term(client: Any, domain_id: str, term: dict[str, Any], sleep: Sleep) -> None:
+def _delete_term(client: Any, domain_id: str, term: dict[str, Any], deadline: Deadline) -> None:
     try:
         if term.get("status") == ENABLED:
             retrying(
                 lambda: client.update_glossary_term(domainIdentifier=domain_id, identifier=term["id"], status=DISABLED),
-                sleep,
+                deadline,
                 WRITE_RETRYABLE,
             )
         retrying(
             lambda: client.delete_glossary_term(domainIdentifier=domain_id, identifier=term["id"]),
-            sleep,
+            deadline,
             WRITE_RETRYABLE,
         )
     except ClientError as error:
@@ -257,7 +260,7 @@ def _delete_term(client: Any, domain_id: str, term: dict[str, Any], sleep: Sleep
             raise
 
 
-def delete(client: Any, domain_id: str, glossary_id: str, sleep: Sleep) -> None:
+def delete(client: Any, domain_id: str, glossary_id: str, deadline: Deadline) -> None:
     try:
         glossary = get_glossary(client, domain_id, glossary_id)
     except ClientError as error:
@@ -271,16 +274,17 @@ def delete(client: Any, domain_id: str, glossary_id: str, sleep: Sleep) -> None:
     if glossary["status"] == ENABLED:
         retrying(
             lambda: client.update_glossary(domainIdentifier=domain_id, identifier=glossary_id, status=DISABLED),
-            sleep,
+            deadline,
             WRITE_RETRYABLE,
         )
     for term in list_terms(client, domain_id, glossary_id).values():
-        _delete_term(client, domain_id, term, sleep)
+        deadline.check(f"deleting the terms of glossary {glossary_id}")
+        _delete_term(client, domain_id, term, deadline)
     try:
         # The search index may still list a just-deleted term: the delete is retried briefly.
         retrying(
             lambda: client.delete_glossary(domainIdentifier=domain_id, identifier=glossary_id),
-            sleep,
+            deadline,
             WRITE_RETRYABLE,
         )
     except ClientError as error:

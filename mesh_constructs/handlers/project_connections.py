@@ -12,11 +12,17 @@ Returns, per project key: ``ConnectionId<Key>`` and ``RoleArn<Key>`` (the projec
 ``<Key>`` is ``attribute_suffix(key)``: attribute names stay alphanumeric.
 
 In a V2 domain both exist only once the project's environments are provisioned, some minutes
-after CloudFormation created the project. So, as MDAA's monitor_env_deployment does: wait
-(bounded) until the Tooling environment is ACTIVE (ListEnvironments by name; a *_FAILED status
-stops at once), read ``userRoleArn`` from its provisioned resources (GetEnvironment), then find
-the connection by name (ListConnections, paginated). Nothing is created, so Delete does nothing.
-One resource serves every producer of a stack: the waits overlap instead of adding up.
+after CloudFormation created the project, and a stack's projects are provisioned in parallel by
+DataZone. So, as MDAA's monitor_env_deployment does: wait until the Tooling environment is ACTIVE
+(ListEnvironments by name; a *_FAILED status stops at once), read ``userRoleArn`` from its
+provisioned resources (GetEnvironment), then find the connection by name (ListConnections,
+paginated). Nothing is created, so Delete does nothing. One resource serves every producer of a
+stack: the waits overlap instead of adding up.
+
+The wait is the Provider framework's (``is_complete``, every 30 s for up to an hour), not a
+Lambda's: provisioning a project's environments can take longer than one function run. on_event
+only hands the wait over; each is_complete call looks at every project once and returns the
+attributes when all are ready.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from typing import Any
 
 import boto3
 
-from .support import CLIENT_CONFIG, LOG, Sleep, paginate, wait_for
+from .support import CLIENT_CONFIG, LOG, LambdaContext, awaiting, complete_when, paginate
 
 ACTIVE = "ACTIVE"
 BUSY = frozenset({"CREATING", "UPDATING"})
@@ -42,38 +48,56 @@ class ProjectNotReady(RuntimeError):
     """A project's environment failed or lacks what a data source needs."""
 
 
-def on_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return handle(event, boto3.client("datazone", config=CLIENT_CONFIG), time.sleep)
+def on_event(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return handle(event, time.time())
+
+
+def is_complete(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return check(event, boto3.client("datazone", config=CLIENT_CONFIG), time.time())
 
 
 def physical_id(props: dict[str, Any]) -> str:
     return f"{props['DomainId']}/project-connections"
 
 
-def handle(event: dict[str, Any], client: Any, sleep: Sleep) -> dict[str, Any]:
-    props = event["ResourceProperties"]
+def handle(event: dict[str, Any], now: float) -> dict[str, Any]:
+    """on_event: nothing to call; the lookup waits, so it is all is_complete's (``now``: epoch s)."""
     if event["RequestType"] == "Delete":
         return {"PhysicalResourceId": event["PhysicalResourceId"]}
+    return awaiting({"PhysicalResourceId": physical_id(event["ResourceProperties"])}, now)
+
+
+def check(event: dict[str, Any], client: Any, now: float) -> dict[str, Any]:
+    props = event["ResourceProperties"]
+    keys = ", ".join(sorted(p["Key"] for p in props.get("Projects", [])))
+    return complete_when(
+        event,
+        event["RequestType"] != "Delete",
+        lambda: lookup(client, props),
+        f"the Tooling environment of projects {keys} to be ACTIVE",
+        now,
+    )
+
+
+def lookup(client: Any, props: dict[str, Any]) -> dict[str, str] | None:
+    """The attributes once every project's Tooling environment is ACTIVE, else None."""
     domain_id = props["DomainId"]
-    pending = {p["Key"]: p for p in props["Projects"]}
     environments: dict[str, str] = {}
-
-    def poll() -> bool | None:
-        for key, project in list(pending.items()):
-            name, project_id = project["EnvironmentName"], project["ProjectId"]
-            env = tooling_environment(client, domain_id, project_id, name)
-            if env is None or env["status"] in BUSY:
-                continue
-            if env["status"] != ACTIVE:
-                raise ProjectNotReady(
-                    f"the {name} environment of project {key} ({project_id}) is {env['status']}: fix or re-deploy it "
-                    "in the SMUS portal (project > Compute / Environments), then retry"
-                )
-            environments[key] = env["id"]
-            del pending[key]
-        return True if not pending else None
-
-    wait_for(poll, sleep, f"the Tooling environment of projects {', '.join(sorted(pending))}")
+    # Every project is looked at on every call: a failed one stops the wait even while others are busy.
+    for project in props["Projects"]:
+        key, name, project_id = project["Key"], project["EnvironmentName"], project["ProjectId"]
+        env = tooling_environment(client, domain_id, project_id, name)
+        if env is None or env["status"] in BUSY:
+            LOG.info("project %s: %s environment %s", key, name, env["status"] if env else "not created yet")
+            continue
+        if env["status"] != ACTIVE:
+            raise ProjectNotReady(
+                f"the {name} environment of project {key} ({project_id}) is {env['status']}: fix or re-deploy it "
+                "in the SMUS portal (project > Compute / Environments), then retry"
+            )
+        environments[key] = env["id"]
+    if len(environments) < len(props["Projects"]):
+        return None
     data: dict[str, str] = {}
     for p in props["Projects"]:
         key, project_id = p["Key"], p["ProjectId"]
@@ -81,7 +105,7 @@ def handle(event: dict[str, Any], client: Any, sleep: Sleep) -> dict[str, Any]:
         data[f"RoleArn{suffix}"] = user_role(client, domain_id, environments[key], key)
         data[f"ConnectionId{suffix}"] = connection_id(client, domain_id, project_id, props["ConnectionName"], key)
         LOG.info("project %s: connection %s, role %s", key, data[f"ConnectionId{suffix}"], data[f"RoleArn{suffix}"])
-    return {"PhysicalResourceId": physical_id(props), "Data": data}
+    return data
 
 
 def tooling_environment(client: Any, domain_id: str, project_id: str, name: str) -> dict[str, Any] | None:

@@ -15,13 +15,23 @@ nothing: the producer revoking its grants removes the shares.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
 
-from .support import CLIENT_CONFIG, LOG, PAGE_SIZE, WRITE_RETRYABLE, Sleep, client_token, error_code, retrying, wait_for
+from .support import (
+    CLIENT_CONFIG,
+    LOG,
+    PAGE_SIZE,
+    WRITE_RETRYABLE,
+    Deadline,
+    LambdaContext,
+    client_token,
+    error_code,
+    retrying,
+    wait_for,
+)
 
 PENDING, ACCEPTED = "PENDING", "ACCEPTED"
 
@@ -30,8 +40,8 @@ class InvitationError(RuntimeError):
     """An invitation cannot be accepted any more."""
 
 
-def on_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return handle(event, boto3.client("ram", config=CLIENT_CONFIG), time.sleep)
+def on_event(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return handle(event, boto3.client("ram", config=CLIENT_CONFIG), Deadline.of(context))
 
 
 def physical_id(props: dict[str, Any]) -> str:
@@ -44,14 +54,14 @@ def invitations(client: Any, sender: str, prefix: str) -> list[dict[str, Any]]:
     return [i for i in found if i["senderAccountId"] == sender and i.get("resourceShareName", "").startswith(prefix)]
 
 
-def handle(event: dict[str, Any], client: Any, sleep: Sleep) -> dict[str, Any]:
+def handle(event: dict[str, Any], client: Any, deadline: Deadline) -> dict[str, Any]:
     props = event["ResourceProperties"]
     if event["RequestType"] == "Delete":
         return {"PhysicalResourceId": event["PhysicalResourceId"]}
     sender, prefix = props["SenderAccountId"], props.get("SharePrefix", "LakeFormation")
     found = wait_for(
         lambda: invitations(client, sender, prefix) or None,
-        sleep,
+        deadline,
         f"a Lake Formation resource-share invitation from account {sender} (deploy the producer's shares first)",
     )
     accepted = 0
@@ -69,7 +79,7 @@ def handle(event: dict[str, Any], client: Any, sleep: Sleep) -> dict[str, Any]:
                 lambda arn=arn: client.accept_resource_share_invitation(
                     resourceShareInvitationArn=arn, clientToken=client_token(arn)
                 ),
-                sleep,
+                deadline,
                 WRITE_RETRYABLE | {"ConcurrentModificationException"},
             )
         except ClientError as error:

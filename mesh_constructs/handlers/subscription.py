@@ -9,13 +9,20 @@ subscription was reviewed and merged, so the deployment acts on both sides (its 
 member of both projects):
 
 1. find the listing of the asset published by the producer (SearchListings; the search index
-   follows a publication after a while, so this waits, bounded);
+   follows a publication after a while, so this waits);
 2. reuse an APPROVED subscription of the consumer to that listing (a re-run, or one made in the
    portal), else a PENDING request, else request as the consumer (CreateSubscriptionRequest);
-3. accept as the producer (AcceptSubscriptionRequest);
-4. wait (bounded) until every subscription grant is COMPLETED: DataZone then has granted the
-   consumer's project role SELECT on the Glue table through Lake Formation and added it to the
-   consumer's Lakehouse Database. A failed grant stops with DataZone's failure cause.
+3. accept as the producer (AcceptSubscriptionRequest), and wait for the subscription it makes;
+4. hand over to the Provider framework's polling (``is_complete``, every 30 s for up to an hour)
+   until every subscription grant is COMPLETED: DataZone then has granted the consumer's project
+   role SELECT on the Glue table through Lake Formation and added it to the consumer's Lakehouse
+   Database. A failed grant stops with DataZone's failure cause.
+
+Steps 1 and 3 wait in on_event, on one deadline (the function's remaining time less a margin):
+both follow a write that DataZone indexes within seconds to minutes. The grants are the long wait
+(Lake Formation grants, Glue resource links, a consumer environment per asset) and would not fit,
+chained after the others, in one 15-minute Lambda: they are polled by ``is_complete``, which gives
+up with its own message before the framework's one-hour limit.
 
 The physical id is the subscription id. A change of the reason alone changes nothing (DataZone
 keeps the original); another consumer, producer or asset is a new subscription, and CloudFormation
@@ -35,8 +42,11 @@ from .support import (
     CLIENT_CONFIG,
     LOG,
     WRITE_RETRYABLE,
-    Sleep,
+    Deadline,
+    LambdaContext,
+    awaiting,
     client_token,
+    complete_when,
     domain_gone,
     error_code,
     get_or_none,
@@ -56,29 +66,56 @@ class SubscriptionError(RuntimeError):
     """The subscription cannot be fulfilled; the message says why and what to check."""
 
 
-def on_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return handle(event, boto3.client("datazone", config=CLIENT_CONFIG), time.sleep)
+def on_event(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return handle(event, boto3.client("datazone", config=CLIENT_CONFIG), Deadline.of(context), time.time())
 
 
-def handle(event: dict[str, Any], client: Any, sleep: Sleep) -> dict[str, Any]:
+def is_complete(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return check(event, boto3.client("datazone", config=CLIENT_CONFIG), time.time())
+
+
+def handle(event: dict[str, Any], client: Any, deadline: Deadline, now: float) -> dict[str, Any]:
+    """on_event; ``now``: epoch seconds, when the grants wait starts."""
     request = event["RequestType"]
     props = event["ResourceProperties"]
     LOG.info("%s subscription of %s to %s", request, props.get("ConsumerProjectId"), props.get("AssetName"))
     if request == "Delete":
-        revoke(client, props["DomainId"], event["PhysicalResourceId"], sleep)
+        revoke(client, props["DomainId"], event["PhysicalResourceId"], deadline)
         return {"PhysicalResourceId": event["PhysicalResourceId"]}
-    old = event.get("OldResourceProperties", {})
-    if request == "Update" and all(old.get(k) == props[k] for k in IDENTITY):
+    if not subscribes(event):
         return {"PhysicalResourceId": event["PhysicalResourceId"]}
-    subscription_id = subscribe(client, props, sleep)
-    return {"PhysicalResourceId": subscription_id, "Data": {"SubscriptionId": subscription_id}}
+    subscription_id = subscribe(client, props, deadline)
+    return awaiting({"PhysicalResourceId": subscription_id, "Data": {"SubscriptionId": subscription_id}}, now)
 
 
-def subscribe(client: Any, props: dict[str, Any], sleep: Sleep) -> str:
+def subscribes(event: dict[str, Any]) -> bool:
+    """A Create, or an Update to another consumer, producer or asset (the reason alone changes
+    nothing: DataZone keeps the original)."""
+    if event["RequestType"] == "Delete":
+        return False
+    old, props = event.get("OldResourceProperties", {}), event["ResourceProperties"]
+    return event["RequestType"] == "Create" or any(old.get(k) != props[k] for k in IDENTITY)
+
+
+def check(event: dict[str, Any], client: Any, now: float) -> dict[str, Any]:
+    """is_complete: whether the grants of the subscription on_event made are all COMPLETED."""
+    props = event["ResourceProperties"]
+    domain, subscription_id = props["DomainId"], event["PhysicalResourceId"]
+    return complete_when(
+        event,
+        subscribes(event),
+        lambda: grants_completed(client, domain, subscription_id),
+        f"the grants of subscription {subscription_id} to be COMPLETED (their status: aws datazone "
+        f"list-subscription-grants --domain-identifier {domain} --subscription-id {subscription_id})",
+        now,
+    )
+
+
+def subscribe(client: Any, props: dict[str, Any], deadline: Deadline) -> str:
     domain, consumer = props["DomainId"], props["ConsumerProjectId"]
     listing = wait_for(
         lambda: find_listing(client, domain, props["AssetName"], props["ProducerProjectId"]),
-        sleep,
+        deadline,
         f"the listing of {props['AssetName']} published by project {props['ProducerProjectId']}",
     )
     existing = _first(
@@ -91,11 +128,8 @@ def subscribe(client: Any, props: dict[str, Any], sleep: Sleep) -> str:
     )
     if existing is not None:
         LOG.info("already subscribed: %s", existing["id"])
-        subscription_id = str(existing["id"])
-    else:
-        subscription_id = _request_and_accept(client, props, listing, sleep)
-    wait_for(lambda: grants_completed(client, domain, subscription_id), sleep, f"the grants of {subscription_id}")
-    return subscription_id
+        return str(existing["id"])
+    return _request_and_accept(client, props, listing, deadline)
 
 
 def find_listing(client: Any, domain: str, name: str, producer: str) -> str | None:
@@ -110,7 +144,7 @@ def _first(client: Any, operation: str, **kwargs: Any) -> dict[str, Any] | None:
     return next(iter(paginate(client, operation, **kwargs)), None)
 
 
-def _request_and_accept(client: Any, props: dict[str, Any], listing: str, sleep: Sleep) -> str:
+def _request_and_accept(client: Any, props: dict[str, Any], listing: str, deadline: Deadline) -> str:
     domain, consumer = props["DomainId"], props["ConsumerProjectId"]
     pending = _first(
         client,
@@ -131,7 +165,7 @@ def _request_and_accept(client: Any, props: dict[str, Any], listing: str, sleep:
                 requestReason=props["Reason"],
                 clientToken=client_token(domain, consumer, listing),
             ),
-            sleep,
+            deadline,
             WRITE_RETRYABLE,
         )
         request_id = str(created["id"])
@@ -139,12 +173,12 @@ def _request_and_accept(client: Any, props: dict[str, Any], listing: str, sleep:
         lambda: client.accept_subscription_request(
             domainIdentifier=domain, identifier=request_id, decisionComment=DECISION
         ),
-        sleep,
+        deadline,
         WRITE_RETRYABLE,
     )
     accepted = wait_for(
         lambda: _first(client, "list_subscriptions", domainIdentifier=domain, subscriptionRequestIdentifier=request_id),
-        sleep,
+        deadline,
         f"the subscription of accepted request {request_id}",
     )
     return str(accepted["id"])
@@ -167,7 +201,7 @@ def grants_completed(client: Any, domain: str, subscription_id: str) -> bool | N
     return None
 
 
-def revoke(client: Any, domain: str, subscription_id: str, sleep: Sleep) -> None:
+def revoke(client: Any, domain: str, subscription_id: str, deadline: Deadline) -> None:
     try:
         current = get_or_none(lambda: client.get_subscription(domainIdentifier=domain, identifier=subscription_id))
     except ClientError as error:
@@ -183,7 +217,7 @@ def revoke(client: Any, domain: str, subscription_id: str, sleep: Sleep) -> None
             lambda: client.revoke_subscription(
                 domainIdentifier=domain, identifier=subscription_id, retainPermissions=False
             ),
-            sleep,
+            deadline,
             WRITE_RETRYABLE,
         )
     except ClientError as error:
