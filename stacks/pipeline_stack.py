@@ -147,29 +147,17 @@ class PipelineStack(Stack):
             assumed_by=iam.ServicePrincipal("codebuild.amazonaws.com"),
             description="Synthesizes the mesh and runs its change plan against the deployed templates",
         )
-        readers = [
-            self.format_arn(
-                service="iam",
-                region="",
-                account=env.account,
-                resource="role",
-                resource_name=plan_reader_role_name(config.mesh.org, env.name),
-            )
-            for env in config.pipeline_environments()
-        ]
         # When a reader cannot be assumed, the plan reads through the bootstrap's lookup role whether
         # the environment is deployed at all, and fails closed unless it is not (mesh_plan).
-        lookups = [
-            self.format_arn(
-                service="iam",
-                region="",
-                account=env.account,
-                resource="role",
-                resource_name=bootstrap_lookup_role_name(env.account, env.region),
-            )
+        roles = [
+            self.format_arn(service="iam", region="", account=env.account, resource="role", resource_name=name)
             for env in config.pipeline_environments()
+            for name in (
+                plan_reader_role_name(config.mesh.org, env.name),
+                bootstrap_lookup_role_name(env.account, env.region),
+            )
         ]
-        runner.add_to_policy(iam.PolicyStatement(actions=["sts:AssumeRole"], resources=readers + lookups))
+        runner.add_to_policy(iam.PolicyStatement(actions=["sts:AssumeRole"], resources=roles))
         return runner
 
     def _add_stage(

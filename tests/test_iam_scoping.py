@@ -7,11 +7,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-import aws_cdk as cdk
-
-from mesh_config import MeshConfig, load_mesh
-from stacks.shared_data_stack import SharedDataStack
-from tests.synth import ROOT, SynthesizedApp, cdk_json_context, of_type
+from tests.ram_acceptance import shared_data_template
+from tests.synth import SynthesizedApp, of_type
 from tests.test_nag import acknowledgments
 
 
@@ -96,17 +93,7 @@ def test_e3019_is_acknowledged_only_on_memberships_sharing_a_project_in_one_temp
 
 
 def test_ram_invitations_are_accepted_only_from_the_producer_accounts():
-    config = load_mesh(ROOT / "examples" / "three-prod-accounts")
-    share = config.mesh.shares[0]
-    consumers = [share.consumers[0].model_copy(update={"accept_ram_invitation": True}), *share.consumers[1:]]
-    mesh = config.mesh.model_copy(update={"shares": [share.model_copy(update={"consumers": consumers})]})
-    config = MeshConfig(mesh, config.environments)
-    env = config.environment("prod-dev")
-    app = cdk.App(context=cdk_json_context())
-    stack = SharedDataStack(
-        app, "SharedData", config=config, env_config=env, env=cdk.Environment(account=env.account, region=env.region)
-    )
-    template = app.synth().get_stack_by_name(stack.stack_name).template
+    template = shared_data_template()
     statements = {
         action: statement
         for p in of_type(template, "AWS::IAM::Policy").values()

@@ -36,9 +36,8 @@ from constructs import IConstruct
 
 import mesh_constructs.acknowledge as acknowledge_module
 from app import build_app
-from mesh_config import MeshConfig, load_mesh
 from mesh_constructs.acknowledge import render_for_nag
-from stacks.shared_data_stack import SharedDataStack
+from tests.ram_acceptance import accepting_config, shared_data_stack
 from tests.synth import ROOT, cdk_json_context, of_type
 from tests.test_nag import acknowledgments
 
@@ -413,21 +412,10 @@ def test_three_prod_accounts_reasons_are_true(tmp_path):
 
 def test_ram_acceptance_reasons_are_true(tmp_path):
     """Outside one organization the consumer accepts RAM invitations (not in the examples)."""
-    config = load_mesh(ROOT / "examples" / "three-prod-accounts")
-    share = config.mesh.shares[0]
-    consumers = [share.consumers[0].model_copy(update={"accept_ram_invitation": True}), *share.consumers[1:]]
-    mesh = config.mesh.model_copy(update={"shares": [share.model_copy(update={"consumers": consumers})]})
-    config = MeshConfig(mesh, config.environments)
-    env = config.environment("prod-dev")
+    config = accepting_config()
 
     def build(app: cdk.App) -> None:
-        SharedDataStack(
-            app,
-            "SharedData",
-            config=config,
-            env_config=env,
-            env=cdk.Environment(account=env.account, region=env.region),
-        )
+        shared_data_stack(app, config)
         cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
 
     raw = synth_without_acknowledgements(build, tmp_path)

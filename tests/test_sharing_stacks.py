@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import json
 
-import aws_cdk as cdk
 import pytest
 
-from mesh_config import MeshConfig, load_mesh
-from stacks.shared_data_stack import SharedDataStack
-from tests.synth import ROOT, SynthesizedApp, cdk_json_context, of_type, synth_app
+from tests.ram_acceptance import shared_data_template
+from tests.synth import ROOT, SynthesizedApp, of_type, synth_app
 
 VARIANT = ROOT / "examples" / "three-prod-accounts"
 
@@ -166,17 +164,7 @@ def test_pipeline_deploys_producer_grants_before_consumer_links(variant):
 
 
 def test_outside_one_organization_the_invitation_is_accepted_before_the_link():
-    config = load_mesh(VARIANT)
-    share = config.mesh.shares[0]
-    consumers = [share.consumers[0].model_copy(update={"accept_ram_invitation": True}), share.consumers[1]]
-    mesh = config.mesh.model_copy(update={"shares": [share.model_copy(update={"consumers": consumers})]})
-    config = MeshConfig(mesh, config.environments)
-    env = config.environment("prod-dev")
-    app = cdk.App(context=cdk_json_context())
-    stack = SharedDataStack(
-        app, "SharedData", config=config, env_config=env, env=cdk.Environment(account=env.account, region=env.region)
-    )
-    template = app.synth().get_stack_by_name(stack.stack_name).template
+    template = shared_data_template()
     ((accept_id, accept),) = of_type(template, "Custom::RamInvitations").items()
     assert accept["Properties"]["SenderAccountId"] == "333333333333"
     (link,) = of_type(template, "AWS::Glue::Database").values()
