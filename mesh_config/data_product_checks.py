@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
@@ -33,6 +34,7 @@ def check_data_products(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigI
     issues = _check_catalog_units(mesh, doc)
     for i, catalog in enumerate(mesh.catalogs):
         issues += _check_catalog(mesh, doc, ("catalogs", i), catalog, projects, terms, forms)
+    issues += _check_locations(mesh, doc)
     issues += _check_unique_assets(mesh, doc)
     issues += _check_subscriptions(mesh, doc, projects)
     return issues
@@ -93,7 +95,6 @@ def _check_catalog(
                         "set this field in the forms of each table instead (the deployment resolves terms there)",
                     )
                 )
-    prefixes: dict[tuple[str, str], int] = {}
     for j, table in enumerate(catalog.tables):
         tloc = (*loc, "tables", j)
         if table.producer is not None and table.producer != catalog.owner:
@@ -108,19 +109,65 @@ def _check_catalog(
                     "set published: true, or data_source.publish_on_import: false on the catalog",
                 )
             )
-        key = (table.storage.layer, table.storage.prefix)
-        for (layer, other), k in prefixes.items():
-            if layer == key[0] and (other.startswith(key[1]) or key[1].startswith(other)):
-                issues.append(
-                    doc.issue(
-                        (*tloc, "storage", "prefix"),
-                        f"prefix '{key[1]}' overlaps the prefix '{other}' of tables[{k}] in the {layer} layer: "
-                        "each table would read the other's files",
-                        "give every table a prefix of its own, e.g. <bu>/<dataset>/",
-                    )
-                )
-        prefixes[key] = j
     return issues
+
+
+def _check_locations(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue]:
+    """No two tables' locations overlap in one layer's bucket of one environment. The layer buckets
+    belong to the environment, not to a business unit (<org>-<env>-<layer>-<account>), so the rule
+    spans every catalog that exists there: a table whose prefix contains another's would read (and
+    its grants expose) the other's files. Prefixes are normalised segments ending with '/'
+    (formats.S3Prefix), so one contains the other exactly when it is a string prefix of it, and
+    looking up each prefix's ancestors finds every pair without comparing all tables two by two."""
+    located: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
+    for i, catalog in enumerate(mesh.catalogs):
+        for j, table in enumerate(catalog.tables):
+            located[(table.storage.layer, table.storage.prefix)].append((i, j))
+    issues = []
+    for (layer, prefix), deeper in located.items():
+        ancestors = [prefix[: k + 1] for k, char in enumerate(prefix) if char == "/"]
+        for ancestor in ancestors:
+            for outer in located.get((layer, ancestor), []):
+                for inner in deeper:
+                    # Equal prefixes meet from both sides: the pair is taken once.
+                    if outer == inner or (ancestor == prefix and outer > inner):
+                        continue
+                    shared = [
+                        e
+                        for e in mesh.environments
+                        if mesh.catalogs[outer[0]].exists_in(e) and mesh.catalogs[inner[0]].exists_in(e)
+                    ]
+                    if shared:  # catalogs that never exist in one environment never share a bucket
+                        issues.append(_overlap_issue(mesh, doc, layer, outer, inner, shared))
+    return issues
+
+
+def _overlap_issue(
+    mesh: MeshDefinition,
+    doc: YamlDocument,
+    layer: str,
+    outer: tuple[int, int],
+    inner: tuple[int, int],
+    environments: list[str],
+) -> ConfigIssue:
+    """Reported at the later of the two tables in the file, naming the earlier one."""
+    later, earlier = max(outer, inner), min(outer, inner)
+    mine, theirs = (mesh.catalogs[c].tables[t].storage.prefix for c, t in (later, earlier))
+    other = mesh.catalogs[earlier[0]]
+    whose = "" if earlier[0] == later[0] else f" (catalog '{other.business_unit}')"
+    relation = "repeats" if mine == theirs else "lies inside" if mine.startswith(theirs) else "contains"
+    plural = "s" if len(environments) > 1 else ""
+    where = (
+        "every environment" if environments == mesh.environments else f"environment{plural} {', '.join(environments)}"
+    )
+    return doc.issue(
+        ("catalogs", later[0], "tables", later[1], "storage", "prefix"),
+        f"prefix '{mine}' {relation} the prefix '{theirs}' of catalogs[{earlier[0]}].tables[{earlier[1]}]{whose}: "
+        f"the two overlap in the {layer} layer's bucket of {where}, which every business unit shares, so each "
+        "table would read the other's files",
+        "give every table a prefix of its own, e.g. <bu>/<dataset>/ (a deployed mesh: CHANGELOG.md, Upgrade notes, "
+        '"prefixes and unit names newly refused")',
+    )
 
 
 def _check_producer(

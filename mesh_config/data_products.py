@@ -23,6 +23,8 @@ MAX_DATA_SOURCE_FORMS = 10
 MAX_COLUMN_COMMENT = 255
 # Glue table and database names (Athena: lower case, letters, digits and '_').
 MAX_GLUE_NAME = 255
+# AWS::Glue::Table Column.Type (provider schema): also bounds the type parser's work.
+MAX_GLUE_TYPE = 131_072
 
 
 class _Model(BaseModel):
@@ -143,7 +145,9 @@ class DataSourceSettings(_Model):
 class Column(_Model):
     name: SnakeName = Field(max_length=MAX_GLUE_NAME)
     type: str = Field(
-        min_length=1, description="Glue/Hive type: string, bigint, decimal(18,2), date, array<string>, struct<a:int>"
+        min_length=1,
+        max_length=MAX_GLUE_TYPE,
+        description="Glue/Hive type: string, bigint, decimal(18,2), date, array<string>, struct<a:int>",
     )
     description: str = Field("", max_length=MAX_COLUMN_COMMENT)
     pii: bool = Field(False, description="personal data: shared only without this column outside production")

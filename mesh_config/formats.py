@@ -6,18 +6,61 @@ of printing a bare regular expression.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from pydantic import Field
 
 
-def _format(pattern: str, words: str) -> type[str]:
+def _format(pattern: str, words: str, explain: Callable[[str], str | None] | None = None) -> type[str]:
     PLAIN_WORDS[pattern] = words
+    if explain is not None:
+        EXPLAINED[pattern] = explain
     return Annotated[str, Field(pattern=pattern, description=words)]  # type: ignore[return-value]
 
 
 # pattern -> description in words, filled by _format.
 PLAIN_WORDS: dict[str, str] = {}
+# pattern -> what is wrong with a value that does not match it, for the formats whose mismatch a
+# bare "wrong format" would not explain (which segment of a prefix, and why it matters).
+EXPLAINED: dict[str, Callable[[str], str | None]] = {}
+
+
+def location_segment_problem(path: str) -> str | None:
+    """Why a '/'-separated key path is not normalised. Glue and Lake Formation keep a location
+    string as written, and S3 keeps '.', '..' and '//' as literal key characters, so one folder
+    would have several names: finance/../sales/ is a finance table over sales' files, outside the
+    overlap rule and with grants of its own."""
+    if path.startswith("/"):
+        return "it starts with '/': a key prefix is relative to the bucket, and '/x' is another key than 'x'"
+    for segment in path.removesuffix("/").split("/") if path else []:
+        if segment == "":
+            return "it has an empty segment ('//'): S3 keeps it, so it is another key than the path with one '/'"
+        if segment == "..":
+            return (
+                "segment '..' is a relative path that Glue and Lake Formation do not resolve: finance/../sales/ "
+                "would be another name for sales/, a table over another table's files"
+            )
+        if segment == ".":
+            return (
+                "segment '.' is a relative path that Glue and Lake Formation do not resolve: "
+                "a second name of its folder"
+            )
+    return None
+
+
+def _s3_uri_problem(value: str) -> str | None:
+    key = value.removeprefix("s3://").partition("/")[2]
+    if key.startswith("/"):  # s3://bucket//x
+        return "it has an empty segment ('//') after the bucket name"
+    return location_segment_problem(key)
+
+
+def _s3_prefix_problem(value: str) -> str | None:
+    return location_segment_problem(value) or (
+        None if value.endswith("/") else "it does not end with '/' (a table's location is a folder)"
+    )
+
 
 # Also the rule of environment names, which the loader checks before building a file name from one.
 SLUG_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
@@ -40,8 +83,16 @@ IdentityCenterInstanceArn = _format(
     "an IAM Identity Center instance ARN (e.g. arn:aws:sso:::instance/ssoins-6804a1b2c3d4e5f6; "
     "Identity Center console > Settings)",
 )
+# A key segment that is neither empty nor '.' nor '..' (location_segment_problem), written without
+# the look-ahead that JSON Schema validators in editors may not support: it starts with another
+# character than '.', or with one '.' and another character, or with '..' and at least one more.
+_S3_URI_SEGMENT = r"([^/\s.][^/\s]*|\.[^/\s.][^/\s]*|\.\.[^/\s]+)"
+_PREFIX_SEGMENT = r"([a-z0-9_=-][a-z0-9_.=-]*|\.[a-z0-9_=-][a-z0-9_.=-]*|\.\.[a-z0-9_.=-]+)"
 S3Uri = _format(
-    r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$", "an S3 URI: s3:// and a bucket name, then an optional /prefix"
+    rf"^s3://[a-z0-9][a-z0-9.-]{{1,61}}[a-z0-9](/{_S3_URI_SEGMENT})*/?$",
+    "an S3 URI: s3:// and a bucket name, then an optional /prefix of '/'-separated names, none of them empty, "
+    "'.' or '..' (e.g. s3://acme-projects/dev)",
+    _s3_uri_problem,
 )
 KmsKeyArn = _format(
     r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[a-zA-Z0-9-]+$",
@@ -72,9 +123,14 @@ FormName = _format(
 SnakeName = _format(
     r"^[a-z][a-z0-9_]*$", "lower-case letters, digits and '_', starting with a letter (e.g. gl_transactions)"
 )
+# Segments of lower-case letters, digits and _ . = -, each ending with '/', the first starting with
+# a letter or digit: no '.', '..' or empty segment, so that two different strings never name the
+# same files (location_segment_problem).
 S3Prefix = _format(
-    r"^[a-z0-9][a-z0-9_.=/-]*/$",
-    "an S3 key prefix of lower-case letters, digits and _ . = / -, ending with '/' (e.g. finance/gl_transactions/)",
+    rf"^[a-z0-9][a-z0-9_.=-]*/({_PREFIX_SEGMENT}/)*$",
+    "an S3 key prefix: names of lower-case letters, digits and _ . = -, each followed by '/', the first starting "
+    "with a letter or digit, none of them empty, '.' or '..' (e.g. finance/gl_transactions/)",
+    _s3_prefix_problem,
 )
 # The AWS::DataZone::DataSource schedule pattern: minute and hour are single numbers, so a data
 # source runs at most once a day.

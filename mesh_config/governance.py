@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from mesh_config.formats import FormName, Slug
 
@@ -92,6 +93,25 @@ class FormField(_Model):
     glossary: Slug | None = Field(
         None, description="glossary_term fields only: scope of the glossary whose terms the field takes"
     )
+
+    @field_validator("allowed_values", mode="before")
+    @classmethod
+    def _only_on_string_fields(cls, value: object, info: ValidationInfo) -> object:
+        # Before the items are checked as text: on an integer field, [1, 2] would otherwise be
+        # answered "expected text, quote it", and the quoted values with a second error.
+        kind = info.data.get("type")  # absent when 'type' itself is invalid (reported on its own)
+        if value is not None and isinstance(kind, FieldType) and kind is not FieldType.STRING:
+            article = "an" if kind.value[0] in "aeiou" else "a"
+            raise PydanticCustomError(
+                "allowed_values_on_non_string",
+                "allowed_values on {article} {kind} field: allowed_values applies to string fields only",
+                {
+                    "article": article,
+                    "kind": kind.value,
+                    "fix": "remove allowed_values, or make the field type: string if its values are codes to pick from",
+                },
+            )
+        return value
 
 
 class MetadataForm(_Model):

@@ -18,6 +18,7 @@ from mesh_config.governance import (
     split_term_ref,
 )
 from mesh_config.mesh import MeshDefinition, Project
+from mesh_config.naming import glossary_name
 from mesh_config.placement import unit_ancestors
 from mesh_config.project_references import referenced_project
 from mesh_config.yaml_source import YamlDocument
@@ -99,6 +100,21 @@ def _check_glossaries(mesh: MeshDefinition, doc: YamlDocument, projects: dict[st
     issues = [
         doc.issue(("glossaries", i, "scope"), f"duplicate glossary '{scopes[i]}'", "declare each glossary once")
         for i in repeated_indexes(scopes)
+    ]
+    # Glossary names are unique in a domain, and the glossary handler adopts an existing glossary by
+    # name: two scopes of one name (business unit '<org>-enterprise' beside 'enterprise') would
+    # manage one glossary, each overwriting the other's terms.
+    names = [glossary_name(mesh.org, scope) for scope in scopes]
+    issues += [
+        doc.issue(
+            ("glossaries", i, "scope"),
+            f"glossary '{scopes[i]}' is named {names[i]}, the name of glossary "
+            f"'{scopes[names.index(names[i])]}': a domain holds one glossary of a name",
+            f"declare the terms in glossary '{scopes[names.index(names[i])]}', or rename business unit "
+            f"'{scopes[i]}' (<org>-enterprise-glossary is the enterprise glossary's name)",
+        )
+        for i in repeated_indexes(names)
+        if scopes[names.index(names[i])] != scopes[i]  # the same scope twice is reported above
     ]
     if len(mesh.glossaries) > MAX_GLOSSARIES_PER_DOMAIN:
         issues.append(
@@ -260,14 +276,7 @@ def _check_forms(mesh: MeshDefinition, doc: YamlDocument, projects: dict[str, Pr
         ]
         for j, field in enumerate(form.fields):
             loc = ("metadata_forms", i, "fields", j)
-            if field.allowed_values is not None and field.type is not FieldType.STRING:
-                issues.append(
-                    doc.issue(
-                        (*loc, "allowed_values"),
-                        f"allowed_values on a {field.type.value} field",
-                        "use allowed_values with type: string only",
-                    )
-                )
+            # allowed_values on another type than string is refused by FormField itself.
             if field.allowed_values is not None:
                 issues += [
                     doc.issue((*loc, "allowed_values", k), "value listed twice", "remove the repeated value")

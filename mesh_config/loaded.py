@@ -19,6 +19,9 @@ from mesh_config.promotion import PromotionMode
 from mesh_config.regions import partition_of
 from mesh_config.shares import Share, ShareConsumer, Team
 
+# Changes every filter's name when what its consumer account is granted on it changes.
+FILTER_GRANT_VERSION = "|grant:SELECT"
+
 
 @dataclass(frozen=True)
 class MeshConfig:
@@ -112,6 +115,11 @@ class MeshConfig:
         content = json.dumps(
             [table_name, consumer.filter.row_filter, sorted(consumer.filter.excluded_columns)], sort_keys=True
         )
+        # The consumer account's permissions on the filter are part of its identity too: they are
+        # create-only on the producer's grant, and a grant replaced on the same filter would be
+        # revoked by the deletion of the one it replaces (same principal, same resource). Since
+        # issue 22 the account gets SELECT only (mesh_constructs/lake_formation_share.py).
+        content += FILTER_GRANT_VERSION
         return Naming.data_cells_filter(share.name, consumer.environment, table.dataset, content)
 
     def teams_in(self, env: EnvironmentConfig) -> list[Team]:

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from mesh_config.environment import EnvironmentConfig
 from mesh_config.errors import ConfigError, ConfigIssue, clip, quoted
-from mesh_config.formats import PLAIN_WORDS, SLUG_PATTERN
+from mesh_config.formats import EXPLAINED, PLAIN_WORDS, SLUG_PATTERN
 from mesh_config.loaded import MeshConfig
 from mesh_config.mesh import MeshDefinition
 from mesh_config.tags import check_environment_tag_total, without_oversized_tags
@@ -82,9 +82,18 @@ def _fix_for(error: dict[str, Any], known_fields: set[str], typed: str | None) -
     if kind == "string_pattern_mismatch":
         pattern = error.get("ctx", {}).get("pattern", "")
         words = PLAIN_WORDS.get(pattern)
-        return f"value {quoted(value)} has the wrong format", f"use {words}" if words else f"it must match {pattern}"
+        explain = EXPLAINED.get(pattern)
+        why = explain(value) if explain is not None and isinstance(value, str) else None
+        problem = f"value {quoted(value)} has the wrong format" + (f": {why}" if why else "")
+        fix = f"use {words}" if words else f"it must match {pattern}"
+        # Explained formats are the location rules added after release: a mesh that loaded before learns why.
+        upgrade = ' (a deployed mesh: CHANGELOG.md, Upgrade notes, "prefixes and unit names newly refused")'
+        return problem, fix + (upgrade if why else "")
     if kind == "enum":
         return f"value {quoted(value)} is not allowed", f"use one of: {error.get('ctx', {}).get('expected', '')}"
+    fix = error.get("ctx", {}).get("fix")
+    if isinstance(fix, str):  # a model's own rule (PydanticCustomError) that knows its fix
+        return str(error["msg"]), fix
     message = str(error["msg"]).removeprefix("Value error, ")
     return f"{message} (got {quoted(value)})" if "input" in error and not isinstance(value, dict | list) else message, (
         "correct the value as described"

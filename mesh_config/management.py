@@ -58,6 +58,8 @@ def tools_account_of(management: Management, pipeline_account: str | None) -> st
 
 # The IAM actions of the management roles: exactly the operations the datamesh services call
 # (tests/test_management_access.py compares both ways with the services' source and botocore).
+# Names only: on which resources each is allowed follows its IAM resource type, decided in the
+# stack layer (mesh_constructs.iam_resource_types; most DataZone actions have none, so '*').
 READ_ACTIONS: dict[str, tuple[str, ...]] = {
     "datazone": (
         "GetAsset",

@@ -89,6 +89,12 @@ def bootstrap_lookup_role_name(account: str, region: str) -> str:
     return f"cdk-{CDK_BOOTSTRAP_QUALIFIER}-lookup-role-{account}-{region}"
 
 
+def cloudformation_execution_role_name(account: str, region: str) -> str:
+    """The role CloudFormation deploys the stacks with (`cdk bootstrap`'s, default qualifier): a
+    Lake Formation administrator of the account, which the smoke test reads back."""
+    return f"cdk-{CDK_BOOTSTRAP_QUALIFIER}-cfn-exec-role-{account}-{region}"
+
+
 def plan_runner_role_name(org: str) -> str:
     """The pipeline's synth role in the tools account, which runs the change plan: the only
     principal the plan reader roles trust."""
@@ -158,6 +164,12 @@ class Naming:
         """The account's DynamoDB table of which grant set declares which Lake Formation grant
         (foundation stack); the grants handlers of later stacks and stages find it by this name."""
         return f"{self.org}-{self.env}-lakeformation-grant-registry"
+
+    def lake_formation_grants_role(self) -> str:
+        """The role every Lake Formation grants handler of the account runs as (foundation stack):
+        a data-lake administrator, named so the account's settings can list it before the stacks
+        whose handlers use it exist."""
+        return f"{self.org}-{self.env}-lakeformation-grants"
 
     def catalog_handler_role(self) -> str:
         """The DataZone identity that imports and publishes the catalogs' tables."""

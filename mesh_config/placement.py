@@ -127,6 +127,8 @@ def products_stack_part(producer: Project, units: Mapping[str, DomainUnit]) -> s
 MAX_TEMPLATE_BYTES = 850_000
 TABLE_BASE_BYTES = 1_500
 COLUMN_BASE_BYTES = 75
+# The run repeats each described column: {"Column": <name>, "Description": <description>}.
+RUN_COLUMN_DESCRIPTION_BYTES = 32
 PRODUCER_BYTES = 2_500
 
 
@@ -136,6 +138,11 @@ def product_template_bytes(catalog: Catalog, producer: str) -> int:
         total += TABLE_BASE_BYTES + len(table.description) + 40 * (len(table.terms) + len(table.forms))
         total += sum(
             COLUMN_BASE_BYTES + len(c.name) + len(c.type) + len(c.description) for _, _, c in table.all_columns()
+        )
+        total += sum(
+            RUN_COLUMN_DESCRIPTION_BYTES + len(c.name) + len(c.description)
+            for _, _, c in table.all_columns()
+            if c.description
         )
     return total
 

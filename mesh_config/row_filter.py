@@ -13,7 +13,7 @@ from collections.abc import Set
 
 import sqlglot
 from sqlglot import exp
-from sqlglot.errors import ParseError
+from sqlglot.errors import ParseError, SqlglotError
 
 MAX_ROW_FILTER_LENGTH = 2048
 LOGICAL = (exp.And, exp.Or, exp.Not, exp.Paren)
@@ -31,14 +31,58 @@ def row_filter_problems(expression: str, columns: Set[str], partition_columns: S
     """Every reason Lake Formation would refuse ``expression`` on a table with ``columns``."""
     if len(expression) >= MAX_ROW_FILTER_LENGTH:
         return [f"the filter is {len(expression)} characters; Lake Formation takes fewer than {MAX_ROW_FILTER_LENGTH}"]
+    # Every failure of the parser is the user's text, reported as such: sqlglot's tokenizer raises
+    # TokenError (an unclosed quote or comment), its parser ParseError, both SqlglotError; its
+    # recursive descent, and the walk below, exhaust Python's stack on some 50 nested parentheses.
     try:
         tree = sqlglot.parse_one(expression)
+        problems: list[str] = []
+        _check(tree, columns, partition_columns, problems)
     except ParseError as error:
         first = error.errors[0]["description"] if error.errors else str(error)
         return [f"not a valid SQL condition: {first}"]
-    problems: list[str] = []
-    _check(tree, columns, partition_columns, problems)
+    except SqlglotError:
+        return [f"not a valid SQL condition: {unreadable_text(expression)}"]
+    except RecursionError:
+        return [
+            "the condition nests parentheses or NOT too deeply to be checked: write it with fewer levels "
+            "(e.g. country IN ('FR', 'DE') instead of nested ORs)"
+        ]
     return list(dict.fromkeys(problems))
+
+
+def unreadable_text(expression: str) -> str:
+    """Why the SQL tokenizer cannot split ``expression``, in the user's terms: the quote or comment
+    left open, where it starts (the tokenizer's own message only echoes the text)."""
+    quote: str | None = None
+    start = 0
+    index = 0
+    while index < len(expression):
+        char = expression[index]
+        if quote is not None:
+            # '' inside '...' (and "" inside "...") is an escaped quote, not the end.
+            if char == quote and expression[index + 1 : index + 2] == quote:
+                index += 2
+                continue
+            if char == quote:
+                quote = None
+        elif char in "'\"":
+            quote, start = char, index
+        elif expression.startswith("/*", index):
+            end = expression.find("*/", index + 2)
+            if end < 0:
+                return f"the comment opened by /* at character {index + 1} is never closed with */"
+            index = end + 2
+            continue
+        index += 1
+    if quote == "'":
+        return f"the text opened by ' at character {start + 1} is never closed: end it with a second '"
+    if quote is not None:
+        return (
+            f'the column name opened by " at character {start + 1} is never closed (in SQL "..." names a '
+            "column; a text constant takes single quotes, e.g. country = 'FR')"
+        )
+    return "the text cannot be read as SQL (an unclosed quote, comment or a stray character)"
 
 
 def _check(node: exp.Expression, columns: Set[str], partitions: Set[str], problems: list[str]) -> None:

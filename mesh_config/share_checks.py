@@ -200,6 +200,38 @@ def check_share_pii(
     return issues
 
 
+def check_share_regions(
+    mesh: MeshDefinition, envs: Mapping[str, EnvironmentConfig], doc: YamlDocument
+) -> list[ConfigIssue]:
+    """A share stays in one region: the producer's and every consumer's environment deploy there.
+
+    Refused rather than built: a cross-region share is granted and re-granted through Lake
+    Formation in the producer's region (where the shared database appears in the consumer
+    account) while the consumer's link lives in its own, so the consumer stack would need a second
+    regional Lake Formation client and ARNs of the producer's region for everything it re-grants;
+    none of that can be checked without two accounts in two regions, and a half-right version
+    deploys grants that point at nothing."""
+    issues = []
+    for i, share in enumerate(mesh.shares):
+        producer = envs.get(share.producer)
+        if producer is None:
+            continue  # check_shares reports the unknown environment
+        for k, consumer in enumerate(share.consumers):
+            env = envs.get(consumer.environment)
+            if env is None or env.region == producer.region:
+                continue
+            issues.append(
+                doc.issue(
+                    ("shares", i, "consumers", k, "environment"),
+                    f"'{consumer.environment}' deploys in {env.region} and the producer '{share.producer}' in "
+                    f"{producer.region}: the mesh shares tables within one region only",
+                    f"consume the share from an environment in {producer.region} (region: in "
+                    f"{consumer.environment}.yaml), or copy the data into {env.region} and share it from there",
+                )
+            )
+    return issues
+
+
 def check_teams(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue]:
     names = [t.name for t in mesh.teams]
     issues = [

@@ -10,6 +10,7 @@ from collections import defaultdict
 
 from mesh_config.blueprints import Blueprint
 from mesh_config.data_product_checks import check_data_products
+from mesh_config.derived_names import check_glue_databases, check_mesh_names
 from mesh_config.environment import EnvironmentConfig
 from mesh_config.errors import ConfigIssue, choices, repeated_indexes
 from mesh_config.governance_checks import check_governance
@@ -52,7 +53,7 @@ from mesh_config.placement import (
 )
 from mesh_config.promotion import PromotionMode
 from mesh_config.regions import region_problem
-from mesh_config.share_checks import check_share_pii, check_shares, check_teams
+from mesh_config.share_checks import check_share_pii, check_share_regions, check_shares, check_teams
 from mesh_config.tags import check_mesh_tag_total, check_tags
 from mesh_config.yaml_source import YamlDocument
 
@@ -86,6 +87,7 @@ def check_mesh(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue]:
     issues += check_data_products(mesh, doc)
     issues += check_shares(mesh, doc)
     issues += check_teams(mesh, doc)
+    issues += check_mesh_names(mesh, doc)
     return issues
 
 
@@ -500,9 +502,12 @@ def _check_promotion(env: EnvironmentConfig, doc: YamlDocument) -> list[ConfigIs
 def check_environments(
     mesh: MeshDefinition, envs: list[tuple[EnvironmentConfig, YamlDocument]], mesh_doc: YamlDocument
 ) -> list[ConfigIssue]:
-    """Rules across environments: one account each, waves of neighbours in the promotion chain, and
-    no pii column shared to an environment without production data."""
+    """Rules across environments: one account each, waves of neighbours in the promotion chain, no
+    pii column shared to an environment without production data, and Glue database names unique in
+    each account's catalog."""
     issues = check_share_pii(mesh, {env.name: env for env, _ in envs}, mesh_doc)
+    issues += check_share_regions(mesh, {env.name: env for env, _ in envs}, mesh_doc)
+    issues += check_glue_databases(mesh, [env for env, _ in envs], mesh_doc)
     first_in_account: dict[str, str] = {}
     for env, doc in envs:
         other = first_in_account.setdefault(env.account, env.name)

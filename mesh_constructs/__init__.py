@@ -9,7 +9,7 @@ from mesh_constructs.blueprint_enablement import BlueprintEnablement, BlueprintE
 from mesh_constructs.data_lake_buckets import DataLakeBuckets, DataLakeBucketsProps
 from mesh_constructs.domain_unit_tree import DomainUnitSpec, DomainUnitTree, DomainUnitTreeProps
 from mesh_constructs.group_profiles import GroupProfiles, GroupProfilesProps
-from mesh_constructs.lake_formation_admins import LakeFormationAdmins, LakeFormationAdminsProps
+from mesh_constructs.lake_formation_admins import LakeFormationSettings, LakeFormationSettingsProps
 from mesh_constructs.project import Designation, Project, ProjectProps
 from mesh_constructs.project_profile import ProfileEnvironmentSpec, ProjectProfile, ProjectProfileProps
 from mesh_constructs.smus_domain import SmusDomain, SmusDomainProps
@@ -25,8 +25,8 @@ __all__ = [
     "DomainUnitTreeProps",
     "GroupProfiles",
     "GroupProfilesProps",
-    "LakeFormationAdmins",
-    "LakeFormationAdminsProps",
+    "LakeFormationSettings",
+    "LakeFormationSettingsProps",
     "ProfileEnvironmentSpec",
     "Project",
     "ProjectProfile",

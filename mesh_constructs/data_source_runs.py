@@ -33,21 +33,28 @@ class TermId:
 
 @dataclass(frozen=True)
 class CuratedForm:
-    """Field values of one metadata form; ``term_fields``: glossary_term fields, resolved at deploy."""
+    """Field values of one metadata form; ``term_fields``: glossary_term fields, resolved at deploy.
+    ``fields`` @default (): every field of the form's model; values the asset holds for other
+    fields (of an older revision) are dropped, values of these fields that the declaration does
+    not set are kept. Empty: every value the asset holds is kept."""
 
     name: str
     type_revision: str
     values: Mapping[str, Any]
     term_fields: Mapping[str, TermId] = field(default_factory=dict)
+    fields: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
 class CuratedTable:
+    """``column_descriptions``: column -> description, written into the asset's column metadata."""
+
     name: str
     publish: bool
     terms: Sequence[TermId] = ()
     column_terms: Mapping[str, TermId] = field(default_factory=dict)
     forms: Sequence[CuratedForm] = ()
+    column_descriptions: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -59,12 +66,16 @@ class RunSource:
 
 @dataclass(frozen=True)
 class DataSourceRunsProps:
-    """The handler's identity must be a member of every source's project (the caller orders it)."""
+    """The handler's identity must be a member of every source's project (the caller orders it).
+    ``fingerprint`` @default "": changes whenever the runs must run again although nothing else of
+    their properties does (mesh_config.fingerprints.curation_fingerprint: form revisions and
+    glossary ids are weak references, which CloudFormation does not follow)."""
 
     domain_id: str
     name: str
     sources: Sequence[RunSource]
     handler: DataZoneHandler
+    fingerprint: str = ""
 
 
 def _term(t: TermId) -> dict[str, str]:
@@ -77,12 +88,20 @@ def _table(t: CuratedTable) -> dict[str, Any]:
         "Publish": "true" if t.publish else "false",
         "Terms": [_term(x) for x in t.terms],
         "ColumnTerms": [{"Column": c, **_term(x)} for c, x in sorted(t.column_terms.items())],
+        # Apart from ColumnTerms, which a handler of an earlier release reads too (a rollback sends
+        # the old properties to the new handler, an update the new ones as OldResourceProperties).
+        **(
+            {"ColumnDescriptions": [{"Column": c, "Description": d} for c, d in sorted(t.column_descriptions.items())]}
+            if t.column_descriptions
+            else {}
+        ),
         "Forms": [
             {
                 "Name": f.name,
                 "TypeRevision": f.type_revision,
                 "Content": json.dumps(dict(f.values), sort_keys=True),
                 "TermFields": [{"Field": k, **_term(x)} for k, x in sorted(f.term_fields.items())],
+                **({"Fields": list(f.fields)} if f.fields else {}),
             }
             for f in t.forms
         ],
@@ -99,6 +118,7 @@ class DataSourceRuns(Construct):
             {
                 "DomainId": props.domain_id,
                 "Name": props.name,
+                **({"Fingerprint": props.fingerprint} if props.fingerprint else {}),
                 "DataSources": [
                     {
                         "DataSourceId": s.data_source_id,

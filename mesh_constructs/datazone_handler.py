@@ -18,7 +18,7 @@ import importlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from aws_cdk import CustomResource, Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
@@ -29,7 +29,6 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from mesh_constructs.acknowledge import acknowledge, wildcard_resource_finding
-from mesh_constructs.datazone_handler_identity import DataZoneHandlerIdentity
 from mesh_constructs.handlers.support import COMPLETE_INTERVAL, COMPLETE_TIMEOUT
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -37,6 +36,19 @@ HANDLERS = "handlers"
 # Only the handlers folder (its .py files) goes into the asset.
 ASSET_EXCLUDE = ["*", f"!{HANDLERS}", f"!{HANDLERS}/*.py"]
 RUNTIME = lambda_.Runtime.PYTHON_3_14
+
+
+class HandlerIdentity(Protocol):
+    """What a handler's function runs as: a ``DataZoneHandlerIdentity`` (a DataZone user of the
+    domain), or a ``HandlerRole`` for modules that call no DataZone API (Lake Formation's)."""
+
+    @property
+    def role(self) -> iam.IRole: ...
+
+    @property
+    def policy(self) -> iam.Policy: ...
+
+    def allow(self, actions: Sequence[str]) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -49,7 +61,7 @@ class DataZoneHandlerProps:
     ``environment``: the functions' environment variables @default none."""
 
     module: str
-    identity: DataZoneHandlerIdentity
+    identity: HandlerIdentity
     actions: Sequence[str]
     description: str
     timeout_minutes: int = 15

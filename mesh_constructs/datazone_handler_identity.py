@@ -5,8 +5,9 @@ DataZone authorization is separate from IAM: CreateGlossary / CreateFormType are
 unless the caller is a member of the owning project, and the CloudFormation execution role is
 not. So the handlers run as one role per domain that is:
 
-1. an IAM role trusted by Lambda, allowed only the DataZone actions the handlers call, only on
-   this domain (``allow``);
+1. an IAM role trusted by Lambda, allowed only the DataZone actions the handlers call
+   (``allow``): on this domain where IAM has a resource type for the action, on ``*`` where it
+   has none (most DataZone actions: mesh_constructs/iam_resource_types.py);
 2. a DataZone user: ``AWS::DataZone::UserProfile`` of type IAM_ROLE, ACTIVATED (MDAA registers
    its custom-resource role the same way, common-domain-helper.ts
    createCustomResourceRoleAndProfile; explicit registration is what MANUAL user assignment
@@ -22,7 +23,7 @@ membership with that message, before any glossary, and nothing half-made is left
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from aws_cdk import Duration
@@ -30,7 +31,8 @@ from aws_cdk import aws_datazone as datazone
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from mesh_constructs.acknowledge import acknowledge_distinct_members
+from mesh_constructs.acknowledge import acknowledge, acknowledge_distinct_members, wildcard_resource_finding
+from mesh_constructs.iam_resource_types import split_datazone_actions
 
 
 @dataclass(frozen=True)
@@ -94,14 +96,13 @@ class DataZoneHandlerIdentity(Construct):
         )
 
     def allow(self, actions: Sequence[str]) -> None:
-        """Let the role call these DataZone actions, on this domain only (one statement)."""
+        """Let the role call these DataZone actions: on this domain where IAM can scope them to it,
+        on ``*`` where the action has no resource type (``allow_datazone_actions``)."""
         new = set(actions) - self._actions
         if not new:
             return
         self._actions |= new
-        self.policy.document.add_statements(
-            iam.PolicyStatement(actions=sorted(new), resources=[self._props.domain_arn])
-        )
+        allow_datazone_actions(self.policy, new, self._props.domain_arn)
 
     def own_project(
         self, scope: Construct, construct_id: str, project_id: str, designation: str = "PROJECT_OWNER"
@@ -121,3 +122,32 @@ class DataZoneHandlerIdentity(Construct):
         membership.node.add_dependency(self.member_pool)
         acknowledge_distinct_members(membership)
         return membership
+
+
+def unscoped_datazone_reason(actions: Iterable[str]) -> str:
+    """The IAM5 reason for DataZone actions on '*': names each of them."""
+    return (
+        f"IAM has no resource type for {', '.join(sorted(actions))} (Service Authorization Reference, as cfn-lint "
+        "bundles it; mesh_constructs/iam_resource_types.py), so it evaluates them against * and a statement naming "
+        "the domain would not allow them. What they reach inside a domain is decided by DataZone's own "
+        "authorization (the caller's user profile and project memberships), not by IAM."
+    )
+
+
+def allow_datazone_actions(holder: iam.Policy | iam.Role, actions: Iterable[str], domain_arn: str) -> None:
+    """Add DataZone ``actions`` to ``holder``'s policy, split by their IAM resource type: the ones
+    with the ``domain`` type on ``domain_arn``, the others on ``*`` (acknowledged, naming them).
+    Every DataZone statement of the mesh goes through here, so none is scoped to an ARN IAM
+    cannot match."""
+    on_domain, unscoped = split_datazone_actions(actions)
+    statements = []
+    if on_domain:
+        statements.append(iam.PolicyStatement(actions=on_domain, resources=[domain_arn]))
+    if unscoped:
+        statements.append(iam.PolicyStatement(actions=unscoped, resources=["*"]))
+        acknowledge(holder, unscoped_datazone_reason(unscoped), wildcard_resource_finding(holder, "*"))
+    for statement in statements:
+        if isinstance(holder, iam.Policy):
+            holder.add_statements(statement)
+        else:
+            holder.add_to_principal_policy(statement)

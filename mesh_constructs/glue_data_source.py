@@ -25,7 +25,9 @@ class GlueDataSourceProps:
     """``connection_id``: the project's Lakehouse connection (V2 data sources take a connection,
     not an environment; see ProjectConnections). ``tables``: the table names to import (INCLUDE
     filters). ``schedule`` @default None: runs only when started (the mesh's DataSourceRuns does at
-    each deployment); else ``cron(m h ...)`` with ``timezone``."""
+    each deployment); else ``cron(m h ...)`` with ``timezone``. ``forms_fingerprint`` @default "":
+    a fingerprint of the declarations of ``forms`` (mesh_config.fingerprints), shown at the end of
+    the description, see below."""
 
     domain_id: str
     project_id: str
@@ -38,11 +40,30 @@ class GlueDataSourceProps:
     schedule: str | None = None
     timezone: str = "UTC"
     forms: Sequence[AssetForm] = field(default_factory=tuple)
+    forms_fingerprint: str = ""
+
+
+# Characters of the fingerprint kept in the description: enough to tell two versions apart.
+FINGERPRINT_CHARS = 16
+
+
+def described(description: str, forms_fingerprint: str) -> str:
+    """The description, ending with the forms' fingerprint when there is one.
+
+    The forms' revisions are weak references to the governance stack, which CloudFormation does not
+    follow: a new form revision must change a property of the data source itself, or the data source
+    keeps attaching the old one. Description is the only free-text property of
+    AWS::DataZone::DataSource (the form contents must match the form's model), hence it."""
+    if not forms_fingerprint:
+        return description
+    suffix = f"metadata forms {forms_fingerprint[:FINGERPRINT_CHARS]}"
+    return f"{description} ({suffix})" if description else suffix.capitalize()
 
 
 class GlueDataSource(Construct):
     def __init__(self, scope: Construct, construct_id: str, props: GlueDataSourceProps) -> None:
         super().__init__(scope, construct_id)
+        description = described(props.description, props.forms_fingerprint)
         self.resource = datazone.CfnDataSource(
             self,
             "Resource",
@@ -50,7 +71,7 @@ class GlueDataSource(Construct):
             project_identifier=props.project_id,
             connection_identifier=props.connection_id,
             name=props.name,
-            description=props.description or None,
+            description=description or None,
             type="GLUE",
             enable_setting="ENABLED",
             publish_on_import=props.publish_on_import,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_dynamodb as dynamodb
@@ -15,12 +16,24 @@ from constructs import Construct
 
 from mesh_constructs.acknowledge import acknowledge, wildcard_resource_finding
 from mesh_constructs.datazone_handler import DataZoneHandler, DataZoneHandlerProps
-from mesh_constructs.datazone_handler_identity import DataZoneHandlerIdentity
+from mesh_constructs.handler_role import HandlerRole
 from mesh_constructs.handlers.lake_formation_grants import REGISTRY_ENV
-from mesh_constructs.lake_formation_admins import LakeFormationAdmins, LakeFormationAdminsProps
 
 ALL_TABLES = "*"
 DATABASE = ""
+# Creating or altering catalog objects (tables, partitions) whose location is a registered one
+# needs this permission on the location besides the table permissions, hybrid access mode included
+# (Lake Formation developer guide, "Underlying data access control": data location permissions).
+DATA_LOCATION_ACCESS = "DATA_LOCATION_ACCESS"
+# What a granter calls: the batch APIs, and the single ones the Lake Formation permissions
+# reference lists as required for granting and revoking ("IAM permissions required to grant or
+# revoke Lake Formation permissions").
+GRANT_ACTIONS = (
+    "lakeformation:BatchGrantPermissions",
+    "lakeformation:BatchRevokePermissions",
+    "lakeformation:GrantPermissions",
+    "lakeformation:RevokePermissions",
+)
 
 
 @dataclass(frozen=True)
@@ -38,6 +51,23 @@ class LakeFormationGrant:
     catalog_id: str | None = None
     data_cells_filter: str | None = None
     columns: Sequence[str] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class DataLocationGrant:
+    """``DATA_LOCATION_ACCESS`` on an S3 location of this account's registered locations
+    (``data_location_arn``): what a principal needs to create or alter tables and partitions there."""
+
+    principal: str
+    location_arn: str
+
+
+def data_location_arn(scope: Construct, bucket: str, prefix: str) -> str:
+    """The S3 ARN of a key prefix of a bucket, as Lake Formation's DataLocation resource takes it:
+    arn:<partition>:s3:::<bucket>/<prefix>, without the prefix's trailing '/' (the form of the
+    guide's examples; the permission covers what lies under it)."""
+    path = prefix.strip("/")
+    return Stack.of(scope).format_arn(service="s3", region="", account="", resource=bucket, resource_name=path or None)
 
 
 @dataclass(frozen=True)
@@ -82,6 +112,37 @@ class LakeFormationGrantRegistry(Construct):
         )
 
 
+@dataclass(frozen=True)
+class LakeFormationGrantsRoleProps:
+    """``role_name``: the naming convention's (``Naming.lake_formation_grants_role``): the account's
+    settings list it as an administrator, and the grants handlers of later stacks and stages run
+    as it, all by name."""
+
+    role_name: str
+
+
+class LakeFormationGrantsRole(Construct):
+    """The role every grants handler of the account runs as: one per account, in its foundation
+    stack, made a data-lake administrator by the account's settings (``LakeFormationSettings``)
+    because the handlers grant on tables they did not create. It has no rights of its own: each
+    stack whose handler runs as it attaches what that handler needs (``lake_formation_grants_handler``).
+
+    Why not the handlers' DataZone identities (catalog handler, share handler): those roles are
+    created in the catalogs and shared-data stacks, after the account's settings are written, and
+    Lake Formation refuses settings that name a role that does not exist ("Invalid principal",
+    aws/aws-cdk #19492)."""
+
+    def __init__(self, scope: Construct, construct_id: str, props: LakeFormationGrantsRoleProps) -> None:
+        super().__init__(scope, construct_id)
+        self.role = iam.Role(
+            self,
+            "Role",
+            role_name=props.role_name,
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Lake Formation grants handlers of the account (a data-lake administrator)",
+        )
+
+
 class LakeFormationGrantsHandler(DataZoneHandler):
     """A ``DataZoneHandler`` of the ``lake_formation_grants`` module that knows the account's grant
     registry: the grant sets it serves record themselves there."""
@@ -95,22 +156,20 @@ class LakeFormationGrantsHandler(DataZoneHandler):
 
 def lake_formation_grants_handler(
     scope: Construct,
-    identity: DataZoneHandlerIdentity,
+    role_name: str,
     databases: Sequence[GlueDatabaseRef],
     description: str,
     registry_table_name: str,
 ) -> LakeFormationGrantsHandler:
-    """The handler behind ``LakeFormationGrants``, run as ``identity`` made a data-lake administrator
-    of the account (it grants on tables it did not create), with the IAM rights Lake Formation
-    requires of a granter ("IAM permissions required to grant or revoke Lake Formation
-    permissions"): the batch grant calls, and Glue reads of the databases it grants on; and the
-    reads and writes of the account's grant registry (``registry_table_name``, by name: it lives in
-    the foundation stack, which can be in another stage)."""
+    """The handler behind ``LakeFormationGrants``, run as the account's grants role (``role_name``,
+    by name: ``LakeFormationGrantsRole`` of the foundation stack, a data-lake administrator), with
+    the IAM rights Lake Formation requires of a granter (``GRANT_ACTIONS``), Glue reads of the
+    databases it grants on, and the reads and writes of the account's grant registry
+    (``registry_table_name``, by name: it lives in the foundation stack, which can be in another
+    stage). The rights are this stack's policy on the role."""
     stack = Stack.of(scope)
     registry = stack.format_arn(service="dynamodb", resource="table", resource_name=registry_table_name)
-    admin = LakeFormationAdmins(
-        scope, "HandlerIsLakeFormationAdmin", LakeFormationAdminsProps(admin_arns=[identity.role.role_arn])
-    )
+    identity = HandlerRole(scope, "GrantsHandlerIdentity", iam.Role.from_role_name(scope, "GrantsRole", role_name))
     accounts = sorted({d.account for d in databases if d.account}, key=str)
     tables = [
         stack.format_arn(service="glue", account=d.account, resource="table", resource_name=f"{d.name}/*")
@@ -130,10 +189,7 @@ def lake_formation_grants_handler(
             identity=identity,
             actions=(),
             statements=[
-                iam.PolicyStatement(
-                    actions=["lakeformation:BatchGrantPermissions", "lakeformation:BatchRevokePermissions"],
-                    resources=["*"],
-                ),
+                iam.PolicyStatement(actions=list(GRANT_ACTIONS), resources=["*"]),
                 iam.PolicyStatement(
                     actions=["glue:GetDatabase", "glue:GetTable", "glue:GetTables"], resources=glue_resources + tables
                 ),
@@ -144,12 +200,11 @@ def lake_formation_grants_handler(
         ),
         registry_table_name,
     )
-    handler.function.node.add_dependency(admin)
     acknowledge(
         identity.policy,
-        "Lake Formation's BatchGrantPermissions / BatchRevokePermissions have no resource-level permissions (the "
-        "service authorizes each grant itself: the role is a data-lake administrator); the Glue reads are limited "
-        "to the tables of the databases it grants on.",
+        "Lake Formation's BatchGrantPermissions / BatchRevokePermissions / GrantPermissions / RevokePermissions "
+        "have no resource-level permissions (the service authorizes each grant itself: the role is a data-lake "
+        "administrator); the Glue reads are limited to the tables of the databases it grants on.",
         "AwsSolutions-IAM5[Resource::*]",
         *(wildcard_resource_finding(scope, t) for t in tables),
     )
@@ -161,7 +216,7 @@ class LakeFormationGrantsProps:
     """``name``: unique in the account (the set's name in the grant registry)."""
 
     name: str
-    grants: Sequence[LakeFormationGrant]
+    grants: Sequence[LakeFormationGrant | DataLocationGrant]
     handler: LakeFormationGrantsHandler
 
 
@@ -178,19 +233,28 @@ class LakeFormationGrants(Construct):
                 # Also what makes every set deployed before the registry existed get an Update,
                 # which registers its whole declaration.
                 "Registry": props.handler.registry_table_name,
-                "Grants": [
-                    {
-                        "Principal": g.principal,
-                        "Database": g.database,
-                        "Table": g.table,
-                        "Permissions": list(g.permissions),
-                        "Grantable": list(g.grantable),
-                        **({"CatalogId": g.catalog_id} if g.catalog_id else {}),
-                        **({"Filter": g.data_cells_filter} if g.data_cells_filter else {}),
-                        **({"Columns": list(g.columns)} if g.columns else {}),
-                    }
-                    for g in props.grants
-                ],
+                "Grants": [_entry(g) for g in props.grants],
             },
             RemovalPolicy.DESTROY,
         )
+
+
+def _entry(grant: LakeFormationGrant | DataLocationGrant) -> dict[str, Any]:
+    """One entry of the custom resource's Grants (the handler's module docstring lists the keys)."""
+    if isinstance(grant, DataLocationGrant):
+        return {
+            "Principal": grant.principal,
+            "Location": grant.location_arn,
+            "Permissions": [DATA_LOCATION_ACCESS],
+            "Grantable": [],
+        }
+    return {
+        "Principal": grant.principal,
+        "Database": grant.database,
+        "Table": grant.table,
+        "Permissions": list(grant.permissions),
+        "Grantable": list(grant.grantable),
+        **({"CatalogId": grant.catalog_id} if grant.catalog_id else {}),
+        **({"Filter": grant.data_cells_filter} if grant.data_cells_filter else {}),
+        **({"Columns": list(grant.columns)} if grant.columns else {}),
+    }

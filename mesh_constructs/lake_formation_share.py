@@ -18,6 +18,13 @@ LF = lakeformation.CfnPrincipalPermissions
 # further cascade the permission", Lake Formation developer guide, granting-filter-perms); it does
 # not let them share further to a third account.
 SHARED_PERMISSIONS = ("DESCRIBE", "SELECT")
+# What a consumer account gets on a data-cells filter: SELECT with the grant option, the one
+# permission the guide documents for an external account ("You can grant the SELECT permission to
+# an external AWS account ... you must include the grant option", granting-filter-perms); DESCRIBE
+# and DROP are for principals of the filter's own account. The filter's name carries this choice
+# (MeshConfig.data_cells_filter_name): a grant's permissions are create-only, and a grant replaced
+# in place has the principal and resource of the one it replaces, whose deletion would revoke it.
+FILTER_PERMISSIONS = ("SELECT",)
 
 
 @dataclass(frozen=True)
@@ -96,14 +103,15 @@ class LakeFormationShare(Construct):
                         name=table.filter_name,
                     )
                 )
+            permissions = SHARED_PERMISSIONS if table.filter_name is None else FILTER_PERMISSIONS
             grant = LF(
                 self,
                 f"Grant-{table.name}",
                 catalog=account,
                 principal=principal,
                 resource=resource,
-                permissions=list(SHARED_PERMISSIONS),
-                permissions_with_grant_option=list(SHARED_PERMISSIONS),
+                permissions=list(permissions),
+                permissions_with_grant_option=list(permissions),
             )
             in_chain(grant)
         self.last: IConstruct = chain[-1]

@@ -17,6 +17,11 @@ through CloudFormation, which created them (stack status and each ``AWS::DataZon
 resource), and the domain and its unit tree through ``GetDomain`` and
 ``ListDomainUnitsForParent``, which the role's IAM policy allows on its domain.
 
+The account's Lake Formation settings are read back with ``GetDataLakeSettings``: every
+administrator and read-only administrator the mesh writes is there, and so are its parameters
+(CROSS_ACCOUNT_VERSION where the environment produces shares). Another writer of the settings
+(DataZone, the organisation, an old deployment) could have replaced them after the deploy.
+
 Exit code 0 when every check passes, 1 when any fails (or the configuration is invalid),
 2 on bad usage (argparse).
 """
@@ -38,7 +43,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from mesh_config import ConfigError, MeshConfig, load_mesh
 from mesh_config.data_products import asset_name
+from mesh_config.naming import cloudformation_execution_role_name
 from mesh_config.placement import has_governance_stack
+from mesh_config.regions import partition_of
 
 # The pipeline hits several environments back to back; standard mode retries
 # ThrottlingException with backoff instead of failing the deploy on a transient 429.
@@ -80,6 +87,16 @@ class CheckResult:
 
 
 @dataclass(frozen=True)
+class LakeFormationExpected:
+    """What the mesh writes into the account's Lake Formation settings (the domain stack's
+    ``LakeFormationSettings``): principals that must be there, and parameter values."""
+
+    admins: tuple[str, ...]
+    read_only_admins: tuple[str, ...] = ()
+    parameters: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Expected:
     """What one deployed environment must contain. ``stacks``: stack name -> names of the
     resources it must have created: projects, or the glossaries and forms of the governance
@@ -91,6 +108,8 @@ class Expected:
     stacks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # Stack name -> the resource types its names are counted among (default: projects).
     resource_types: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # None: the settings are not checked.
+    lake_formation: LakeFormationExpected | None = None
 
 
 def expected_for(config: MeshConfig, environment: str) -> Expected:
@@ -124,6 +143,25 @@ def expected_for(config: MeshConfig, environment: str) -> Expected:
         units=tuple(naming.domain_unit(u.id) for u in config.mesh.domain_units),
         stacks=stacks,
         resource_types=resource_types,
+        lake_formation=lake_formation_expected(config, environment),
+    )
+
+
+def lake_formation_expected(config: MeshConfig, environment: str) -> LakeFormationExpected:
+    """What stacks/domain_stack.py (``_lake_formation_settings``) declares, from the same config."""
+    env = config.environment(environment)
+    naming = config.naming(env)
+
+    def role(name: str) -> str:
+        return f"arn:{partition_of(env.region)}:iam::{env.account}:role/{name}"
+
+    return LakeFormationExpected(
+        admins=(
+            role(cloudformation_execution_role_name(env.account, env.region)),
+            role(naming.lake_formation_grants_role()),
+        ),
+        read_only_admins=(config.management_role_arn(env),) if config.tools_account(env) else (),
+        parameters={"CROSS_ACCOUNT_VERSION": "4"} if config.shares_produced_by(env) else {},
     )
 
 
@@ -264,13 +302,44 @@ def check_stack(
     return CheckResult(check, True, f"status {status}; {len(projects)} {noun} created: {_format_names(list(projects))}")
 
 
-def run_checks(datazone: Any, cloudformation: Any, domain_id: str, expected: Expected) -> list[CheckResult]:
-    """Run every check and return all results; AWS errors become FAIL results, never exceptions."""
+def check_lake_formation(lakeformation: Any, expected: LakeFormationExpected) -> list[CheckResult]:
+    """The account's data-lake settings hold what the mesh wrote: its administrators, read-only
+    administrators (a full administrator also counts: it can read everything) and parameters."""
+    try:
+        settings = lakeformation.get_data_lake_settings()["DataLakeSettings"]
+    except (ClientError, BotoCoreError) as error:
+        return [CheckResult("lake formation settings", False, f"GetDataLakeSettings failed: {describe_error(error)}")]
+    admins = [p["DataLakePrincipalIdentifier"] for p in settings.get("DataLakeAdmins", [])]
+    read_only = [p["DataLakePrincipalIdentifier"] for p in settings.get("ReadOnlyAdmins", [])]
+    results = [_presence_check("lake formation admins", "administrators", expected.admins, admins)]
+    if expected.read_only_admins:
+        found = read_only + admins
+        results.append(
+            _presence_check(
+                "lake formation read-only admins", "read-only administrators", expected.read_only_admins, found
+            )
+        )
+    parameters = settings.get("Parameters", {})
+    for name, value in sorted(expected.parameters.items()):
+        found = parameters.get(name)
+        results.append(CheckResult(f"lake formation {name}", found == value, f"expected {value!r}, found {found!r}"))
+    return results
+
+
+def run_checks(
+    datazone: Any, cloudformation: Any, domain_id: str, expected: Expected, lakeformation: Any = None
+) -> list[CheckResult]:
+    """Run every check and return all results; AWS errors become FAIL results, never exceptions.
+    ``lakeformation``: the client the settings are read with (when ``expected`` has some)."""
+    if expected.lake_formation is not None and lakeformation is None:
+        raise ValueError("expected Lake Formation settings but no lakeformation client")
     results = check_domain(datazone, domain_id, expected)
     # Independent of GetDomain: a failure there should not hide what CloudFormation says.
     for stack_name, names in expected.stacks.items():
         types = expected.resource_types.get(stack_name, PROJECT_RESOURCE_TYPES)
         results.append(check_stack(cloudformation, stack_name, names, types))
+    if expected.lake_formation is not None:
+        results += check_lake_formation(lakeformation, expected.lake_formation)
     return results
 
 
@@ -338,11 +407,12 @@ def main(argv: Sequence[str] | None = None, client_factory: ClientFactory = defa
     try:
         datazone = client_factory("datazone", expected.region, credentials)
         cloudformation = client_factory("cloudformation", expected.region, credentials)
+        lakeformation = client_factory("lakeformation", expected.region, credentials)
     except BotoCoreError as error:
         print(CheckResult("clients", False, describe_error(error)).line())
         return 1
 
-    results = run_checks(datazone, cloudformation, args.domain_id, expected)
+    results = run_checks(datazone, cloudformation, args.domain_id, expected, lakeformation)
     for result in results:
         print(result.line())
     failed = sum(not r.passed for r in results)

@@ -2,8 +2,9 @@
 data-lake locations, and the handlers and identity the products stacks run their custom
 resources with.
 
-Deployed after the foundation (buckets, Lake Formation admins) and the domain (manage-access
-role, domain id); before the products stacks, which put tables into these databases.
+Deployed after the foundation (buckets, the grants role) and the domain (manage-access role,
+domain id, the Lake Formation settings that make the deployer and the grants role administrators);
+before the products stacks, which put tables into these databases.
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ class CatalogsStack(Stack):
         )
         self.grants_handler = lake_formation_grants_handler(
             self,
-            self.identity,
+            naming.lake_formation_grants_role(),
             [GlueDatabaseRef(db) for db in databases],
             "Keeps the producer projects' Lake Formation grants on their tables",
             naming.lake_formation_grant_registry(),

@@ -1,4 +1,5 @@
-"""The SMUS domain of one account: domain, groups, unit tree, blueprints and profiles."""
+"""The SMUS domain of one account: domain, groups, unit tree, blueprints and profiles, and the
+account's Lake Formation settings (administrators, read-only administrators, parameters)."""
 
 from __future__ import annotations
 
@@ -26,8 +27,10 @@ from mesh_constructs import (
     SmusDomainProps,
 )
 from mesh_constructs.datazone_handler_identity import DataZoneHandlerIdentity, DataZoneHandlerIdentityProps
+from mesh_constructs.lake_formation_admins import LakeFormationSettings, LakeFormationSettingsProps
 from mesh_constructs.project_profile import DeploymentMode
 from mesh_constructs.smus_domain import UserAssignment
+from stacks.deployer import cloudformation_execution_role_arn
 from stacks.management_access import management_identity
 from stacks.removal import stateful_removal_policy
 from stacks.smoke_test_access import smoke_test_role
@@ -146,6 +149,7 @@ class DomainStack(Stack):
 
         # The datamesh CLI and console: assumed from the tools account.
         self.management = management_identity(self, config=config, env_config=env_config, domain=self.domain)
+        self.lake_formation_settings = self._lake_formation_settings(config, env_config)
 
         # The shared-data stage of this account deploys after the producer's shares, in a stage of
         # its own: CDK refuses references across stages, so it reads these by name.
@@ -159,6 +163,38 @@ class DomainStack(Stack):
         CfnOutput(self, "DomainName", value=naming.domain())
         CfnOutput(self, "PortalUrl", value=self.domain.portal_url)
         CfnOutput(self, "RootDomainUnitId", value=self.domain.root_domain_unit_id)
+
+    def _lake_formation_settings(self, config: MeshConfig, env_config: EnvironmentConfig) -> LakeFormationSettings:
+        """The account's one writer of its Lake Formation settings. Here because this is the first
+        stack where every principal it names exists (the foundation's grants role, this stack's
+        management role; Lake Formation refuses settings naming a role that does not exist), and
+        it deploys before every stack that needs them: the catalogs' Glue databases and
+        grants need the CloudFormation execution role to be an administrator."""
+        naming = config.naming(env_config)
+
+        def role(name: str) -> str:
+            return self.format_arn(service="iam", region="", resource="role", resource_name=name)
+
+        deployer = cloudformation_execution_role_arn(self)
+        # A producer of Lake Formation shares needs cross-account version 4: hybrid-mode tables can
+        # be shared without revoking IAMAllowedPrincipals, through RAM (Lake Formation guide,
+        # "Updating cross-account data sharing version settings").
+        parameters = {"CROSS_ACCOUNT_VERSION": "4"} if config.shares_produced_by(env_config) else {}
+        return LakeFormationSettings(
+            self,
+            "LakeFormationSettings",
+            LakeFormationSettingsProps(
+                admin_arns=[deployer, role(naming.lake_formation_grants_role())],
+                # ListPermissions shows other principals' grants only to administrators.
+                read_only_admin_arns=[self.management.role.role_arn] if self.management else [],
+                parameters=parameters,
+                # The grants handlers ran as these DataZone identities (administrators) before
+                # the account's grants role existed.
+                retired_arns=[role(naming.catalog_handler_role()), role(naming.share_handler_role())],
+                # Every CDK app of the account deploys with it; the bootstrap, not the mesh, owns it.
+                keep_on_delete_arns=[deployer],
+            ),
+        )
 
     def handler_identity(
         self, scope: Construct, role_name: str, description: str | None = None

@@ -1,5 +1,7 @@
-"""Foundation of one account: data-lake buckets, the Lake Formation admin prerequisite, and the
-registry of which grant set declares which Lake Formation grant."""
+"""Foundation of one account: data-lake buckets, the role the Lake Formation grants handlers run
+as, and the registry of which grant set declares which Lake Formation grant. The account's Lake
+Formation settings (administrators, parameters) are written by the domain stack, the first stack
+where every principal they name exists."""
 
 from __future__ import annotations
 
@@ -11,9 +13,13 @@ from constructs import Construct
 from mesh_config import EnvironmentConfig, MeshConfig
 from mesh_config.naming import ACCESS_LOGS, PROJECT_STORAGE_LAYER, plan_reader_role_name, plan_runner_role_name
 from mesh_config.promotion import PromotionMode
-from mesh_constructs import DataLakeBuckets, DataLakeBucketsProps, LakeFormationAdmins, LakeFormationAdminsProps
-from mesh_constructs.lake_formation_grants import LakeFormationGrantRegistry, LakeFormationGrantRegistryProps
-from stacks.deployer import cloudformation_execution_role_arn
+from mesh_constructs import DataLakeBuckets, DataLakeBucketsProps
+from mesh_constructs.lake_formation_grants import (
+    LakeFormationGrantRegistry,
+    LakeFormationGrantRegistryProps,
+    LakeFormationGrantsRole,
+    LakeFormationGrantsRoleProps,
+)
 from stacks.plan_access import plan_reader_role
 from stacks.removal import stateful_removal_policy
 
@@ -36,16 +42,13 @@ class FoundationStack(Stack):
                 removal_policy=removal,
             ),
         )
-        # Later stacks (sharing) create Glue databases and grants; Lake Formation refuses them
-        # unless the deploying role is a data-lake administrator.
-        # A producer of Lake Formation shares needs cross-account version 4: hybrid-mode tables can
-        # be shared without revoking IAMAllowedPrincipals, through RAM (Lake Formation guide,
-        # "Updating cross-account data sharing version settings").
-        parameters = {"CROSS_ACCOUNT_VERSION": "4"} if config.shares_produced_by(env_config) else None
-        self.lake_formation_admins = LakeFormationAdmins(
+        # Every grants handler of the account (catalogs, shared data) runs as this role, which the
+        # domain stack's settings make a data-lake administrator: it exists before them, as Lake
+        # Formation requires of every principal the settings name.
+        self.lake_formation_grants_role = LakeFormationGrantsRole(
             self,
-            "LakeFormationAdmins",
-            LakeFormationAdminsProps(admin_arns=[cloudformation_execution_role_arn(self)], parameters=parameters),
+            "LakeFormationGrantsRole",
+            LakeFormationGrantsRoleProps(role_name=naming.lake_formation_grants_role()),
         )
         # Every grants custom resource of the account (catalogs, team grants, shared data) records
         # its declaration here and revokes only what no other set declares: Lake Formation keeps

@@ -3,8 +3,10 @@ DataMeshAdmin in the pre-production accounts, DataMeshReadOnly in prod).
 
 IAM and DataZone authorize separately, so the role gets both:
 - IAM: exactly the actions the datamesh services call (mesh_config.management), DataZone ones
-  on this domain only, trusted by the tools account alone: the admin role only by the roles
-  ``management.principals`` names, the read-only one optionally so;
+  on this domain where IAM has a resource type for them and on ``*`` where it has none (every one
+  they call today: mesh_constructs/iam_resource_types.py), trusted by the tools account alone:
+  the admin role only by the roles ``management.principals`` names, the read-only one optionally
+  so;
 - DataZone: a user profile of type IAM_ROLE (``AWS::DataZone::UserProfile``, as MDAA registers
   its roles, common-domain-helper.ts), which makes it a domain user: it can search the catalog,
   read glossaries and list projects. The admin role is also in the project member pool and
@@ -14,7 +16,8 @@ IAM and DataZone authorize separately, so the role gets both:
   mesh's subscription handler is PROJECT_OWNER for the same reason. Its IAM policy, not the
   designation, keeps it from changing memberships or projects: those belong to the YAML.
 - Lake Formation: a read-only administrator, because ListPermissions shows other principals'
-  grants only to administrators.
+  grants only to administrators (written by the account's one settings writer, the domain
+  stack's ``LakeFormationSettings``).
 """
 
 from __future__ import annotations
@@ -28,7 +31,6 @@ from mesh_config.management import ManagementAccess, management_actions
 from mesh_config.management_checks import ADMIN_PRINCIPALS_UPGRADE_NOTE
 from mesh_constructs.acknowledge import acknowledge, wildcard_resource_finding
 from mesh_constructs.datazone_handler_identity import DataZoneHandlerIdentity, DataZoneHandlerIdentityProps
-from mesh_constructs.lake_formation_admins import LakeFormationAdmins, LakeFormationAdminsProps
 from mesh_constructs.smus_domain import SmusDomain
 from stacks.tools_account_trust import principals_matching
 
@@ -91,10 +93,5 @@ def management_identity(
         "CloudFormation assigns, limited to this environment's domain stack by name.",
         wildcard_resource_finding(identity.policy, "*"),
         wildcard_resource_finding(identity.policy, domain_stack),
-    )
-    LakeFormationAdmins(
-        scope,
-        "ManagementLakeFormationReader",
-        LakeFormationAdminsProps(read_only_admin_arns=[identity.role.role_arn]),
     )
     return identity

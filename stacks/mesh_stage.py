@@ -30,15 +30,18 @@ class MeshStage(Stage):
             return stack_settings(config, env_config, part, what)
 
         self.foundation = FoundationStack(
-            self, "Foundation", **settings("foundation", "data-lake buckets and Lake Formation admins")
+            self, "Foundation", **settings("foundation", "data-lake buckets, Lake Formation grants role and registry")
         )
         self.domain = DomainStack(
             self,
             "Domain",
             project_storage_s3_uri=self.foundation.project_storage_s3_uri,
             project_storage_key_arn=self.foundation.project_storage_key_arn,
-            **settings("domain", "SMUS domain, units, blueprints and profiles"),
+            **settings("domain", "SMUS domain, units, blueprints, profiles and Lake Formation settings"),
         )
+        # The domain stack's Lake Formation settings name the foundation's grants role, which must
+        # exist first (with project_artifacts_* configured no reference orders the two).
+        self.domain.add_stack_dependency(self.foundation)
 
         self.projects: dict[str, ProjectsStack] = {}
         for part, projects in config.project_stacks(env_config).items():

@@ -223,6 +223,37 @@ def _asset_report_arn(stack: Stack, project: codebuild.CfnProject) -> str:
     return stack.format_arn(service="codebuild", resource="report-group", resource_name=f"{project.ref}-*")
 
 
+CODESTAR_USE_CONNECTION = "codestar-connections:UseConnection"
+
+
+def use_connection_by_its_prefix(pipeline: pipelines.CodePipeline, connection_arn: str) -> None:
+    """CDK grants the source action ``codestar-connections:UseConnection`` whatever the connection's
+    ARN. Connections made since July 2024 have ``codeconnections`` ARNs, and IAM matches a resource
+    only under its own service prefix ("When specifying a resource in the IAM policy, the service
+    prefix needs to match that of the resource", Developer Tools console guide, Identity and access
+    management for CodeConnections): that grant would allow nothing, and the Source stage fail. So
+    the action takes the prefix of the ARN the YAML gives."""
+    service = connection_arn.split(":")[2]
+    if service == "codestar-connections":
+        return
+    for role in (c for c in pipeline.pipeline.node.find_all() if c.node.id == "CodePipelineActionRole"):
+        if "/Source/" not in role.node.path:
+            continue
+        policy = role.node.find_child("DefaultPolicy").node.default_child
+
+        def rewrite(document: dict) -> dict:
+            statements = []
+            for statement in document["Statement"]:
+                actions = _as_list(statement.get("Action", []))
+                if CODESTAR_USE_CONNECTION in actions:
+                    renamed = [f"{service}:UseConnection" if a == CODESTAR_USE_CONNECTION else a for a in actions]
+                    statement = {**statement, "Action": renamed[0] if len(renamed) == 1 else renamed}
+                statements.append(statement)
+            return {**document, "Statement": statements}
+
+        rewrite_policy(policy, rewrite)  # type: ignore[arg-type]
+
+
 def narrow_asset_role(stack: Stack, pipeline: pipelines.CodePipeline) -> None:
     """CDK Pipelines' asset-publishing role (the Assets stage publishes the custom-resource
     handlers' Lambda code) gets CodeBuild log, report and build rights on every project of the
@@ -263,14 +294,19 @@ def _codebuild_findings(stack: Stack, project_id: str) -> list[Expected]:
         "CodeBuild writes the log streams of its own project's log group and the reports of its own "
         "report groups; stream and report names are generated per build."
     )
+    # The stack's partition as CDK renders it (a literal from the region, or <AWS::Partition>): a
+    # literal "aws" would leave these findings unacknowledged, and the synth failing, elsewhere.
+    partition = render_for_nag(stack.resolve(stack.partition))
     region, account = stack.region, stack.account
     return [
         Expected(
-            f"AwsSolutions-IAM5[Resource::arn:aws:logs:{region}:{account}:log-group:/aws/codebuild/<{project_id}>:*]",
+            f"AwsSolutions-IAM5[Resource::arn:{partition}:logs:{region}:{account}:log-group:/aws/codebuild/"
+            f"<{project_id}>:*]",
             reason,
         ),
         Expected(
-            f"AwsSolutions-IAM5[Resource::arn:aws:codebuild:{region}:{account}:report-group/<{project_id}>-*]", reason
+            f"AwsSolutions-IAM5[Resource::arn:{partition}:codebuild:{region}:{account}:report-group/<{project_id}>-*]",
+            reason,
         ),
     ]
 

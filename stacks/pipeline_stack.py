@@ -36,6 +36,7 @@ from stacks.pipeline_acknowledgments import (
     narrow_auto_approve,
     narrow_cross_region_keys,
     narrow_security_check,
+    use_connection_by_its_prefix,
 )
 from stacks.sharing_stages import SharedDataStage, SharesStage, sharing_consumers, sharing_producers
 from stacks.tools_account_trust import principals_matching
@@ -131,6 +132,7 @@ class PipelineStack(Stack):
         narrow_auto_approve(self, self.pipeline, self._broadening_check_action_arns())
         narrow_security_check(self, self.pipeline)
         narrow_asset_role(self, self.pipeline)
+        use_connection_by_its_prefix(self.pipeline, settings.connection_arn)
         acknowledge_pipeline_findings(
             self, self.pipeline, replication_key_arns=key_arns, smoke_test_runners=self.smoke_test_runners
         )

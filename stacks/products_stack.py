@@ -17,6 +17,7 @@ from constructs import Construct
 
 from mesh_config import EnvironmentConfig, MeshConfig
 from mesh_config.data_products import Catalog, Table, asset_name
+from mesh_config.fingerprints import curation_fingerprint, data_source_fingerprint
 from mesh_config.governance import FieldType
 from mesh_constructs.catalog_table import CatalogTable, CatalogTableProps, ColumnSpec, TableFormat
 from mesh_constructs.data_source_runs import (
@@ -31,9 +32,11 @@ from mesh_constructs.datazone_handler_identity import DataZoneHandlerIdentity
 from mesh_constructs.glue_data_source import AssetForm, GlueDataSource, GlueDataSourceProps
 from mesh_constructs.lake_formation_grants import (
     DATABASE,
+    DataLocationGrant,
     LakeFormationGrant,
     LakeFormationGrants,
     LakeFormationGrantsProps,
+    data_location_arn,
 )
 from mesh_constructs.project import Project
 from mesh_constructs.project_connections import ProjectConnections, ProjectConnectionsProps
@@ -94,15 +97,19 @@ class ProductsStack(Stack):
         self.connections.node.add_dependency(*memberships.values())
 
         self.tables: dict[str, CatalogTable] = {}
-        grants: list[LakeFormationGrant] = []
+        grants: list[LakeFormationGrant | DataLocationGrant] = []
         for catalog, producer in products:
             database = naming.catalog_database(catalog.business_unit, catalog.database)
             role = self.connections.role_arn(producer)
             grants.append(LakeFormationGrant(role, database, ("DESCRIBE",), DATABASE, ("DESCRIBE",)))
             for table in catalog.tables_of(producer):
                 name = asset_name(catalog.business_unit, table)
-                self.tables[name] = self._table(naming.bucket(table.storage.layer), database, name, table, removal)
+                bucket = naming.bucket(table.storage.layer)
+                self.tables[name] = self._table(bucket, database, name, table, removal)
                 grants.append(LakeFormationGrant(role, database, PRODUCER_TABLE_PERMISSIONS, name, PRODUCER_GRANTABLE))
+                # Adding partitions (and any table change) on a registered location also needs
+                # data-location permission on it: the table's prefix, nothing wider.
+                grants.append(DataLocationGrant(role, data_location_arn(self, bucket, table.storage.prefix)))
         self.grants = LakeFormationGrants(
             self,
             "ProducerGrants",
@@ -138,6 +145,8 @@ class ProductsStack(Stack):
                     schedule=settings.schedule.cron if settings.schedule else None,
                     timezone=settings.schedule.timezone.value if settings.schedule else "UTC",
                     forms=[AssetForm(n, forms[n].revision, values) for n, values in settings.forms.items()],
+                    # The revisions above are weak references: a new one must change this template.
+                    forms_fingerprint=data_source_fingerprint(config.mesh, catalog) if settings.forms else "",
                 ),
             )
             source.node.add_dependency(self.grants)
@@ -157,6 +166,9 @@ class ProductsStack(Stack):
                 name=naming.stack(part),
                 sources=sources,
                 handler=catalogs.runs_handler,
+                # Form revisions and glossary ids are weak references: their changes must change
+                # this resource, or the runs never curate with them.
+                fingerprint=curation_fingerprint(config.mesh, products),
             ),
         )
 
@@ -192,11 +204,13 @@ class ProductsStack(Stack):
                 if f.type is FieldType.GLOSSARY_TERM and f.name in values
             }
             plain = {k: v for k, v in values.items() if k not in term_fields}
-            curated_forms.append(CuratedForm(name, forms[name].revision, plain, term_fields))
+            fields = [f.name for f in declared[name].fields]
+            curated_forms.append(CuratedForm(name, forms[name].revision, plain, term_fields, fields))
         return CuratedTable(
             name=asset_name(catalog.business_unit, table),
             publish=table.published,
             terms=[term(t) for t in table.terms],
             column_terms={c.name: term(c.term) for _, _, c in table.all_columns() if c.term},
             forms=curated_forms,
+            column_descriptions={c.name: c.description for _, _, c in table.all_columns() if c.description},
         )

@@ -175,10 +175,11 @@ class SharedDataStack(Stack):
                             data_cells_filter=data_filter,
                         )
                     )
-        # It re-grants what the producer shared with this account: as a data-lake administrator.
+        # It re-grants what the producer shared with this account: as a data-lake administrator
+        # (the account's grants role, from its own stage's foundation).
         grants_handler = lake_formation_grants_handler(
             self,
-            self.identity,
+            naming.lake_formation_grants_role(),
             [GlueDatabaseRef(link) for link in sorted(self.links)]
             + [GlueDatabaseRef(db, account) for account, db in sorted(set(producer_tables))],
             "Grants the shared tables to this account's consumer principals",

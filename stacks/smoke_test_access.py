@@ -7,6 +7,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from mesh_constructs.acknowledge import acknowledge, wildcard_resource_finding
+from mesh_constructs.datazone_handler_identity import allow_datazone_actions
 from stacks.tools_account_trust import tools_runner_principal
 
 
@@ -19,7 +20,8 @@ def smoke_test_role(
     domain_arn: str,
     stack_name_prefix: str,
 ) -> iam.Role:
-    """What scripts/smoke_test.py reads, and nothing else.
+    """What scripts/smoke_test.py reads, and nothing else: the domain and its units, this
+    environment's stacks, the account's Lake Formation settings.
 
     DataZone authorizes ListProjects for the caller's DataZone identity, which this role does
     not have; projects are checked through the CloudFormation stacks that created them.
@@ -32,12 +34,8 @@ def smoke_test_role(
         description="Assumed by the deployment pipeline to check the deployed SMUS domain (read only)",
         assumed_by=tools_runner_principal(scope, tools_account, runner_role_name),
     )
-    role.add_to_policy(
-        iam.PolicyStatement(
-            actions=["datazone:GetDomain", "datazone:ListDomainUnitsForParent"],
-            resources=[domain_arn],
-        )
-    )
+    # GetDomain on the domain; ListDomainUnitsForParent has no IAM resource type (on *).
+    allow_datazone_actions(role, ["datazone:GetDomain", "datazone:ListDomainUnitsForParent"], domain_arn)
     stacks = stack.format_arn(
         service="cloudformation",
         resource="stack",
@@ -49,10 +47,19 @@ def smoke_test_role(
             actions=["cloudformation:DescribeStacks", "cloudformation:ListStackResources"], resources=[stacks]
         )
     )
+    # The account's Lake Formation settings, read back (GetDataLakeSettings has no resource type
+    # in the Service Authorization Reference: IAM evaluates it against "*").
+    role.add_to_policy(iam.PolicyStatement(actions=["lakeformation:GetDataLakeSettings"], resources=["*"]))
     acknowledge(
         role,
         "Stack ARNs end in an id CloudFormation assigns at creation; the wildcard is limited to this "
         "environment's stacks by their name prefix, for two read-only actions.",
         wildcard_resource_finding(role, stacks),
+    )
+    acknowledge(
+        role,
+        "lakeformation:GetDataLakeSettings has no resource-level permissions; it reads the data-lake "
+        "administrators and settings parameters, nothing else.",
+        "AwsSolutions-IAM5[Resource::*]",
     )
     return role

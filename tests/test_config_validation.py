@@ -247,6 +247,19 @@ def test_custom_project_bucket_with_its_key_loads(env_dir: Path) -> None:
     assert load_mesh(env_dir).environment("dev").project_artifacts_kms_key_arn == key
 
 
+def test_a_project_bucket_location_must_be_normalised(env_dir: Path) -> None:
+    key = "arn:aws:kms:eu-west-1:123456789012:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"
+    with (env_dir / "dev.yaml").open("a", encoding="utf-8") as f:
+        f.write(
+            f"project_artifacts_s3_uri: s3://acme-shared-projects/dev/../prod\nproject_artifacts_kms_key_arn: {key}\n"
+        )
+
+    issue = assert_issue(
+        load_issues(env_dir), "dev.yaml", "project_artifacts_s3_uri", "has the wrong format: segment '..' is a relative"
+    )
+    assert "none of them empty, '.' or '..'" in issue.fix
+
+
 # --- projects -----------------------------------------------------------------------------
 
 
@@ -604,3 +617,23 @@ def test_a_wave_must_be_contiguous_in_the_promotion_order(env_dir: Path) -> None
 
     issue = assert_issue(load_issues(env_dir), "prod.yaml", "promotion.wave", "wave 'early' is split")
     assert "reorder" in issue.fix
+
+
+def test_a_business_unit_named_like_another_units_stack_shard(env_dir: Path) -> None:
+    def edit(m: dict) -> None:
+        finance = next(u for u in m["domain_units"] if u["id"] == "finance")
+        finance["project_stack_shards"] = 3
+        m["domain_units"].append({"id": "finance-2", "description": "Treasury", "owners": ["finance-team-leads"]})
+
+    edit_yaml(env_dir / "mesh.yaml", edit)
+    issue = assert_issue(
+        load_issues(env_dir),
+        "mesh.yaml",
+        "domain_units[6].id",
+        "business unit 'finance-2' has the stack name projects-finance-2, which is also shard 2 of the 3 projects "
+        "stacks of business unit 'finance'",
+    )
+    assert "fewer than 2 project_stack_shards" in issue.fix
+    # Sharded itself, finance-2's stacks are projects-finance-2-1 and -2: no clash.
+    edit_yaml(env_dir / "mesh.yaml", lambda m: m["domain_units"][6].update(project_stack_shards=2))
+    load_mesh(env_dir)

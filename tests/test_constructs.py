@@ -14,8 +14,8 @@ from mesh_constructs import (
     DomainUnitSpec,
     DomainUnitTree,
     DomainUnitTreeProps,
-    LakeFormationAdmins,
-    LakeFormationAdminsProps,
+    LakeFormationSettings,
+    LakeFormationSettingsProps,
     ProfileEnvironmentSpec,
     Project,
     ProjectProfile,
@@ -591,10 +591,14 @@ class TestFoundationConstructs:
             f":iam::{ACCOUNT}:role/datazone_usr_role_*"
         )
 
-    def test_lake_formation_admins_are_appended_not_replaced(self):
+    def test_lake_formation_settings_are_merged_by_a_custom_resource_not_replaced(self):
         stack = new_stack()
-        LakeFormationAdmins(stack, "Admins", LakeFormationAdminsProps(admin_arns=["arn:aws:iam::123456789012:role/x"]))
-        Template.from_stack(stack).has_resource_properties(
-            "AWS::LakeFormation::DataLakeSettings",
-            {"MutationType": "APPEND", "Admins": [{"DataLakePrincipalIdentifier": "arn:aws:iam::123456789012:role/x"}]},
+        LakeFormationSettings(
+            stack, "Settings", LakeFormationSettingsProps(admin_arns=["arn:aws:iam::123456789012:role/x"])
+        )
+        template = Template.from_stack(stack)
+        template.resource_count_is("AWS::LakeFormation::DataLakeSettings", 0)
+        template.has_resource_properties(
+            "Custom::LakeFormationSettings",
+            {"CatalogId": ACCOUNT, "Admins": ["arn:aws:iam::123456789012:role/x"], "ReadOnlyAdmins": []},
         )

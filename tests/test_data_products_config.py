@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+import yaml
 from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
 from mesh_config import load_mesh
@@ -217,7 +219,10 @@ def test_duplicate_table_catalog_and_overlapping_prefixes(env_dir: Path) -> None
         issues, "mesh.yaml", "catalogs[0].tables[3].dataset", "'finance_gl_transactions_table' is declared twice"
     )
     assert_issue(
-        issues, "mesh.yaml", "catalogs[0].tables[1].storage.prefix", "overlaps the prefix 'finance/gl_transactions/'"
+        issues,
+        "mesh.yaml",
+        "catalogs[0].tables[1].storage.prefix",
+        "lies inside the prefix 'finance/gl_transactions/' of catalogs[0].tables[0]: the two overlap",
     )
     assert_issue(issues, "mesh.yaml", "catalogs[3].business_unit", "a second catalog for business unit 'sales'")
 
@@ -321,4 +326,120 @@ def test_products_stack_template_over_the_size_limit(env_dir: Path) -> None:
     issue = assert_issue(
         load_issues(env_dir), "mesh.yaml", "domain_units[2].product_stack_shards", "refuses templates over 1 MB"
     )
-    assert "product_stack_shards: 2" in issue.fix
+    # Each description is in the template twice: the Glue column's comment and the run's ColumnDescriptions.
+    assert "product_stack_shards: 4" in issue.fix
+
+
+@pytest.mark.parametrize(
+    ("prefix", "expected"),
+    [
+        (
+            "finance/../sales/crm_accounts/",
+            "segment '..' is a relative path that Glue and Lake Formation do not resolve",
+        ),
+        ("finance/./gl_transactions/", "segment '.' is a relative path"),
+        ("finance//gl_transactions/", "it has an empty segment ('//')"),
+        ("/finance/gl_transactions/", "it starts with '/'"),
+        ("finance/gl_transactions", "it does not end with '/'"),
+    ],
+)
+def test_a_storage_prefix_must_be_normalised_segments(env_dir: Path, prefix: str, expected: str) -> None:
+    edit_yaml(env_dir / "mesh.yaml", lambda m: _table(m, "finance", "gl_transactions")["storage"].update(prefix=prefix))
+    issue = assert_issue(
+        load_issues(env_dir), "mesh.yaml", "catalogs[0].tables[0].storage.prefix", f"has the wrong format: {expected}"
+    )
+    assert "none of them empty, '.' or '..'" in issue.fix
+
+
+def test_dots_inside_a_segment_are_not_relative_paths(env_dir: Path) -> None:
+    edit_yaml(
+        env_dir / "mesh.yaml",
+        lambda m: _table(m, "finance", "gl_transactions")["storage"].update(prefix="finance/gl.v2/..archive/"),
+    )
+    assert load_mesh(env_dir).mesh.catalogs[0].tables[0].storage.prefix == "finance/gl.v2/..archive/"
+
+
+def test_prefixes_of_two_business_units_must_not_overlap_in_a_shared_layer_bucket(env_dir: Path) -> None:
+    def edit(m: dict) -> None:
+        _table(m, "sales", "crm_accounts")["storage"] = {"layer": "curated", "prefix": "finance/gl_transactions/crm/"}
+        _table(m, "ops", "orders")["storage"]["prefix"] = "finance/"
+
+    edit_yaml(env_dir / "mesh.yaml", edit)
+    issues = load_issues(env_dir)
+    assert_issue(
+        issues,
+        "mesh.yaml",
+        "catalogs[1].tables[0].storage.prefix",
+        "'finance/gl_transactions/crm/' lies inside the prefix 'finance/gl_transactions/' of catalogs[0].tables[0] "
+        "(catalog 'finance'): the two overlap in the curated layer's bucket of every environment",
+    )
+    # One issue per pair, at the later table of the two: ops' finance/ holds every finance and sales table above.
+    around = [i for i in issues if i.path == "catalogs[2].tables[2].storage.prefix"]
+    assert len(around) == 3 and all("'finance/' contains the prefix" in i.problem for i in around)
+
+
+def test_overlapping_prefixes_of_catalogs_that_never_share_an_environment(env_dir: Path) -> None:
+    def edit(m: dict) -> None:
+        ops = _catalog(m, "ops")
+        ops["environments"] = ["prod"]
+        table = {**ops["tables"][2], "dataset": "platform_orders"}
+        m["catalogs"].append(
+            {"business_unit": "data-platform", "owner": "data-platform-etl", "environments": ["dev"], "tables": [table]}
+        )
+
+    edit_yaml(env_dir / "mesh.yaml", edit)
+    load_mesh(env_dir)  # ops/orders/ twice, in prod's bucket and in dev's
+    edit_yaml(env_dir / "mesh.yaml", lambda m: m["catalogs"][3].update(environments=["dev", "prod"]))
+    assert_issue(
+        load_issues(env_dir),
+        "mesh.yaml",
+        "catalogs[3].tables[0].storage.prefix",
+        "repeats the prefix 'ops/orders/' of catalogs[2].tables[2] (catalog 'ops'): the two overlap in the curated "
+        "layer's bucket of environment prod,",
+    )
+
+
+def test_two_catalogs_naming_one_glue_database(env_dir: Path) -> None:
+    def edit(m: dict) -> None:
+        _catalog(m, "sales")["database"] = "finance_dev_catalog"  # finance's derived name in dev
+        _catalog(m, "ops")["database"] = "legacy_db"
+        _catalog(m, "finance")["database"] = "legacy_db"
+
+    edit_yaml(env_dir / "mesh.yaml", edit)
+    issues = load_issues(env_dir)
+    issue = assert_issue(
+        issues,
+        "mesh.yaml",
+        "catalogs[2].database",
+        "Glue database 'legacy_db' (the database of catalogs[2] ('ops')) has the name of the database of "
+        "catalogs[0] ('finance'), in environments dev, staging, prod",
+    )
+    assert "'database' name of its own" in issue.fix
+    assert not [i for i in issues if i.path == "catalogs[1].database"]  # finance is legacy_db now, in every environment
+
+
+def test_a_declared_database_name_equal_to_a_derived_one(env_dir: Path) -> None:
+    edit_yaml(env_dir / "mesh.yaml", lambda m: _catalog(m, "sales").update(database="finance_dev_catalog"))
+    assert_issue(
+        load_issues(env_dir),
+        "mesh.yaml",
+        "catalogs[1].database",
+        "has the name of the database of catalogs[0] ('finance'), in environment dev:",
+    )
+
+
+def test_environments_sharing_an_account_share_its_glue_catalog(env_dir: Path) -> None:
+    edit_yaml(env_dir / "mesh.yaml", lambda m: _catalog(m, "ops").update(database="ops_db"))
+    account = yaml.safe_load((env_dir / "dev.yaml").read_text())["account"]
+
+    def share_account(e: dict) -> None:
+        e.update(account=account, shared_account_reason="A sandbox account for dev and staging until Q3")
+
+    edit_yaml(env_dir / "staging.yaml", share_account)
+    assert_issue(
+        load_issues(env_dir),
+        "mesh.yaml",
+        "catalogs[2].database",
+        "has the name of the database of catalogs[2] ('ops'), in environment staging (sharing account "
+        f"{account} with dev)",
+    )

@@ -4,6 +4,7 @@ Formation mode and grants, the tables' schema, the data sources, and the order o
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from aws_cdk.assertions import Match, Template
@@ -81,12 +82,11 @@ def test_manage_access_role_is_granted_with_grant_option_one_grant_at_a_time(cat
     assert sum(1 for _, r in ordered if not r.get("DependsOn")) == 0
 
 
-def test_grants_handler_role_is_a_lake_formation_admin_appended(catalogs):
-    settings = of_type(catalogs, "AWS::LakeFormation::DataLakeSettings")
-    (admins,) = settings.values()
-    assert admins["Properties"]["MutationType"] == "APPEND"
-    role_id, _ = _one(catalogs, "AWS::IAM::Role", "HandlerIdentityRole")
-    assert admins["Properties"]["Admins"] == [{"DataLakePrincipalIdentifier": {"Fn::GetAtt": [role_id, "Arn"]}}]
+def test_grants_handler_runs_as_the_accounts_grants_role_and_writes_no_settings(catalogs):
+    # The domain stack's LakeFormationSettings makes that role an administrator (tests/test_sharing_stacks.py).
+    assert not of_type(catalogs, "AWS::LakeFormation::DataLakeSettings")
+    _, function = _one(catalogs, "AWS::Lambda::Function", "GrantsHandlerFunction")
+    assert function["Properties"]["Role"] == "arn:aws:iam::123456789012:role/acme-dev-lakeformation-grants"
 
 
 def test_tables_carry_the_declared_schema_storage_and_pii(finance):
@@ -115,13 +115,14 @@ def test_producer_role_is_granted_on_its_own_tables_only(finance):
     entries = grants["Properties"]["Grants"]
     role = {"Fn::GetAtt": [connections_id, "RoleArnfinanceXreporting"]}
     assert all(e["Principal"] == role for e in entries)
-    assert {e["Table"] for e in entries} == {
+    # (and DATA_LOCATION_ACCESS on each table's prefix: tests/test_data_location_grants.py)
+    assert {e["Table"] for e in entries if "Location" not in e} == {
         "",  # the database itself
         "finance_gl_transactions_table",
         "finance_pnl_reports_table",
         "finance_budget_data_table",
     }
-    table_grant = next(e for e in entries if e["Table"] == "finance_pnl_reports_table")
+    table_grant = next(e for e in entries if e.get("Table") == "finance_pnl_reports_table")
     assert table_grant["Permissions"] == ["ALTER", "DELETE", "DESCRIBE", "INSERT", "SELECT"]
     assert table_grant["Grantable"] == ["DESCRIBE", "SELECT"]
 
@@ -183,6 +184,28 @@ def test_run_curates_terms_forms_and_publication(finance):
     classification = next(f for f in gl["Forms"] if f["Name"] == "DataClassification")
     assert json.loads(classification["Content"]) == {"classification": "confidential", "contains_pii": False}
     assert classification["TermFields"][0]["Field"] == "business_term"
+
+
+def test_weak_references_come_with_a_fingerprint_of_what_they_point_to(finance):
+    """Form revisions and glossary ids are Fn::GetStackOutput of the governance stack, which a deploy
+    of an unchanged template never re-reads: the data source and the runs carry fingerprints of the
+    declarations behind them, so editing those changes this template."""
+    _, source = _one(finance, "AWS::DataZone::DataSource")
+    assert re.fullmatch(
+        r"Tables of finance-reporting in finance_dev_catalog \(metadata forms [0-9a-f]{16}\)",
+        source["Properties"]["Description"],
+    )
+    _, runs = _one(finance, "Custom::DataZoneDataSourceRuns")
+    assert re.fullmatch(r"[0-9a-f]{64}", runs["Properties"]["Fingerprint"])
+
+
+def test_run_writes_the_yaml_column_descriptions_and_knows_each_forms_fields(finance):
+    _, runs = _one(finance, "Custom::DataZoneDataSourceRuns")
+    tables = {t["Name"]: t for t in runs["Properties"]["DataSources"][0]["Tables"]}
+    gl = tables["finance_gl_transactions_table"]
+    assert {"Column": "amount", "Description": "Signed amount in the transaction currency"} in gl["ColumnDescriptions"]
+    classification = next(f for f in gl["Forms"] if f["Name"] == "DataClassification")
+    assert classification["Fields"] == ["classification", "contains_pii", "business_term"]
 
 
 def test_subscriptions_are_chained_after_the_memberships_they_need(subscriptions):

@@ -50,3 +50,18 @@ def test_valid_types(text: str) -> None:
 def test_invalid_types_are_explained(text: str, problem: str) -> None:
     found = glue_type_problem(text)
     assert found is not None and problem in found, found
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("array<" * 1000 + "int" + ">" * 1000, "the type nests more than 100 levels deep"),
+        ("decimal(" + "9" * 5000 + ")", "is out of range in 'decimal(99999"),
+        ("varchar(99999999999)", "the number 99999999999 is out of range"),
+        ("string\x00", "unexpected '\\x00' at position 7"),
+    ],
+)
+def test_input_the_parser_cannot_take_is_a_problem_not_a_crash(text: str, problem: str) -> None:
+    found = glue_type_problem(text)
+    assert found is not None and problem in found
+    assert len(found) < 300  # the type is quoted cut short, not echoed whole

@@ -224,6 +224,21 @@ def test_allowed_values_only_on_string_fields(env_dir: Path) -> None:
     )
 
 
+def test_allowed_values_of_numbers_on_an_integer_field_say_string_fields_only(env_dir: Path) -> None:
+    edit_text(env_dir / "mesh.yaml", "{name: quality_score, type: integer, required: true,",
+              "{name: quality_score, type: integer, allowed_values: [0, 50, 100], required: true,")  # fmt: skip
+    issues = load_issues(env_dir)
+    issue = assert_issue(
+        issues,
+        "mesh.yaml",
+        "metadata_forms[1].fields[0].allowed_values",
+        "allowed_values on an integer field: allowed_values applies to string fields only",
+    )
+    assert "remove allowed_values" in issue.fix and "quote" not in issue.fix
+    # Not also one "expected text, quote it" per value, which would lead to a second error.
+    assert [i.path for i in issues] == ["metadata_forms[1].fields[0].allowed_values"]
+
+
 def test_searchable_only_on_text_fields(env_dir: Path) -> None:
     edit_text(env_dir / "mesh.yaml", "{name: quality_score, type: integer, required: true,",
               "{name: quality_score, type: integer, required: true, searchable: true,")  # fmt: skip
@@ -236,3 +251,20 @@ def test_glossary_term_field_needs_a_declared_glossary(env_dir: Path) -> None:
     issues = load_issues(env_dir)
     assert_issue(issues, "mesh.yaml", "metadata_forms[2].fields[2].glossary", "unknown glossary 'hr'")
     assert_issue(issues, "mesh.yaml", "metadata_forms[0].fields[1]", "names no glossary")
+
+
+def test_a_business_unit_glossary_named_like_the_enterprise_glossary(env_dir: Path) -> None:
+    def edit(m: dict) -> None:
+        m["domain_units"].append(
+            {"id": "acme-enterprise", "description": "Group functions", "owners": ["data-engineers"]}
+        )
+        m["glossaries"].append({"scope": "acme-enterprise", "owning_project": "data-platform-etl"})
+
+    edit_yaml(env_dir / "mesh.yaml", edit)
+    issue = assert_issue(
+        load_issues(env_dir),
+        "mesh.yaml",
+        "glossaries[4].scope",
+        "glossary 'acme-enterprise' is named acme-enterprise-glossary, the name of glossary 'enterprise'",
+    )
+    assert "rename business unit 'acme-enterprise'" in issue.fix

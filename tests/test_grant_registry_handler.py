@@ -23,7 +23,7 @@ ROLE = f"arn:aws:iam::{ACCOUNT}:role/datazone_usr_role_prj1_env1"
 DB = "finance_dev_catalog"
 TABLE = "acme-dev-lakeformation-grant-registry"
 PRODUCTS, TEAM = "acme-dev-products-finance", "acme-dev-team-grants"
-DESCRIBE_DB = (ROLE, ACCOUNT, DB, "", "", ())
+DESCRIBE_DB = (ROLE, ACCOUNT, DB, "", "", (), "")
 DATABASE = {"Database": {"CatalogId": ACCOUNT, "Name": DB}}
 
 
@@ -37,10 +37,12 @@ def dynamodb():
 
 
 def item(grant_set: str, key: tuple, permissions: list[str], grantable: list[str] = ()) -> dict:
+    # A catalog resource's key is stored in six elements (as before data locations), a location's in seven.
+    stored = [*key[:5], list(key[5]), *([key[6]] if key[6] else [])]
     return {
         "Grant": {"S": key_hash(key)},
         "GrantSet": {"S": grant_set},
-        "Key": {"S": json.dumps([*key[:5], list(key[5])])},
+        "Key": {"S": json.dumps(stored)},
         "Permissions": {"L": [{"S": p} for p in permissions]},
         "Grantable": {"L": [{"S": p} for p in grantable]},
     }
@@ -50,7 +52,7 @@ def item(grant_set: str, key: tuple, permissions: list[str], grantable: list[str
 
 
 def test_snapshot_is_a_consistent_scan_of_every_page(dynamodb, deadline):
-    other = (ROLE, ACCOUNT, DB, "t", "", ("a", "b"))
+    other = (ROLE, ACCOUNT, DB, "t", "", ("a", "b"), "")
     with Stubber(dynamodb) as stub:
         stub.add_response(
             "scan",
@@ -73,8 +75,46 @@ def test_snapshot_is_a_consistent_scan_of_every_page(dynamodb, deadline):
     }
 
 
+LOCATION = f"arn:aws:s3:::acme-dev-curated-{ACCOUNT}/finance/gl_transactions"
+DATA_LOCATION = (ROLE, ACCOUNT, "", "", "", (), LOCATION)
+
+
+def test_keys_registered_before_data_locations_keep_their_hash_and_item():
+    """Registries deployed before issue 22 hold six-element keys: the same grant must hash and read
+    back the same, or a set's next revoke would not see what another set registered."""
+    import hashlib
+
+    before = hashlib.sha256(json.dumps([ROLE, ACCOUNT, DB, "", "", []]).encode()).hexdigest()
+    assert key_hash(DESCRIBE_DB) == before
+    assert key_hash(DATA_LOCATION) != key_hash((ROLE, ACCOUNT, "", "", "", (), ""))
+
+
+def test_a_data_location_key_is_registered_and_read_back_with_its_location(dynamodb, deadline):
+    with Stubber(dynamodb) as stub:
+        stub.add_response(
+            "batch_write_item",
+            {},
+            {"RequestItems": {TABLE: [{"PutRequest": {"Item": item(TEAM, DATA_LOCATION, ["DATA_LOCATION_ACCESS"])}}]}},
+        )
+        stub.add_response(
+            "scan",
+            {"Items": [item(TEAM, DATA_LOCATION, ["DATA_LOCATION_ACCESS"]), item(TEAM, DESCRIBE_DB, ["DESCRIBE"])]},
+            {"TableName": TABLE, "ConsistentRead": True},
+        )
+        registry = GrantRegistry(dynamodb, TABLE, deadline)
+        registry.register(TEAM, {DATA_LOCATION: (frozenset({"DATA_LOCATION_ACCESS"}), frozenset())})
+        snapshot = registry.snapshot()
+        stub.assert_no_pending_responses()
+    assert snapshot == {
+        TEAM: {
+            DATA_LOCATION: (frozenset({"DATA_LOCATION_ACCESS"}), frozenset()),
+            DESCRIBE_DB: (frozenset({"DESCRIBE"}), frozenset()),
+        }
+    }
+
+
 def test_register_writes_one_item_per_grant_in_batches_of_25(dynamodb, deadline):
-    perms = {(ROLE, ACCOUNT, DB, f"t{i:02d}", "", ()): (frozenset({"SELECT"}), frozenset()) for i in range(30)}
+    perms = {(ROLE, ACCOUNT, DB, f"t{i:02d}", "", (), ""): (frozenset({"SELECT"}), frozenset()) for i in range(30)}
     first = sorted(perms)[0]
     with Stubber(dynamodb) as stub:
         stub.add_response("batch_write_item", {"UnprocessedItems": {}})
@@ -319,3 +359,43 @@ def test_two_sets_removing_the_same_grant_leave_nothing_behind(registry_table, d
     account.lf.before_revoke = lambda: account.delete(TEAM)  # the team set goes while products revokes
     account.delete(PRODUCTS)
     assert account.describe_db() == (set(), set())
+
+
+def test_a_data_location_two_sets_declare_stays_until_the_last_one_goes():
+    """With moto's Lake Formation and DynamoDB: the products set and a team set both declare
+    DATA_LOCATION_ACCESS on one prefix for the same role; deleting either keeps it, deleting both
+    revokes it."""
+    location = {"Principal": ROLE, "Location": LOCATION, "Permissions": ["DATA_LOCATION_ACCESS"], "Grantable": []}
+    with moto.mock_aws():
+        lakeformation = boto3.client("lakeformation", region_name="eu-west-1")
+        dynamodb = boto3.client("dynamodb", region_name="eu-west-1")
+        dynamodb.create_table(
+            TableName=TABLE,
+            KeySchema=[
+                {"AttributeName": "Grant", "KeyType": "HASH"},
+                {"AttributeName": "GrantSet", "KeyType": "RANGE"},
+            ],
+            AttributeDefinitions=[
+                {"AttributeName": "Grant", "AttributeType": "S"},
+                {"AttributeName": "GrantSet", "AttributeType": "S"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        deadline = Deadline(600, clock=lambda: 0.0, sleep=lambda _: None)
+
+        def run(request: str, name: str) -> None:
+            event = {"RequestType": request, "ResourceProperties": grants_props(name, location)}
+            if request == "Delete":
+                event["PhysicalResourceId"] = f"lakeformation-grants/{name}"
+            handler.handle(event, lakeformation, dynamodb, deadline)
+
+        def granted() -> list[str]:
+            found = lakeformation.list_permissions(ResourceType="DATA_LOCATION")["PrincipalResourcePermissions"]
+            return [p["Resource"]["DataLocation"]["ResourceArn"] for p in found if p["Permissions"]]
+
+        run("Create", PRODUCTS)
+        run("Create", TEAM)
+        run("Delete", TEAM)
+        assert granted() == [LOCATION]
+        run("Delete", PRODUCTS)
+        assert granted() == []

@@ -118,7 +118,9 @@ def test_the_registry_is_a_table_keyed_by_grant_and_set_with_point_in_time_recov
 
 def test_a_grant_set_names_the_registry_and_its_handler_may_read_and_write_only_that_table():
     stack = _stack()
-    handler = lake_formation_grants_handler(stack, _identity(stack), [GlueDatabaseRef("db")], "grants", REGISTRY)
+    handler = lake_formation_grants_handler(
+        stack, "acme-dev-lakeformation-grants", [GlueDatabaseRef("db")], "grants", REGISTRY
+    )
     LakeFormationGrants(
         stack,
         "Grants",

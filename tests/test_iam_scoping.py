@@ -17,30 +17,54 @@ def _as_list(value: object) -> list:
 
 
 def _policies_of(template: dict, role_id: str) -> list[dict]:
+    """The statements of the template's policies on a role: its logical id, or the name of a role
+    of another stack (the foundation's Lake Formation grants role, imported by name)."""
+    role = role_id if role_id.startswith("name:") else {"Ref": role_id}
     return [
         statement
         for policy in of_type(template, "AWS::IAM::Policy").values()
-        if {"Ref": role_id} in policy["Properties"]["Roles"]
+        if role in [f"name:{r}" if isinstance(r, str) else r for r in policy["Properties"]["Roles"]]
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]
     ]
 
 
+def _role_key(role: object) -> str:
+    """A function's Role: a GetAtt of this template's role (its logical id), or an ARN naming a role
+    of another stack ("name:<role name>")."""
+    if isinstance(role, str):
+        return "name:" + role.rsplit("/", 1)[-1]
+    return role["Fn::GetAtt"][0]  # type: ignore[index]
+
+
 def _lambda_roles(template: dict) -> dict[str, tuple[str, dict]]:
-    """Function logical id -> (its role's logical id, its LoggingConfig)."""
+    """Function logical id -> (its role's logical id or "name:<role name>", its LoggingConfig)."""
     return {
-        k: (f["Properties"]["Role"]["Fn::GetAtt"][0], f["Properties"].get("LoggingConfig", {}))
+        k: (_role_key(f["Properties"]["Role"]), f["Properties"].get("LoggingConfig", {}))
         for k, f in of_type(template, "AWS::Lambda::Function").items()
     }
+
+
+def _role(templates: dict[str, dict], template: dict, role_id: str) -> dict:
+    if not role_id.startswith("name:"):
+        return of_type(template, "AWS::IAM::Role")[role_id]
+    name = role_id.removeprefix("name:")
+    (role,) = [
+        r
+        for t in templates.values()
+        for r in of_type(t, "AWS::IAM::Role").values()
+        if r["Properties"].get("RoleName") == name
+    ]
+    return role
 
 
 def test_no_lambda_role_has_the_basic_execution_policy_and_each_writes_its_own_log_group(
     example_app: SynthesizedApp,
 ):
     checked: list[str] = []
-    for name, template in example_app.templates().items():
-        roles = of_type(template, "AWS::IAM::Role")
+    templates = example_app.templates()
+    for name, template in templates.items():
         for function, (role_id, logging) in _lambda_roles(template).items():
-            assert "ManagedPolicyArns" not in roles[role_id]["Properties"], f"{name} {function}"
+            assert "ManagedPolicyArns" not in _role(templates, template, role_id)["Properties"], f"{name} {function}"
             own_group = logging["LogGroup"]["Ref"]
             log_statements = [s for s in _policies_of(template, role_id) if str(s["Action"]).count("logs:")]
             assert log_statements, f"{name} {function}: no log rights"

@@ -464,3 +464,77 @@ def test_no_registry_at_all_is_an_error(lakeformation, registry, deadline, monke
     without = {k: v for k, v in props(grant()).items() if k != "Registry"}
     with pytest.raises(RegistryMissing, match="no Registry property"):
         handler.handle({"RequestType": "Create", "ResourceProperties": without}, lakeformation, registry, deadline)
+
+
+# --- data locations (issue 22 #2) -----------------------------------------------------------------
+
+LOCATION = f"arn:aws:s3:::acme-dev-curated-{ACCOUNT}/finance/gl_transactions"
+DATA_LOCATION = {"DataLocation": {"CatalogId": ACCOUNT, "ResourceArn": LOCATION}}
+
+
+def location_grant(principal=ROLE, location=LOCATION):
+    return {"Principal": principal, "Location": location, "Permissions": ["DATA_LOCATION_ACCESS"], "Grantable": []}
+
+
+def test_a_data_location_grant_is_sent_as_a_data_location_resource(lakeformation, registry, deadline):
+    """A producer adds partitions in a registered (hybrid-mode) location: Lake Formation wants
+    DATA_LOCATION_ACCESS on it besides the table permissions."""
+    expected = [  # sorted by key: a location's database is ""
+        entry(0, ROLE, DATA_LOCATION, ["DATA_LOCATION_ACCESS"]),
+        entry(1, ROLE, DATABASE, ["DESCRIBE"]),
+    ]
+    with Stubber(lakeformation) as stub:
+        stub.add_response("batch_grant_permissions", {"Failures": []}, {"Entries": expected})
+        handler.handle(
+            {"RequestType": "Create", "ResourceProperties": props(grant(), location_grant())},
+            lakeformation,
+            registry,
+            deadline,
+        )
+        stub.assert_no_pending_responses()
+    assert registry.sets() == {"products-finance"}
+
+
+def test_a_data_location_no_longer_declared_is_revoked(lakeformation, registry, deadline):
+    old = props(grant(), location_grant())
+    with Stubber(lakeformation) as stub:
+        stub.add_response(
+            "batch_revoke_permissions",
+            {"Failures": []},
+            {"Entries": [entry(0, ROLE, DATA_LOCATION, ["DATA_LOCATION_ACCESS"])]},
+        )
+        stub.add_response(
+            "batch_grant_permissions", {"Failures": []}, {"Entries": [entry(0, ROLE, DATABASE, ["DESCRIBE"])]}
+        )
+        handler.handle(
+            {
+                "RequestType": "Update",
+                "PhysicalResourceId": "lakeformation-grants/products-finance",
+                "ResourceProperties": props(grant()),
+                "OldResourceProperties": old,
+            },
+            lakeformation,
+            registry,
+            deadline,
+        )
+        stub.assert_no_pending_responses()
+
+
+def test_a_refused_data_location_grant_names_the_location(lakeformation, registry, deadline):
+    only = entry(0, ROLE, DATA_LOCATION, ["DATA_LOCATION_ACCESS"])
+    with Stubber(lakeformation) as stub:
+        stub.add_response(
+            "batch_grant_permissions",
+            {"Failures": [failure(only, "InvalidInputException", "Location is not registered")]},
+        )
+        with pytest.raises(RuntimeError) as raised:
+            handler.handle(
+                {"RequestType": "Create", "ResourceProperties": props(location_grant())},
+                lakeformation,
+                registry,
+                deadline,
+            )
+    assert str(raised.value) == (
+        f"Lake Formation refused: DATA_LOCATION_ACCESS on location {LOCATION} for {ROLE}: "
+        "InvalidInputException Location is not registered"
+    )

@@ -87,16 +87,12 @@ def test_prod_has_a_read_only_role_limited_to_named_sso_roles(example_app):
 
 def test_the_role_reads_lake_formation_permissions_as_a_read_only_admin(example_app):
     template = _domain(example_app, "staging")
-    settings = [
-        s["Properties"]
-        for k, s in of_type(template, "AWS::LakeFormation::DataLakeSettings").items()
-        if k.startswith("ManagementLakeFormationReader")
-    ]
+    # Written by the account's one settings writer, with the administrators (not a resource of its own).
+    settings = [s["Properties"] for s in of_type(template, "Custom::LakeFormationSettings").values()]
     assert len(settings) == 1
-    assert settings[0]["MutationType"] == "APPEND"
-    assert "Admins" not in settings[0]
+    assert not of_type(template, "AWS::LakeFormation::DataLakeSettings")
     assert settings[0]["ReadOnlyAdmins"] == [
-        {"DataLakePrincipalIdentifier": {"Fn::GetAtt": [k, "Arn"]}}
+        {"Fn::GetAtt": [k, "Arn"]}
         for k, r in of_type(template, "AWS::IAM::Role").items()
         if r["Properties"].get("RoleName") == "acme-staging-datamesh-admin"
     ]

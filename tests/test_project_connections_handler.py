@@ -88,13 +88,29 @@ def test_on_event_calls_nothing_and_hands_the_wait_over():
     }
 
 
+def list_connections(stub: Stubber, *names_and_ids: tuple[str, str], project: str = "prj1") -> None:
+    stub.add_response(
+        "list_connections",
+        {"items": [connection(n, c) for n, c in names_and_ids]},
+        {"domainIdentifier": DOMAIN, "projectIdentifier": project, "maxResults": 50},
+    )
+
+
+def list_all_envs(stub: Stubber, *envs: dict, project: str = "prj1") -> None:
+    """ListEnvironments without a name: every environment of the project (failed ones stop the wait)."""
+    stub.add_response(
+        "list_environments",
+        {"items": list(envs)},
+        {"domainIdentifier": DOMAIN, "projectIdentifier": project, "maxResults": 50},
+    )
+
+
 def test_is_complete_waits_for_the_tooling_environment_then_returns_connection_and_role(client):
     event = polled()
     with Stubber(client) as stub:
         list_envs(stub)  # not created yet
         list_envs(stub, environment("CREATING"))
         list_envs(stub, environment("ACTIVE"))
-        get_env(stub, ROLE_RESOURCE)
         stub.add_response(
             "list_connections",
             {"items": [connection("project.iam", "c-iam")], "nextToken": "t2"},
@@ -105,6 +121,7 @@ def test_is_complete_waits_for_the_tooling_environment_then_returns_connection_a
             {"items": [connection("project.default_lakehouse", "c-lake")]},
             {"domainIdentifier": DOMAIN, "projectIdentifier": "prj1", "maxResults": 50, "nextToken": "t2"},
         )
+        get_env(stub, ROLE_RESOURCE)
         assert handler.check(event, client, STARTED) == {"IsComplete": False}
         assert handler.check(event, client, STARTED + 30) == {"IsComplete": False}
         result = handler.check(event, client, STARTED + 60)
@@ -115,16 +132,67 @@ def test_is_complete_waits_for_the_tooling_environment_then_returns_connection_a
     }
 
 
+def test_a_connection_not_there_yet_is_awaited_like_the_environment(client):
+    """The Lakehouse Database environment deploys after Tooling: an ACTIVE Tooling environment
+    without the connection is "not yet", not an error."""
+    event = polled()
+    tooling = environment("ACTIVE")
+    lakehouse = {**environment("CREATING", env_id="env2"), "name": "Lakehouse Database"}
+    with Stubber(client) as stub:
+        list_envs(stub, tooling)
+        list_connections(stub, ("project.iam", "c-iam"))
+        list_all_envs(stub, tooling, lakehouse)
+        list_envs(stub, tooling)
+        list_connections(stub, ("project.iam", "c-iam"), ("project.default_lakehouse", "c-lake"))
+        get_env(stub, ROLE_RESOURCE)
+        assert handler.check(event, client, STARTED) == {"IsComplete": False}
+        result = handler.check(event, client, STARTED + 30)
+        stub.assert_no_pending_responses()
+    assert result["Data"]["ConnectionIdfinanceXreporting"] == "c-lake"
+
+
+def test_a_connection_that_never_comes_fails_at_the_deadline_saying_what_exists(client):
+    tooling = environment("ACTIVE")
+    with Stubber(client) as stub:
+        list_envs(stub, tooling)
+        list_connections(stub, ("project.iam", "c-iam"))
+        list_all_envs(stub, tooling)
+        with pytest.raises(WaitTimeout) as raised:
+            handler.check(polled(), client, STARTED + COMPLETE_BUDGET)
+        stub.assert_no_pending_responses()
+    assert str(raised.value) == (
+        f"gave up after {COMPLETE_BUDGET} s waiting for the connection project.default_lakehouse of projects "
+        "finance-reporting (its connections: project.iam), which their Lakehouse Database (DataLake) environment "
+        "creates after Tooling: their profile needs it deployed on create"
+    )
+
+
+def test_a_missing_connection_with_a_failed_environment_stops_at_once(client):
+    tooling = environment("ACTIVE")
+    lakehouse = {**environment("CREATE_FAILED", env_id="env2"), "name": "Lakehouse Database"}
+    with Stubber(client) as stub:
+        list_envs(stub, tooling)
+        list_connections(stub)
+        list_all_envs(stub, tooling, lakehouse)
+        with pytest.raises(handler.ProjectNotReady) as raised:
+            handler.check(polled(), client, STARTED)
+        stub.assert_no_pending_responses()
+    assert "has no connection named project.default_lakehouse" in str(raised.value)
+    assert "Lakehouse Database (CREATE_FAILED) failed" in str(raised.value)
+
+
 def test_several_projects_are_awaited_together(client):
     event = polled(("a", "prj1"), ("b", "prj2"))
     with Stubber(client) as stub:
         list_envs(stub, environment("ACTIVE"))
+        list_connections(stub, ("project.default_lakehouse", "c1"))
         list_envs(stub, environment("CREATING", "prj2", "env2"), project="prj2")
         list_envs(stub, environment("ACTIVE"))
+        list_connections(stub, ("project.default_lakehouse", "c1"))
         list_envs(stub, environment("ACTIVE", "prj2", "env2"), project="prj2")
-        for project, env_id, conn in (("prj1", "env1", "c1"), ("prj2", "env2", "c2")):
+        list_connections(stub, ("project.default_lakehouse", "c2"), project="prj2")
+        for project, env_id in (("prj1", "env1"), ("prj2", "env2")):
             get_env(stub, ROLE_RESOURCE, env_id, project)
-            stub.add_response("list_connections", {"items": [connection("project.default_lakehouse", conn)]})
         assert handler.check(event, client, STARTED) == {"IsComplete": False}
         result = handler.check(event, client, STARTED + 30)
         stub.assert_no_pending_responses()
@@ -149,26 +217,17 @@ def test_an_environment_that_never_becomes_active_times_out_with_a_clear_error(c
         stub.assert_no_pending_responses()
     assert str(raised.value) == (
         f"gave up after {COMPLETE_BUDGET} s waiting for the Tooling environment of projects finance-reporting "
-        "to be ACTIVE"
+        "(CREATING) to be ACTIVE"
     )
 
 
 def test_an_environment_without_user_role_is_an_error(client):
     with Stubber(client) as stub:
         list_envs(stub, environment("ACTIVE"))
+        list_connections(stub, ("project.default_lakehouse", "c-lake"))
         get_env(stub, [{"name": "glueDbName", "value": "glue_db", "type": "String"}])
         with pytest.raises(handler.ProjectNotReady, match="reports no userRoleArn"):
             handler.check(polled(), client, STARTED)
-
-
-def test_a_missing_lakehouse_connection_names_the_connections_found(client):
-    with Stubber(client) as stub:
-        list_envs(stub, environment("ACTIVE"))
-        get_env(stub, ROLE_RESOURCE)
-        stub.add_response("list_connections", {"items": [connection("project.iam", "c-iam")]})
-        with pytest.raises(handler.ProjectNotReady) as raised:
-            handler.check(polled(), client, STARTED)
-    assert "no connection named project.default_lakehouse (its connections: project.iam)" in str(raised.value)
 
 
 def test_access_denied_propagates(client):

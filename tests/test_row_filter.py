@@ -63,3 +63,28 @@ def test_length_limit():
     assert len(expression) >= MAX_ROW_FILTER_LENGTH
     (problem,) = row_filter_problems(expression, COLUMNS, PARTITIONS)
     assert f"fewer than {MAX_ROW_FILTER_LENGTH}" in problem
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("country = 'FR", "the text opened by ' at character 11 is never closed"),
+        ("country = 'FR' AND segment = 'smb", "the text opened by ' at character 30 is never closed"),
+        ("country = 'it''s", "the text opened by ' at character 11 is never closed"),
+        ('country = "FR', 'the column name opened by " at character 11 is never closed'),
+        ("country = 'FR' /* all of France", "the comment opened by /* at character 16 is never closed"),
+    ],
+)
+def test_text_the_tokenizer_cannot_split_is_a_problem_not_a_crash(expression, expected):
+    (problem,) = row_filter_problems(expression, COLUMNS, PARTITIONS)
+    assert problem.startswith("not a valid SQL condition: ") and expected in problem
+
+
+@pytest.mark.parametrize(
+    "expression",
+    ["(" * 60 + "country = 'FR'" + ")" * 60, "NOT " * 300 + "country = 'FR'"],
+)
+def test_nesting_too_deep_for_the_parser_is_a_problem_not_a_crash(expression):
+    assert len(expression) < MAX_ROW_FILTER_LENGTH
+    (problem,) = row_filter_problems(expression, COLUMNS, PARTITIONS)
+    assert "nests parentheses or NOT too deeply" in problem

@@ -76,6 +76,96 @@ def test_a_row_filter_on_an_undeclared_column(variant_dir):
     )
 
 
+def test_a_row_filter_with_an_unclosed_quote_is_a_config_issue_not_a_traceback(variant_dir):
+    edit_text(variant_dir / "mesh.yaml", "row_filter: sample_bucket = 0", "row_filter: country = 'FR")
+    issue = assert_issue(
+        load_issues(variant_dir),
+        "mesh.yaml",
+        "shares[0].consumers[0].filter.row_filter",
+        "not a valid SQL condition: the text opened by ' at character 11 is never closed",
+    )
+    assert issue.line is not None and "compared with constants" in issue.fix
+
+
+def test_a_resource_link_named_like_a_database_of_the_consumer_account(variant_dir):
+    def edit(m: dict) -> None:
+        sales = next(c for c in m["catalogs"] if c["business_unit"] == "sales")
+        sales.update(environments=["prod", "prod-dev"], database="shared_prod_customers_db")
+
+    edit_yaml(variant_dir / "mesh.yaml", edit)
+    issue = assert_issue(
+        load_issues(variant_dir),
+        "mesh.yaml",
+        "shares[0].consumers[0].environment",
+        "Glue database 'shared_prod_customers_db' (the resource link of shares[0] ('customers') to prod_customers_db "
+        "of 'prod') has the name of the database of catalogs[1] ('sales'), in environment prod-dev:",
+    )
+    assert "shared_<producer database>" in issue.fix
+
+
+def test_two_resource_links_of_one_name_to_two_producers(variant_dir):
+    def edit(m: dict) -> None:
+        m["catalogs"][0]["environments"] = ["prod", "prod-staging"]
+        share = m["shares"][0]
+        m["shares"].append({**share, "name": "staging-customers", "producer": "prod-staging",
+                            "consumers": [share["consumers"][0]]})  # fmt: skip
+
+    edit_yaml(variant_dir / "mesh.yaml", edit)
+    assert_issue(
+        load_issues(variant_dir),
+        "mesh.yaml",
+        "shares[1].consumers[0].environment",
+        "(the resource link of shares[1] ('staging-customers') to prod_customers_db of 'prod-staging') has the name "
+        "of the resource link of shares[0] ('customers') to prod_customers_db of 'prod', in environment prod-dev",
+    )
+
+
+def test_a_resource_link_name_longer_than_glue_allows(variant_dir):
+    edit_text(variant_dir / "mesh.yaml", "database: prod_customers_db", f"database: {'c' * 250}")
+    assert_issue(
+        load_issues(variant_dir),
+        "mesh.yaml",
+        "shares[0].consumers[0].environment",
+        f"in environment 'prod-dev': Glue database name 'shared_{'c' * 250}' is 257 characters; the limit is 255",
+    )
+
+
+def test_two_shares_whose_names_differ_only_by_where_the_hyphens_are(variant_dir):
+    # <share>-<consumer>: customers to prod-dev and customers-prod to dev; filters with '_' for '-'.
+    text = (variant_dir / "prod-dev.yaml").read_text().replace("name: prod-dev", "name: dev")
+    (variant_dir / "dev.yaml").write_text(text.replace('account: "111111111111"', 'account: "555555555555"'))
+
+    def edit(m: dict) -> None:
+        m["environments"].insert(0, "dev")
+        share = m["shares"][0]
+        consumer = {**_consumer(m, "prod-dev"), "environment": "dev"}
+        m["shares"].append({**share, "name": "customers-prod", "consumers": [consumer]})
+
+    edit_yaml(variant_dir / "mesh.yaml", edit)
+    issue = assert_issue(
+        load_issues(variant_dir),
+        "mesh.yaml",
+        "shares[1].consumers[0].environment",
+        "share 'customers-prod' to 'dev' and share 'customers' to 'prod-dev' are both named customers-prod-dev in "
+        "the shares stack of 'prod' (and their filters customers_prod_dev_<table>_v<hash>)",
+    )
+    assert "<share>-<consumer> differs" in issue.fix
+
+
+def test_a_filter_name_longer_than_lake_formation_allows(variant_dir):
+    edit_text(
+        variant_dir / "mesh.yaml",
+        "  - name: customers\n    catalog: finance",
+        f"  - name: {'c' * 240}\n    catalog: finance",
+    )
+    assert_issue(
+        load_issues(variant_dir),
+        "mesh.yaml",
+        "shares[0].consumers[0].environment",
+        "on table 'customers': data-cells filter name",
+    )
+
+
 def test_pii_to_a_non_production_consumer_names_the_columns(variant_dir):
     edit_text(
         variant_dir / "mesh.yaml",
@@ -193,3 +283,25 @@ def test_team_grant_errors(variant_dir):
     assert_issue(issues, "mesh.yaml", "teams[1].grants[0].columns", "restricts only SELECT to columns, not insert")
     assert_issue(issues, "mesh.yaml", "teams[2].groups[0]", "unknown group 'sales-people'")
     assert_issue(issues, "mesh.yaml", "teams[2].grants[0].table", "does not exist in prod-dev")
+
+
+def test_a_consumer_in_another_region_is_refused_with_both_regions_and_the_fix(variant_dir):
+    """Issue 22 #11: the consumer's links and grants were built in its own region while the shared
+    database lives in the producer's; the mesh refuses the share rather than deploy grants on
+    ARNs of the wrong region."""
+    edit_text(variant_dir / "prod-dev.yaml", "region: eu-west-1", "region: eu-central-1")
+    issue = assert_issue(
+        load_issues(variant_dir),
+        "mesh.yaml",
+        "shares[0].consumers[0].environment",
+        "'prod-dev' deploys in eu-central-1 and the producer 'prod' in eu-west-1: the mesh shares tables within "
+        "one region only",
+    )
+    assert issue.line is not None
+    assert "from an environment in eu-west-1 (region: in prod-dev.yaml)" in issue.fix
+
+
+def test_consumers_in_the_producers_region_load():
+    config = load_mesh(VARIANT)
+    regions = {e.name: e.region for e in config.environments}
+    assert {regions[c.environment] for c in config.mesh.shares[0].consumers} == {regions["prod"]}

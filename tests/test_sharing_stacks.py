@@ -55,9 +55,28 @@ def test_producer_filters_prod_dev_and_shares_everything_with_prod_staging(varia
     assert {json.dumps(sorted(g["Resource"])) for g in to_staging} == {'["Database"]', '["Table"]'}
     filtered = next(g for g in to_dev if "DataCellsFilter" in g["Resource"])
     assert filtered["Resource"]["DataCellsFilter"]["Name"] == props["Name"]
-    for grant in (*to_dev, *to_staging):
-        if "Database" not in grant["Resource"]:
-            assert grant["Permissions"] == ["DESCRIBE", "SELECT"] == grant["PermissionsWithGrantOption"]
+    full = next(g for g in to_staging if "Table" in g["Resource"])
+    assert full["Permissions"] == ["DESCRIBE", "SELECT"] == full["PermissionsWithGrantOption"]
+
+
+def test_an_external_account_gets_select_only_on_a_data_cells_filter(variant):
+    """Issue 22 #6: the guide documents SELECT (grantable) on a filter for an external account, not
+    DESCRIBE."""
+    grants = of_type(_template(variant, "acme-prod-shares"), "AWS::LakeFormation::PrincipalPermissions")
+    (filtered,) = [g["Properties"] for g in grants.values() if "DataCellsFilter" in g["Properties"]["Resource"]]
+    assert filtered["Principal"] == {"DataLakePrincipalIdentifier": "111111111111"}
+    assert filtered["Permissions"] == ["SELECT"] == filtered["PermissionsWithGrantOption"]
+
+
+def test_the_filter_name_changes_with_what_the_consumer_account_is_granted_on_it(variant):
+    """The producer's grant is create-only: SELECT-only on the same filter would replace it in place,
+    and deleting the old grant (same principal, same filter) would revoke the new one. A new filter
+    name makes the new grant a grant on another resource; the consumer follows the name."""
+    (data_filter,) = of_type(_template(variant, "acme-prod-shares"), "AWS::LakeFormation::DataCellsFilter").values()
+    name = data_filter["Properties"]["Name"]
+    assert name == "customers_prod_dev_customers_vcc9942f2"  # before issue 22: ..._vcf71f2a4
+    (grants,) = of_type(_template(variant, "acme-prod-dev-shared-data"), "Custom::LakeFormationGrants").values()
+    assert {e.get("Filter") for e in grants["Properties"]["Grants"] if e["Table"] == "customers"} == {name}
 
 
 def test_every_lake_formation_change_of_the_producer_is_one_chain(variant):
@@ -72,14 +91,86 @@ def test_every_lake_formation_change_of_the_producer_is_one_chain(variant):
     assert len(followers) == len(set(followers)) == len(resources) - 1  # each has exactly one successor
 
 
-def test_producer_account_uses_cross_account_version_4_and_keeps_its_admins(variant):
+def test_producer_account_uses_cross_account_version_4_from_its_one_settings_writer(variant):
     def settings(stack: str) -> dict:
-        (resource,) = of_type(_template(variant, stack), "AWS::LakeFormation::DataLakeSettings").values()
+        (resource,) = of_type(_template(variant, stack), "Custom::LakeFormationSettings").values()
         return resource["Properties"]
 
-    assert settings("acme-prod-foundation")["Parameters"] == {"CROSS_ACCOUNT_VERSION": "4"}
-    assert settings("acme-prod-foundation")["MutationType"] == "APPEND"
-    assert "Parameters" not in settings("acme-prod-dev-foundation")
+    assert settings("acme-prod-domain")["Parameters"] == {"CROSS_ACCOUNT_VERSION": "4"}
+    assert settings("acme-prod-dev-domain")["Parameters"] == {}
+
+
+def test_each_account_has_one_writer_of_its_lake_formation_settings(variant):
+    """Issue 22 #5: four AWS::LakeFormation::DataLakeSettings per account, each writing the whole
+    object, only one with the parameters. Now one custom resource per account writes every
+    administrator, read-only administrator and parameter, and no stack of any stage has the type."""
+    writers: dict[str, list[str]] = {}
+    for stack in variant.stacks():
+        template = stack.template
+        assert not of_type(template, "AWS::LakeFormation::DataLakeSettings"), stack.stack_name
+        for _ in of_type(template, "Custom::LakeFormationSettings"):
+            writers.setdefault(stack.environment.account, []).append(stack.stack_name)
+    assert writers == {
+        "111111111111": ["acme-prod-dev-domain"],
+        "222222222222": ["acme-prod-staging-domain"],
+        "333333333333": ["acme-prod-domain"],
+    }
+    (settings,) = of_type(_template(variant, "acme-prod-domain"), "Custom::LakeFormationSettings").values()
+    props = settings["Properties"]
+    deployer = {
+        "Fn::Sub": "arn:${AWS::Partition}:iam::333333333333:role/cdk-hnb659fds-cfn-exec-role-333333333333-eu-west-1"
+    }
+    grants_role = "arn:aws:iam::333333333333:role/acme-prod-lakeformation-grants"
+    assert props["Admins"] == [deployer, grants_role]
+    assert props["KeepOnDelete"] == [deployer]
+    (management,) = [
+        k
+        for k, r in of_type(_template(variant, "acme-prod-domain"), "AWS::IAM::Role").items()
+        if r["Properties"].get("RoleName") == "acme-prod-datamesh-readonly"
+    ]
+    assert props["ReadOnlyAdmins"] == [{"Fn::GetAtt": [management, "Arn"]}]
+    assert props["Retired"] == [
+        "arn:aws:iam::333333333333:role/acme-prod-mesh-catalog-handler",
+        "arn:aws:iam::333333333333:role/acme-prod-mesh-share-handler",
+    ]
+
+
+def test_every_grants_handler_of_an_account_runs_as_its_foundation_grants_role(variant):
+    """The role the settings make an administrator exists before them (the foundation), unlike the
+    DataZone identities of the catalogs and shared-data stacks, which Lake Formation would refuse."""
+    foundation = _template(variant, "acme-prod-dev-foundation")
+    (role,) = [
+        r
+        for r in of_type(foundation, "AWS::IAM::Role").values()
+        if r["Properties"].get("RoleName") == "acme-prod-dev-lakeformation-grants"
+    ]
+    assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
+        "Service": "lambda.amazonaws.com"
+    }
+    shared = _template(variant, "acme-prod-dev-shared-data")
+    (function,) = [
+        f for k, f in of_type(shared, "AWS::Lambda::Function").items() if k.startswith("GrantsHandlerFunction")
+    ]
+    assert function["Properties"]["Role"] == "arn:aws:iam::111111111111:role/acme-prod-dev-lakeformation-grants"
+
+
+def test_the_grants_handler_may_call_the_single_grant_apis_lake_formation_requires(variant):
+    """Issue 22 #9: the Lake Formation permissions reference lists GrantPermissions / RevokePermissions
+    besides the batch APIs."""
+    for stack in ("acme-prod-catalogs", "acme-prod-dev-shared-data"):
+        policies = of_type(_template(variant, stack), "AWS::IAM::Policy")
+        (policy,) = [p for k, p in policies.items() if k.startswith("GrantsHandlerIdentityPolicy")]
+        (statement,) = [
+            s
+            for s in policy["Properties"]["PolicyDocument"]["Statement"]
+            if "lakeformation:BatchGrantPermissions" in s["Action"]
+        ]
+        assert statement["Action"] == [
+            "lakeformation:BatchGrantPermissions",
+            "lakeformation:BatchRevokePermissions",
+            "lakeformation:GrantPermissions",
+            "lakeformation:RevokePermissions",
+        ]
 
 
 def test_consumer_ids_are_published_for_the_later_stage(variant):

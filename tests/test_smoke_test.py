@@ -355,9 +355,24 @@ def test_a_glossary_that_failed_fails_the_governance_check(cloudformation):
     assert "1 of 2 expected glossaries and forms are created" in check.detail and "g1 CREATE_FAILED" in check.detail
 
 
-def _staging_stubs(dz: Stubber, cfn: Stubber) -> None:
+def stub_lake_formation(lf: Stubber, expected: Expected, drop: int = 0) -> None:
+    """The account's settings as GetDataLakeSettings returns them: the mesh's principals (less the
+    first ``drop`` administrators), one administrator set outside the mesh, the parameters."""
+    lake = expected.lake_formation
+    outside = {"DataLakePrincipalIdentifier": "arn:aws:iam::234567890123:role/OrgDataLakeAdmin"}
+    settings = {
+        "DataLakeAdmins": [outside, *({"DataLakePrincipalIdentifier": a} for a in lake.admins[drop:])],
+        "ReadOnlyAdmins": [{"DataLakePrincipalIdentifier": r} for r in lake.read_only_admins],
+        "Parameters": dict(lake.parameters),
+    }
+    lf.add_response("get_data_lake_settings", {"DataLakeSettings": settings}, {})
+
+
+def _staging_stubs(dz: Stubber, cfn: Stubber, lf: Stubber | None = None) -> None:
     """A healthy acme staging environment, as the bundled example describes it."""
     expected = expected_for(load_mesh(ROOT / "environments"), "staging")
+    if lf is not None:
+        stub_lake_formation(lf, expected)
     dz.add_response(
         "get_domain",
         {"id": DOMAIN_ID, "name": expected.domain_name, "status": "AVAILABLE", "rootDomainUnitId": ROOT_UNIT,
@@ -390,6 +405,7 @@ def _staging_stubs(dz: Stubber, cfn: Stubber) -> None:
 
 def test_main_assumes_role_and_checks_the_configured_environment(capsys):
     sts, datazone, cloudformation = _client("sts"), _client("datazone"), _client("cloudformation")
+    lakeformation = _client("lakeformation")
     credentials = {
         "AccessKeyId": "ASIAEXAMPLEKEY123456",
         "SecretAccessKey": "secret",
@@ -400,13 +416,20 @@ def test_main_assumes_role_and_checks_the_configured_environment(capsys):
 
     def factory(service, region, creds):
         calls.append((service, region, creds))
-        return {"sts": sts, "datazone": datazone, "cloudformation": cloudformation}[service]
+        return {"sts": sts, "datazone": datazone, "cloudformation": cloudformation, "lakeformation": lakeformation}[
+            service
+        ]
 
-    with Stubber(sts) as sts_stub, Stubber(datazone) as dz, Stubber(cloudformation) as cfn:
+    with (
+        Stubber(sts) as sts_stub,
+        Stubber(datazone) as dz,
+        Stubber(cloudformation) as cfn,
+        Stubber(lakeformation) as lf,
+    ):
         sts_stub.add_response(
             "assume_role", {"Credentials": credentials}, {"RoleArn": ROLE_ARN, "RoleSessionName": "smus-smoke-test"}
         )
-        _staging_stubs(dz, cfn)
+        _staging_stubs(dz, cfn, lf)
         code = main(
             ["--mesh-dir", str(ROOT / "environments"), "--environment", "staging", "--domain-id", DOMAIN_ID,
              "--role-arn", ROLE_ARN],
@@ -415,40 +438,44 @@ def test_main_assumes_role_and_checks_the_configured_environment(capsys):
         sts_stub.assert_no_pending_responses()
         dz.assert_no_pending_responses()
         cfn.assert_no_pending_responses()
+        lf.assert_no_pending_responses()
 
     out = capsys.readouterr().out
     assert code == 0, out
     assert calls[0] == ("sts", REGION, None)
-    assert [c[0] for c in calls[1:]] == ["datazone", "cloudformation"]
+    assert [c[0] for c in calls[1:]] == ["datazone", "cloudformation", "lakeformation"]
     assert all(c[2]["AccessKeyId"] == "ASIAEXAMPLEKEY123456" for c in calls[1:])
     assert "PASS  assume role" in out
     assert "PASS  stack acme-staging-projects-sales: status UPDATE_COMPLETE; 2 projects created" in out
     assert "PASS  stack acme-staging-products-sales: status UPDATE_COMPLETE; 4 tables created" in out
     assert "PASS  stack acme-staging-subscriptions: status UPDATE_COMPLETE; 3 subscriptions created" in out
+    assert "PASS  lake formation admins: all 2 expected administrators present" in out
+    assert "PASS  lake formation read-only admins: all 1 expected read-only administrators present" in out
     assert "Result: PASSED" in out
 
 
 def test_main_reads_domain_id_from_the_environment(monkeypatch, capsys):
-    datazone, cloudformation = _client("datazone"), _client("cloudformation")
+    datazone, cloudformation, lakeformation = _client("datazone"), _client("cloudformation"), _client("lakeformation")
     monkeypatch.setenv("DOMAIN_ID", DOMAIN_ID)
     monkeypatch.setenv("SMOKE_TEST_ROLE_ARN", "")  # empty means "no role", as CodeBuild exports unset vars
     seen: list[tuple] = []
 
     def factory(service, region, creds):
         seen.append((service, region, creds))
-        return {"datazone": datazone, "cloudformation": cloudformation}[service]
+        return {"datazone": datazone, "cloudformation": cloudformation, "lakeformation": lakeformation}[service]
 
-    with Stubber(datazone) as dz, Stubber(cloudformation) as cfn:
-        _staging_stubs(dz, cfn)
+    with Stubber(datazone) as dz, Stubber(cloudformation) as cfn, Stubber(lakeformation) as lf:
+        _staging_stubs(dz, cfn, lf)
         code = main(["--mesh-dir", str(ROOT / "environments"), "--environment", "staging"], client_factory=factory)
 
     assert code == 0, capsys.readouterr().out
-    assert seen == [("datazone", REGION, None), ("cloudformation", REGION, None)]
+    assert seen == [("datazone", REGION, None), ("cloudformation", REGION, None), ("lakeformation", REGION, None)]
 
 
 def test_several_failures_are_all_reported(capsys):
-    datazone, cloudformation = _client("datazone"), _client("cloudformation")
-    with Stubber(datazone) as dz, Stubber(cloudformation) as cfn:
+    datazone, cloudformation, lakeformation = _client("datazone"), _client("cloudformation"), _client("lakeformation")
+    clients = {"datazone": datazone, "cloudformation": cloudformation, "lakeformation": lakeformation}
+    with Stubber(datazone) as dz, Stubber(cloudformation) as cfn, Stubber(lakeformation) as lf:
         dz.add_response(
             "get_domain",
             {"id": DOMAIN_ID, "name": "wrong", "status": "CREATION_FAILED", "rootDomainUnitId": ROOT_UNIT,
@@ -459,11 +486,10 @@ def test_several_failures_are_all_reported(capsys):
         staging = expected_for(load_mesh(ROOT / "environments"), "staging")
         for stack in staging.stacks:
             stub_stack(cfn, stack, "CREATE_FAILED")
+        lf.add_client_error("get_data_lake_settings", "AccessDeniedException", "no lakeformation:GetDataLakeSettings")
         code = main(
             ["--mesh-dir", str(ROOT / "environments"), "--environment", "staging", "--domain-id", DOMAIN_ID],
-            client_factory=lambda service, region, creds: {"datazone": datazone, "cloudformation": cloudformation}[
-                service
-            ],
+            client_factory=lambda service, region, creds: clients[service],
         )
 
     out = capsys.readouterr().out
@@ -472,6 +498,10 @@ def test_several_failures_are_all_reported(capsys):
     assert "FAIL  domain name: expected 'acme-staging-unified-domain', found 'wrong'" in out
     assert "FAIL  domain units: missing 6 of 6 expected units" in out
     assert "FAIL  stack acme-staging-domain: status CREATE_FAILED" in out
+    assert (
+        "FAIL  lake formation settings: GetDataLakeSettings failed: AccessDeniedException: no "
+        "lakeformation:GetDataLakeSettings"
+    ) in out
     assert "Traceback" not in out
     assert "Result: FAILED (0/" in out
 
@@ -528,3 +558,86 @@ def test_default_client_factory_retries_throttling():
     assert client.meta.region_name == REGION
     # botocore's ``max_attempts`` counts retries, so it normalises to 1 initial call + 10 retries.
     assert client.meta.config.retries == {"mode": "standard", "total_max_attempts": 11}
+
+
+# --- the account's Lake Formation settings (issue 22 #5) -------------------------------------------
+
+
+def test_lake_formation_expectations_come_from_the_mesh_configuration():
+    """The smoke test expects what the domain stack declares (tests/test_lake_formation_settings.py
+    checks the two agree on the synthesized example)."""
+    staging = expected_for(load_mesh(ROOT / "environments"), "staging").lake_formation
+    assert staging.admins == (
+        "arn:aws:iam::234567890123:role/cdk-hnb659fds-cfn-exec-role-234567890123-eu-west-1",
+        "arn:aws:iam::234567890123:role/acme-staging-lakeformation-grants",
+    )
+    assert staging.read_only_admins == ("arn:aws:iam::234567890123:role/acme-staging-datamesh-admin",)
+    assert staging.parameters == {}
+    prod = expected_for(load_mesh(ROOT / "examples" / "three-prod-accounts"), "prod").lake_formation
+    assert prod.parameters == {"CROSS_ACCOUNT_VERSION": "4"}
+
+
+def _producer() -> Expected:
+    return expected_for(load_mesh(ROOT / "examples" / "three-prod-accounts"), "prod")
+
+
+def test_lake_formation_settings_pass_with_admins_set_outside_the_mesh():
+    expected = _producer()
+    lakeformation = _client("lakeformation")
+    with Stubber(lakeformation) as lf:
+        stub_lake_formation(lf, expected)
+        results = by_name(smoke_test.check_lake_formation(lakeformation, expected.lake_formation))
+    assert all(r.passed for r in results.values()), results
+    assert results["lake formation CROSS_ACCOUNT_VERSION"].detail == "expected '4', found '4'"
+
+
+def test_a_missing_admin_or_a_replaced_cross_account_version_fails():
+    """What another writer of the settings (a whole-object PutDataLakeSettings) leaves behind."""
+    expected = _producer()
+    lakeformation = _client("lakeformation")
+    with Stubber(lakeformation) as lf:
+        lf.add_response(
+            "get_data_lake_settings",
+            {
+                "DataLakeSettings": {
+                    "DataLakeAdmins": [{"DataLakePrincipalIdentifier": expected.lake_formation.admins[1]}],
+                    "Parameters": {"CROSS_ACCOUNT_VERSION": "1"},
+                }
+            },
+            {},
+        )
+        results = by_name(smoke_test.check_lake_formation(lakeformation, expected.lake_formation))
+    admins = results["lake formation admins"]
+    assert not admins.passed and "missing 1 of 2 expected administrators" in admins.detail
+    assert "cdk-hnb659fds-cfn-exec-role-333333333333-eu-west-1" in admins.detail
+    version = results["lake formation CROSS_ACCOUNT_VERSION"]
+    assert not version.passed and version.detail == "expected '4', found '1'"
+    read_only = results["lake formation read-only admins"]
+    assert not read_only.passed and "acme-prod-datamesh-readonly" in read_only.detail
+
+
+def test_a_read_only_admin_that_is_a_full_admin_passes():
+    expected = _producer()
+    lake = expected.lake_formation
+    lakeformation = _client("lakeformation")
+    everyone = [{"DataLakePrincipalIdentifier": p} for p in (*lake.admins, *lake.read_only_admins)]
+    with Stubber(lakeformation) as lf:
+        lf.add_response(
+            "get_data_lake_settings",
+            {"DataLakeSettings": {"DataLakeAdmins": everyone, "Parameters": dict(lake.parameters)}},
+            {},
+        )
+        results = by_name(smoke_test.check_lake_formation(lakeformation, lake))
+    assert all(r.passed for r in results.values())
+
+
+def test_run_checks_needs_a_lakeformation_client_when_settings_are_expected(datazone, cloudformation):
+    expected = _producer()
+    # Refused before any call (the Stubbers have nothing queued: a call would fail the test).
+    with Stubber(datazone), Stubber(cloudformation), pytest.raises(ValueError, match="no lakeformation client"):
+        run_checks(
+            datazone,
+            cloudformation,
+            DOMAIN_ID,
+            Expected(region=REGION, domain_name="x", lake_formation=expected.lake_formation),
+        )

@@ -8,11 +8,12 @@ account records its declaration here, and revokes only what no other set declare
 
 The table (``LakeFormationGrantRegistry``, owned by the account's foundation stack) holds one
 item per (grant, set): partition key ``Grant`` = a hash of the grant's key (principal, catalog,
-database, table, filter, columns: the key itself can exceed DynamoDB's 2 KB key limit with many
-columns), sort key ``GrantSet`` = the set's name; ``Key`` (the key, JSON), ``Permissions`` and
-``Grantable`` (lists). Reads are strongly consistent scans: a set's revoke must see every
-registration written before it, and the table holds one item per declared grant of the
-account, a few pages at most.
+database, table, filter, columns, location: the key itself can exceed DynamoDB's 2 KB key limit
+with many columns), sort key ``GrantSet`` = the set's name; ``Key`` (the key, JSON), ``Permissions``
+and ``Grantable`` (lists). A key's JSON names the location only when there is one (a data-location
+grant), so the keys registered before data-location grants existed keep their hash. Reads are
+strongly consistent scans: a set's revoke must see every registration written before it, and
+the table holds one item per declared grant of the account, a few pages at most.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ from botocore.exceptions import ClientError
 
 from .support import LOG, RETRY_DELAYS, Deadline, OutOfTime, error_code
 
-# principal, catalog, database, table ("" = database, "*" = all tables), filter, columns
-Key = tuple[str, str, str, str, str, tuple[str, ...]]
+# principal, catalog, database, table ("" = database, "*" = all tables), filter, columns, and the
+# S3 ARN of a data location ("" for catalog resources; database and table are "" for a location)
+Key = tuple[str, str, str, str, str, tuple[str, ...], str]
 # key -> (permissions, grantable permissions)
 Perms = dict[Key, tuple[frozenset[str], frozenset[str]]]
 
@@ -44,12 +46,13 @@ def key_hash(key: Key) -> str:
 
 
 def _key_json(key: Key) -> list[Any]:
-    return [*key[:5], list(key[5])]
+    # Six elements for a catalog resource, as before data locations: the same hash, the same item.
+    return [*key[:5], list(key[5]), *([key[6]] if key[6] else [])]
 
 
 def _key_from(text: str) -> Key:
-    principal, catalog, database, table, data_filter, columns = json.loads(text)
-    return (principal, catalog, database, table, data_filter, tuple(columns))
+    principal, catalog, database, table, data_filter, columns, *location = json.loads(text)
+    return (principal, catalog, database, table, data_filter, tuple(columns), location[0] if location else "")
 
 
 def _strings(values: Iterable[str]) -> dict[str, Any]:

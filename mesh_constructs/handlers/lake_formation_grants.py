@@ -10,6 +10,9 @@ Resource properties::
                CatalogId: the catalog holding the database (another account's for a shared
                table, default the resource's CatalogId); Filter: a data-cells filter of the
                table (shared tables seen through a filter); Columns: SELECT on these only
+               or [{Principal, Location, Permissions, Grantable}]: a data location (the S3 ARN
+               of a registered location or a prefix of it, in the resource's CatalogId), for
+               DATA_LOCATION_ACCESS
 
 Why a custom resource and not one ``AWS::LakeFormation::PrincipalPermissions`` per grant: the
 principals (SMUS project roles) are known only at deploy time, a catalog of thousands of tables
@@ -144,15 +147,19 @@ def merged(a: Perms, b: Perms) -> Perms:
 def declared(props: dict[str, Any], catalog: str) -> Perms:
     out: Perms = {}
     for g in props.get("Grants", []):
-        columns = tuple(sorted(g.get("Columns", [])))
-        key = (
-            g["Principal"],
-            g.get("CatalogId") or catalog,
-            g["Database"],
-            g.get("Table", ""),
-            g.get("Filter", ""),
-            columns,
-        )
+        key: Key
+        if g.get("Location"):
+            key = (g["Principal"], g.get("CatalogId") or catalog, "", "", "", (), g["Location"])
+        else:
+            key = (
+                g["Principal"],
+                g.get("CatalogId") or catalog,
+                g["Database"],
+                g.get("Table", ""),
+                g.get("Filter", ""),
+                tuple(sorted(g.get("Columns", []))),
+                "",
+            )
         perms, grantable = out.get(key, (frozenset(), frozenset()))
         wanted_grantable = frozenset(g.get("Grantable", []))
         # A grantable permission is granted too (BatchGrantPermissions gets both lists): counted
@@ -173,7 +180,9 @@ def removed(before: Perms, after: Perms) -> Perms:
 
 
 def resource(key: Key) -> dict[str, Any]:
-    _, catalog, database, table, data_filter, columns = key
+    _, catalog, database, table, data_filter, columns, location = key
+    if location:
+        return {"DataLocation": {"CatalogId": catalog, "ResourceArn": location}}
     if table == "":
         return {"Database": {"CatalogId": catalog, "Name": database}}
     if table == "*":
@@ -257,6 +266,8 @@ def _describe(entry: dict[str, Any], error: dict[str, str]) -> str:
 
 
 def _target(res: dict[str, Any]) -> str:
+    if "DataLocation" in res:
+        return f"location {res['DataLocation']['ResourceArn']}"
     if "Database" in res:
         return f"database {res['Database']['Name']}"
     if "DataCellsFilter" in res:
