@@ -140,9 +140,12 @@ class DataZoneHandler(Construct):
             "Provider",
             on_event_handler=self.function,
             log_group=framework_logs,
-            framework_on_event_role=_framework_role(self, "FrameworkRole", framework_logs),
             **polling,
         )
+        # The onEvent function keeps the role CDK creates for it: a role of our own would delete that
+        # one, with its logical id, from every deployed stack (the change plan refuses deleting a
+        # role). Its AWS managed policy goes instead: it may write only its own log group.
+        _scope_framework_role(self.provider.node.find_child("framework-onEvent"), framework_logs)  # type: ignore[arg-type]
         # On the handler, not the provider: the framework's roles are created beside it.
         _acknowledge_framework(self, self.function, self.is_complete_function)
         if self.is_complete_function is not None:
@@ -195,6 +198,15 @@ def _framework_role(scope: Construct, construct_id: str, log_group: logs.ILogGro
     )
     log_group.grant_write(role)
     return role
+
+
+def _scope_framework_role(function: lambda_.Function, log_group: logs.ILogGroup) -> None:
+    """CDK's role of a framework function without AWSLambdaBasicExecutionRole (every log group of
+    the account), writing to ``log_group`` only."""
+    role: iam.Role = function.role  # type: ignore[assignment]
+    # The L1 property itself (not an override), so cdk-nag sees what the template will hold.
+    role.node.default_child.managed_policy_arns = None  # type: ignore[union-attr]
+    log_group.grant_write(role)
 
 
 def _acknowledge_framework(
