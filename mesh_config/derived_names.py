@@ -179,7 +179,7 @@ def _glue_databases(mesh: MeshDefinition, envs: Mapping[str, EnvironmentConfig])
     catalogs = {c.business_unit: c for c in reversed(mesh.catalogs)}  # the first of a unit (a second is refused)
     databases = []
     for env in envs.values():
-        naming = Naming(mesh.org, env.name, env.short, env.account)
+        naming = Naming.of(mesh.org, env)
         for i, catalog in enumerate(mesh.catalogs):
             if catalog.exists_in(env.name):
                 name = naming.catalog_database(catalog.business_unit, catalog.database)
@@ -191,7 +191,7 @@ def _glue_databases(mesh: MeshDefinition, envs: Mapping[str, EnvironmentConfig])
         catalog = catalogs.get(share.catalog)
         if producer is None or catalog is None:
             continue  # reported by the share rules
-        naming = Naming(mesh.org, producer.name, producer.short, producer.account)
+        naming = Naming.of(mesh.org, producer)
         database = naming.catalog_database(catalog.business_unit, catalog.database)
         for k, consumer in enumerate(share.consumers):
             if consumer.environment in envs and consumer.environment != share.producer:
@@ -220,7 +220,7 @@ def _check_data_source_names(
     """<database>-<producer key>: within the 256 characters of a data source name."""
     issues = []
     for env in envs:
-        naming = Naming(mesh.org, env.name, env.short, env.account)
+        naming = Naming.of(mesh.org, env)
         for i, catalog in enumerate(mesh.catalogs):
             if not catalog.exists_in(env.name):
                 continue

@@ -29,7 +29,7 @@ class MeshConfig:
     environments: tuple[EnvironmentConfig, ...]
 
     def naming(self, env: EnvironmentConfig) -> Naming:
-        return Naming(self.mesh.org, env.name, env.short, env.account)
+        return Naming.of(self.mesh.org, env)
 
     @property
     def units(self) -> dict[str, DomainUnit]:

@@ -8,6 +8,7 @@ from mesh_config.errors import ConfigIssue
 from mesh_config.management import ManagementAccess, tools_account_of
 from mesh_config.mesh import MeshDefinition
 from mesh_config.naming import Naming
+from mesh_config.regions import partition_of
 from mesh_config.yaml_source import YamlDocument
 
 # Where a mesh written before the rule finds what to change; the message names it so that an
@@ -52,9 +53,10 @@ def _admin_without_principals(
     management = env.management
     if management.access is not ManagementAccess.ADMIN or management.principals:
         return []
-    role = Naming(mesh.org, env.name, env.short, env.account).management_role(ManagementAccess.ADMIN.value)
+    role = Naming.of(mesh.org, env).management_role(ManagementAccess.ADMIN.value)
     account = tools or "<tools account>"
-    example = f"arn:aws:iam::{account}:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_DataPlatformAdmin_*"
+    partition = partition_of(env.region)
+    example = f"arn:{partition}:iam::{account}:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_DataPlatformAdmin_*"
     trusted = f"every principal of the tools account {tools}" if tools else "every principal of the tools account"
     return [
         doc.issue(

@@ -10,8 +10,12 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from mesh_config.governance import ENTERPRISE_SCOPE
+
+if TYPE_CHECKING:
+    from mesh_config.environment import EnvironmentConfig
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,11 @@ class Naming:
     env: str
     env_short: str
     account: str
+
+    @classmethod
+    def of(cls, org: str, env: EnvironmentConfig) -> Naming:
+        """The names of ``org`` in environment ``env`` (before and after the mesh is loaded)."""
+        return cls(org, env.name, env.short, env.account)
 
     def domain(self) -> str:
         return f"{self.org}-{self.env}-unified-domain"

@@ -545,7 +545,7 @@ def check_names(
     mesh: MeshDefinition, env: EnvironmentConfig, mesh_doc: YamlDocument, env_doc: YamlDocument
 ) -> list[ConfigIssue]:
     """Every derived name of one environment against the CloudFormation constraints."""
-    naming = Naming(mesh.org, env.name, env.short, env.account)
+    naming = Naming.of(mesh.org, env)
     issues: list[ConfigIssue] = []
 
     def check(rule: NameRule, name: str, doc: YamlDocument, loc: tuple[str | int, ...], fix: str) -> None:

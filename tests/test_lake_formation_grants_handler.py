@@ -36,6 +36,20 @@ def props(*grants):
     return {"Name": "products-finance", "CatalogId": ACCOUNT, "Registry": TABLE, "Grants": list(grants)}
 
 
+def update(lakeformation, registry, deadline, new, old, physical_id="x"):
+    return handler.handle(
+        {
+            "RequestType": "Update",
+            "PhysicalResourceId": physical_id,
+            "ResourceProperties": new,
+            "OldResourceProperties": old,
+        },
+        lakeformation,
+        registry,
+        deadline,
+    )
+
+
 def entry(i, principal, resource, permissions, grantable=None):
     out = {
         "Id": str(i),
@@ -163,16 +177,8 @@ def test_update_revokes_only_what_was_removed_then_grants_the_declaration(lakefo
             {"Failures": []},
             {"Entries": [entry(0, ROLE, DATABASE, ["DESCRIBE"]), entry(1, ROLE, table("a"), ["SELECT"])]},
         )
-        result = handler.handle(
-            {
-                "RequestType": "Update",
-                "PhysicalResourceId": "lakeformation-grants/products-finance",
-                "ResourceProperties": new,
-                "OldResourceProperties": old,
-            },
-            lakeformation,
-            registry,
-            deadline,
+        result = update(
+            lakeformation, registry, deadline, new, old, physical_id="lakeformation-grants/products-finance"
         )
         stub.assert_no_pending_responses()
     assert result["PhysicalResourceId"] == "lakeformation-grants/products-finance"
@@ -182,17 +188,7 @@ def test_update_with_nothing_removed_only_grants(lakeformation, registry, deadli
     same = props(grant())
     with Stubber(lakeformation) as stub:
         stub.add_response("batch_grant_permissions", {"Failures": []})
-        handler.handle(
-            {
-                "RequestType": "Update",
-                "PhysicalResourceId": "x",
-                "ResourceProperties": same,
-                "OldResourceProperties": same,
-            },
-            lakeformation,
-            registry,
-            deadline,
-        )
+        update(lakeformation, registry, deadline, same, same, physical_id="x")
         stub.assert_no_pending_responses()
 
 
@@ -344,17 +340,7 @@ def test_update_keeps_a_removed_permission_another_set_still_declares(lakeformat
         stub.add_response(
             "batch_grant_permissions", {"Failures": []}, {"Entries": [entry(0, ROLE, DATABASE, ["DESCRIBE"])]}
         )
-        handler.handle(
-            {
-                "RequestType": "Update",
-                "PhysicalResourceId": "x",
-                "ResourceProperties": props(grant()),
-                "OldResourceProperties": old,
-            },
-            lakeformation,
-            registry,
-            deadline,
-        )
+        update(lakeformation, registry, deadline, props(grant()), old, physical_id="x")
         stub.assert_no_pending_responses()
 
 
@@ -420,16 +406,13 @@ def test_a_renamed_set_leaves_the_old_names_grants_to_the_old_names_delete(lakef
     renamed = {**props(grant()), "Name": "products-finance-1"}
     with Stubber(lakeformation) as stub:
         stub.add_response("batch_grant_permissions", {"Failures": []})
-        result = handler.handle(
-            {
-                "RequestType": "Update",
-                "PhysicalResourceId": "lakeformation-grants/products-finance",
-                "ResourceProperties": renamed,
-                "OldResourceProperties": props(grant()),
-            },
+        result = update(
             lakeformation,
             registry,
             deadline,
+            renamed,
+            props(grant()),
+            physical_id="lakeformation-grants/products-finance",
         )
         stub.assert_no_pending_responses()
         assert result == {"PhysicalResourceId": "lakeformation-grants/products-finance-1"}
@@ -506,16 +489,8 @@ def test_a_data_location_no_longer_declared_is_revoked(lakeformation, registry, 
         stub.add_response(
             "batch_grant_permissions", {"Failures": []}, {"Entries": [entry(0, ROLE, DATABASE, ["DESCRIBE"])]}
         )
-        handler.handle(
-            {
-                "RequestType": "Update",
-                "PhysicalResourceId": "lakeformation-grants/products-finance",
-                "ResourceProperties": props(grant()),
-                "OldResourceProperties": old,
-            },
-            lakeformation,
-            registry,
-            deadline,
+        update(
+            lakeformation, registry, deadline, props(grant()), old, physical_id="lakeformation-grants/products-finance"
         )
         stub.assert_no_pending_responses()
 
