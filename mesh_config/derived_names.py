@@ -32,40 +32,11 @@ DATA_CELLS_FILTER_RULE = NameRule("data-cells filter", r"[\s\S]+", 255)
 
 def check_mesh_names(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue]:
     """The names that do not depend on an environment's account: stacks and filters."""
-    return _check_stack_shards(mesh, doc) + _check_filter_names(mesh, doc)
+    return _check_filter_names(mesh, doc)
 
 
 # Where a mesh that used to load learns what to do (these rules were added after release).
 UPGRADE_NOTE = 'CHANGELOG.md, Upgrade notes, "prefixes and unit names newly refused"'
-
-
-def _check_stack_shards(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue]:
-    """A sharded business unit's stacks are <kind>-<bu>-1 ... <kind>-<bu>-<n>, the stack of a
-    business unit '<bu>-<k>' is <kind>-<bu>-<k>: one stack would hold both units' projects, and
-    which one a project lands in follows a hash, so the clash is refused before any project does."""
-    business_units = {u.id: i for i, u in enumerate(mesh.domain_units) if u.parent is None}
-    issues = []
-    for unit in mesh.domain_units:
-        if unit.parent is not None:
-            continue
-        for field, kind in (("project_stack_shards", "projects"), ("product_stack_shards", "products")):
-            shards = getattr(unit, field)
-            for k in range(1, shards + 1) if shards > 1 else []:
-                other = business_units.get(f"{unit.id}-{k}")
-                # Sharded itself, '<bu>-<k>' has <kind>-<bu>-<k>-<n> stacks and no clash.
-                if other is not None and getattr(mesh.domain_units[other], field) == 1:
-                    issues.append(
-                        doc.issue(
-                            ("domain_units", other, "id"),
-                            f"business unit '{unit.id}-{k}' has the stack name {kind}-{unit.id}-{k}, which is also "
-                            f"shard {k} of the {shards} {kind} stacks of business unit '{unit.id}' ({field}): one "
-                            "stack would hold the projects of both",
-                            f"rename unit '{unit.id}-{k}' (e.g. '{unit.id}-{k}x' or a word), or give '{unit.id}' "
-                            f"fewer than {k} {field} before anything is deployed in it; a deployed mesh: see "
-                            f"{UPGRADE_NOTE}",
-                        )
-                    )
-    return issues
 
 
 def _check_filter_names(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue]:

@@ -14,7 +14,12 @@ from mesh_config.governance_checks import glossary_dependencies
 from mesh_config.management import tools_account_of
 from mesh_config.mesh import DomainUnit, MeshDefinition, Project, ProjectProfile
 from mesh_config.naming import Naming, approver_role_name
-from mesh_config.placement import products_stack_part, project_stack_part
+from mesh_config.placement import (
+    catalog_stack_part,
+    products_stack_part,
+    project_stack_part,
+    subscription_stack_part,
+)
 from mesh_config.promotion import PromotionMode
 from mesh_config.regions import partition_of
 from mesh_config.shares import Share, ShareConsumer, Team
@@ -61,26 +66,37 @@ class MeshConfig:
         return [e for e in self.environments if e.promotion.mode is PromotionMode.PIPELINE]
 
     def project_stacks(self, env: EnvironmentConfig) -> dict[str, list[Project]]:
-        """Stack-name suffix (projects-<bu>[-<n>]) -> the projects it holds in ``env``, sorted by suffix."""
+        """Stack-name suffix (projects-<n>) -> the projects it holds in ``env``, in stack order."""
         by_stack: dict[str, list[Project]] = defaultdict(list)
-        units = self.units
         for project in self.projects_in(env):
-            by_stack[project_stack_part(project, units)].append(project)
-        return dict(sorted(by_stack.items()))
+            by_stack[project_stack_part(project, self.mesh.layout)].append(project)
+        return dict(sorted(by_stack.items(), key=lambda item: _part_order(item[0])))
+
+    def catalog_stacks(self, env: EnvironmentConfig) -> dict[str, list[Catalog]]:
+        """Stack-name suffix (catalogs, or catalogs-<n> with layout.catalog_stacks) -> the catalogs whose
+        Glue databases it holds in ``env``."""
+        by_stack: dict[str, list[Catalog]] = defaultdict(list)
+        for catalog in self.catalogs_in(env):
+            by_stack[catalog_stack_part(catalog.business_unit, self.mesh.layout)].append(catalog)
+        return dict(sorted(by_stack.items(), key=lambda item: _part_order(item[0])))
+
+    def subscription_stacks(self, env: EnvironmentConfig) -> dict[str, list[Subscription]]:
+        """Stack-name suffix (subscriptions, subscriptions-<n>) -> the subscriptions it holds in ``env``."""
+        by_stack: dict[str, list[Subscription]] = defaultdict(list)
+        for sub in self.subscriptions_in(env):
+            by_stack[subscription_stack_part(sub, self.mesh.layout)].append(sub)
+        return dict(sorted(by_stack.items(), key=lambda item: _part_order(item[0])))
 
     def catalogs_in(self, env: EnvironmentConfig) -> list[Catalog]:
         return [c for c in self.mesh.catalogs if c.exists_in(env.name)]
 
     def product_stacks(self, env: EnvironmentConfig) -> dict[str, list[tuple[Catalog, str]]]:
-        """Stack-name suffix (products-<bu>[-<n>]) -> (catalog, producer project key) pairs it holds
-        in ``env``, sorted by suffix."""
+        """Stack-name suffix (products-<n>) -> (catalog, producer project key) pairs it holds in ``env``."""
         by_stack: dict[str, list[tuple[Catalog, str]]] = defaultdict(list)
-        units = self.units
-        projects = {p.key: p for p in self.mesh.projects}
         for catalog in self.catalogs_in(env):
             for producer in catalog.producers():
-                by_stack[products_stack_part(projects[producer], units)].append((catalog, producer))
-        return dict(sorted(by_stack.items()))
+                by_stack[products_stack_part(producer, self.mesh.layout)].append((catalog, producer))
+        return dict(sorted(by_stack.items(), key=lambda item: _part_order(item[0])))
 
     def tooling_environment_name(self, project: Project, env: EnvironmentConfig) -> str:
         """The name of the Tooling environment SMUS creates for ``project`` in ``env`` (its profile's
@@ -169,3 +185,9 @@ class MeshConfig:
             if env.name == name:
                 return env
         raise KeyError(name)
+
+
+def _part_order(part: str) -> tuple[str, int]:
+    """projects-2 before projects-10; a pool's unnumbered first stack (subscriptions) first."""
+    kind, _, number = part.partition("-")
+    return kind, int(number) if number.isdigit() else 0

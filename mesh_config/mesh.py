@@ -12,6 +12,7 @@ from mesh_config.change_safety import AllowedChange
 from mesh_config.data_products import Catalog, Subscription
 from mesh_config.formats import GroupId, ParameterName, Slug
 from mesh_config.governance import Glossary, MetadataForm, UnitGrants
+from mesh_config.layout import Layout
 from mesh_config.pipeline import PipelineConfig
 from mesh_config.shares import Share, Team
 from mesh_config.tags import Tags
@@ -77,24 +78,6 @@ class DomainUnit(_Model):
     project_creators: GroupList = Field(
         default_factory=list,
         description="groups allowed to create projects in this unit (and its children) from the mesh's profiles",
-    )
-    project_stack_shards: int = Field(
-        1,
-        ge=1,
-        le=32,
-        description=(
-            "business units only: number of CloudFormation stacks holding this unit's projects. "
-            "Projects are placed by a hash of their key, so changing it moves projects between stacks"
-        ),
-    )
-    product_stack_shards: int = Field(
-        1,
-        ge=1,
-        le=32,
-        description=(
-            "business units only: number of CloudFormation stacks holding the tables and data sources of this "
-            "unit's producer projects, placed by a hash of the producer's key (changing it moves them)"
-        ),
     )
     grants: UnitGrants = Field(
         default_factory=UnitGrants,
@@ -264,6 +247,10 @@ class MeshDefinition(_Model):
     )
     teams: list[Team] = Field(
         default_factory=list, description="least-privilege Lake Formation grants of teams on catalog tables"
+    )
+    layout: Layout = Field(
+        default_factory=Layout,
+        description="how many CloudFormation stacks hold the projects, products, subscriptions, catalogs and units",
     )
     allow_changes: list[AllowedChange] = Field(
         default_factory=list,

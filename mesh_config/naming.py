@@ -184,9 +184,11 @@ class Naming:
         """The DataZone identity that imports and publishes the catalogs' tables."""
         return f"{self.org}-{self.env}-mesh-catalog-handler"
 
-    def subscription_handler_role(self) -> str:
-        """The DataZone identity that requests and approves the declared subscriptions."""
-        return f"{self.org}-{self.env}-mesh-subscription-handler"
+    def subscription_handler_role(self, part: str = "subscriptions") -> str:
+        """The DataZone identity that requests and approves the declared subscriptions of one
+        subscriptions stack (each stack has its own: a project membership is per identity)."""
+        number = part.removeprefix("subscriptions").removeprefix("-")
+        return f"{self.org}-{self.env}-mesh-subscription-handler" + (f"-{number}" if number else "")
 
     def share_handler_role(self) -> str:
         """The identity that links and grants the tables shared with this environment's account."""

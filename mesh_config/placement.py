@@ -1,27 +1,24 @@
-"""Which CloudFormation stack holds which project.
+"""Which CloudFormation stack holds which part of the mesh, and the limits that bound a stack.
 
-A project's stack depends only on its own key and its business unit's shard count, never on
-the other projects, so adding or removing a project never moves another one (a move would
-delete and re-create a project and everything in it).
+An item's stack depends only on its own key and its pool's size (layout.py), never on the other
+items, so adding, removing or growing one never moves another (a move deletes and re-creates it).
+Small business units share stacks and a large one spreads over several: the stacks follow the
+resources, not the units.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
-from mesh_config.data_products import Catalog, tables_by_asset
+from mesh_config.data_products import Catalog, Subscription, tables_by_asset
+from mesh_config.layout import Layout
 from mesh_config.mesh import DomainUnit, MeshDefinition, Project
 
 # Each project is one AWS::DataZone::Project plus one AWS::DataZone::ProjectMembership per
 # group; CloudFormation refuses more than 500 resources in a stack, and the headroom leaves
 # room for a CDKMetadata resource and per-project additions of later releases.
 MAX_RESOURCES_PER_STACK = 450
-
-# CodePipeline allows 50 actions in a stage; the pipeline deploys each stack with one action
-# and adds up to three more (permissions check, manual approval, smoke test).
-MAX_STACKS_PER_ENVIRONMENT = 50 - 3
-FIXED_STACKS_PER_ENVIRONMENT = 2  # foundation, domain
 
 
 def unit_ancestors(unit_id: str, units: Mapping[str, DomainUnit]) -> list[str]:
@@ -44,24 +41,53 @@ def project_resource_count(project: Project, env: str) -> int:
     return 1 + len(project.owners_in(env)) + len(project.contributors_in(env))
 
 
-def shard_of(project: Project, shards: int) -> int:
-    digest = hashlib.sha256(project.key.encode()).hexdigest()
-    return int(digest, 16) % shards
+def jump_hash(key: str, buckets: int) -> int:
+    """Jump consistent hash (Lamping and Veach, 2014, arXiv:1406.2294): the bucket of ``key`` among
+    ``buckets``. From N to N+1 buckets a key either stays or moves to the new bucket N, and about
+    1/(N+1) of the keys move: the minimum any balanced placement can do."""
+    state = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
+    bucket, candidate = -1, 0
+    while candidate < buckets:
+        bucket = candidate
+        state = (state * 2862933555777941757 + 1) % (1 << 64)
+        candidate = int((bucket + 1) * ((1 << 31) / ((state >> 33) + 1)))
+    return bucket
 
 
-def _sharded_part(kind: str, project: Project, units: Mapping[str, DomainUnit]) -> str:
-    """<kind>-<bu>, or <kind>-<bu>-<n> over the business unit's <kind>_stack_shards (project_ or
-    product_), by a hash of the project's key only."""
-    bu = business_unit_of(project.domain_unit, units)
-    shards: int = getattr(units[bu], f"{kind[:-1]}_stack_shards")
-    if shards == 1:
-        return f"{kind}-{bu}"
-    return f"{kind}-{bu}-{shard_of(project, shards) + 1}"
+def _pooled(kind: str, key: str, stacks: int) -> str:
+    return f"{kind}-{jump_hash(key, stacks) + 1}"
 
 
-def project_stack_part(project: Project, units: Mapping[str, DomainUnit]) -> str:
-    """Stack-name suffix for a project: projects-<bu> or projects-<bu>-<n> when sharded."""
-    return _sharded_part("projects", project, units)
+def project_stack_part(project: Project, layout: Layout) -> str:
+    """projects-<n> of layout.project_stacks, by the project's key alone."""
+    return _pooled("projects", project.key, layout.project_stacks)
+
+
+def subscription_key(subscription: Subscription) -> str:
+    return f"{subscription.consumer}/{subscription.asset}"
+
+
+def subscription_stack_part(subscription: Subscription, layout: Layout) -> str:
+    """subscriptions (the first stack keeps the name of the single stack of earlier releases, so a
+    mesh that grows from one to several keeps what it has there) or subscriptions-<n>."""
+    bucket = jump_hash(subscription_key(subscription), layout.subscription_stacks)
+    return "subscriptions" if bucket == 0 else f"subscriptions-{bucket + 1}"
+
+
+def catalog_stack_part(business_unit: str, layout: Layout) -> str:
+    """catalogs (layout.catalog_stacks 0: the stack that also holds the catalogs' handlers) or
+    catalogs-<n>, by the business unit's id."""
+    if layout.catalog_stacks == 0:
+        return "catalogs"
+    return _pooled("catalogs", business_unit, layout.catalog_stacks)
+
+
+def unit_stack_part(unit_id: str, units: Mapping[str, DomainUnit], layout: Layout) -> str | None:
+    """The nested stack of the domain stack holding a unit (units-<n>, by its business unit's id, so a
+    subtree stays together), or None for the domain stack itself (layout.unit_stacks 0)."""
+    if layout.unit_stacks == 0:
+        return None
+    return _pooled("units", business_unit_of(unit_id, units), layout.unit_stacks)
 
 
 # CloudFormation allows 200 outputs in a stack. A projects stack publishes one output per project
@@ -79,8 +105,12 @@ def referenced_projects(mesh: MeshDefinition, env: str) -> set[str]:
 
 def _subscribed_projects(mesh: MeshDefinition, env: str) -> set[str]:
     """Consumers and producers of the subscriptions of ``env``."""
+    return subscribed_projects(mesh, [s for s in mesh.subscriptions if s.exists_in(env)])
+
+
+def subscribed_projects(mesh: MeshDefinition, subs: Sequence[Subscription]) -> set[str]:
+    """Consumers and producers of ``subs``."""
     assets = tables_by_asset(mesh.catalogs)
-    subs = [s for s in mesh.subscriptions if s.exists_in(env)]
     return {s.consumer for s in subs} | {
         c.producer_of(t) for c, t in (assets[s.asset] for s in subs if s.asset in assets)
     }
@@ -108,15 +138,51 @@ def governance_resource_count(mesh: MeshDefinition) -> int:
 # connection lookup, the Lake Formation grants and the data-source runs (custom resources that
 # handle every producer of the stack in one call, so they do not grow with the producers).
 PRODUCER_FIXED_RESOURCES = 3
-PRODUCTS_STACK_FIXED_RESOURCES = 3
-# The subscriptions stack's fixed part: the handler identity and one handler function.
-SUBSCRIPTIONS_FIXED_RESOURCES = 12
+PRODUCTS_STACK_FIXED_RESOURCES = 4  # with the CDKMetadata resource
+# A projects stack's CDKMetadata.
+PROJECTS_STACK_FIXED_RESOURCES = 1
+# A subscriptions stack's fixed part: the handler identity and its handler with the Provider framework.
+SUBSCRIPTIONS_FIXED_RESOURCES = 22
+
+# The catalogs stack's fixed part: the Lake Formation locations, the handler identity and the three
+# handlers with their Provider frameworks; per business unit: its Glue database and two grants.
+CATALOGS_FIXED_RESOURCES = 40
+CATALOG_RESOURCES = 3
+# The handlers' tokens and roles the products stacks import, and the two role outputs.
+CATALOGS_FIXED_OUTPUTS = 6
+
+# The domain stack without its units: domain, keys, roles, group profiles, blueprints, profiles,
+# Lake Formation settings, the management and smoke-test identities, and the CDKMetadata.
+DOMAIN_FIXED_RESOURCES = 67
+# Its own four outputs and the domain's id, ARN and root unit, the manage-access role and the
+# management identity other stacks import; then one per unit, group and profile they import.
+DOMAIN_FIXED_OUTPUTS = 10
+# The handler's role and user profile; one per glossary (its id, and its id for the products stacks)
+# and per form (its revision).
+GOVERNANCE_FIXED_OUTPUTS = 2
+# The fixed part of a products stack's template: the shared custom resources and their properties.
+PRODUCTS_STACK_FIXED_BYTES = 15_000
 
 
-def products_stack_part(producer: Project, units: Mapping[str, DomainUnit]) -> str:
-    """products-<bu>[-<n>]: like projects, by a hash of the producer's key over the unit's
-    product_stack_shards, so adding a producer never moves another one's tables."""
-    return _sharded_part("products", producer, units)
+def unit_resource_counts(mesh: MeshDefinition, env: str) -> dict[str, int]:
+    """Each unit's resources wherever its tree lives: the unit, one owner per group, one
+    project-creation grant per creator group, and one member-pool grant per group of the projects in
+    its subtree (domain_stack.py)."""
+    units = {u.id: u for u in mesh.domain_units}
+    pools: dict[str, set[str]] = {u: set() for u in units}
+    for project in mesh.projects:
+        if not project.exists_in(env):
+            continue
+        groups = {*project.owners_in(env), *project.contributors_in(env)}
+        for unit in unit_ancestors(project.domain_unit, units):
+            pools[unit] |= groups
+    return {u.id: 1 + len(u.owners) + len(u.project_creators) + len(pools[u.id]) for u in mesh.domain_units}
+
+
+def products_stack_part(producer: str, layout: Layout) -> str:
+    """products-<n> of layout.product_stacks, by the producer project's key alone: adding a producer
+    never moves another one's tables."""
+    return _pooled("products", producer, layout.product_stacks)
 
 
 # CloudFormation refuses a template over 1 MB (uploaded through S3). A products stack grows with
@@ -149,9 +215,3 @@ def product_template_bytes(catalog: Catalog, producer: str) -> int:
 
 def has_catalog_stack(mesh: MeshDefinition, env: str) -> bool:
     return any(c.exists_in(env) for c in mesh.catalogs)
-
-
-def subscriptions_resource_count(mesh: MeshDefinition, env: str) -> int:
-    """One custom resource per subscription and one handler membership per project involved."""
-    subs = [s for s in mesh.subscriptions if s.exists_in(env)]
-    return SUBSCRIPTIONS_FIXED_RESOURCES + len(subs) + len(_subscribed_projects(mesh, env))

@@ -5,7 +5,6 @@ Each rule appends issues instead of raising, so a user sees every problem in one
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 
 from mesh_config.blueprints import Blueprint
@@ -14,6 +13,7 @@ from mesh_config.derived_names import check_glue_databases, check_mesh_names
 from mesh_config.environment import EnvironmentConfig
 from mesh_config.errors import ConfigIssue, choices, repeated_indexes
 from mesh_config.governance_checks import check_governance
+from mesh_config.layout_checks import check_layout, check_quotas
 from mesh_config.management_checks import check_management
 from mesh_config.mesh import DEFAULT_PROFILE_KEY, MeshDefinition, Project, ProjectProfile
 from mesh_config.naming import (
@@ -26,30 +26,10 @@ from mesh_config.naming import (
     IAM_ROLE_RULE,
     PROFILE_RULE,
     PROJECT_RULE,
-    STACK_RULE,
     NameRule,
     Naming,
     approver_role_name,
     smoke_test_runner_role_name,
-)
-from mesh_config.placement import (
-    FIXED_STACKS_PER_ENVIRONMENT,
-    MAX_OUTPUTS_PER_STACK,
-    MAX_RESOURCES_PER_STACK,
-    MAX_STACKS_PER_ENVIRONMENT,
-    MAX_TEMPLATE_BYTES,
-    PRODUCER_FIXED_RESOURCES,
-    PRODUCTS_STACK_FIXED_RESOURCES,
-    business_unit_of,
-    governance_resource_count,
-    has_catalog_stack,
-    has_governance_stack,
-    product_template_bytes,
-    products_stack_part,
-    project_resource_count,
-    project_stack_part,
-    referenced_projects,
-    subscriptions_resource_count,
 )
 from mesh_config.promotion import PromotionMode
 from mesh_config.regions import region_problem
@@ -88,6 +68,7 @@ def check_mesh(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue]:
     issues += check_shares(mesh, doc)
     issues += check_teams(mesh, doc)
     issues += check_mesh_names(mesh, doc)
+    issues += check_quotas(mesh, doc)
     return issues
 
 
@@ -174,15 +155,6 @@ def _check_unit_tree(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssu
                     f"rename it to '{unit.parent}-{unit.id}'",
                 )
             )
-        for field in ("project_stack_shards", "product_stack_shards"):
-            if getattr(unit, field) != 1:
-                issues.append(
-                    doc.issue(
-                        ("domain_units", i, field),
-                        f"{field} is set on a team unit; projects and products are stacked per business unit",
-                        f"move it to the business unit at the top of '{unit.id}''s tree",
-                    )
-                )
     # Cycle detection: walk up from every unit; a walk that revisits a unit is a cycle.
     reported: set[frozenset[str]] = set()
     for i, unit in enumerate(mesh.domain_units):
@@ -589,149 +561,14 @@ def check_names(
             ("catalogs", i, "business_unit"),
             "shorten the business unit id or the environment name",
         )
-    units = {u.id: u for u in mesh.domain_units}
-    in_env = [(i, p) for i, p in enumerate(mesh.projects) if p.exists_in(env.name) and p.domain_unit in units]
-    stack_load: dict[str, int] = defaultdict(int)
-    stack_outputs: dict[str, int] = defaultdict(int)
-    stack_bytes: dict[str, int] = defaultdict(int)
-    referenced = referenced_projects(mesh, env.name)
-    stack_business_unit: dict[str, str] = {}
-    share_principals = {
-        key for s in mesh.shares for c in s.consumers if c.environment == env.name for key in c.principals.projects
-    }
-    for i, project in in_env:
-        check(
-            PROJECT_RULE,
-            naming.project(project.domain_unit, project.use_case),
-            mesh_doc,
-            ("projects", i, "use_case"),
-            "shorten the use case (or the environment's short_name)",
-        )
-        part = project_stack_part(project, units)
-        stack_load[part] += project_resource_count(project, env.name)
-        # The id published for the shared-data stage (an SSM parameter).
-        stack_load[part] += project.key in share_principals
-        stack_outputs[part] += project.key in referenced
-        stack_business_unit[part] = business_unit_of(project.domain_unit, units)
-    projects = {p.key: p for p in mesh.projects}
-    for catalog in (c for c in mesh.catalogs if c.exists_in(env.name)):
-        for producer in catalog.producers():
-            if producer not in projects or projects[producer].domain_unit not in units:
-                continue  # reported by the data-product rules
-            part = products_stack_part(projects[producer], units)
-            stack_load[part] += PRODUCER_FIXED_RESOURCES + len(catalog.tables_of(producer))
-            stack_bytes[part] += product_template_bytes(catalog, producer)
-            if part not in stack_business_unit:
-                stack_load[part] += PRODUCTS_STACK_FIXED_RESOURCES
-            stack_business_unit[part] = catalog.business_unit
-    shares_load = sum(
-        1 + sum(2 if c.filter else 1 for _ in s.tables)
-        for s in mesh.shares
-        if s.producer == env.name
-        for c in s.consumers
-    )
-    if shares_load > MAX_RESOURCES_PER_STACK:
-        issues.append(
-            mesh_doc.issue(
-                ("shares",),
-                f"in environment '{env.name}': the shares stack would hold {shares_load} resources (limit "
-                f"{MAX_RESOURCES_PER_STACK}): one grant per consumer and table, plus a filter where filtered",
-                "share whole databases' tables in fewer shares, or fewer tables per consumer",
+    for i, project in enumerate(mesh.projects):
+        if project.exists_in(env.name):
+            check(
+                PROJECT_RULE,
+                naming.project(project.domain_unit, project.use_case),
+                mesh_doc,
+                ("projects", i, "use_case"),
+                "shorten the use case (or the environment's short_name)",
             )
-        )
-    subscriptions = [s for s in mesh.subscriptions if s.exists_in(env.name)]
-    stacks = (
-        FIXED_STACKS_PER_ENVIRONMENT
-        + len(stack_load)
-        + (1 if has_governance_stack(mesh) else 0)
-        + (1 if has_catalog_stack(mesh, env.name) else 0)
-        + (1 if subscriptions else 0)
-    )
-    subscriptions_load = subscriptions_resource_count(mesh, env.name)
-    if subscriptions and subscriptions_load > MAX_RESOURCES_PER_STACK:
-        issues.append(
-            mesh_doc.issue(
-                ("subscriptions",),
-                f"in environment '{env.name}': the subscriptions stack would hold {subscriptions_load} resources "
-                f"(limit {MAX_RESOURCES_PER_STACK}): one per subscription and per project involved",
-                "let consumers request the rest through the portal or the datamesh CLI, or limit subscriptions to "
-                "some environments",
-            )
-        )
-    governance_load = governance_resource_count(mesh)
-    if governance_load > MAX_RESOURCES_PER_STACK:
-        issues.append(
-            mesh_doc.issue(
-                ("glossaries",),
-                f"in environment '{env.name}': the governance stack would hold {governance_load} resources "
-                f"(limit {MAX_RESOURCES_PER_STACK}, CloudFormation refuses more than 500): one per glossary, form, "
-                "grant and owning project",
-                "merge small glossaries (a glossary holds many terms in one resource) or forms",
-            )
-        )
-    if stacks > MAX_STACKS_PER_ENVIRONMENT:
-        issues.append(
-            mesh_doc.issue(
-                ("domain_units",),
-                f"in environment '{env.name}': {stacks} stacks to deploy, but a pipeline stage holds at most "
-                f"{MAX_STACKS_PER_ENVIRONMENT} (CodePipeline allows 50 actions per stage)",
-                "lower project_stack_shards / product_stack_shards where units have room, or group projects under "
-                "fewer business units",
-            )
-        )
-
-    def too_big(part: str, problem: str, amount: int, limit: int, tail: str) -> ConfigIssue:
-        """A stack over a CloudFormation limit: the unit's shard count that brings it under."""
-        bu = stack_business_unit[part]
-        index = next(i for i, u in enumerate(mesh.domain_units) if u.id == bu)
-        field = f"{part.split('-', 1)[0][:-1]}_stack_shards"  # projects- / products- stacks
-        shards = getattr(units[bu], field)
-        # 70 % target load leaves room for the uneven spread of a hash placement.
-        needed = max(shards + 1, math.ceil(shards * amount / (limit * 0.7)))
-        return mesh_doc.issue(
-            ("domain_units", index, field),
-            f"in environment '{env.name}': stack {naming.stack(part)} {problem}",
-            f"set {field}: {needed} on unit '{bu}'{tail}",
-        )
-
-    for part, size in sorted(stack_bytes.items()):
-        if size > MAX_TEMPLATE_BYTES:
-            issues.append(
-                too_big(
-                    part,
-                    f"would have a template of about {size // 1000} kB (its tables' columns); CloudFormation "
-                    "refuses templates over 1 MB",
-                    size,
-                    MAX_TEMPLATE_BYTES,
-                    " before its tables are deployed (a producer's tables share one stack: if one producer alone "
-                    "is this large, give some tables another producer)",
-                )
-            )
-    for part, outputs in sorted(stack_outputs.items()):
-        if outputs > MAX_OUTPUTS_PER_STACK:
-            issues.append(
-                too_big(
-                    part,
-                    f"would publish {outputs} outputs, one per project other stacks refer to (producers, "
-                    f"subscribers, owners); CloudFormation allows {MAX_OUTPUTS_PER_STACK}",
-                    outputs,
-                    MAX_OUTPUTS_PER_STACK,
-                    " before its projects are deployed",
-                )
-            )
-    for part, load in sorted(stack_load.items()):
-        check(STACK_RULE, naming.stack(part), mesh_doc, ("org",), shorten_org)
-        if load > MAX_RESOURCES_PER_STACK:
-            kind = part.split("-", 1)[0]
-            issues.append(
-                too_big(
-                    part,
-                    f"would hold {load} resources (limit {MAX_RESOURCES_PER_STACK}, CloudFormation refuses more "
-                    "than 500)",
-                    load,
-                    MAX_RESOURCES_PER_STACK,
-                    f". This re-places the unit's {kind}, so do it before they are deployed, or move some {kind} to "
-                    "another business unit",
-                )
-            )
+    issues += check_layout(mesh, env, mesh_doc)
     return issues

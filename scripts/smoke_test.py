@@ -126,17 +126,17 @@ def expected_for(config: MeshConfig, environment: str) -> Expected:
         stacks[governance] = (*glossaries, *(f.name for f in config.mesh.metadata_forms))
         resource_types[governance] = GOVERNANCE_RESOURCE_TYPES
     if config.catalogs_in(env):
-        catalogs = naming.stack("catalogs")
-        stacks[catalogs] = tuple(naming.catalog_database(c.business_unit, c.database) for c in config.catalogs_in(env))
-        resource_types[catalogs] = CATALOG_RESOURCE_TYPES
+        stacks[naming.stack("catalogs")] = ()
+        for part, catalogs in config.catalog_stacks(env).items():
+            stacks[naming.stack(part)] = tuple(naming.catalog_database(c.business_unit, c.database) for c in catalogs)
+            resource_types[naming.stack(part)] = CATALOG_RESOURCE_TYPES
         for part, products in config.product_stacks(env).items():
             tables = [asset_name(c.business_unit, t) for c, producer in products for t in c.tables_of(producer)]
             stacks[naming.stack(part)] = tuple(tables)
             resource_types[naming.stack(part)] = PRODUCT_RESOURCE_TYPES
-    subscriptions = config.subscriptions_in(env)
-    if subscriptions:
-        stacks[naming.stack("subscriptions")] = tuple(f"{s.consumer} -> {s.asset}" for s in subscriptions)
-        resource_types[naming.stack("subscriptions")] = SUBSCRIPTION_RESOURCE_TYPES
+    for part, subscriptions in config.subscription_stacks(env).items():
+        stacks[naming.stack(part)] = tuple(f"{s.consumer} -> {s.asset}" for s in subscriptions)
+        resource_types[naming.stack(part)] = SUBSCRIPTION_RESOURCE_TYPES
     return Expected(
         region=env.region,
         domain_name=naming.domain(),

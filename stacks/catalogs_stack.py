@@ -1,6 +1,6 @@
-"""The domain catalogs of one account: Glue databases under Lake Formation, the registered
-data-lake locations, and the handlers and identity the products stacks run their custom
-resources with.
+"""The domain catalogs of one account: the registered data-lake locations, the handlers and
+identity the products stacks run their custom resources with, and the business units' Glue
+databases (all of them, or none with layout.catalog_stacks: catalog_databases_stack.py).
 
 Deployed after the foundation (buckets, the grants role) and the domain (manage-access role,
 domain id, the Lake Formation settings that make the deployer and the grants role administrators);
@@ -10,6 +10,7 @@ before the products stacks, which put tables into these databases.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from typing import Any
 
 from aws_cdk import CfnOutput, Stack
@@ -17,7 +18,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from mesh_config import EnvironmentConfig, MeshConfig
-from mesh_config.data_products import PRODUCT_LAYERS
+from mesh_config.data_products import PRODUCT_LAYERS, Catalog
 from mesh_constructs.data_lake_locations import DataLakeLocations, DataLakeLocationsProps
 from mesh_constructs.data_source_runs import DATA_SOURCE_RUNS_ACTIONS
 from mesh_constructs.datazone_handler import DataZoneHandler, DataZoneHandlerProps
@@ -39,11 +40,11 @@ class CatalogsStack(Stack):
         env_config: EnvironmentConfig,
         foundation: FoundationStack,
         domain: DomainStack,
+        catalogs: Sequence[Catalog],
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         naming = config.naming(env_config)
-        removal = stateful_removal_policy(env_config)
 
         self.locations = DataLakeLocations(
             self,
@@ -59,23 +60,7 @@ class CatalogsStack(Stack):
             ),
         )
 
-        self.catalogs: dict[str, DomainCatalog] = {}
-        for catalog in config.catalogs_in(env_config):
-            self.catalogs[catalog.business_unit] = DomainCatalog(
-                self,
-                f"Catalog-{catalog.business_unit}",
-                DomainCatalogProps(
-                    database_name=naming.catalog_database(catalog.business_unit, catalog.database),
-                    description=catalog.description,
-                    manage_access_role_arn=domain.blueprints.manage_access_role.role_arn,
-                    removal_policy=removal,
-                ),
-            )
-        # One grant at a time across catalogs too (ConcurrentModificationException).
-        ordered = list(self.catalogs.values())
-        for previous, current in itertools.pairwise(ordered):
-            current.database.node.add_dependency(previous.last_grant)
-
+        self.catalogs = domain_catalogs(self, config, env_config, domain, catalogs)
         databases = [naming.catalog_database(c.business_unit, c.database) for c in config.catalogs_in(env_config)]
         self.identity = domain.handler_identity(
             self,
@@ -111,5 +96,33 @@ class CatalogsStack(Stack):
         )
         CfnOutput(self, "HandlerRoleArn", value=self.identity.role.role_arn)
         CfnOutput(self, "DataAccessRoleArn", value=self.locations.role.role_arn)
-        for bu, catalog in self.catalogs.items():
-            CfnOutput(self, f"Database-{bu}", value=catalog.database_name)
+        database_outputs(self, self.catalogs)
+
+
+def domain_catalogs(
+    stack: Stack, config: MeshConfig, env_config: EnvironmentConfig, domain: DomainStack, catalogs: Sequence[Catalog]
+) -> dict[str, DomainCatalog]:
+    """The Glue databases of ``catalogs`` in ``stack``, their grants one at a time (Lake Formation
+    answers concurrent grants with ConcurrentModificationException), outputs: database_outputs)."""
+    naming = config.naming(env_config)
+    removal = stateful_removal_policy(env_config)
+    built: dict[str, DomainCatalog] = {}
+    for catalog in catalogs:
+        built[catalog.business_unit] = DomainCatalog(
+            stack,
+            f"Catalog-{catalog.business_unit}",
+            DomainCatalogProps(
+                database_name=naming.catalog_database(catalog.business_unit, catalog.database),
+                description=catalog.description,
+                manage_access_role_arn=domain.blueprints.manage_access_role.role_arn,
+                removal_policy=removal,
+            ),
+        )
+    for previous, current in itertools.pairwise(built.values()):
+        current.database.node.add_dependency(previous.last_grant)
+    return built
+
+
+def database_outputs(stack: Stack, catalogs: dict[str, DomainCatalog]) -> None:
+    for bu, catalog in catalogs.items():
+        CfnOutput(stack, f"Database-{bu}", value=catalog.database_name)

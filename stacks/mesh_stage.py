@@ -8,7 +8,8 @@ from aws_cdk import Stage
 from constructs import Construct
 
 from mesh_config import EnvironmentConfig, MeshConfig
-from mesh_config.placement import has_catalog_stack, has_governance_stack
+from mesh_config.placement import catalog_stack_part, has_catalog_stack, has_governance_stack
+from stacks.catalog_databases_stack import CatalogDatabasesStack
 from stacks.catalogs_stack import CatalogsStack
 from stacks.domain_stack import DomainStack
 from stacks.foundation_stack import FoundationStack
@@ -47,7 +48,7 @@ class MeshStage(Stage):
         for part, projects in config.project_stacks(env_config).items():
             self.projects[part] = ProjectsStack(
                 self,
-                part.replace("projects-", "Projects-", 1),
+                construct_id_of(part),
                 domain=self.domain,
                 projects=projects,
                 **settings(part, part),
@@ -65,19 +66,30 @@ class MeshStage(Stage):
             )
 
         self.catalogs: CatalogsStack | None = None
+        self.catalog_databases: dict[str, CatalogDatabasesStack] = {}
         self.products: dict[str, ProductsStack] = {}
         if has_catalog_stack(config.mesh, env_config.name):
+            catalog_parts = config.catalog_stacks(env_config)
             self.catalogs = CatalogsStack(
                 self,
                 "Catalogs",
                 foundation=self.foundation,
                 domain=self.domain,
+                catalogs=catalog_parts.pop("catalogs", []),
                 **settings("catalogs", "domain catalogs and Lake Formation locations"),
             )
+            for part, catalogs in catalog_parts.items():
+                self.catalog_databases[part] = CatalogDatabasesStack(
+                    self,
+                    construct_id_of(part),
+                    domain=self.domain,
+                    catalogs=catalogs,
+                    **settings(part, f"{part}: business units' Glue databases"),
+                )
             for part, products in config.product_stacks(env_config).items():
                 stack = ProductsStack(
                     self,
-                    part.replace("products-", "Products-", 1),
+                    construct_id_of(part),
                     catalogs=self.catalogs,
                     governance=self.governance,
                     management=self.domain.management,
@@ -90,6 +102,10 @@ class MeshStage(Stage):
                 )
                 # The tables go into the catalogs' databases, referenced by name.
                 stack.add_stack_dependency(self.catalogs)
+                for bu in sorted({catalog.business_unit for catalog, _ in products}):
+                    databases = self.catalog_databases.get(catalog_stack_part(bu, config.mesh.layout))
+                    if databases is not None:
+                        stack.add_stack_dependency(databases)
                 if self.governance is not None:
                     stack.add_stack_dependency(self.governance)
                 self.products[part] = stack
@@ -105,17 +121,25 @@ class MeshStage(Stage):
             for stack in self.products.values():
                 self.team_grants.add_stack_dependency(stack)
 
-        self.subscriptions: SubscriptionsStack | None = None
-        if config.subscriptions_in(env_config):
-            self.subscriptions = SubscriptionsStack(
+        self.subscriptions: dict[str, SubscriptionsStack] = {}
+        for part, subscriptions in config.subscription_stacks(env_config).items():
+            subscriptions_stack = SubscriptionsStack(
                 self,
-                "Subscriptions",
+                construct_id_of(part),
                 domain=self.domain,
                 projects=all_projects,
-                **settings("subscriptions", "subscriptions of consumer projects"),
+                subscriptions=subscriptions,
+                part=part,
+                **settings(part, "subscriptions of consumer projects"),
             )
             # Listings exist once the products stacks have run and published.
             for stack in self.products.values():
-                self.subscriptions.add_stack_dependency(stack)
+                subscriptions_stack.add_stack_dependency(stack)
+            self.subscriptions[part] = subscriptions_stack
 
         tag_environment(self, config, env_config)
+
+
+def construct_id_of(part: str) -> str:
+    """projects-3 -> Projects-3: a stack's construct id from its name's suffix."""
+    return part[:1].upper() + part[1:]

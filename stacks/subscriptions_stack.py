@@ -1,21 +1,24 @@
 """The declared subscriptions of one environment (seed 000 section 8), deployed after the products
-stacks that publish the subscribed tables.
+stacks that publish the subscribed tables; layout.subscription_stacks of them side by side, each
+with a part of the subscriptions (placement.py).
 
 The subscription handler has a DataZone identity of its own, member of every project it acts
 for: PROJECT_CONTRIBUTOR of consumers (it requests for them), PROJECT_OWNER of producers (it
-accepts for them). Subscriptions are created one after another: AcceptSubscriptionRequest allows
-3 TPS, and a chain keeps the deployment's calls well below it.
+accepts for them). Subscriptions are created one after another in each stack: AcceptSubscriptionRequest
+allows 3 TPS per account, and a chain makes one call every few seconds, so a few stacks side by
+side stay below it (the handler retries throttling besides).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aws_cdk import Stack
 from constructs import Construct, IConstruct
 
 from mesh_config import EnvironmentConfig, MeshConfig
+from mesh_config.data_products import Subscription as SubscriptionConfig
 from mesh_config.data_products import tables_by_asset
 from mesh_constructs.datazone_handler import DataZoneHandler, DataZoneHandlerProps
 from mesh_constructs.project import Project
@@ -33,17 +36,17 @@ class SubscriptionsStack(Stack):
         env_config: EnvironmentConfig,
         domain: DomainStack,
         projects: Mapping[str, Project],
+        subscriptions: Sequence[SubscriptionConfig],
+        part: str,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         naming = config.naming(env_config)
         domain_id = domain.domain.domain_id
         producer_of = {name: c.producer_of(t) for name, (c, t) in tables_by_asset(config.mesh.catalogs).items()}
-        subscriptions = config.subscriptions_in(env_config)
-
         self.identity = domain.handler_identity(
             self,
-            naming.subscription_handler_role(),
+            naming.subscription_handler_role(part),
             "DataZone identity that requests and approves the mesh's declared subscriptions",
         )
         handler = DataZoneHandler(
