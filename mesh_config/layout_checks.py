@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from mesh_config.environment import EnvironmentConfig
 from mesh_config.errors import ConfigIssue
 from mesh_config.mesh import MeshDefinition
-from mesh_config.naming import STACK_RULE, Naming
+from mesh_config.naming import IAM_ROLE_RULE, STACK_RULE, Naming
 from mesh_config.placement import (
     CATALOG_RESOURCES,
     CATALOGS_FIXED_OUTPUTS,
@@ -173,6 +173,12 @@ def check_layout(mesh: MeshDefinition, env: EnvironmentConfig, mesh_doc: YamlDoc
         for part in sorted(loads)
         if not part.startswith("units-")  # nested stacks are named by CloudFormation
         for problem in STACK_RULE.problems(naming.stack(part))
+    ]
+    # Each subscriptions stack has a handler role of its own (a project membership is per identity).
+    issues += [
+        mesh_doc.issue(("org",), f"in environment '{env.name}': {problem}", "use a shorter 'org' or environment 'name'")
+        for part in sorted(p for p in loads if p.startswith("subscriptions"))
+        for problem in IAM_ROLE_RULE.problems(naming.subscription_handler_role(part))
     ]
     by_field: dict[str, list[tuple[str, StackLoad]]] = defaultdict(list)
     for part, entry in loads.items():

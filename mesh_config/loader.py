@@ -54,6 +54,20 @@ def _types_in(annotation: Any) -> list[Any]:
     return out
 
 
+# Keys earlier releases accepted: what replaced them, and where the upgrade is described.
+LAYOUT_UPGRADE = 'CHANGELOG.md, Upgrade notes, "stacks follow resources, not business units"'
+REMOVED_KEYS = {
+    key: (
+        f"remove it: stacks no longer follow business units; the mesh-wide 'layout' ({what}) sets how many "
+        f"stacks hold them, and moving to it replaces deployed projects and tables once: see {LAYOUT_UPGRADE}"
+    )
+    for key, what in (
+        ("project_stack_shards", "layout.project_stacks"),
+        ("product_stack_shards", "layout.product_stacks"),
+    )
+}
+
+
 def _fix_for(error: dict[str, Any], known_fields: set[str], typed: str | None) -> tuple[str, str]:
     """(problem, fix) in the user's terms for one pydantic error; ``typed`` is the scalar as
     written in the file, quoted instead of the parsed value."""
@@ -61,6 +75,8 @@ def _fix_for(error: dict[str, Any], known_fields: set[str], typed: str | None) -
     loc = error["loc"]
     value = error.get("input")
     shown = typed if typed is not None and not isinstance(value, str) else value
+    if kind == "extra_forbidden" and str(loc[-1]) in REMOVED_KEYS:
+        return f"key '{loc[-1]}' was removed", REMOVED_KEYS[str(loc[-1])]
     if kind == "extra_forbidden":
         key = str(loc[-1])
         close = difflib.get_close_matches(key, sorted(known_fields), n=1)

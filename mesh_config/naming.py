@@ -161,6 +161,10 @@ class Naming:
         for a database that predates the conventions (seed 001's prod_customers_db)."""
         return existing or f"{business_unit}_{self.env}_catalog".replace("-", "_")
 
+    def catalog_database_pattern(self) -> str:
+        """An IAM resource-name pattern matching every conventional catalog database of this environment."""
+        return f"*_{self.env}_catalog".replace("-", "_")
+
     def data_source(self, database: str, producer: str) -> str:
         """The DataZone data source importing one producer project's tables of a catalog."""
         return f"{database}-{producer}"

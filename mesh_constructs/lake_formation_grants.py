@@ -204,9 +204,10 @@ def lake_formation_grants_handler(
         identity.policy,
         "Lake Formation's BatchGrantPermissions / BatchRevokePermissions / GrantPermissions / RevokePermissions "
         "have no resource-level permissions (the service authorizes each grant itself: the role is a data-lake "
-        "administrator); the Glue reads are limited to the tables of the databases it grants on.",
+        "administrator); the Glue reads are limited to the databases it grants on and their tables (named, or in "
+        "a mesh of many catalogs the environment's catalog naming pattern *_<env>_catalog).",
         "AwsSolutions-IAM5[Resource::*]",
-        *(wildcard_resource_finding(scope, t) for t in tables),
+        *(wildcard_resource_finding(scope, r) for r in glue_resources + tables if "*" in r),
     )
     return handler
 

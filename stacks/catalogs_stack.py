@@ -29,6 +29,8 @@ from stacks.domain_stack import DomainStack
 from stacks.foundation_stack import FoundationStack
 from stacks.removal import stateful_removal_policy
 
+MAX_NAMED_DATABASES = 30
+
 
 class CatalogsStack(Stack):
     def __init__(
@@ -62,6 +64,11 @@ class CatalogsStack(Stack):
 
         self.catalogs = domain_catalogs(self, config, env_config, domain, catalogs)
         databases = [naming.catalog_database(c.business_unit, c.database) for c in config.catalogs_in(env_config)]
+        if len(databases) > MAX_NAMED_DATABASES:
+            # An inline policy holds 10 240 characters (IAM quotas), two ARNs a database: past a few
+            # dozen, the convention's pattern names the conventional ones, the declared names stay.
+            declared = sorted({c.database for c in config.catalogs_in(env_config) if c.database})
+            databases = [naming.catalog_database_pattern(), *declared]
         self.identity = domain.handler_identity(
             self,
             naming.catalog_handler_role(),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from aws_cdk import Stage
+from aws_cdk import Stack, Stage
 from constructs import Construct
 
 from mesh_config import EnvironmentConfig, MeshConfig
+from mesh_config.change_safety import AllowedKind
 from mesh_config.placement import catalog_stack_part, has_catalog_stack, has_governance_stack
 from stacks.catalog_databases_stack import CatalogDatabasesStack
 from stacks.catalogs_stack import CatalogsStack
@@ -137,7 +139,25 @@ class MeshStage(Stage):
                 subscriptions_stack.add_stack_dependency(stack)
             self.subscriptions[part] = subscriptions_stack
 
+        for pool in (self.projects, self.catalog_databases, self.products, self.subscriptions):
+            order_rebalance(config, env_config, pool)
         tag_environment(self, config, env_config)
+
+
+def order_rebalance(config: MeshConfig, env_config: EnvironmentConfig, pool: Mapping[str, Stack]) -> None:
+    """During a rebalance (allow_changes accepts a replacement in one of the pool's stacks), the
+    stack that receives the moved items deploys after the ones that give them up: a moved project or
+    table keeps its name, which DataZone and Glue hold unique, so the old one must be gone first. A
+    jump hash moves items only into the newest stack of a pool, the last one."""
+    naming = config.naming(env_config)
+    stacks = {naming.stack(part) for part in pool}
+    if len(pool) < 2 or not any(
+        a.change is AllowedKind.REPLACE and a.stack in stacks for a in config.mesh.allow_changes
+    ):
+        return
+    *givers, receiver = pool.values()
+    for giver in givers:
+        receiver.add_stack_dependency(giver)
 
 
 def construct_id_of(part: str) -> str:

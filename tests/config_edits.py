@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -48,3 +49,19 @@ def assert_issue(issues: list[ConfigIssue], file: str, path: str, problem: str) 
     issue = matches[0]
     assert issue.fix.strip(), f"no fix for {issue.render()}"
     return issue
+
+
+# A layout of the example where each producer's tables have a products stack of their own
+# (jump_hash of the three producers over 9 stacks), for tests that look at one producer's stack.
+PRODUCER_LAYOUT = {"product_stacks": 9}
+PRODUCTS_PART = {"finance": "products-9", "sales": "products-3", "ops": "products-5"}
+
+
+def with_producer_stacks(source: Path, target: Path, old: str | None = None, new: str = "") -> Path:
+    """A copy of ``source`` (a mesh folder) in ``target`` with PRODUCER_LAYOUT, and one exact piece
+    of mesh.yaml replaced first (adding the layout rewrites the file)."""
+    shutil.copytree(source, target)
+    if old is not None:
+        edit_text(target / "mesh.yaml", old, new)
+    edit_yaml(target / "mesh.yaml", lambda m: m.update(layout=PRODUCER_LAYOUT))
+    return target

@@ -70,6 +70,15 @@ def example_app(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
 
 
 @pytest.fixture(scope="session")
+def producers_app(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
+    """The example with each producer's tables in a products stack of its own (PRODUCTS_PART)."""
+    from tests.config_edits import with_producer_stacks
+
+    mesh_dir = with_producer_stacks(ROOT / "environments", tmp_path_factory.mktemp("producers") / "environments")
+    return synth_app(mesh_dir, tmp_path_factory.mktemp("producers.out"))
+
+
+@pytest.fixture(scope="session")
 def cdk_context() -> dict:
     return json.loads((ROOT / "cdk.json").read_text())["context"]
 

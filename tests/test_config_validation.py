@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from mesh_config import ConfigError, load_mesh
 from tests.config_edits import EXAMPLE, assert_issue, edit_text, edit_yaml, line_of, load_issues
@@ -331,7 +330,7 @@ def test_project_environments_names_an_unknown_environment(env_dir: Path) -> Non
     assert "staging" in issue.fix
 
 
-def test_too_many_projects_in_one_business_unit_stack(env_dir: Path) -> None:
+def test_too_many_projects_for_the_projects_stacks(env_dir: Path) -> None:
     mesh = env_dir / "mesh.yaml"
 
     def add_projects(data: dict) -> None:
@@ -343,20 +342,21 @@ def test_too_many_projects_in_one_business_unit_stack(env_dir: Path) -> None:
                 "owners": ["data-engineers"],
                 "contributors": ["sales-team", "executives"],
             }
-            for n in range(120)
+            for n in range(150)
         ]
 
     edit_yaml(mesh, add_projects)
-    ops = [u["id"] for u in yaml.safe_load(mesh.read_text())["domain_units"]].index("ops")
 
-    issues = load_issues(env_dir)
-    issue = assert_issue(issues, "mesh.yaml", f"domain_units[{ops}].project_stack_shards", "acme-dev-projects-ops")
-    assert "limit 450" in issue.problem
-    assert "project_stack_shards: 2" in issue.fix
+    issue = assert_issue(load_issues(env_dir), "mesh.yaml", "layout.project_stacks", "acme-dev-projects-1")
+    assert "over this tool's 450" in issue.problem and "CloudFormation refuses more than 500" in issue.problem
+    assert "set layout.project_stacks: 2 in mesh.yaml" in issue.fix
+    assert "moves about 50% of them" in issue.fix and "allow_changes" in issue.fix
 
-    edit_yaml(mesh, lambda m: m["domain_units"][ops].update(project_stack_shards=2))
+    edit_yaml(mesh, lambda m: m.update(layout={"project_stacks": 2}))
     config = load_mesh(env_dir)
-    assert len(config.mesh.projects) == 126
+    stacks = config.project_stacks(config.environment("dev"))
+    assert list(stacks) == ["projects-1", "projects-2"]
+    assert sum(len(p) for p in stacks.values()) == 156
 
 
 # --- reporting ----------------------------------------------------------------------------
@@ -408,17 +408,37 @@ def test_rendered_error_shows_problem_fix_and_line(env_dir: Path) -> None:
     assert f"mesh.yaml:{line_of(mesh, 'profile: sql')}  projects[3].profile" in rendered
 
 
-def test_more_stacks_than_a_pipeline_stage_can_deploy(env_dir: Path) -> None:
+def test_many_business_units_are_not_refused_for_their_number(env_dir: Path) -> None:
+    """Stacks follow resources: 60 business units with a project each share the projects stack,
+    where the old layout gave each its own and refused more than 47 stacks in an environment."""
+
     def add_units(mesh: Any) -> None:
-        for i in range(50):
+        for i in range(60):
             mesh["domain_units"].append({"id": f"bu{i:02d}", "owners": ["data-engineers"]})
             mesh["projects"].append(
                 {"domain_unit": f"bu{i:02d}", "use_case": "etl", "profile": "genai", "owners": ["data-engineers"]}
             )
 
     edit_yaml(env_dir / "mesh.yaml", add_units)
-    issue = assert_issue(load_issues(env_dir), "mesh.yaml", "domain_units", "a pipeline stage holds at most 47")
-    assert "50 actions" in issue.problem
+    config = load_mesh(env_dir)
+    assert list(config.project_stacks(config.environment("prod"))) == ["projects-1"]
+
+
+def test_a_removed_shard_key_points_to_the_upgrade_note(env_dir: Path) -> None:
+    edit_yaml(env_dir / "mesh.yaml", lambda m: m["domain_units"][0].update(project_stack_shards=2))
+    issue = assert_issue(load_issues(env_dir), "mesh.yaml", "domain_units[0].project_stack_shards", "was removed")
+    assert "layout.project_stacks" in issue.fix
+    assert 'Upgrade notes, "stacks follow resources, not business units"' in issue.fix
+
+
+def test_too_many_domain_units_for_the_domain_quota(env_dir: Path) -> None:
+    def add_units(mesh: Any) -> None:
+        mesh["domain_units"] += [{"id": f"bu{i:03d}"} for i in range(500)]
+        mesh["layout"] = {"unit_stacks": 8}
+
+    edit_yaml(env_dir / "mesh.yaml", add_units)
+    issue = assert_issue(load_issues(env_dir), "mesh.yaml", "domain_units", "506 domain units")
+    assert "a DataZone domain holds 500" in issue.problem and "datazone-limits" in issue.problem
 
 
 # --- per-environment differences ------------------------------------------------------------
@@ -617,23 +637,3 @@ def test_a_wave_must_be_contiguous_in_the_promotion_order(env_dir: Path) -> None
 
     issue = assert_issue(load_issues(env_dir), "prod.yaml", "promotion.wave", "wave 'early' is split")
     assert "reorder" in issue.fix
-
-
-def test_a_business_unit_named_like_another_units_stack_shard(env_dir: Path) -> None:
-    def edit(m: dict) -> None:
-        finance = next(u for u in m["domain_units"] if u["id"] == "finance")
-        finance["project_stack_shards"] = 3
-        m["domain_units"].append({"id": "finance-2", "description": "Treasury", "owners": ["finance-team-leads"]})
-
-    edit_yaml(env_dir / "mesh.yaml", edit)
-    issue = assert_issue(
-        load_issues(env_dir),
-        "mesh.yaml",
-        "domain_units[6].id",
-        "business unit 'finance-2' has the stack name projects-finance-2, which is also shard 2 of the 3 projects "
-        "stacks of business unit 'finance'",
-    )
-    assert "fewer than 2 project_stack_shards" in issue.fix
-    # Sharded itself, finance-2's stacks are projects-finance-2-1 and -2: no clash.
-    edit_yaml(env_dir / "mesh.yaml", lambda m: m["domain_units"][6].update(project_stack_shards=2))
-    load_mesh(env_dir)

@@ -20,8 +20,8 @@ def _one(template: dict, kind: str, prefix: str = "") -> tuple[str, dict]:
     return found
 
 
-def test_each_producer_role_gets_data_location_access_on_its_tables_prefixes(example_app):
-    finance = example_app.templates()["acme-dev-products-finance"]
+def test_each_producer_role_gets_data_location_access_on_its_tables_prefixes(producers_app):
+    finance = producers_app.templates()["acme-dev-products-9"]
     connections_id, _ = _one(finance, "Custom::DataZoneProjectConnections")
     _, grants = _one(finance, "Custom::LakeFormationGrants")
     locations = [e for e in grants["Properties"]["Grants"] if "Location" in e]
@@ -35,7 +35,7 @@ def test_each_producer_role_gets_data_location_access_on_its_tables_prefixes(exa
         )
     ]
     # Under the buckets the catalogs stack registers (a grant on an unregistered location fails).
-    catalogs = example_app.templates()["acme-dev-catalogs"]
+    catalogs = producers_app.templates()["acme-dev-catalogs"]
     registered = [r["Properties"]["ResourceArn"] for r in of_type(catalogs, "AWS::LakeFormation::Resource").values()]
     assert all(any(e["Location"].startswith(f"{r}/") for r in registered) for e in locations), registered
 

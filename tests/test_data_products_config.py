@@ -46,9 +46,7 @@ def test_example_catalogs_tables_and_subscriptions() -> None:
         ("finance-customer360", "sales_product_catalog_table"),
     ]
     assert list(config.product_stacks(config.environment("dev"))) == [
-        "products-finance",
-        "products-ops",
-        "products-sales",
+        "products-1",
     ]
 
 
@@ -293,7 +291,8 @@ def test_subscription_limited_to_some_environments_loads(env_dir: Path) -> None:
 
 def test_projects_stack_with_more_referenced_projects_than_outputs_allowed(env_dir: Path) -> None:
     def edit(m: dict) -> None:
-        m["domain_units"].append({"id": "bulk", "owners": ["data-engineers"], "product_stack_shards": 4})
+        m["domain_units"].append({"id": "bulk", "owners": ["data-engineers"]})
+        m["layout"] = {"product_stacks": 4}
         keys = [f"p{i:03d}" for i in range(201)]
         m["projects"] += [
             {"domain_unit": "bulk", "use_case": k, "profile": "sql-analytics", "owners": ["data-engineers"]}
@@ -311,10 +310,9 @@ def test_projects_stack_with_more_referenced_projects_than_outputs_allowed(env_d
         )
 
     edit_yaml(env_dir / "mesh.yaml", edit)
-    issue = assert_issue(
-        load_issues(env_dir), "mesh.yaml", "domain_units[6].project_stack_shards", "would publish 201 outputs"
-    )
-    assert "project_stack_shards: 2" in issue.fix
+    issue = assert_issue(load_issues(env_dir), "mesh.yaml", "layout.project_stacks", "would hold about 207 outputs")
+    assert "CloudFormation allows 200 in a stack" in issue.problem
+    assert "set layout.project_stacks: 2" in issue.fix
 
 
 def test_products_stack_template_over_the_size_limit(env_dir: Path) -> None:
@@ -323,11 +321,9 @@ def test_products_stack_template_over_the_size_limit(env_dir: Path) -> None:
         _table(m, "sales", "quotes")["columns"] += columns
 
     edit_yaml(env_dir / "mesh.yaml", edit)
-    issue = assert_issue(
-        load_issues(env_dir), "mesh.yaml", "domain_units[2].product_stack_shards", "refuses templates over 1 MB"
-    )
+    issue = assert_issue(load_issues(env_dir), "mesh.yaml", "layout.product_stacks", "refuses templates over 1 MB")
     # Each description is in the template twice: the Glue column's comment and the run's ColumnDescriptions.
-    assert "product_stack_shards: 4" in issue.fix
+    assert "set layout.product_stacks: 4" in issue.fix
 
 
 @pytest.mark.parametrize(

@@ -18,18 +18,18 @@ def _template(app, name: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def catalogs(example_app) -> dict:
-    return _template(example_app, "acme-dev-catalogs")
+def catalogs(producers_app) -> dict:
+    return _template(producers_app, "acme-dev-catalogs")
 
 
 @pytest.fixture(scope="module")
-def finance(example_app) -> dict:
-    return _template(example_app, "acme-dev-products-finance")
+def finance(producers_app) -> dict:
+    return _template(producers_app, "acme-dev-products-9")
 
 
 @pytest.fixture(scope="module")
-def subscriptions(example_app) -> dict:
-    return _template(example_app, "acme-dev-subscriptions")
+def subscriptions(producers_app) -> dict:
+    return _template(producers_app, "acme-dev-subscriptions")
 
 
 def _one(template: dict, kind: str, prefix: str = "") -> tuple[str, dict]:
@@ -229,7 +229,7 @@ def test_subscriptions_are_chained_after_the_memberships_they_need(subscriptions
     ]
 
 
-def test_subscriptions_deploy_after_every_products_stack(example_app):
-    (stack,) = [s for s in example_app.stacks() if s.stack_name == "acme-dev-subscriptions"]
+def test_subscriptions_deploy_after_every_products_stack(producers_app):
+    (stack,) = [s for s in producers_app.stacks() if s.stack_name == "acme-dev-subscriptions"]
     depends = {d.stack_name for d in stack.dependencies if hasattr(d, "stack_name")}
-    assert {"acme-dev-products-finance", "acme-dev-products-sales", "acme-dev-products-ops"} <= depends
+    assert {"acme-dev-products-9", "acme-dev-products-3", "acme-dev-products-5"} <= depends

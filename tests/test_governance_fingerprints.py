@@ -3,7 +3,6 @@ changes those stacks' templates (weak references alone would leave them unchange
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -20,10 +19,13 @@ from mesh_config.fingerprints import (
     table_refs,
 )
 from stacks import MeshStage
-from tests.config_edits import edit_text
+from tests.config_edits import PRODUCTS_PART, with_producer_stacks
 from tests.synth import ROOT, cdk_json_context, of_type
 
 PRODUCTS = ("finance", "ops", "sales")
+# Each producer's tables in a stack of their own, so a test sees which changed.
+PART = PRODUCTS_PART
+UNIT_OF = {part: bu for bu, part in PART.items()}
 # DataQuality is a form of finance and sales tables only; finance/COGS a term of a finance column only.
 FORM_FIELD = "      - {name: quality_rules, type: string, description: Where the quality rules are defined"
 FORM_FIELD_EDITED = FORM_FIELD.replace("type: string,", "type: string, searchable: true,")
@@ -31,18 +33,22 @@ TERM = "        short_description: Cost of goods sold, the direct costs of the p
 TERM_EDITED = "        short_description: Cost of goods sold, what the products sold cost to make"
 
 
+def laid_out(tmp_path: Path, old: str | None = None, new: str = "") -> Path:
+    """The example with each producer's tables in a stack of their own, ``old`` replaced by ``new``."""
+    return with_producer_stacks(ROOT / "environments", tmp_path / "environments", old, new)
+
+
 def edited(tmp_path: Path, old: str, new: str) -> Path:
-    """A copy of the example with one exact piece of mesh.yaml replaced."""
-    target = tmp_path / "environments"
-    shutil.copytree(ROOT / "environments", target)
-    edit_text(target / "mesh.yaml", old, new)
-    return target
+    return laid_out(tmp_path, old, new)
 
 
 def fingerprints(mesh_dir: Path) -> dict[str, str]:
     config = load_mesh(mesh_dir)
     dev = config.environment("dev")
-    return {part: curation_fingerprint(config.mesh, products) for part, products in config.product_stacks(dev).items()}
+    return {
+        UNIT_OF[part]: curation_fingerprint(config.mesh, products)
+        for part, products in config.product_stacks(dev).items()
+    }
 
 
 def test_the_fingerprint_is_the_sha256_of_a_canonical_json():
@@ -52,13 +58,14 @@ def test_the_fingerprint_is_the_sha256_of_a_canonical_json():
 
 
 def test_a_form_field_changes_the_fingerprint_of_the_stacks_whose_tables_use_the_form(tmp_path):
-    before, after = fingerprints(ROOT / "environments"), fingerprints(edited(tmp_path, FORM_FIELD, FORM_FIELD_EDITED))
-    assert {p for p in before if before[p] != after[p]} == {"products-finance", "products-sales"}
+    before = fingerprints(laid_out(tmp_path / "base"))
+    after = fingerprints(edited(tmp_path, FORM_FIELD, FORM_FIELD_EDITED))
+    assert {p for p in before if before[p] != after[p]} == {"finance", "sales"}
 
 
 def test_a_glossary_term_changes_the_fingerprint_of_the_stacks_whose_tables_use_it(tmp_path):
-    before, after = fingerprints(ROOT / "environments"), fingerprints(edited(tmp_path, TERM, TERM_EDITED))
-    assert {p for p in before if before[p] != after[p]} == {"products-finance"}
+    before, after = fingerprints(laid_out(tmp_path / "base")), fingerprints(edited(tmp_path, TERM, TERM_EDITED))
+    assert {p for p in before if before[p] != after[p]} == {"finance"}
 
 
 def test_a_data_source_form_changes_the_data_source_fingerprint_and_a_table_form_does_not(tmp_path):
@@ -105,7 +112,7 @@ def products_templates(mesh_dir: Path, outdir: Path) -> dict[str, dict]:
 
 @pytest.fixture(scope="module")
 def baseline(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
-    return products_templates(ROOT / "environments", tmp_path_factory.mktemp("base"))
+    return products_templates(laid_out(tmp_path_factory.mktemp("laid-out")), tmp_path_factory.mktemp("base"))
 
 
 def _runs(template: dict) -> dict:
@@ -115,14 +122,14 @@ def _runs(template: dict) -> dict:
 
 def _changed(before: dict[str, dict], after: dict[str, dict]) -> set[str]:
     assert before.keys() == after.keys()
-    return {name.removeprefix("acme-dev-products-") for name in before if before[name] != after[name]}
+    return {UNIT_OF[name.removeprefix("acme-dev-")] for name in before if before[name] != after[name]}
 
 
 def test_editing_a_form_field_changes_the_products_templates_that_use_the_form_and_no_other(baseline, tmp_path):
     after = products_templates(edited(tmp_path, FORM_FIELD, FORM_FIELD_EDITED), tmp_path / "out")
     assert _changed(baseline, after) == {"finance", "sales"}
     for bu in ("finance", "sales"):
-        name = f"acme-dev-products-{bu}"
+        name = f"acme-dev-{PART[bu]}"
         assert _runs(after[name])["Fingerprint"] != _runs(baseline[name])["Fingerprint"]
         # The data sources attach DataProductOwner and RefreshFrequency only: untouched.
         assert of_type(after[name], "AWS::DataZone::DataSource") == of_type(baseline[name], "AWS::DataZone::DataSource")
@@ -131,7 +138,7 @@ def test_editing_a_form_field_changes_the_products_templates_that_use_the_form_a
 def test_editing_a_glossary_term_used_by_a_table_changes_that_products_stack(baseline, tmp_path):
     after = products_templates(edited(tmp_path, TERM, TERM_EDITED), tmp_path / "out")
     assert _changed(baseline, after) == {"finance"}
-    finance = "acme-dev-products-finance"
+    finance = f"acme-dev-{PART['finance']}"
     assert _runs(after[finance])["Fingerprint"] != _runs(baseline[finance])["Fingerprint"]
 
 
@@ -139,7 +146,8 @@ def test_the_runs_carry_the_yaml_column_descriptions(baseline):
     config = load_mesh(ROOT / "environments")
     catalog = next(c for c in config.mesh.catalogs if c.business_unit == "finance")
     gl = next(t for t in catalog.tables if t.dataset == "gl_transactions")
-    tables = {t["Name"]: t for s in _runs(baseline["acme-dev-products-finance"])["DataSources"] for t in s["Tables"]}
+    runs = _runs(baseline[f"acme-dev-{PART['finance']}"])
+    tables = {t["Name"]: t for s in runs["DataSources"] for t in s["Tables"]}
     described = {d["Column"]: d["Description"] for d in tables[asset_name("finance", gl)]["ColumnDescriptions"]}
     assert described == {c.name: c.description for _, _, c in gl.all_columns() if c.description}
     assert described["posting_date"] == "Posting day"  # partition keys too

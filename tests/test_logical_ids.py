@@ -10,8 +10,9 @@ from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
 from mesh_config import MeshConfig, load_mesh
 from mesh_config.data_products import Column, Storage, Subscription, Table
+from mesh_config.layout import Layout
 from mesh_config.mesh import Project
-from mesh_config.placement import project_stack_part
+from mesh_config.placement import jump_hash, project_stack_part
 from stacks import MeshStage
 from tests.synth import ROOT, cdk_json_context
 
@@ -47,13 +48,13 @@ def test_adding_projects_leaves_every_existing_resource_untouched():
     assert added > 0
 
 
-def test_a_projects_stack_depends_only_on_its_own_key_and_unit():
+def test_a_projects_stack_depends_only_on_its_own_key_and_the_pool_size():
     config = load_mesh(ROOT / "environments")
-    units = config.units
-    placements = {p.key: project_stack_part(p, units) for p in config.mesh.projects}
+    layout = Layout(project_stacks=4)
+    placements = {p.key: project_stack_part(p, layout) for p in config.mesh.projects}
     reordered = with_projects(config)  # same projects
-    assert placements == {p.key: project_stack_part(p, reordered.units) for p in reversed(reordered.mesh.projects)}
-    assert placements["finance-customer360"] == "projects-finance"
+    assert placements == {p.key: project_stack_part(p, layout) for p in reversed(reordered.mesh.projects)}
+    assert placements["finance-customer360"] == f"projects-{jump_hash('finance-customer360', 4) + 1}"
 
 
 def _create_only(resource_type: str) -> list[list[str]]:
@@ -103,9 +104,9 @@ def test_adding_a_table_and_a_subscription_replaces_nothing():
                 )
     # Updated in place: the finance data source's table filter, the grants and the run of its stack.
     assert updated == {
-        "acme-dev-products-finance/DataSourcefinancefinancereporting",
-        "acme-dev-products-finance/ProducerGrants",
-        "acme-dev-products-finance/Runs",
+        "acme-dev-products-1/DataSourcefinancefinancereporting",
+        "acme-dev-products-1/ProducerGrants",
+        "acme-dev-products-1/Runs",
     }
-    assert any(k.startswith("Tablefinancecashflowtable") for k in after["acme-dev-products-finance"])
+    assert any(k.startswith("Tablefinancecashflowtable") for k in after["acme-dev-products-1"])
     assert any(k.startswith("Subscriptionopsinventory") for k in after["acme-dev-subscriptions"])

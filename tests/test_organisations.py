@@ -238,12 +238,12 @@ def _memberships(example_app, stack: str) -> set[str]:
 
 
 def test_a_member_of_dev_only_is_no_member_in_prod(example_app):
-    assert _memberships(example_app, "acme-dev-projects-finance") == {
+    assert _memberships(example_app, "acme-dev-projects-1") == {
         "Member-finance-team-leads",
         "Member-finance-analysts",
         "Member-data-scientists",
     }
-    assert _memberships(example_app, "acme-prod-projects-finance") == {
+    assert _memberships(example_app, "acme-prod-projects-1") == {
         "Member-finance-team-leads",
         "Member-finance-analysts",
     }

@@ -179,7 +179,7 @@ def test_consumer_ids_are_published_for_the_later_stage(variant):
         return {r["Properties"]["Name"] for r in parameters}
 
     assert names("acme-prod-dev-domain") == {"/acme/prod-dev/mesh/domain-id", "/acme/prod-dev/mesh/root-domain-unit-id"}
-    assert names("acme-prod-dev-projects-finance") == {"/acme/prod-dev/mesh/projects/finance-customer360/id"}
+    assert names("acme-prod-dev-projects-1") == {"/acme/prod-dev/mesh/projects/finance-customer360/id"}
     assert not of_type(_template(variant, "acme-prod-domain"), "AWS::SSM::Parameter")
 
 

@@ -324,7 +324,7 @@ def test_expectations_come_from_the_mesh_configuration():
     assert expected.domain_name == "acme-staging-unified-domain"
     assert "finance-analytics-domain-unit" in expected.units
     assert list(expected.stacks)[:2] == ["acme-staging-foundation", "acme-staging-domain"]
-    assert expected.stacks["acme-staging-projects-finance"] == (
+    assert expected.stacks["acme-staging-projects-1"][:2] == (
         "finance-customer360-stg-project",
         "finance-reporting-stg-project",
     )
@@ -446,8 +446,8 @@ def test_main_assumes_role_and_checks_the_configured_environment(capsys):
     assert [c[0] for c in calls[1:]] == ["datazone", "cloudformation", "lakeformation"]
     assert all(c[2]["AccessKeyId"] == "ASIAEXAMPLEKEY123456" for c in calls[1:])
     assert "PASS  assume role" in out
-    assert "PASS  stack acme-staging-projects-sales: status UPDATE_COMPLETE; 2 projects created" in out
-    assert "PASS  stack acme-staging-products-sales: status UPDATE_COMPLETE; 4 tables created" in out
+    assert "PASS  stack acme-staging-projects-1: status UPDATE_COMPLETE; 6 projects created" in out
+    assert "PASS  stack acme-staging-products-1: status UPDATE_COMPLETE; 10 tables created" in out
     assert "PASS  stack acme-staging-subscriptions: status UPDATE_COMPLETE; 3 subscriptions created" in out
     assert "PASS  lake formation admins: all 2 expected administrators present" in out
     assert "PASS  lake formation read-only admins: all 1 expected read-only administrators present" in out

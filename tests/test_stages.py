@@ -13,7 +13,8 @@ def test_each_environment_has_foundation_domain_and_project_stacks(example_app):
     names = set(stacks_by_name(example_app))
     for env in ("dev", "staging", "prod"):
         assert {f"acme-{env}-foundation", f"acme-{env}-domain"} <= names
-        assert {f"acme-{env}-projects-{bu}" for bu in ("finance", "sales", "ops", "data-platform")} <= names
+        # The example's projects fit one stack of the pool (layout.project_stacks defaults to 1).
+        assert f"acme-{env}-projects-1" in names and f"acme-{env}-projects-2" not in names
 
 
 def test_stacks_target_their_own_accounts(example_app):
@@ -25,9 +26,9 @@ def test_stacks_target_their_own_accounts(example_app):
 
 def test_prod_is_termination_protected_and_retains_projects_dev_does_not(example_app):
     stacks = stacks_by_name(example_app)
-    assert stacks["acme-prod-projects-finance"]["artifact"].termination_protection is True
-    assert stacks["acme-dev-projects-finance"]["artifact"].termination_protection is False
-    prod = stacks["acme-prod-projects-finance"]["template"]["Resources"]
+    assert stacks["acme-prod-projects-1"]["artifact"].termination_protection is True
+    assert stacks["acme-dev-projects-1"]["artifact"].termination_protection is False
+    prod = stacks["acme-prod-projects-1"]["template"]["Resources"]
     projects = [r for r in prod.values() if r["Type"] == "AWS::DataZone::Project"]
     assert projects and all(p["DeletionPolicy"] == "Retain" for p in projects)
 
@@ -38,14 +39,16 @@ def test_names_follow_the_conventions(example_app):
     body = json.dumps(domain)
     for name in ("acme-staging-unified-domain", "finance-analytics-domain-unit", "sql-analytics-stg-profile"):
         assert f'"{name}"' in body
-    projects = json.dumps(stacks["acme-staging-projects-finance"]["template"])
+    projects = json.dumps(stacks["acme-staging-projects-1"]["template"])
     assert '"finance-customer360-stg-project"' in projects
 
 
 def test_projects_reference_the_domain_stack_outputs(example_app):
-    template = stacks_by_name(example_app)["acme-dev-projects-ops"]["template"]
-    (project,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::DataZone::Project"]
-    assert project["Properties"]["DomainIdentifier"]["Fn::GetStackOutput"]["StackName"] == "acme-dev-domain"
+    template = stacks_by_name(example_app)["acme-dev-projects-1"]["template"]
+    projects = [r for r in template["Resources"].values() if r["Type"] == "AWS::DataZone::Project"]
+    assert len(projects) == 6
+    for project in projects:
+        assert project["Properties"]["DomainIdentifier"]["Fn::GetStackOutput"]["StackName"] == "acme-dev-domain"
 
 
 def test_every_resource_is_tagged_with_environment_and_cost_center(example_app):

@@ -21,7 +21,7 @@ def test_each_prod_account_gets_its_own_domain_and_projects(variant):
     for env, account in (("prod-dev", "111111111111"), ("prod-staging", "222222222222"), ("prod", "333333333333")):
         assert stacks[f"acme-{env}-domain"].environment.account == account
     assert '"acme-prod-dev-unified-domain"' in str(stacks["acme-prod-dev-domain"].template).replace("'", '"')
-    projects = str(stacks["acme-prod-staging-projects-finance"].template)
+    projects = str(stacks["acme-prod-staging-projects-1"].template)
     assert "finance-customer360-prod-stg-project" in projects
 
 
