@@ -28,6 +28,7 @@ from mesh_config.placement import (
     MAX_RESOURCES_PER_STACK,
     MAX_TEMPLATE_BYTES,
     NESTED_UNITS_FIXED_PARAMETERS,
+    NESTED_UNITS_FIXED_RESOURCES,
     PRODUCER_FIXED_RESOURCES,
     PRODUCTS_STACK_FIXED_BYTES,
     PRODUCTS_STACK_FIXED_RESOURCES,
@@ -122,6 +123,7 @@ def stack_loads(mesh: MeshDefinition, env: EnvironmentConfig) -> dict[str, Stack
         if not nested.items:
             domain.resources += 1  # the AWS::CloudFormation::Stack of the nested stack
             # The domain's id and its root unit's, passed from the domain stack as parameters.
+            nested.resources += NESTED_UNITS_FIXED_RESOURCES
             nested.parameters += NESTED_UNITS_FIXED_PARAMETERS
             # One profile id per profile of the environment, passed to every creation grant.
             nested.parameters += sum(p.exists_in(env.name) for p in mesh.project_profiles)

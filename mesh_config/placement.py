@@ -97,6 +97,8 @@ MAX_OUTPUTS_PER_STACK = 200
 MAX_PARAMETERS_PER_STACK = 200
 # A nested units stack's parameters besides its groups and profiles: the domain's id and its root unit's.
 NESTED_UNITS_FIXED_PARAMETERS = 2
+# Its resources besides the units': the CDKMetadata `cdk synth` adds to nested stacks too.
+NESTED_UNITS_FIXED_RESOURCES = 1
 
 
 def referenced_projects(mesh: MeshDefinition, env: str) -> set[str]:
