@@ -17,6 +17,7 @@ from mesh_config import MeshConfig, load_mesh
 from mesh_config.layout_checks import stack_loads
 from mesh_config.placement import business_unit_of, member_pools, unit_stack_part
 from stacks import MeshStage
+from tests.config_edits import assert_issue, edit_yaml, load_issues
 from tests.synth import ROOT, cdk_json_context, of_type
 from tests.test_cfn_lint import cfn_lint
 from tests.test_nag import violations
@@ -132,8 +133,6 @@ def test_owners_of_a_unit_follow_one_another_and_parents_come_first(tmp_path: Pa
         finance = next(u for u in data["domain_units"] if u["id"] == "finance")
         finance["owners"] = ["finance-team-leads", "executives"]
 
-    from tests.config_edits import edit_yaml
-
     edit_yaml(mesh / "mesh.yaml", two_owners)
     template = synth_dev(mesh, tmp_path / "cdk.out").nested["units-1"]
     owners = of_type(template, "AWS::DataZone::Owner")
@@ -227,3 +226,18 @@ def test_without_unit_stacks_the_domain_template_is_unchanged(tmp_path: Path):
     actual["Resources"] = {k: r for k, r in actual["Resources"].items() if r["Type"] != "AWS::CDK::Metadata"}
     assert actual == expected
     assert not of_type(domain, NESTED)
+
+
+def test_two_hundred_business_units_fit_in_the_nested_stacks_validation_asks_for(tmp_path: Path):
+    """200 business units with a team unit each: nine resources a business unit. Four nested
+    stacks are too few for the fullest one; validation names it and the count that fits."""
+    mesh = write_unit_mesh(tmp_path / "mesh", 200, unit_stacks=4, project_stacks=4)
+    issue = assert_issue(load_issues(mesh), "mesh.yaml", "layout.unit_stacks", "nested stack Units-")
+    assert "resources" in issue.problem and "set layout.unit_stacks: 7" in issue.fix
+    write_unit_mesh(mesh, 0, unit_stacks=7, project_stacks=4)
+    config = load_mesh(mesh)
+    loads = stack_loads(config.mesh, config.environments[0])
+    assert len(config.mesh.domain_units) == 406
+    assert max(e.resources for p, e in loads.items() if p.startswith("units-")) <= 450
+    assert max(e.outputs for p, e in loads.items() if p.startswith("units-")) <= 200
+    assert loads["domain"].resources < 100 and loads["domain"].outputs < 200
