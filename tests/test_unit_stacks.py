@@ -241,3 +241,18 @@ def test_two_hundred_business_units_fit_in_the_nested_stacks_validation_asks_for
     assert max(e.resources for p, e in loads.items() if p.startswith("units-")) <= 450
     assert max(e.outputs for p, e in loads.items() if p.startswith("units-")) <= 200
     assert loads["domain"].resources < 100 and loads["domain"].outputs < 200
+
+
+def test_a_unit_cannot_live_in_another_stack_than_its_parent():
+    from mesh_constructs import DomainUnitSpec, DomainUnitTree, DomainUnitTreeProps
+
+    stack = cdk.Stack(cdk.App(), "Domain")
+    nested = [cdk.NestedStack(stack, f"Units-{n}") for n in (1, 2)]
+    props = DomainUnitTreeProps(
+        domain_id="dzd_abc",
+        root_domain_unit_id="root",
+        units=[DomainUnitSpec(key="bu", name="bu-domain-unit"), DomainUnitSpec("bu-team", "t", parent="bu")],
+        scopes={"bu": nested[0], "bu-team": nested[1]},
+    )
+    with pytest.raises(ValueError, match="bu-team is not in the stack of its parent bu"):
+        DomainUnitTree(stack, "Units", props)
