@@ -16,23 +16,26 @@ from dataclasses import dataclass, field
 from mesh_config.environment import EnvironmentConfig
 from mesh_config.errors import ConfigIssue
 from mesh_config.mesh import MeshDefinition
-from mesh_config.naming import IAM_ROLE_RULE, STACK_RULE, Naming
+from mesh_config.naming import EXPORT_RULE, IAM_ROLE_RULE, STACK_RULE, Naming
 from mesh_config.placement import (
     CATALOG_RESOURCES,
     CATALOGS_FIXED_OUTPUTS,
     CATALOGS_FIXED_RESOURCES,
     DOMAIN_FIXED_OUTPUTS,
-    DOMAIN_FIXED_RESOURCES,
     GOVERNANCE_FIXED_OUTPUTS,
     MAX_OUTPUTS_PER_STACK,
+    MAX_PARAMETERS_PER_STACK,
     MAX_RESOURCES_PER_STACK,
     MAX_TEMPLATE_BYTES,
+    NESTED_UNITS_FIXED_PARAMETERS,
+    NESTED_UNITS_FIXED_RESOURCES,
     PRODUCER_FIXED_RESOURCES,
     PRODUCTS_STACK_FIXED_BYTES,
     PRODUCTS_STACK_FIXED_RESOURCES,
     PROJECTS_STACK_FIXED_RESOURCES,
     SUBSCRIPTIONS_FIXED_RESOURCES,
     catalog_stack_part,
+    domain_resource_count,
     governance_resource_count,
     has_governance_stack,
     product_template_bytes,
@@ -43,6 +46,7 @@ from mesh_config.placement import (
     subscribed_projects,
     subscription_stack_part,
     unit_ancestors,
+    unit_groups,
     unit_resource_counts,
     unit_stack_part,
 )
@@ -65,12 +69,13 @@ LAYOUT_DOC = 'README, "Large meshes"'
 
 @dataclass
 class StackLoad:
-    """What one stack will hold: its resources, outputs and template bytes, and the layout field
+    """What one stack will hold: its resources, outputs, parameters and template bytes, and the layout field
     whose count spreads it (None for a stack no count splits)."""
 
     layout_field: str | None
     resources: int = 0
     outputs: int = 0
+    parameters: int = 0
     template_bytes: int = 0
     items: set[str] = field(default_factory=set)
 
@@ -101,22 +106,35 @@ def stack_loads(mesh: MeshDefinition, env: EnvironmentConfig) -> dict[str, Stack
         entry.items.add(project.key)
 
     domain = load("domain", "unit_stacks")
-    domain.resources += DOMAIN_FIXED_RESOURCES
+    domain.resources += domain_resource_count(mesh, env.name)
     # Every unit, group and profile counted as imported by some stack: an upper bound.
     domain.outputs += DOMAIN_FIXED_OUTPUTS + len(mesh.identity_center.groups) + len(mesh.project_profiles)
     counts = unit_resource_counts(mesh, env.name)
+    groups = unit_groups(mesh, env.name)
+    nested_groups: dict[str, set[str]] = defaultdict(set)
     for unit in mesh.domain_units:
         part = unit_stack_part(unit.id, units, layout)
         count = counts[unit.id]
         if part is None:
             domain.resources += count
             domain.outputs += 1
-        else:
-            nested = load(part, "unit_stacks")
-            if not nested.items:
-                domain.resources += 1  # the AWS::CloudFormation::Stack of the nested stack
-            nested.resources += count
-            nested.items.add(unit.id)
+            continue
+        nested = load(part, "unit_stacks")
+        if not nested.items:
+            domain.resources += 1  # the AWS::CloudFormation::Stack of the nested stack
+            # The domain's id and its root unit's, passed from the domain stack as parameters.
+            nested.resources += NESTED_UNITS_FIXED_RESOURCES
+            nested.parameters += NESTED_UNITS_FIXED_PARAMETERS
+            # One profile id per profile of the environment, passed to every creation grant.
+            nested.parameters += sum(p.exists_in(env.name) for p in mesh.project_profiles)
+        nested.resources += count
+        # Its id, exported by name for the projects and governance stacks (Fn::ImportValue), so
+        # the domain stack does not re-export hundreds of nested ids.
+        nested.outputs += 1
+        nested_groups[part] |= groups[unit.id]
+        nested.items.add(unit.id)
+    for part, names in nested_groups.items():
+        loads[part].parameters += len(names)
 
     projects = {p.key for p in mesh.projects}
     catalogs = [c for c in mesh.catalogs if c.exists_in(env.name)]
@@ -185,24 +203,41 @@ def check_layout(mesh: MeshDefinition, env: EnvironmentConfig, mesh_doc: YamlDoc
         if entry.layout_field is not None:
             by_field[entry.layout_field].append((part, entry))
 
+    # The attribute of StackLoad each limit bounds (outputs and parameters share the value 200).
     limits = (
-        (MAX_RESOURCES_PER_STACK, "resources", "CloudFormation refuses more than 500 in a stack"),
-        (MAX_OUTPUTS_PER_STACK, "outputs (ids other stacks refer to)", "CloudFormation allows 200 in a stack"),
-        (MAX_TEMPLATE_BYTES, "bytes of template (its tables' columns)", "CloudFormation refuses templates over 1 MB"),
+        ("resources", MAX_RESOURCES_PER_STACK, "resources", "CloudFormation refuses more than 500 in a stack"),
+        (
+            "outputs",
+            MAX_OUTPUTS_PER_STACK,
+            "outputs (ids other stacks refer to)",
+            "CloudFormation allows 200 in a stack",
+        ),
+        (
+            "template_bytes",
+            MAX_TEMPLATE_BYTES,
+            "bytes of template (its tables' columns)",
+            "CloudFormation refuses templates over 1 MB",
+        ),
+        (
+            "parameters",
+            MAX_PARAMETERS_PER_STACK,
+            "parameters (group, profile and domain ids passed from the domain stack)",
+            "CloudFormation allows 200 in a stack",
+        ),
     )
     for part, entry in sorted(loads.items()):
-        for limit, what, why in limits:
-            amount = _measure(entry, limit)
+        for measure, limit, what, why in limits:
+            amount = getattr(entry, measure)
             if amount <= limit:
                 continue
             problem = (
-                f"in environment '{env.name}': stack {naming.stack(part)} would hold about {amount} {what}, over "
+                f"in environment '{env.name}': {_stack_label(naming, part)} would hold about {amount} {what}, over "
                 f"this tool's {limit} ({why})"
             )
             if entry.layout_field is None:
                 issues.append(mesh_doc.issue(_section_of(part), problem, _unsplittable_fix(part)))
                 continue
-            total = sum(_measure(e, limit) for _, e in by_field[entry.layout_field])
+            total = sum(getattr(e, measure) for _, e in by_field[entry.layout_field])
             issues.append(
                 mesh_doc.issue(
                     ("layout", entry.layout_field),
@@ -210,15 +245,24 @@ def check_layout(mesh: MeshDefinition, env: EnvironmentConfig, mesh_doc: YamlDoc
                     _count_fix(entry.layout_field, getattr(mesh.layout, entry.layout_field), total, limit),
                 )
             )
+    if mesh.layout.unit_stacks:
+        issues += [
+            mesh_doc.issue(
+                ("domain_units",),
+                f"in environment '{env.name}': {problem}",
+                "use a shorter 'org', environment 'name' or unit id",
+            )
+            for unit in mesh.domain_units
+            for problem in EXPORT_RULE.problems(naming.unit_export(unit.id))
+        ]
     return _dedupe(issues)
 
 
-def _measure(entry: StackLoad, limit: int) -> int:
-    if limit == MAX_RESOURCES_PER_STACK:
-        return entry.resources
-    if limit == MAX_OUTPUTS_PER_STACK:
-        return entry.outputs
-    return entry.template_bytes
+def _stack_label(naming: Naming, part: str) -> str:
+    if part.startswith("units-"):
+        # Nested stacks are named by CloudFormation after their parent.
+        return f"nested stack {part[:1].upper()}{part[1:]} of stack {naming.stack('domain')}"
+    return f"stack {naming.stack(part)}"
 
 
 def _count_fix(layout_field: str, current: int, total: int, limit: int) -> str:

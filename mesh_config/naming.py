@@ -45,6 +45,8 @@ BUCKET_RULE = NameRule("S3 bucket", r"[a-z0-9][a-z0-9-]*[a-z0-9]", 63)
 STACK_RULE = NameRule("stack", r"[A-Za-z][A-Za-z0-9-]*", 128)
 IAM_ROLE_RULE = NameRule("IAM role", r"[\w+=,.@-]+", 64)
 GLUE_DATABASE_RULE = NameRule("Glue database", r"[a-z][a-z0-9_]*", 255)
+# Export names of a stack's outputs (Fn::ImportValue): the CloudFormation User Guide's rule.
+EXPORT_RULE = NameRule("CloudFormation export", r"[A-Za-z0-9:-]+", 255)
 
 
 # Buckets of the foundation stack: the data-lake layers, then their access-log bucket.
@@ -149,6 +151,13 @@ class Naming:
 
     def glossary(self, scope: str) -> str:
         return glossary_name(self.org, scope)
+
+    def unit_export(self, unit_id: str) -> str:
+        """<org>-<env>-domain:unit:<unit id>: the export of a unit's id by the nested units stack that
+        holds it (layout.unit_stacks). Named after the domain stack, not the nested stack (whose name
+        CloudFormation generates), and without the nested stack's number, so consumers find a unit by
+        its id alone."""
+        return f"{self.stack('domain')}:unit:{unit_id}"
 
     def datazone_handler_role(self) -> str:
         """The mesh's custom-resource identity in the domain (one role per domain)."""

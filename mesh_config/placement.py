@@ -93,6 +93,12 @@ def unit_stack_part(unit_id: str, units: Mapping[str, DomainUnit], layout: Layou
 # CloudFormation allows 200 outputs in a stack. A projects stack publishes one output per project
 # that another stack refers to (owners of glossaries and forms, producers, subscribers).
 MAX_OUTPUTS_PER_STACK = 200
+# And 200 parameters: a nested stack gets one per value of its parent it refers to.
+MAX_PARAMETERS_PER_STACK = 200
+# A nested units stack's parameters besides its groups and profiles: the domain's id and its root unit's.
+NESTED_UNITS_FIXED_PARAMETERS = 2
+# Its resources besides the units': the CDKMetadata `cdk synth` adds to nested stacks too.
+NESTED_UNITS_FIXED_RESOURCES = 1
 
 
 def referenced_projects(mesh: MeshDefinition, env: str) -> set[str]:
@@ -151,9 +157,10 @@ CATALOG_RESOURCES = 3
 # The handlers' tokens and roles the products stacks import, and the two role outputs.
 CATALOGS_FIXED_OUTPUTS = 6
 
-# The domain stack without its units: domain, keys, roles, group profiles, blueprints, profiles,
-# Lake Formation settings, the management and smoke-test identities, and the CDKMetadata.
-DOMAIN_FIXED_RESOURCES = 67
+# The domain stack's fixed part: domain, key, roles and policies, the Lake Formation settings with
+# their handler, the management and smoke-test identities, and the CDKMetadata (the example's dev
+# domain template: 91 resources, of which 52 grow with the groups, blueprints, profiles and units).
+DOMAIN_FIXED_RESOURCES = 39
 # Its own four outputs and the domain's id, ARN and root unit, the manage-access role and the
 # management identity other stacks import; then one per unit, group and profile they import.
 DOMAIN_FIXED_OUTPUTS = 10
@@ -164,19 +171,54 @@ GOVERNANCE_FIXED_OUTPUTS = 2
 PRODUCTS_STACK_FIXED_BYTES = 15_000
 
 
-def unit_resource_counts(mesh: MeshDefinition, env: str) -> dict[str, int]:
-    """Each unit's resources wherever its tree lives: the unit, one owner per group, one
-    project-creation grant per creator group, and one member-pool grant per group of the projects in
-    its subtree (domain_stack.py)."""
+# The root unit's key in member_pools: DataZone's root unit, not one of mesh.yaml's.
+ROOT_UNIT = ""
+
+
+def member_pools(mesh: MeshDefinition, env: str) -> dict[str, set[str]]:
+    """Unit id (ROOT_UNIT for the root unit) -> the groups in its project member pool: every member
+    group of the projects in its subtree, since DataZone wants them on every ancestor."""
     units = {u.id: u for u in mesh.domain_units}
-    pools: dict[str, set[str]] = {u: set() for u in units}
+    pools: dict[str, set[str]] = {ROOT_UNIT: set(), **{u: set() for u in units}}
     for project in mesh.projects:
         if not project.exists_in(env):
             continue
         groups = {*project.owners_in(env), *project.contributors_in(env)}
-        for unit in unit_ancestors(project.domain_unit, units):
+        chain = unit_ancestors(project.domain_unit, units)
+        for unit in [*chain, ROOT_UNIT] if chain else []:
             pools[unit] |= groups
+    return pools
+
+
+def unit_resource_counts(mesh: MeshDefinition, env: str) -> dict[str, int]:
+    """Each unit's resources wherever its tree lives: the unit, one owner per group, one
+    project-creation grant per creator group, and one member-pool grant per group of the projects in
+    its subtree (domain_stack.py)."""
+    pools = member_pools(mesh, env)
     return {u.id: 1 + len(u.owners) + len(u.project_creators) + len(pools[u.id]) for u in mesh.domain_units}
+
+
+def unit_groups(mesh: MeshDefinition, env: str) -> dict[str, set[str]]:
+    """Each unit's groups (owners, project creators, member pool): in a nested units stack, each group
+    id is a parameter passed from the domain stack that holds the group profiles."""
+    pools = member_pools(mesh, env)
+    return {u.id: {*u.owners, *u.project_creators, *pools[u.id]} for u in mesh.domain_units}
+
+
+def domain_resource_count(mesh: MeshDefinition, env: str) -> int:
+    """The domain stack's resources outside the domain units: the fixed part, a group profile per
+    group, a blueprint configuration per blueprint and a project profile per profile of ``env``, and the
+    root unit's owners and member-pool grants, which stay in the domain stack in every layout."""
+    return (
+        DOMAIN_FIXED_RESOURCES
+        + len(mesh.identity_center.groups)
+        + len(mesh.blueprints_in(env))
+        + sum(p.exists_in(env) for p in mesh.project_profiles)
+        + len(mesh.domain.administrators)
+        + len(member_pools(mesh, env)[ROOT_UNIT])
+        # The ids published for the shared-data stage (SSM parameters): the domain and its root unit.
+        + 2 * any(c.environment == env for s in mesh.shares for c in s.consumers)
+    )
 
 
 def products_stack_part(producer: str, layout: Layout) -> str:

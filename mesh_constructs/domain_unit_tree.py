@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from aws_cdk import Stack
 from aws_cdk import aws_datazone as datazone
 from constructs import Construct
 
@@ -27,12 +28,16 @@ class DomainUnitSpec:
 @dataclass(frozen=True)
 class DomainUnitTreeProps:
     """``units`` in any order (parents are created first). ``root_owner_groups``:
-    administrators, group name -> group id."""
+    administrators, group name -> group id. ``scopes``: unit key -> the construct that unit, its
+    owners and its grants are created in (a nested stack's, to spread a large tree over stacks)
+    @default the tree itself; a unit and its parent must share a stack (place subtrees, not units).
+    The root unit's owners and grants always stay in the tree's own stack."""
 
     domain_id: str
     root_domain_unit_id: str
     units: Sequence[DomainUnitSpec]
     root_owner_groups: Mapping[str, str] = field(default_factory=dict)
+    scopes: Mapping[str, Construct] = field(default_factory=dict)
 
 
 class DomainUnitTree(Construct):
@@ -52,13 +57,21 @@ class DomainUnitTree(Construct):
         # Last owner created on each unit: the next one waits for it (see _owner).
         self._last_owner: dict[str, datazone.CfnOwner] = {}
         self._root_scope = Construct(self, "Root")
+        self._scopes: dict[str, Construct] = {ROOT: self._root_scope}
 
         for group_name, group_id in props.root_owner_groups.items():
             self._owner(self._root_scope, f"Owner-{group_name}", ROOT, group_id)
 
         for spec in _parents_first(props.units):
             parent = spec.parent or ROOT
-            unit_scope = Construct(self, spec.key)
+            # With no scope given the path is the one of earlier releases (Units/<key>): the
+            # logical ids of a deployed tree stay.
+            unit_scope = Construct(props.scopes.get(spec.key, self), spec.key)
+            if parent != ROOT and Stack.of(unit_scope) is not Stack.of(self._scopes[parent]):
+                # A reference between two nested stacks would pass through the parent as an output
+                # and a parameter, and move the child whenever the parent moves.
+                raise ValueError(f"domain unit {spec.key} is not in the stack of its parent {parent}")
+            self._scopes[spec.key] = unit_scope
             unit = datazone.CfnDomainUnit(
                 unit_scope,
                 "Resource",
@@ -143,9 +156,8 @@ class DomainUnitTree(Construct):
         if (key, construct_id, policy_type) in self._grants:
             return
         self._grants.add((key, construct_id, policy_type))
-        scope = self._root_scope if key == ROOT else self.node.find_child(key)
         datazone.CfnPolicyGrant(
-            scope,
+            self._scopes[key],
             construct_id,
             domain_identifier=self._domain_id,
             entity_type="DOMAIN_UNIT",

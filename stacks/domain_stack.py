@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import CfnOutput, Stack
+from aws_cdk import CfnOutput, Fn, NestedStack, Stack
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from mesh_config import EnvironmentConfig, MeshConfig
 from mesh_config.naming import smoke_test_runner_role_name
+from mesh_config.placement import unit_stack_part
 from mesh_config.promotion import PromotionMode
 from mesh_constructs import (
     BlueprintEnablement,
@@ -67,6 +68,22 @@ class DomainStack(Stack):
         domain_id = self.domain.domain_id
 
         self.groups = GroupProfiles(self, "Groups", GroupProfilesProps(domain_id=domain_id, groups=groups))
+        self._naming = naming
+        # layout.unit_stacks: each business unit's subtree in a nested stack (units-<n> of its
+        # business unit's id), which CloudFormation deploys inside this stack's own deployment.
+        self._unit_parts = {
+            unit.id: part
+            for unit in mesh.domain_units
+            if (part := unit_stack_part(unit.id, config.units, mesh.layout)) is not None
+        }
+        self.unit_stacks: dict[str, NestedStack] = {}
+        unit_scopes: dict[str, Construct] = {}
+        for part in sorted(set(self._unit_parts.values()), key=lambda p: int(p.rpartition("-")[2])):
+            self.unit_stacks[part] = NestedStack(
+                self, part[:1].upper() + part[1:], description=f"{mesh.org} {env_config.name}: domain units ({part})"
+            )
+            # The tree's own path below the nested stack: the same logical ids as in this stack.
+            unit_scopes[part] = Construct(self.unit_stacks[part], "Units")
         # Tree nodes (owners, grants) must follow the group profiles they name.
         self.units = DomainUnitTree(
             self,
@@ -75,6 +92,7 @@ class DomainStack(Stack):
                 domain_id=domain_id,
                 root_domain_unit_id=self.domain.root_domain_unit_id,
                 root_owner_groups={g: self.groups.group_id(g) for g in mesh.domain.administrators},
+                scopes={key: unit_scopes[part] for key, part in self._unit_parts.items()},
                 units=[
                     DomainUnitSpec(
                         key=unit.id,
@@ -126,6 +144,17 @@ class DomainStack(Stack):
                         for env in profile.environments
                     ],
                 ),
+            )
+
+        # The projects and governance stacks find a nested unit by its export's name: exported from
+        # this stack (as CDK does for a nested stack's values) hundreds of ids would exceed its 200
+        # outputs, while each nested stack holds a share of them.
+        for key, part in self._unit_parts.items():
+            CfnOutput(
+                self.unit_stacks[part],
+                f"UnitId-{key}",
+                value=self.units.unit_id(key),
+                export_name=naming.unit_export(key),
             )
 
         profile_ids = [p.profile_id for p in self.profiles.values()]
@@ -208,6 +237,17 @@ class DomainStack(Stack):
             **({"description": description} if description else {}),
         )
         return DataZoneHandlerIdentity(scope, "HandlerIdentity", props)
+
+    def unit_id(self, key: str, consumer: Construct) -> str:
+        """The id of domain unit ``key`` for ``consumer``, a construct of another stack of this
+        environment: a cross-stack reference to this stack, or (layout.unit_stacks) the import of its
+        nested units stack's export, after which the consumer's stack must deploy explicitly, since
+        no reference tells CDK."""
+        part = self._unit_parts.get(key)
+        if part is None:
+            return self.units.unit_id(key)
+        Stack.of(consumer).add_stack_dependency(self, f"imports the id of domain unit {key} ({part})")
+        return Fn.import_value(self._naming.unit_export(key))
 
     def profile_id(self, capability: str) -> str:
         return self.profiles[capability].profile_id

@@ -55,7 +55,7 @@ class GovernanceStack(Stack):
                     f"Grant-{unit.id}-{policy.value}-{key}",
                     ProjectGrantProps(
                         domain_id=domain_id,
-                        domain_unit_id=domain.units.unit_id(unit.id),
+                        domain_unit_id=domain.unit_id(unit.id, self),
                         project_id=projects[key].project_id,
                         policy=policy,
                     ),

@@ -46,7 +46,7 @@ class ProjectsStack(Stack):
                 project.key,
                 ProjectProps(
                     domain_id=domain.domain.domain_id,
-                    domain_unit_id=domain.units.unit_id(project.domain_unit),
+                    domain_unit_id=domain.unit_id(project.domain_unit, self),
                     project_profile_id=domain.profile_id(project.profile_in(env_config.name)),  # type: ignore[arg-type]
                     name=naming.project(project.domain_unit, project.use_case),
                     description=project.description,
