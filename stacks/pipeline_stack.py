@@ -38,6 +38,13 @@ from stacks.pipeline_acknowledgments import (
     narrow_security_check,
     use_connection_by_its_prefix,
 )
+from stacks.pipeline_stage_split import (
+    CODEPIPELINE_MAX_ACTIONS_PER_STAGE,
+    OriginLayout,
+    StageLayout,
+    origins,
+    split_pipeline_stages,
+)
 from stacks.sharing_stages import SharedDataStage, SharesStage, sharing_consumers, sharing_producers
 from stacks.tools_account_trust import principals_matching
 
@@ -47,6 +54,10 @@ CDK_CLI_VERSION = "2.1148.1"
 CDK_ASSETS_VERSION = "4.7.3"
 PYTHON_VERSION = "3.11"
 NODE_VERSION = "22"
+# Actions per pipeline stage before a stage is cut in two (stacks/pipeline_stage_split.py). Read at
+# build time, so a test can lower it to split the small example.
+MAX_ACTIONS_PER_STAGE = CODEPIPELINE_MAX_ACTIONS_PER_STAGE
+APPROVAL = "Approval"  # an action's category as CloudFormation writes it
 
 
 class PipelineStack(Stack):
@@ -126,6 +137,9 @@ class PipelineStack(Stack):
 
         # Build now (not at synth) so the generated roles exist and can be acknowledged.
         self.pipeline.build_pipeline()
+        # Before anything names a stage: the approver roles and the auto-approver name actions of
+        # the final layout.
+        self._layout = split_pipeline_stages(self.pipeline.pipeline, MAX_ACTIONS_PER_STAGE)
         self._log_artifact_buckets()
         self._pin_broadening_check_cli()
         key_arns = narrow_cross_region_keys(self, self.pipeline)
@@ -258,22 +272,28 @@ class PipelineStack(Stack):
 
     def _broadening_check_action_arns(self) -> list[str]:
         return [
-            self._action_arn(stage.stage_name, action.action_properties.action_name)
-            for stage in self.pipeline.pipeline.stages
+            self._action_arn(stage.name, action.name)
+            for stage in self._layout
             for action in stage.actions
-            if action.action_properties.category is codepipeline.ActionCategory.APPROVAL
-            and "ConfirmPermissionsBroadening" in action.action_properties.action_name
+            if action.category == APPROVAL and "ConfirmPermissionsBroadening" in action.name
         ]
 
     def approval_action(self, env_name: str) -> tuple[str, str]:
-        """(stage name, action name) of an environment's manual approval, as synthesized."""
-        for stage in self.pipeline.pipeline.stages:
+        """(stage name, action name) of an environment's manual approval, in the final layout."""
+        for stage in self._layout:
             for action in stage.actions:
-                if action.action_properties.action_name.endswith(approval_action_name(env_name)) and (
-                    action.action_properties.category is codepipeline.ActionCategory.APPROVAL
-                ):
-                    return stage.stage_name, action.action_properties.action_name
+                if action.name.endswith(approval_action_name(env_name)) and (action.category == APPROVAL):
+                    return stage.name, action.name
         raise KeyError(env_name)
+
+    def stage_layout(self) -> list[StageLayout]:
+        """Every pipeline stage as deployed: name, and its actions with their RunOrders."""
+        return list(self._layout)
+
+    def origin_layout(self) -> list[OriginLayout]:
+        """Per environment (or wave, sharing stage, ...): its pipeline stages, actions per stage and
+        sequential depth."""
+        return origins(self._layout)
 
     def _pin_broadening_check_cli(self) -> None:
         """The permissions-broadening check's CodeBuild project runs `npm install -g aws-cdk` (no
