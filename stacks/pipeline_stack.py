@@ -28,6 +28,13 @@ from mesh_config.naming import (
     smoke_test_runner_role_name,
 )
 from mesh_config.pipeline import PipelineConfig
+from mesh_config.synth_compute import (
+    COMPUTE_MEMORY_GB,
+    SynthCompute,
+    estimated_resources,
+    next_compute,
+    synth_compute_for,
+)
 from mesh_constructs.access_log_bucket import access_log_bucket
 from stacks.mesh_stage import MeshStage
 from stacks.pipeline_acknowledgments import (
@@ -60,6 +67,26 @@ MAX_ACTIONS_PER_STAGE = CODEPIPELINE_MAX_ACTIONS_PER_STAGE
 APPROVAL = "Approval"  # an action's category as CloudFormation writes it
 
 
+def synth_resources(config: MeshConfig) -> int:
+    """The estimate of what the pipeline's synth writes: every pipeline environment's stacks."""
+    envs = config.pipeline_environments()
+    return estimated_resources(
+        environments=len(envs),
+        projects=sum(len(config.projects_in(env)) for env in envs),
+        tables=sum(len(catalog.tables) for env in envs for catalog in config.catalogs_in(env)),
+        subscriptions=sum(len(config.subscriptions_in(env)) for env in envs),
+        units=len(config.mesh.domain_units) * len(envs),
+    )
+
+
+def synth_guard(compute: SynthCompute) -> str:
+    """The command prefix that runs a synth command under scripts/guarded_synth.py."""
+    larger = next_compute(compute)
+    return f"python3 scripts/guarded_synth.py --compute {compute.value} --memory-gb {COMPUTE_MEMORY_GB[compute]}" + (
+        f" --next {larger.value}" if larger else ""
+    )
+
+
 class PipelineStack(Stack):
     def __init__(
         self, scope: Construct, construct_id: str, *, config: MeshConfig, mesh_dir: str, **kwargs: Any
@@ -72,6 +99,8 @@ class PipelineStack(Stack):
             settings.repository, settings.branch, connection_arn=settings.connection_arn
         )
         self.pipeline_name = pipeline_name(config.mesh.org)
+        self.synth_compute = settings.synth_compute or synth_compute_for(synth_resources(config))
+        guard = synth_guard(self.synth_compute)
         self.pipeline = pipelines.CodePipeline(
             self,
             "Pipeline",
@@ -92,13 +121,16 @@ class PipelineStack(Stack):
                 # The same gate as a developer's machine: unit, snapshot, cfn-lint and cdk-nag
                 # tests must pass before anything is synthesized for deployment; then the change
                 # plan against what each account runs refuses to replace or delete what holds
-                # data, before any stage deploys.
+                # data, before any stage deploys. Each through the memory guard, so a mesh that
+                # outgrows its compute fails saying which compute to set.
                 commands=[
-                    "make test",
-                    "make synth",
-                    f".venv/bin/python -m mesh_plan --mesh-dir {shlex.quote(mesh_dir)} --target cdk.out "
+                    f"{guard} -- make test",
+                    f"{guard} -- make synth",
+                    f"{guard} -- .venv/bin/python -m mesh_plan --mesh-dir {shlex.quote(mesh_dir)} --target cdk.out "
                     "--baseline deployed --json cdk.out/change-plan.json",
                 ],
+                # The synth only: the other steps do little and keep CodeBuild's default compute.
+                build_environment=codebuild.BuildEnvironment(compute_type=codebuild.ComputeType[self.synth_compute]),
                 primary_output_directory="cdk.out",
                 role=self._plan_runner(config),
             ),
