@@ -28,6 +28,13 @@ from mesh_config.naming import (
     smoke_test_runner_role_name,
 )
 from mesh_config.pipeline import PipelineConfig
+from mesh_config.synth_compute import (
+    COMPUTE_MEMORY_GB,
+    SynthCompute,
+    estimated_resources,
+    next_compute,
+    synth_compute_for,
+)
 from mesh_constructs.access_log_bucket import access_log_bucket
 from stacks.mesh_stage import MeshStage
 from stacks.pipeline_acknowledgments import (
@@ -38,6 +45,13 @@ from stacks.pipeline_acknowledgments import (
     narrow_security_check,
     use_connection_by_its_prefix,
 )
+from stacks.pipeline_stage_split import (
+    CODEPIPELINE_MAX_ACTIONS_PER_STAGE,
+    OriginLayout,
+    StageLayout,
+    origins,
+    split_pipeline_stages,
+)
 from stacks.sharing_stages import SharedDataStage, SharesStage, sharing_consumers, sharing_producers
 from stacks.tools_account_trust import principals_matching
 
@@ -47,6 +61,30 @@ CDK_CLI_VERSION = "2.1148.1"
 CDK_ASSETS_VERSION = "4.7.3"
 PYTHON_VERSION = "3.11"
 NODE_VERSION = "22"
+# Actions per pipeline stage before a stage is cut in two (stacks/pipeline_stage_split.py). Read at
+# build time, so a test can lower it to split the small example.
+MAX_ACTIONS_PER_STAGE = CODEPIPELINE_MAX_ACTIONS_PER_STAGE
+APPROVAL = "Approval"  # an action's category as CloudFormation writes it
+
+
+def synth_resources(config: MeshConfig) -> int:
+    """The estimate of what the pipeline's synth writes: every pipeline environment's stacks."""
+    envs = config.pipeline_environments()
+    return estimated_resources(
+        environments=len(envs),
+        projects=sum(len(config.projects_in(env)) for env in envs),
+        tables=sum(len(catalog.tables) for env in envs for catalog in config.catalogs_in(env)),
+        subscriptions=sum(len(config.subscriptions_in(env)) for env in envs),
+        units=len(config.mesh.domain_units) * len(envs),
+    )
+
+
+def synth_guard(compute: SynthCompute) -> str:
+    """The command prefix that runs a synth command under scripts/guarded_synth.py."""
+    larger = next_compute(compute)
+    return f"python3 scripts/guarded_synth.py --compute {compute.value} --memory-gb {COMPUTE_MEMORY_GB[compute]}" + (
+        f" --next {larger.value}" if larger else ""
+    )
 
 
 class PipelineStack(Stack):
@@ -61,6 +99,8 @@ class PipelineStack(Stack):
             settings.repository, settings.branch, connection_arn=settings.connection_arn
         )
         self.pipeline_name = pipeline_name(config.mesh.org)
+        self.synth_compute = settings.synth_compute or synth_compute_for(synth_resources(config))
+        guard = synth_guard(self.synth_compute)
         self.pipeline = pipelines.CodePipeline(
             self,
             "Pipeline",
@@ -81,13 +121,16 @@ class PipelineStack(Stack):
                 # The same gate as a developer's machine: unit, snapshot, cfn-lint and cdk-nag
                 # tests must pass before anything is synthesized for deployment; then the change
                 # plan against what each account runs refuses to replace or delete what holds
-                # data, before any stage deploys.
+                # data, before any stage deploys. Each through the memory guard, so a mesh that
+                # outgrows its compute fails saying which compute to set.
                 commands=[
-                    "make test",
-                    "make synth",
-                    f".venv/bin/python -m mesh_plan --mesh-dir {shlex.quote(mesh_dir)} --target cdk.out "
+                    f"{guard} -- make test",
+                    f"{guard} -- make synth",
+                    f"{guard} -- .venv/bin/python -m mesh_plan --mesh-dir {shlex.quote(mesh_dir)} --target cdk.out "
                     "--baseline deployed --json cdk.out/change-plan.json",
                 ],
+                # The synth only: the other steps do little and keep CodeBuild's default compute.
+                build_environment=codebuild.BuildEnvironment(compute_type=codebuild.ComputeType[self.synth_compute]),
                 primary_output_directory="cdk.out",
                 role=self._plan_runner(config),
             ),
@@ -126,6 +169,9 @@ class PipelineStack(Stack):
 
         # Build now (not at synth) so the generated roles exist and can be acknowledged.
         self.pipeline.build_pipeline()
+        # Before anything names a stage: the approver roles and the auto-approver name actions of
+        # the final layout.
+        self._layout = split_pipeline_stages(self.pipeline.pipeline, MAX_ACTIONS_PER_STAGE)
         self._log_artifact_buckets()
         self._pin_broadening_check_cli()
         key_arns = narrow_cross_region_keys(self, self.pipeline)
@@ -258,22 +304,28 @@ class PipelineStack(Stack):
 
     def _broadening_check_action_arns(self) -> list[str]:
         return [
-            self._action_arn(stage.stage_name, action.action_properties.action_name)
-            for stage in self.pipeline.pipeline.stages
+            self._action_arn(stage.name, action.name)
+            for stage in self._layout
             for action in stage.actions
-            if action.action_properties.category is codepipeline.ActionCategory.APPROVAL
-            and "ConfirmPermissionsBroadening" in action.action_properties.action_name
+            if action.category == APPROVAL and "ConfirmPermissionsBroadening" in action.name
         ]
 
     def approval_action(self, env_name: str) -> tuple[str, str]:
-        """(stage name, action name) of an environment's manual approval, as synthesized."""
-        for stage in self.pipeline.pipeline.stages:
+        """(stage name, action name) of an environment's manual approval, in the final layout."""
+        for stage in self._layout:
             for action in stage.actions:
-                if action.action_properties.action_name.endswith(approval_action_name(env_name)) and (
-                    action.action_properties.category is codepipeline.ActionCategory.APPROVAL
-                ):
-                    return stage.stage_name, action.action_properties.action_name
+                if action.name.endswith(approval_action_name(env_name)) and (action.category == APPROVAL):
+                    return stage.name, action.name
         raise KeyError(env_name)
+
+    def stage_layout(self) -> list[StageLayout]:
+        """Every pipeline stage as deployed: name, and its actions with their RunOrders."""
+        return list(self._layout)
+
+    def origin_layout(self) -> list[OriginLayout]:
+        """Per environment (or wave, sharing stage, ...): its pipeline stages, actions per stage and
+        sequential depth."""
+        return origins(self._layout)
 
     def _pin_broadening_check_cli(self) -> None:
         """The permissions-broadening check's CodeBuild project runs `npm install -g aws-cdk` (no
