@@ -1,4 +1,6 @@
-"""Stacks of a synthesized cloud assembly (cdk.out), stages' nested assemblies included."""
+"""Stacks of a synthesized cloud assembly (cdk.out), stages' nested assemblies and nested stacks
+included: a nested stack (the domain stack's units stacks) is planned as a stack of its own, named
+``<parent stack>/<logical id of its AWS::CloudFormation::Stack>``."""
 
 from __future__ import annotations
 
@@ -9,6 +11,9 @@ from typing import Any
 
 STACK = "aws:cloudformation:stack"
 NESTED = "cdk:cloud-assembly"
+NESTED_STACK = "AWS::CloudFormation::Stack"
+# Where CDK writes a nested stack's template (asset metadata, on by default in the CLI).
+ASSET_PATH = "aws:asset:path"
 
 
 @dataclass(frozen=True)
@@ -17,6 +22,9 @@ class StackTemplate:
     account: str
     region: str
     template: dict[str, Any]
+    # For a nested stack: its parent stack's name and its logical id there.
+    parent: str | None = None
+    logical_id: str | None = None
 
     @property
     def resources(self) -> dict[str, dict[str, Any]]:
@@ -37,4 +45,20 @@ def read_assembly(directory: Path) -> dict[str, StackTemplate]:
             template = json.loads((directory / props["templateFile"]).read_text())
             name = props.get("stackName") or props["templateFile"].removesuffix(".template.json")
             stacks[name] = StackTemplate(name, account, region, template)
+            stacks.update(_nested(directory, stacks[name]))
     return stacks
+
+
+def _nested(directory: Path, stack: StackTemplate) -> dict[str, StackTemplate]:
+    out: dict[str, StackTemplate] = {}
+    for logical_id, resource in stack.resources.items():
+        path = resource.get("Metadata", {}).get(ASSET_PATH, "")
+        if resource.get("Type") != NESTED_STACK or not path.endswith(".nested.template.json"):
+            continue
+        template = json.loads((directory / path).read_text())
+        child = StackTemplate(
+            f"{stack.name}/{logical_id}", stack.account, stack.region, template, stack.name, logical_id
+        )
+        out[child.name] = child
+        out.update(_nested(directory, child))
+    return out

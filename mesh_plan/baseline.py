@@ -88,12 +88,23 @@ def deployed_baseline(target: Mapping[str, StackTemplate], cloudformation_for: C
         if client is None:
             continue
         try:
-            body = client.get_template(StackName=name, TemplateStage="Original")["TemplateBody"]
+            body = client.get_template(StackName=_deployed_name(client, stack), TemplateStage="Original")[
+                "TemplateBody"
+            ]
         except ClientError as error:
             message = error.response.get("Error", {}).get("Message", "")
             if "does not exist" in message:
                 continue
             raise BaselineError(f"GetTemplate {name} in {stack.account}: {message or error}") from error
         template = json.loads(body) if isinstance(body, str) else dict(body)
-        out[name] = StackTemplate(name, stack.account, stack.region, template)
+        out[name] = StackTemplate(name, stack.account, stack.region, template, stack.parent, stack.logical_id)
     return out
+
+
+def _deployed_name(client: Any, stack: StackTemplate) -> str:
+    """A stack's name, or for a nested stack the id CloudFormation gave it, read from its parent (a
+    parent that does not exist raises ClientError "does not exist", like a missing stack)."""
+    if stack.parent is None or stack.logical_id is None:
+        return stack.name
+    resource = client.describe_stack_resource(StackName=stack.parent, LogicalResourceId=stack.logical_id)
+    return str(resource["StackResourceDetail"]["PhysicalResourceId"])

@@ -28,11 +28,17 @@ def plan_reader_role(
         resource_name=f"{stack_name_prefix}*/*",
         arn_format=ArnFormat.SLASH_RESOURCE_NAME,
     )
-    role.add_to_policy(iam.PolicyStatement(actions=["cloudformation:GetTemplate"], resources=[stacks]))
+    # DescribeStackResource finds a nested stack's id (the domain's units stacks) in its parent.
+    role.add_to_policy(
+        iam.PolicyStatement(
+            actions=["cloudformation:GetTemplate", "cloudformation:DescribeStackResource"], resources=[stacks]
+        )
+    )
     acknowledge(
         role,
         "Stack ARNs end in an id CloudFormation assigns at creation; the wildcard is limited to this "
-        "environment's stacks by their name prefix, for one read-only action.",
+        "environment's stacks by their name prefix (nested stacks' names start with their parent's), for two "
+        "read-only actions.",
         wildcard_resource_finding(role, stacks),
     )
     return role

@@ -256,3 +256,68 @@ def test_a_unit_cannot_live_in_another_stack_than_its_parent():
     )
     with pytest.raises(ValueError, match="bu-team is not in the stack of its parent bu"):
         DomainUnitTree(stack, "Units", props)
+
+
+# --- the change plan sees inside the nested stacks --------------------------------------------
+
+
+def test_the_change_plan_reads_nested_stacks_and_refuses_a_units_move(tmp_path: Path):
+    from mesh_plan.assembly import read_assembly
+    from mesh_plan.changes import Action, plan
+    from mesh_plan.rules import violations as plan_violations
+
+    def synth(stacks: int) -> dict:
+        mesh = write_unit_mesh(tmp_path / f"mesh{stacks}", 8, unit_stacks=stacks)
+        return read_assembly(synth_dev(mesh, tmp_path / f"out{stacks}").directory)
+
+    before = synth(2)
+    nested = {n: s for n, s in before.items() if s.parent == "acme-dev-domain"}
+    assert len(nested) == 2 and all(n.startswith("acme-dev-domain/Units") for n in nested)
+    # Three units stacks: jump hash moves about a third of the business units into units-3.
+    changes = plan(before, synth(3))
+    moved = [c for c in changes if c.resource_type == "AWS::DataZone::DomainUnit" and c.action is Action.REPLACED]
+    assert moved and all("logical id moved to acme-dev-domain/Units3" in c.reasons[0] for c in moved)
+    refused = {v.change.logical_id for v in plan_violations(changes, [])}
+    assert {c.logical_id for c in moved} <= refused
+
+
+def test_the_deployed_baseline_reads_a_nested_stack_through_its_parent():
+    import boto3
+    from botocore.stub import Stubber
+
+    from mesh_plan.assembly import StackTemplate
+    from mesh_plan.baseline import deployed_baseline
+
+    client = boto3.client("cloudformation", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x")
+    nested_arn = "arn:aws:cloudformation:eu-west-1:123456789012:stack/acme-dev-domain-Units1NestedStack-ABC/1234"
+    target = {
+        "acme-dev-domain/Units1Nested": StackTemplate(
+            "acme-dev-domain/Units1Nested", "123456789012", "eu-west-1", {}, "acme-dev-domain", "Units1Nested"
+        ),
+        "acme-dev-new/Units1Nested": StackTemplate(
+            "acme-dev-new/Units1Nested", "123456789012", "eu-west-1", {}, "acme-dev-new", "Units1Nested"
+        ),
+    }
+    detail = {
+        "LogicalResourceId": "Units1Nested",
+        "PhysicalResourceId": nested_arn,
+        "ResourceType": "AWS::CloudFormation::Stack",
+        "LastUpdatedTimestamp": "2026-12-01T00:00:00Z",
+        "ResourceStatus": "UPDATE_COMPLETE",
+    }
+    body = json.dumps({"Resources": {"U": {"Type": "AWS::DataZone::DomainUnit"}}})
+    with Stubber(client) as stub:
+        stub.add_response(
+            "describe_stack_resource",
+            {"StackResourceDetail": detail},
+            {"StackName": "acme-dev-domain", "LogicalResourceId": "Units1Nested"},
+        )
+        stub.add_response(
+            "get_template", {"TemplateBody": body}, {"StackName": nested_arn, "TemplateStage": "Original"}
+        )
+        stub.add_client_error("describe_stack_resource", "ValidationError", "Stack with id acme-dev-new does not exist")
+        found = deployed_baseline(target, lambda account, region: client)
+        stub.assert_no_pending_responses()
+    assert list(found) == ["acme-dev-domain/Units1Nested"]
+    assert found["acme-dev-domain/Units1Nested"].resources == {"U": {"Type": "AWS::DataZone::DomainUnit"}}
+    assert found["acme-dev-domain/Units1Nested"].parent == "acme-dev-domain"
