@@ -173,7 +173,9 @@ def _subscriptions(
 def write_mesh(directory: Path, mesh: dict[str, Any], example_dir: Path = EXAMPLE_DIR) -> None:
     """mesh.yaml and the example's environment files in ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / "mesh.yaml").write_text(yaml.safe_dump(mesh, sort_keys=False, width=200))
+    # libyaml's dumper when present: the pure-Python one takes a second on a 5 000-project mesh.
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    (directory / "mesh.yaml").write_text(yaml.dump(mesh, Dumper=dumper, sort_keys=False, width=200))
     for env in mesh["environments"]:
         shutil.copy(example_dir / f"{env}.yaml", directory / f"{env}.yaml")
 
