@@ -610,9 +610,25 @@ def main_rows(cases: list[Case]) -> list[list[str]]:
     rows = [MAIN_HEADER]
     for case in cases:
         label = f"{case.name} ({_runs_label(case)})" if case.runs else case.name
+        if not case.ok and not case.runs:
+            rows.append([label, case.projects, "FAILED (not synthesized)", *["-"] * 3, _budget(case, None), "-", "-"])
+            continue
         if not case.ok:
-            why = f"FAILED rc={case.runs[-1].returncode}" if case.runs else "FAILED (not synthesized)"
-            rows.append([label, case.projects, why, *["-"] * 3, _budget(case, None), "-", "-"])
+            # What the failed run cost until it stopped: a lower bound of a successful synth.
+            run = case.runs[-1]
+            rows.append(
+                [
+                    label,
+                    case.projects,
+                    f"FAILED rc={run.returncode} after {run.wall_seconds:.1f}",
+                    _ratio(run.wall_seconds, base_wall),
+                    f"{run.cpu_seconds:.1f} until the failure",
+                    _ratio(run.cpu_seconds, base_cpu),
+                    _budget(case, None),
+                    f"{run.tree_peak_mb:.0f} ({run.process_peak_mb:.0f}) until the failure",
+                    "-",
+                ]
+            )
             continue
         wall, cpu = case.median("wall_seconds"), case.median("cpu_seconds")
         cpu_ratio = cpu / base_cpu if cpu is not None and base_cpu else None
@@ -705,7 +721,7 @@ def case_notes(case: Case) -> list[str]:
         lines.append(
             "- runs: "
             + ", ".join(
-                f"wall {r.wall_seconds:.1f} s / CPU {r.cpu_seconds:.1f} s"
+                f"wall {r.wall_seconds:.1f} s / CPU {r.cpu_seconds:.1f} s / peak {r.tree_peak_mb:.0f} MB"
                 + (f" ({r.cpu_note})" if r.cpu_note else "")
                 + ("" if r.ok else f" FAILED rc={r.returncode}")
                 for r in case.runs
