@@ -108,7 +108,9 @@ def use_source(ref: str | None, work: Path) -> str:
     """Point APP_ROOT at the working tree (ref None) or at a snapshot of a git ref; describe it."""
     global APP_ROOT
     if ref is None:
-        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain"], capture_output=True, text=True)
+        dirty = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True
+        )
         head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
         state = "with uncommitted changes" if dirty.stdout.strip() else "clean"
         return f"working tree {ROOT} (HEAD {head.stdout.strip() or '?'}, {state})"
