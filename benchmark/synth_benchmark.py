@@ -1,35 +1,39 @@
 #!/usr/bin/env python3
-"""Benchmark `cdk synth` on this machine: an empty app, the bundled example and generated meshes.
+"""Benchmark `cdk synth` (pipeline mode, the default) on this machine and write benchmark/RESULTS.md.
 
-Run:  .venv/bin/python benchmark/synth_benchmark.py [--sizes 100 1000] [--repeat 3]   (or `make bench`)
+Run:  .venv/bin/python benchmark/synth_benchmark.py [--cases empty example 1000 5000] [--repeat N]
+      (or `make bench`, which also runs the console benchmark)
 
-Cases
-  empty      an app with one empty Stack (temp dir, same cdk.json context): the fixed cost of
-             the CDK CLI + Python + jsii/Node start-up that every synth pays
-  example    the bundled mesh (environments/)
-  N          a generated mesh: the example plus N projects PER ENVIRONMENT spread evenly over
-             10 generated business units bu01..bu10 (`-c mesh_dir=<generated dir>`)
+Cases (every one through the real CLI: node_modules/.bin/cdk synth --quiet -o <tmp>/cdk.out)
+  empty    an app with one empty Stack (temp dir, same cdk.json context): the fixed cost of the CDK
+           CLI + Python + jsii/Node start-up; the baseline of every ratio, measured in the same run
+           (added when not selected, since the budgets are ratios)
+  example  the bundled mesh (environments/: dev, staging, prod)
+  1000     the example plus 20 generated business units with a team unit each, 1 000 projects,
+           10 tables per business unit and 50 subscriptions across units (benchmark/mesh_generator.py)
+  5000     the same with 200 business units, 5 000 projects and 500 subscriptions
+A generated mesh's `layout` is found by validating it and applying the counts the refusals ask for.
+A case that fails validation or synth is reported with its error and the run goes on.
 
-Every case runs the real CLI: node_modules/.bin/cdk synth --quiet -o <tmp>/cdk.out.
-
-Memory
-  tree   peak of the SUM of the RSS of every process in the synth's process tree (cdk CLI
-         (node) -> python app.py -> jsii runtime (node)), sampled from /proc every 100 ms. Shared
-         pages are counted once per process, so this slightly over-states physical memory.
-  proc   peak RSS of the LARGEST SINGLE process of the tree, from GNU `/usr/bin/time -v` (Linux
-         wait4 rusage keeps the max over the descendants, it does not add them up). Without GNU
-         time: resource.getrusage(RUSAGE_CHILDREN).ru_maxrss, also a single-process max (and
-         cumulative over every run of this script).
+CPU is the budget figure: the machine is shared, so wall time depends on the other work on it while
+CPU seconds (user + sys of the whole process tree) mostly do not.
+  CPU    os.wait4 on the CLI's process (it and every descendant it reaped), and
+         getrusage(RUSAGE_CHILDREN) deltas with this process as the tree's child subreaper (so a
+         descendant whose parent did not wait for it is reaped, and counted, here): the larger.
+  memory the peak of the SUM of the RSS of every process of the tree (cdk CLI node -> python app.py
+         -> jsii node), sampled from /proc every 100 ms (shared pages counted per process), and the
+         largest single process (wait4's ru_maxrss, or the largest sampled, whichever is larger).
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import datetime
 import importlib.metadata
 import json
-import math
 import os
+import re
 import resource
 import shutil
 import signal
@@ -43,44 +47,51 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import yaml
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))
+
+from benchmark.mesh_generator import (  # noqa: E402
+    PARTITION_KEYS,
+    PROJECT_CONTRIBUTORS,
+    PROJECT_OWNERS,
+    PROJECT_PROFILE,
+    SHAPES,
+    TABLE_COLUMNS,
+    UNIT_GROUPS,
+    LayoutSearch,
+    Shape,
+    declared_counts,
+    fit_layout,
+    generate_mesh,
+)
+from benchmark.pipeline_shape import CODEPIPELINE_ACTIONS_PER_STAGE  # noqa: E402
+
+BENCH_DIR = ROOT / "benchmark"
 RESULTS_FILE = BENCH_DIR / "RESULTS.md"
 VENV_PYTHON = ROOT / ".venv" / "bin" / "python"  # not resolved: the symlink is what selects the venv
 NODE_BIN = ROOT / "node_modules" / ".bin"
 CDK = NODE_BIN / "cdk"
 # The app under test: the working tree, or a `git archive` snapshot of --ref (see use_source).
 APP_ROOT = ROOT
-EXAMPLE_DIR = APP_ROOT / "environments"
 
-
-BUSINESS_UNITS = [f"bu{i:02d}" for i in range(1, 11)]
-UNIT_GROUPS = ["data-engineers"]
-PROJECT_PROFILE = "sql-analytics"
-PROJECT_MEMBERS = {"owners": ["data-engineers"], "contributors": ["finance-analysts", "executives"]}
-# Shards start at the fewest that could hold the load; validation then says which unit needs
-# more (a hash placement is uneven) and the generator retries with one more everywhere.
-TARGET_LOAD = 1.0
-# Every generated project produces this many tables in its business unit's domain catalog.
-TABLES_PER_PROJECT = 5
-TABLE_COLUMNS = [
-    {"name": "id", "type": "string", "description": "Row id"},
-    {"name": "customer_email", "type": "string", "description": "Contact", "pii": True},
-    {"name": "amount", "type": "decimal(18,2)", "description": "Amount"},
-    {"name": "tags", "type": "array<string>", "description": "Labels"},
-]
-MAX_SHARDS = 32  # DomainUnit.project_stack_shards le=32
-MAX_SHARD_ATTEMPTS = 8
+CASES = ("empty", "example", *SHAPES)
+# Runs per case by default (median): the small cases are quick and noisy, the large ones slow.
+DEFAULT_REPEAT = {"empty": 3, "example": 3}
+LARGE_REPEAT = 1
+# CPU budgets, as a ratio to the empty app's CPU seconds of the same run.
+BUDGETS = {"example": 2.0, "1000": 4.0, "5000": 30.0}
 
 CFN_MAX_RESOURCES = 500
 CFN_MAX_OUTPUTS = 200
-CFN_MAX_TEMPLATE_BYTES = 1_000_000  # template uploaded to S3 (CDK does this for templates > 51,200 bytes)
+CFN_MAX_TEMPLATE_BYTES = 1_000_000  # CloudFormation's 1 MB for a template uploaded through S3, in round bytes
 
 SAMPLE_INTERVAL = 0.1
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+ERROR_LINES = 15
+# Console benchmark figures pasted below the synth report survive a rewrite of it.
+KEPT_SECTION = "## The management API and console"
 EMPTY_APP = """\
 import aws_cdk as cdk
 
@@ -95,37 +106,46 @@ app.synth()
 
 def use_source(ref: str | None, work: Path) -> str:
     """Point APP_ROOT at the working tree (ref None) or at a snapshot of a git ref; describe it."""
-    global APP_ROOT, EXAMPLE_DIR
+    global APP_ROOT
     if ref is None:
-        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain"], capture_output=True, text=True)
+        dirty = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True
+        )
         head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
         state = "with uncommitted changes" if dirty.stdout.strip() else "clean"
-        description = f"working tree {ROOT} (HEAD {head.stdout.strip() or '?'}, {state})"
-    else:
-        commit = subprocess.run(
-            ["git", "-C", str(ROOT), "rev-parse", "--short", f"{ref}^{{commit}}"], capture_output=True, text=True
-        )
-        if commit.returncode != 0:
-            raise SystemExit(f"unknown git ref {ref!r}: {commit.stderr.strip()}")
-        snapshot = work / "snapshot"
-        snapshot.mkdir(parents=True)
-        archive = work / "snapshot.tar"
-        subprocess.run(["git", "-C", str(ROOT), "archive", "-o", str(archive), ref], check=True)
-        with tarfile.open(archive) as tar:
-            tar.extractall(snapshot, filter="data")
-        archive.unlink()
-        # Same interpreter and CLI: only the app's own files come from the ref.
-        for shared in (".venv", "node_modules"):
-            (snapshot / shared).symlink_to(ROOT / shared, target_is_directory=True)
-        APP_ROOT = snapshot
-        description = f"git snapshot of {ref} ({commit.stdout.strip()}) in a temp dir"
-    EXAMPLE_DIR = APP_ROOT / "environments"
-    # The mesh_config package (validation, placement limits) is imported from the app under test.
+        return f"working tree {ROOT} (HEAD {head.stdout.strip() or '?'}, {state})"
+    commit = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", f"{ref}^{{commit}}"], capture_output=True, text=True
+    )
+    if commit.returncode != 0:
+        raise SystemExit(f"unknown git ref {ref!r}: {commit.stderr.strip()}")
+    snapshot = work / "snapshot"
+    snapshot.mkdir(parents=True)
+    archive = work / "snapshot.tar"
+    subprocess.run(["git", "-C", str(ROOT), "archive", "-o", str(archive), ref], check=True)
+    with tarfile.open(archive) as tar:
+        tar.extractall(snapshot, filter="data")
+    archive.unlink()
+    # Same interpreter and CLI: only the app's own files come from the ref.
+    for shared in (".venv", "node_modules"):
+        (snapshot / shared).symlink_to(ROOT / shared, target_is_directory=True)
+    APP_ROOT = snapshot
+    # mesh_config (validation, layout limits) is imported from the app under test, not the working tree.
     sys.path.insert(0, str(APP_ROOT))
-    return description
+    return f"git snapshot of {ref} ({commit.stdout.strip()}) in a temp dir"
 
 
-# --------------------------------------------------------------------------- process tree memory
+# --------------------------------------------------------------------------- process tree accounting
+
+
+def become_subreaper() -> bool:
+    """Make this process the child subreaper of its descendants (Linux prctl), so a grandchild whose
+    parent exits without waiting is re-parented here, reaped here and counted in RUSAGE_CHILDREN."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        return False
 
 
 def _children_by_parent() -> dict[int, list[int]]:
@@ -151,27 +171,33 @@ def _rss_bytes(pid: int) -> int:
         return 0
 
 
+def _tree(root: int) -> list[int]:
+    children = _children_by_parent()
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo.extend(children.get(pid, ()))
+    return tree
+
+
 class TreeSampler(threading.Thread):
-    """Samples the summed RSS of a process and all its descendants until stopped."""
+    """Samples the summed RSS of a process and its descendants, and the largest one, until stopped."""
 
     def __init__(self, root_pid: int) -> None:
         super().__init__(daemon=True)
         self.root_pid = root_pid
         self.peak_bytes = 0
+        self.peak_single_bytes = 0
         self.peak_processes = 0
         self._stop_event = threading.Event()
 
     def run(self) -> None:
         while not self._stop_event.is_set():
-            children = _children_by_parent()
-            tree, todo = [], [self.root_pid]
-            while todo:
-                pid = todo.pop()
-                tree.append(pid)
-                todo.extend(children.get(pid, ()))
-            total = sum(_rss_bytes(pid) for pid in tree)
-            self.peak_bytes = max(self.peak_bytes, total)
-            self.peak_processes = max(self.peak_processes, len(tree))
+            sizes = [_rss_bytes(pid) for pid in _tree(self.root_pid)]
+            self.peak_bytes = max(self.peak_bytes, sum(sizes))
+            self.peak_single_bytes = max(self.peak_single_bytes, *sizes)
+            self.peak_processes = max(self.peak_processes, len(sizes))
             self._stop_event.wait(SAMPLE_INTERVAL)
 
     def stop(self) -> None:
@@ -179,16 +205,30 @@ class TreeSampler(threading.Thread):
         self.join()
 
 
-def gnu_time() -> str | None:
-    """Path of GNU time (it supports -v and -o), or None."""
-    path = shutil.which("time") or ("/usr/bin/time" if Path("/usr/bin/time").exists() else None)
-    if path is None:
-        return None
+def _cpu(usage: resource.struct_rusage) -> float:
+    return usage.ru_utime + usage.ru_stime
+
+
+def _reap_orphans(pgid: int, grace: float) -> None:
+    """Wait for descendants re-parented to this process (subreaper), then end what is left of the
+    synth's own process group (its session, started for it: nothing else is in it)."""
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            time.sleep(0.1)
     try:
-        probe = subprocess.run([path, "-v", "true"], capture_output=True, text=True, timeout=10, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return path if "Maximum resident set size" in probe.stderr else None
+        os.killpg(pgid, signal.SIGKILL)
+    except ProcessLookupError:
+        return
+    while True:
+        try:
+            os.waitpid(-1, 0)
+        except ChildProcessError:
+            return
 
 
 # --------------------------------------------------------------------------- one synth run
@@ -196,37 +236,19 @@ def gnu_time() -> str | None:
 
 @dataclass
 class Run:
-    seconds: float
+    wall_seconds: float
+    cpu_seconds: float
     returncode: int
     tree_peak_mb: float
+    process_peak_mb: float
     tree_processes: int
-    process_peak_mb: float | None
-    cpu_seconds: float | None
     log: Path
     outdir: Path
+    cpu_note: str = ""
 
     @property
     def ok(self) -> bool:
         return self.returncode == 0
-
-    def log_tail(self, lines: int = 40) -> str:
-        text = self.log.read_text(errors="replace") if self.log.exists() else ""
-        return "\n".join(text.rstrip().splitlines()[-lines:])
-
-
-def _parse_gnu_time(path: Path) -> tuple[float | None, float | None]:
-    """(max RSS MB, user+sys CPU seconds) from a `time -v -o` report."""
-    if not path.exists():
-        return None, None
-    values: dict[str, str] = {}
-    for line in path.read_text(errors="replace").splitlines():
-        key, sep, value = line.strip().rpartition(": ")
-        if sep:
-            values[key] = value
-    rss = values.get("Maximum resident set size (kbytes)")
-    user, system = values.get("User time (seconds)"), values.get("System time (seconds)")
-    cpu = float(user) + float(system) if user and system else None
-    return (int(rss) / 1024 if rss else None), cpu
 
 
 def synth_env() -> dict[str, str]:
@@ -236,14 +258,13 @@ def synth_env() -> dict[str, str]:
     return env
 
 
-def run_synth(args: list[str], cwd: Path, work: Path, label: str, timeout: float, time_bin: str | None) -> Run:
-    """`cdk synth --quiet -o <work>/cdk.out <args>` in cwd, timed and memory-sampled."""
+def run_synth(args: list[str], cwd: Path, work: Path, label: str, timeout: float) -> Run:
+    """`cdk synth --quiet -o <work>/cdk.out <args>` in cwd: timed, CPU-accounted and memory-sampled."""
     work.mkdir(parents=True, exist_ok=True)
-    outdir, log, time_report = work / "cdk.out", work / "synth.log", work / "time.txt"
+    outdir, log = work / "cdk.out", work / "synth.log"
     command = [str(CDK), "synth", "--quiet", "-o", str(outdir), *args]
-    if time_bin:
-        command = [time_bin, "-v", "-o", str(time_report), *command]
-    print(f"  [{label}] {' '.join(command[4:] if time_bin else command)}", flush=True)
+    print(f"  [{label}] {' '.join(command)}", flush=True)
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     with open(log, "w") as out:
         proc = subprocess.Popen(
@@ -251,33 +272,55 @@ def run_synth(args: list[str], cwd: Path, work: Path, label: str, timeout: float
         )
         sampler = TreeSampler(proc.pid)
         sampler.start()
+        deadline = start + timeout
         try:
-            returncode = proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGTERM)  # the session started above: only this synth's processes
-            returncode = proc.wait()
-            out.write(f"\n[benchmark] killed after the {timeout:.0f} s timeout\n")
+            # os.wait4 rather than Popen.wait: it returns the rusage of the CLI and its reaped descendants.
+            while True:
+                pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+                if pid:
+                    break
+                if time.perf_counter() > deadline:
+                    os.killpg(proc.pid, signal.SIGTERM)  # the session started above: only this synth's processes
+                    pid, status, usage = os.wait4(proc.pid, 0)
+                    out.write(f"\n[benchmark] killed after the {timeout:.0f} s timeout\n")
+                    break
+                time.sleep(0.05)
         finally:
             sampler.stop()
-    seconds = time.perf_counter() - start
-    if time_bin:
-        process_peak, cpu = _parse_gnu_time(time_report)
-    else:
-        process_peak, cpu = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, None
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: keep Popen from waiting again
+        _reap_orphans(proc.pid, grace=10)
+    children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    tree_cpu, children_cpu = _cpu(usage), _cpu(children_after) - _cpu(children_before)
+    note = "" if abs(children_cpu - tree_cpu) < 0.05 * max(tree_cpu, 1) else f"wait4 {tree_cpu:.1f} s"
     run = Run(
-        seconds=seconds,
-        returncode=returncode,
+        wall_seconds=wall,
+        cpu_seconds=max(tree_cpu, children_cpu),
+        returncode=proc.returncode,
         tree_peak_mb=sampler.peak_bytes / 2**20,
+        # wait4's ru_maxrss is in KiB on Linux: the largest of the process and its reaped descendants.
+        process_peak_mb=max(usage.ru_maxrss / 1024, sampler.peak_single_bytes / 2**20),
         tree_processes=sampler.peak_processes,
-        process_peak_mb=process_peak,
-        cpu_seconds=cpu,
         log=log,
         outdir=outdir,
+        cpu_note=note,
     )
-    status = "ok" if run.ok else f"FAILED rc={returncode}"
-    single = f"{process_peak:.0f}" if process_peak is not None else "?"
-    print(f"  [{label}] {status}: {seconds:.2f} s, tree peak {run.tree_peak_mb:.0f} MB, largest process {single} MB")
+    status_text = "ok" if run.ok else f"FAILED rc={run.returncode}"
+    print(
+        f"  [{label}] {status_text}: wall {wall:.1f} s, CPU {run.cpu_seconds:.1f} s, tree peak "
+        f"{run.tree_peak_mb:.0f} MB, largest process {run.process_peak_mb:.0f} MB",
+        flush=True,
+    )
     return run
+
+
+def error_excerpt(text: str, lines: int = ERROR_LINES) -> str:
+    """The first lines of the error in a synth log (from the first line naming an error), else its end."""
+    rows = [row for row in text.rstrip().splitlines() if row.strip()]
+    for i, row in enumerate(rows):
+        if re.search(r"error|Error|problem|Traceback|killed", row):
+            return "\n".join(rows[i : i + lines])
+    return "\n".join(rows[-lines:])
 
 
 # --------------------------------------------------------------------------- cloud assembly stats
@@ -294,8 +337,9 @@ class AssemblyStats:
 
 
 def assembly_stats(outdir: Path) -> AssemblyStats:
+    """Every template of the assembly: the top level (pipeline or empty stack), the stage assemblies
+    (assembly-*/, one per environment) and nested stacks (*.nested.template.json)."""
     stats = AssemblyStats()
-    # Top-level templates (the empty app, a pipeline stack) and the stage assemblies (one per environment).
     for path in sorted(outdir.rglob("*.template.json")):
         name = path.relative_to(outdir).as_posix().removesuffix(".template.json").removeprefix("assembly-")
         size = path.stat().st_size
@@ -310,212 +354,179 @@ def assembly_stats(outdir: Path) -> AssemblyStats:
         if size > stats.biggest_template[1]:
             stats.biggest_template = (name, size)
         if resources > CFN_MAX_RESOURCES:
-            stats.over_limits.append(f"{name}: {resources} resources (CloudFormation limit {CFN_MAX_RESOURCES})")
+            stats.over_limits.append(f"{name}: {resources} resources (limit {CFN_MAX_RESOURCES})")
         if outputs > CFN_MAX_OUTPUTS:
-            stats.over_limits.append(f"{name}: {outputs} outputs (CloudFormation limit {CFN_MAX_OUTPUTS})")
+            stats.over_limits.append(f"{name}: {outputs} outputs (limit {CFN_MAX_OUTPUTS})")
         if size > CFN_MAX_TEMPLATE_BYTES:
-            stats.over_limits.append(f"{name}: template is {size:,} bytes (CloudFormation limit 1 MB)")
+            stats.over_limits.append(f"{name}: template of {size:,} bytes (limit 1 MB)")
     return stats
 
 
-# --------------------------------------------------------------------------- mesh generation
+@dataclass
+class PipelineShape:
+    max_actions: tuple[str, int] = ("-", 0)
+    # env -> its pipeline stages, and the sum over them of the distinct deploy RunOrders.
+    stages_per_env: dict[str, list[str]] = field(default_factory=dict)
+    depth_per_env: dict[str, int] = field(default_factory=dict)
+    over_limits: list[str] = field(default_factory=list)
 
 
-def _balanced(total: int, parts: int) -> list[int]:
-    base, extra = divmod(total, parts)
-    return [base + (1 if i < extra else 0) for i in range(parts)]
-
-
-def write_generated_mesh(directory: Path, projects: int, extra_shards: int = 0) -> dict[str, int]:
-    """The example mesh plus `projects` generated projects; returns the shard count per generated unit."""
-    from mesh_config.placement import MAX_RESOURCES_PER_STACK
-
-    mesh = yaml.safe_load((EXAMPLE_DIR / "mesh.yaml").read_text())
-    from mesh_config.placement import PRODUCER_FIXED_RESOURCES
-
-    cost = 1 + sum(len(groups) for groups in PROJECT_MEMBERS.values())  # placement.project_resource_count
-    product_cost = PRODUCER_FIXED_RESOURCES + TABLES_PER_PROJECT
-    width = max(4, len(str(projects)))
-    shards: dict[str, int] = {}
-    number = 0
-    for unit, count in zip(BUSINESS_UNITS, _balanced(projects, len(BUSINESS_UNITS)), strict=True):
-        needed = max(1, math.ceil(count * cost / (MAX_RESOURCES_PER_STACK * TARGET_LOAD)))
-        needed_products = max(1, math.ceil(count * product_cost / (MAX_RESOURCES_PER_STACK * TARGET_LOAD)))
-        shards[unit] = min(MAX_SHARDS, needed + extra_shards)
-        mesh["domain_units"].append(
-            {
-                "id": unit,
-                "description": f"Generated business unit {unit}",
-                "owners": list(UNIT_GROUPS),
-                "project_creators": list(UNIT_GROUPS),
-                "project_stack_shards": shards[unit],
-                "product_stack_shards": min(MAX_SHARDS, needed_products + extra_shards),
-            }
-        )
-        tables = []
-        for _ in range(count):
-            number += 1
-            use_case = f"uc{number:0{width}d}"
-            mesh["projects"].append(
-                {
-                    "domain_unit": unit,
-                    "use_case": use_case,
-                    "profile": PROJECT_PROFILE,
-                    **{role: list(groups) for role, groups in PROJECT_MEMBERS.items()},
-                }
+def pipeline_shape(outdir: Path, envs: list[str]) -> PipelineShape | None:
+    """The synthesized pipeline's Stages (the `<org>-mesh-pipeline` stack's AWS::CodePipeline::Pipeline)."""
+    stages = None
+    for path in sorted(outdir.glob("*.template.json")):
+        for res in json.loads(path.read_text()).get("Resources", {}).values():
+            if res.get("Type") == "AWS::CodePipeline::Pipeline":
+                stages = res["Properties"]["Stages"]
+    if stages is None:
+        return None
+    shape = PipelineShape(stages_per_env={env: [] for env in envs}, depth_per_env=dict.fromkeys(envs, 0))
+    # An environment deploys in a stage named after it, or over several: prod, prod-2, prod-3 ...
+    env_of = re.compile(r"^(" + "|".join(map(re.escape, envs)) + r")(?:-\d+)?$")
+    for stage in stages:
+        actions = stage["Actions"]
+        if len(actions) > shape.max_actions[1]:
+            shape.max_actions = (stage["Name"], len(actions))
+        if len(actions) > CODEPIPELINE_ACTIONS_PER_STAGE:
+            shape.over_limits.append(
+                f"pipeline stage {stage['Name']}: {len(actions)} actions (limit {CODEPIPELINE_ACTIONS_PER_STAGE})"
             )
-            tables += [
-                {
-                    "dataset": f"{use_case}_t{t}",
-                    "producer": f"{unit}-{use_case}",
-                    "storage": {"prefix": f"{unit}/{use_case}/t{t}/"},
-                    "columns": TABLE_COLUMNS,
-                    "partition_keys": [{"name": "day", "type": "date"}],
-                }
-                for t in range(1, TABLES_PER_PROJECT + 1)
-            ]
-        if tables:
-            mesh["catalogs"].append(
-                {
-                    "business_unit": unit,
-                    "owner": tables[0]["producer"],
-                    "description": f"{unit} tables",
-                    "tables": tables,
-                }
-            )
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "mesh.yaml").write_text(yaml.safe_dump(mesh, sort_keys=False))
-    for env in mesh["environments"]:
-        shutil.copy(EXAMPLE_DIR / f"{env}.yaml", directory / f"{env}.yaml")
-    return shards
-
-
-def projects_per_environment(mesh_dir: Path) -> str:
-    """Projects in each environment after validation ('106', or 'dev 106 / prod 100' when they differ)."""
-    from mesh_config import load_mesh
-
-    config = load_mesh(mesh_dir)
-    counts = {env.name: len(config.projects_in(env)) for env in config.environments}
-    if len(set(counts.values())) == 1:
-        return str(next(iter(counts.values())))
-    return " / ".join(f"{name} {count}" for name, count in counts.items())
-
-
-def generate_valid_mesh(directory: Path, projects: int, notes: list[str]) -> str | None:
-    """Write a mesh that passes validation, raising shards if needed; None if it never does."""
-    from mesh_config import ConfigError
-
-    for extra in range(MAX_SHARD_ATTEMPTS):
-        shards = write_generated_mesh(directory, projects, extra)
-        try:
-            count = projects_per_environment(directory)
-        except ConfigError as error:
-            print(f"  validation failed with shards {shards}:\n{error}", flush=True)
-            notes.append(f"validation failed with project_stack_shards {shards}:\n\n```\n{error}\n```")
-            if "_stack_shards" not in str(error) or max(shards.values()) >= MAX_SHARDS:
-                return None
+        match = env_of.match(stage["Name"])
+        if match is None:
             continue
-        print(f"  generated {directory} (shards per generated unit: {sorted(set(shards.values()))})", flush=True)
-        notes.append(
-            f"project_stack_shards per generated unit: {', '.join(map(str, sorted(set(shards.values()))))}"
-            + (f" (raised by {extra} after validation errors)" if extra else "")
-        )
-        return count
-    return None
+        # The steps one after another: RunOrders holding a deploy (with change sets, the execute
+        # action; the create action of the same stack runs one RunOrder earlier and is not a step).
+        deploys = {
+            a["RunOrder"]
+            for a in actions
+            if a["ActionTypeId"]["Provider"] == "CloudFormation"
+            and a.get("Configuration", {}).get("ActionMode") != "CHANGE_SET_REPLACE"
+        }
+        shape.stages_per_env[match.group(1)].append(stage["Name"])
+        shape.depth_per_env[match.group(1)] += len(deploys)
+    return shape
 
 
-# --------------------------------------------------------------------------- cases and report
+# --------------------------------------------------------------------------- cases
 
 
 @dataclass
 class Case:
     name: str
-    projects: str
+    description: str
+    repeat: int
+    shape: Shape | None = None
+    projects: str = "-"
+    counts: dict[str, int] = field(default_factory=dict)
+    search: LayoutSearch | None = None
     runs: list[Run] = field(default_factory=list)
     stats: AssemblyStats | None = None
-    notes: list[str] = field(default_factory=list)
+    pipeline: PipelineShape | None = None
     error: str | None = None
+    prepare_seconds: float = 0.0
+    total_seconds: float = 0.0
+    load_at_start: tuple[float, float, float] = (0.0, 0.0, 0.0)
 
     @property
     def ok(self) -> bool:
         return self.error is None and bool(self.runs) and all(run.ok for run in self.runs)
 
+    def median(self, attribute: str) -> float | None:
+        values = [getattr(run, attribute) for run in self.runs if run.ok]
+        return statistics.median(values) if values and self.ok else None
+
     @property
-    def median_seconds(self) -> float | None:
-        ok_runs = [run.seconds for run in self.runs if run.ok]
-        return statistics.median(ok_runs) if ok_runs and self.ok else None
-
-    def row(self, baseline: float | None = None) -> list[str]:
-        ok_runs = [run for run in self.runs if run.ok]
-        label = f"{self.name} ({_runs_label(len(self.runs))})" if self.runs else self.name
-        if not self.ok or self.stats is None:
-            failed = next((run for run in self.runs if not run.ok), None)
-            why = f"FAILED rc={failed.returncode}" if failed else "FAILED (not synthesized)"
-            return [label, self.projects, why, *["-"] * 6]
-        singles = [run.process_peak_mb for run in ok_runs if run.process_peak_mb is not None]
-        rss = f"{max(run.tree_peak_mb for run in ok_runs):.0f}"
-        if singles:
-            rss += f" ({max(singles):.0f})"
-        return [
-            label,
-            self.projects,
-            f"{statistics.median(run.seconds for run in ok_runs):.2f}",
-            # The machine is noisy: the ratio to the empty app of the same run is the comparable figure.
-            f"{statistics.median(run.seconds for run in ok_runs) / baseline:.2f}" if baseline else "-",
-            rss,
-            str(self.stats.stacks),
-            f"{self.stats.resources:,}",
-            f"{self.stats.largest[1]} ({self.stats.largest[0]})",
-            f"{self.stats.most_outputs[1]} ({self.stats.most_outputs[0]})",
-        ]
+    def over_limits(self) -> list[str]:
+        return [*(self.stats.over_limits if self.stats else []), *(self.pipeline.over_limits if self.pipeline else [])]
 
 
-def _runs_label(count: int) -> str:
-    return "1 run" if count == 1 else f"median of {count}"
+def projects_per_environment(mesh_dir: Path, counts: dict[str, int] | None = None) -> str:
+    """Projects in each environment after validation ('106', or 'dev 106 / prod 100' when they differ)."""
+    if counts is None:
+        from mesh_config import load_mesh
+
+        config = load_mesh(mesh_dir)
+        counts = {env.name: len(config.projects_in(env)) for env in config.environments}
+    if len(set(counts.values())) == 1:
+        return str(next(iter(counts.values())))
+    return " / ".join(f"{name} {count}" for name, count in counts.items())
 
 
-HEADER = [
-    "case",
-    "projects/env",
-    "synth s",
-    "x empty app",
-    "peak RSS MB",
-    "stacks",
-    "total resources",
-    "largest stack (resources)",
-    "max outputs in a stack",
-]
+def environments_of(mesh_dir: Path) -> list[str]:
+    import yaml
+
+    return list(yaml.safe_load((mesh_dir / "mesh.yaml").read_text())["environments"])
 
 
-def markdown_table(cases: list[Case]) -> str:
-    # The first case is the empty CDK app, measured in the same run.
-    baseline = cases[0].median_seconds if cases else None
-    rows = [HEADER, ["---"] * len(HEADER), *(case.row(baseline) for case in cases)]
-    return "\n".join("| " + " | ".join(cells) + " |" for cells in rows)
+def prepare(case: Case, base: Path) -> tuple[list[str], Path, list[str]] | None:
+    """The synth arguments, working directory and environments of a case; None (and case.error)
+    when its mesh does not validate."""
+    example_dir = APP_ROOT / "environments"
+    if case.name == "empty":
+        app_dir = base / "empty-app"
+        app_dir.mkdir(parents=True, exist_ok=True)
+        (app_dir / "app.py").write_text(EMPTY_APP)
+        app_command = f"{VENV_PYTHON} app.py"
+        context = json.loads((APP_ROOT / "cdk.json").read_text())["context"]
+        (app_dir / "cdk.json").write_text(json.dumps({"app": app_command, "context": context}, indent=2))
+        case.projects = "0"
+        return ["--app", app_command], app_dir, []
+    if case.name == "example":
+        mesh_dir = example_dir
+        import yaml
+
+        case.counts = declared_counts(yaml.safe_load((mesh_dir / "mesh.yaml").read_text()))
+    else:
+        assert case.shape is not None
+        mesh_dir = base / f"mesh-{case.name}"
+        print(f"  generating {case.shape} and fitting its layout ...", flush=True)
+        mesh = generate_mesh(case.shape, example_dir)
+        case.counts = declared_counts(mesh)
+        case.search = fit_layout(mesh_dir, mesh, example_dir)
+        print(f"  layout {case.search.layout} after {case.search.attempts} validation(s)", flush=True)
+        if not case.search.ok:
+            case.error = f"the generated mesh does not validate:\n\n```\n{_first_lines(case.search.error)}\n```"
+            return None
+    case.projects = projects_per_environment(mesh_dir, case.search.projects_per_env if case.search else None)
+    return ["-c", f"mesh_dir={mesh_dir}"], APP_ROOT, environments_of(mesh_dir)
 
 
-def run_case(case: Case, args: list[str], cwd: Path, work: Path, repeat: int, opts: argparse.Namespace) -> None:
-    for i in range(repeat):
-        run = run_synth(args, cwd, work / f"run{i + 1}", f"{case.name} {i + 1}/{repeat}", opts.timeout, opts.time_bin)
-        case.runs.append(run)
-        if not run.ok:
-            tail = run.log_tail()
-            case.error = f"`cdk synth` exited with {run.returncode}; last lines of its output:\n\n```\n{tail}\n```"
-            print(f"  last lines of {run.log}:\n{run.log_tail()}", flush=True)
-            return
-        if i < repeat - 1:
-            shutil.rmtree(run.outdir)  # keep only the last assembly (a 1000-project one is large)
-    case.stats = assembly_stats(case.runs[-1].outdir)
-    largest = case.stats.biggest_template
-    case.notes.append(f"largest template: {largest[0]}, {largest[1]:,} bytes")
-    case.notes.extend(f"OVER A CLOUDFORMATION LIMIT: {problem}" for problem in case.stats.over_limits)
-    seconds = ", ".join(f"{run.seconds:.2f}" for run in case.runs)
-    cpu = [run.cpu_seconds for run in case.runs if run.cpu_seconds is not None]
-    case.notes.append(
-        f"runs (s): {seconds}"
-        + (f"; CPU user+sys (s): {', '.join(f'{c:.1f}' for c in cpu)}" if cpu else "")
-        + f"; up to {max(run.tree_processes for run in case.runs)} processes in the tree"
-    )
+def _first_lines(text: str | None, lines: int = ERROR_LINES) -> str:
+    rows = (text or "").strip().splitlines()
+    return "\n".join(rows[:lines] + ([f"... ({len(rows) - lines} more lines)"] if len(rows) > lines else []))
+
+
+def run_case(case: Case, base: Path, opts: argparse.Namespace) -> None:
+    started = time.perf_counter()
+    case.load_at_start = os.getloadavg()
+    try:
+        prepared = prepare(case, base)
+    except Exception as error:  # a crash in one case's generation must not lose the others' figures
+        case.error = f"preparing the case raised:\n\n```\n{_first_lines(repr(error))}\n```"
+        prepared = None
+    case.prepare_seconds = time.perf_counter() - started
+    if prepared is not None:
+        args, cwd, envs = prepared
+        for i in range(case.repeat):
+            work = base / case.name / f"run{i + 1}"
+            run = run_synth([*args, *opts.extra_context], cwd, work, f"{case.name} {i + 1}", opts.timeout)
+            case.runs.append(run)
+            if not run.ok:
+                excerpt = error_excerpt(run.log.read_text(errors="replace"))
+                case.error = f"`cdk synth` exited with {run.returncode}:\n\n```\n{excerpt}\n```"
+                print(f"  {run.log}:\n{excerpt}", flush=True)
+                break
+            if i < case.repeat - 1:
+                shutil.rmtree(run.outdir)  # keep only the last assembly (a 5 000-project one is large)
+        if case.runs and case.runs[-1].ok:
+            case.stats = assembly_stats(case.runs[-1].outdir)
+            case.pipeline = pipeline_shape(case.runs[-1].outdir, envs) if envs else None
+            if not opts.keep:
+                shutil.rmtree(case.runs[-1].outdir)
+    case.total_seconds = time.perf_counter() - started
+
+
+# --------------------------------------------------------------------------- report
 
 
 def tool_versions() -> dict[str, str]:
@@ -524,7 +535,8 @@ def tool_versions() -> dict[str, str]:
             result = subprocess.run(command, capture_output=True, text=True, env=synth_env(), timeout=120, check=False)
         except (OSError, subprocess.TimeoutExpired) as error:
             return f"unknown ({error})"
-        return (result.stdout or result.stderr).strip().splitlines()[0] if (result.stdout or result.stderr) else "?"
+        text = (result.stdout or result.stderr).strip()
+        return text.splitlines()[0] if text else "?"
 
     def package(name: str) -> str:
         try:
@@ -532,8 +544,10 @@ def tool_versions() -> dict[str, str]:
         except importlib.metadata.PackageNotFoundError:
             return "?"
 
+    meminfo = Path("/proc/meminfo").read_text().splitlines()
     return {
         "nproc": output(["nproc"]),
+        "memory": next((row.split(":", 1)[1].strip() for row in meminfo if row.startswith("MemTotal")), "?"),
         "Python": output([str(VENV_PYTHON), "--version"]).removeprefix("Python "),
         "Node": output([str(NODE_BIN / "node"), "--version"]),
         "CDK CLI": output([str(CDK), "--version"]),
@@ -546,21 +560,188 @@ def _loads(loads: tuple[float, float, float]) -> str:
     return " / ".join(f"{load:.2f}" for load in loads)
 
 
-def render_results(
-    cases: list[Case],
-    versions: dict[str, str],
-    started: datetime.datetime,
-    total: float,
-    time_bin: str | None,
-    source: str,
-    load_start: tuple[float, float, float],
-) -> str:
-    time_bin_note = (
-        "in parentheses: the largest single process (GNU `time -v` maximum resident set size)"
-        if time_bin
-        else "in parentheses: the largest single process from `getrusage(RUSAGE_CHILDREN).ru_maxrss` "
-        "(GNU time not found; a max over every child so far, not a per-run value)"
+def _runs_label(case: Case) -> str:
+    return "1 run" if len(case.runs) == 1 else f"median of {len(case.runs)}"
+
+
+def _ratio(value: float | None, baseline: float | None) -> str:
+    return f"{value / baseline:.2f}" if value is not None and baseline else "-"
+
+
+def _budget(case: Case, cpu_ratio: float | None) -> str:
+    limit = BUDGETS.get(case.name)
+    if limit is None:
+        return "-"
+    if cpu_ratio is None:
+        return f"≤ {limit:g}x: not measured"
+    return f"≤ {limit:g}x: {'ok' if cpu_ratio <= limit else 'OVER'}"
+
+
+MAIN_HEADER = [
+    "case",
+    "projects/env",
+    "synth wall s",
+    "x empty (wall)",
+    "CPU s",
+    "x empty (CPU)",
+    "CPU budget",
+    "peak RSS MB: tree (largest process)",
+    "limits",
+]
+SHAPE_HEADER = [
+    "case",
+    "stacks",
+    "total resources",
+    "largest stack (resources)",
+    "max outputs in a stack",
+    "largest template bytes",
+    "max actions in a pipeline stage",
+    "pipeline stages per env",
+    "sequential deploy depth per env",
+]
+
+
+def _table(rows: list[list[str]]) -> str:
+    return "\n".join("| " + " | ".join(cells) + " |" for cells in [rows[0], ["---"] * len(rows[0]), *rows[1:]])
+
+
+def main_rows(cases: list[Case]) -> list[list[str]]:
+    empty = next((c for c in cases if c.name == "empty"), None)
+    base_wall = empty.median("wall_seconds") if empty else None
+    base_cpu = empty.median("cpu_seconds") if empty else None
+    rows = [MAIN_HEADER]
+    for case in cases:
+        label = f"{case.name} ({_runs_label(case)})" if case.runs else case.name
+        if not case.ok and not case.runs:
+            rows.append([label, case.projects, "FAILED (not synthesized)", *["-"] * 3, _budget(case, None), "-", "-"])
+            continue
+        if not case.ok:
+            # What the failed run cost until it stopped: a lower bound of a successful synth.
+            run = case.runs[-1]
+            rows.append(
+                [
+                    label,
+                    case.projects,
+                    f"FAILED rc={run.returncode} after {run.wall_seconds:.1f}",
+                    _ratio(run.wall_seconds, base_wall),
+                    f"{run.cpu_seconds:.1f} until the failure",
+                    _ratio(run.cpu_seconds, base_cpu),
+                    _budget(case, None),
+                    f"{run.tree_peak_mb:.0f} ({run.process_peak_mb:.0f}) until the failure",
+                    "-",
+                ]
+            )
+            continue
+        wall, cpu = case.median("wall_seconds"), case.median("cpu_seconds")
+        cpu_ratio = cpu / base_cpu if cpu is not None and base_cpu else None
+        ok_runs = [run for run in case.runs if run.ok]
+        rss = f"{max(r.tree_peak_mb for r in ok_runs):.0f} ({max(r.process_peak_mb for r in ok_runs):.0f})"
+        rows.append(
+            [
+                label,
+                case.projects,
+                f"{wall:.1f}",
+                _ratio(wall, base_wall),
+                f"{cpu:.1f}",
+                _ratio(cpu, base_cpu),
+                _budget(case, cpu_ratio),
+                rss,
+                "OVER: see notes" if case.over_limits else "ok",
+            ]
+        )
+    return rows
+
+
+def shape_rows(cases: list[Case]) -> list[list[str]]:
+    rows = [SHAPE_HEADER]
+    for case in cases:
+        if case.stats is None:
+            rows.append([case.name, *["-"] * 8])
+            continue
+        s, p = case.stats, case.pipeline
+        per_env = (lambda values: " / ".join(f"{env} {v}" for env, v in values.items())) if p else None
+        rows.append(
+            [
+                case.name,
+                str(s.stacks),
+                f"{s.resources:,}",
+                f"{s.largest[1]} ({s.largest[0]})",
+                f"{s.most_outputs[1]} ({s.most_outputs[0]})",
+                f"{s.biggest_template[1]:,} ({s.biggest_template[0]})",
+                f"{p.max_actions[1]} ({p.max_actions[0]})" if p else "-",
+                per_env({e: len(v) for e, v in p.stages_per_env.items()}) if p and per_env else "-",
+                per_env(p.depth_per_env) if p and per_env else "-",
+            ]
+        )
+    return rows
+
+
+def generator_section() -> list[str]:
+    lines = [
+        "## Generated meshes",
+        "",
+        "benchmark/mesh_generator.py: environments/mesh.yaml (its 6 units, 6 projects, 3 catalogs, 3 subscriptions, "
+        "glossaries and forms kept) plus, in every environment alike:",
+        "",
+        "| case | business units | team units per BU | projects | tables per BU | subscriptions |",
+        "| --- | --- | --- | --- | --- | --- |",
+        *(
+            f"| {name} | {s.business_units} | {s.teams_per_unit} | {s.projects:,} | {s.tables_per_unit} | "
+            f"{s.subscriptions} |"
+            for name, s in SHAPES.items()
+        ),
+        "",
+        "- units: business units `gen<n>` (owners and project creators "
+        f"{list(UNIT_GROUPS)}), each with team unit(s) `gen<n>-team<t>` (owners {list(UNIT_GROUPS)}).",
+        "- projects: `uc<n>` dealt round-robin over the generated business and team units (evenly spread); profile "
+        f"`{PROJECT_PROFILE}`, owners {list(PROJECT_OWNERS)}, contributors {list(PROJECT_CONTRIBUTORS)}.",
+        "- catalogs: one per generated business unit, produced by its first project: tables `t01`.. with "
+        f"{len(TABLE_COLUMNS)} columns ({', '.join(c['name'] + ' ' + c['type'] for c in TABLE_COLUMNS)}; "
+        f"customer_email pii) and partition key {PARTITION_KEYS[0]['name']} {PARTITION_KEYS[0]['type']}, "
+        "prefix `<bu>/<table>/`, published.",
+        "- subscriptions: a project of one business unit (not its producer) subscribed to a table of another one "
+        "(by asset name `<bu>_<dataset>_table`), dealt round-robin over consumers, producer units and tables.",
+        "- layout: validate (`mesh_config.load_mesh`), apply the largest `set layout.<field>: <N>` per field "
+        "among the `layout.*` refusals, repeat (at most 8 validations); any other refusal stops the case.",
+    ]
+    return lines
+
+
+def case_notes(case: Case) -> list[str]:
+    lines = [f"### {case.name}", "", f"- {case.description}"]
+    if case.counts:
+        lines.append("- declared: " + ", ".join(f"{k} {v:,}" for k, v in case.counts.items()))
+    if case.search is not None:
+        rounds = "; ".join(f"round {i + 1}: {r or 'valid'}" for i, r in enumerate(case.search.rounds))
+        found = case.search.layout or "defaults"
+        lines.append(f"- layout found: `{found}` after {case.search.attempts} validation(s) ({rounds})")
+    lines.append(
+        f"- time: {case.total_seconds:.0f} s in all ({case.prepare_seconds:.0f} s generating and validating, the rest "
+        f"synthesizing); load average at its start {_loads(case.load_at_start)}"
     )
+    if case.runs:
+        lines.append(
+            "- runs: "
+            + ", ".join(
+                f"wall {r.wall_seconds:.1f} s / CPU {r.cpu_seconds:.1f} s / peak {r.tree_peak_mb:.0f} MB"
+                + (f" ({r.cpu_note})" if r.cpu_note else "")
+                + ("" if r.ok else f" FAILED rc={r.returncode}")
+                for r in case.runs
+            )
+            + f"; up to {max(r.tree_processes for r in case.runs)} processes in the tree"
+        )
+    if case.pipeline is not None:
+        stages = "; ".join(f"{env}: {', '.join(names) or '-'}" for env, names in case.pipeline.stages_per_env.items())
+        lines.append(f"- pipeline stages per environment: {stages}")
+    lines.extend(f"- **OVER A LIMIT**: {problem}" for problem in case.over_limits)
+    if case.error:
+        lines.append(f"- **FAILED**: {case.error}")
+    return [*lines, ""]
+
+
+def render_results(
+    cases: list[Case], versions: dict[str, str], started: datetime.datetime, total: float, source: str, load_start: Any
+) -> str:
     lines = [
         "# `cdk synth` benchmark",
         "",
@@ -569,44 +750,58 @@ def render_results(
         *(f"- {name}: {value}" for name, value in versions.items()),
         f"- total benchmark runtime: {total:.0f} s",
         f"- load average (1/5/15 min) at the start: {_loads(load_start)}, at the end: {_loads(os.getloadavg())} "
-        "(the benchmark itself adds about 1-2; more means other work on the machine inflated the timings)",
+        f"(the benchmark itself adds about 1-2 on {versions.get('nproc', '?')} cores; more means other work on the "
+        "machine inflated the wall times: compare CPU seconds and their ratios)",
+        "- budgets (CPU seconds as a ratio to the empty app of the same run): "
+        + ", ".join(f"{name} ≤ {limit:g}x" for name, limit in BUDGETS.items())
+        + " (5000: peak memory reported)",
         "",
-        markdown_table(cases),
+        _table(main_rows(cases)),
         "",
-        "- synth s: wall clock of `node_modules/.bin/cdk synth --quiet -o <tmp>/cdk.out` (CLI start-up, "
-        "the Python app, cdk-nag validation and writing the assembly); median of the successful runs.",
-        "- peak RSS MB: the peak of the summed RSS of the whole process tree (cdk CLI node + python + jsii "
-        f"node), sampled every {SAMPLE_INTERVAL * 1000:.0f} ms (max over runs; shared pages counted per process); "
-        f"{time_bin_note}.",
-        "- projects/env: projects in each environment (generated ones + the example's 6).",
-        "- stacks / resources / outputs: parsed from every `*.template.json` under cdk.out (`assembly-*/` "
-        "holds the environments) of the last run; the name is `<assembly>/<stack artifact id>`. "
-        "CloudFormation limits: "
-        f"{CFN_MAX_RESOURCES} resources, {CFN_MAX_OUTPUTS} outputs per stack.",
-        "- generated meshes: environments/mesh.yaml plus 10 business units bu01..bu10 (owners and project "
-        f"creators {UNIT_GROUPS}), projects spread evenly over them, profile {PROJECT_PROFILE}, members "
-        f"{PROJECT_MEMBERS}, each producing {TABLES_PER_PROJECT} tables ({len(TABLE_COLUMNS)} columns and a "
-        "partition key) in its unit's domain catalog; synthesized with `-c mesh_dir=<generated dir>`.",
+        _table(shape_rows(cases)),
+        "",
+        "- every case in pipeline mode (the default synth: the `<org>-mesh-pipeline` stack with one stage per "
+        "environment dev, staging, prod), through `node_modules/.bin/cdk synth --quiet -o <tmp>/cdk.out` "
+        "(CLI start-up, the Python app, cdk-nag validation and writing the assembly); medians of the successful runs.",
+        "- CPU s: user + sys of the whole process tree (os.wait4 on the CLI; getrusage(RUSAGE_CHILDREN) deltas with "
+        "this script as child subreaper; the larger). The budget figure: it depends little on the machine's load.",
+        f"- peak RSS: the summed RSS of the process tree sampled every {SAMPLE_INTERVAL * 1000:.0f} ms (max over "
+        "runs; shared pages counted per process), in parentheses the largest single process.",
+        "- stacks / resources / outputs / template bytes: every `*.template.json` under cdk.out (`assembly-<env>/` "
+        "holds an environment, nested stacks included) of the last run, named `<assembly>/<artifact id>`.",
+        f"- limits checked per case: every pipeline stage ≤ {CODEPIPELINE_ACTIONS_PER_STAGE} actions, every stack ≤ "
+        f"{CFN_MAX_RESOURCES} resources and ≤ {CFN_MAX_OUTPUTS} outputs, every template ≤ 1 MB "
+        f"({CFN_MAX_TEMPLATE_BYTES:,} bytes).",
+        "- pipeline figures from the pipeline stack's AWS::CodePipeline::Pipeline `Stages`: an environment's stages "
+        "are named `<env>` or `<env>-<n>`; its sequential deploy depth is the sum over them of the distinct RunOrder "
+        "values holding CloudFormation deploy actions.",
+        "",
+        *generator_section(),
         "",
         "## Notes per case",
         "",
     ]
     for case in cases:
-        lines.append(f"### {case.name}")
-        lines.append("")
-        lines.extend(f"- {note}" if "\n" not in note else f"- {note}\n" for note in case.notes)
-        if case.error:
-            lines.append(f"- **FAILED**: {case.error}")
-        lines.append("")
+        lines.extend(case_notes(case))
     return "\n".join(lines).rstrip() + "\n"
+
+
+def kept_sections(path: Path) -> str:
+    """Sections of an earlier report this script does not write (the console benchmark's figures)."""
+    if not path.exists():
+        return ""
+    text = path.read_text()
+    at = text.find(KEPT_SECTION)
+    return "\n" + text[at:] if at >= 0 else ""
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=int, nargs="*", default=[100, 1000], help="generated projects per environment")
-    parser.add_argument("--repeat", type=int, default=3, help="runs of the empty app and the example (median)")
-    parser.add_argument("--repeat-generated", type=int, default=1, help="runs of each generated mesh (median)")
-    parser.add_argument("--timeout", type=float, default=1800, help="seconds before one synth is killed")
+    parser.add_argument("--cases", nargs="+", choices=CASES, default=list(CASES), help="cases to run (in this order)")
+    parser.add_argument(
+        "--repeat", type=int, help="runs of every case (median); default 3 for empty and example, 1 for the others"
+    )
+    parser.add_argument("--timeout", type=float, default=3600, help="seconds before one synth is killed")
     parser.add_argument(
         "--ref", help="benchmark a `git archive` snapshot of this ref (e.g. HEAD) instead of the working tree"
     )
@@ -615,14 +810,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="extra `cdk synth -c` context for the mesh app (repeatable), e.g. direct=true",
+        help="extra `cdk synth -c` context for the mesh app (repeatable)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the work files in benchmark/out/ (git-ignored)")
     parser.add_argument("--results", type=Path, default=RESULTS_FILE, help="markdown report to write")
     opts = parser.parse_args(argv)
-    if opts.repeat < 1 or opts.repeat_generated < 1 or any(size < 1 for size in opts.sizes):
-        parser.error("--repeat, --repeat-generated and --sizes must be positive")
+    if opts.repeat is not None and opts.repeat < 1:
+        parser.error("--repeat must be positive")
+    # The ratios need the baseline of the same run.
+    opts.cases = ["empty", *dict.fromkeys(c for c in opts.cases if c != "empty")]
+    opts.extra_context = [arg for item in opts.context for arg in ("-c", item)]
     return opts
+
+
+def make_case(name: str, repeat: int | None) -> Case:
+    runs = repeat or DEFAULT_REPEAT.get(name, LARGE_REPEAT)
+    if name == "empty":
+        return Case(name, "an app with one empty Stack, same CLI and cdk.json context", runs)
+    if name == "example":
+        return Case(name, "the bundled example mesh (environments/)", runs)
+    return Case(name, f"generated: {SHAPES[name]}", runs, shape=SHAPES[name])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -630,12 +837,8 @@ def main(argv: list[str] | None = None) -> int:
     started_at = datetime.datetime.now().astimezone()
     started = time.perf_counter()
     load_start = os.getloadavg()
-    opts.time_bin = gnu_time()
-    print(
-        f"memory: GNU time at {opts.time_bin}"
-        if opts.time_bin
-        else "memory: GNU time not found; per-process peak from getrusage(RUSAGE_CHILDREN) (max of any single child)"
-    )
+    if not become_subreaper():
+        print("note: not a child subreaper; CPU of descendants nobody waited for is not counted")
     if opts.keep:
         base = BENCH_DIR / "out"
         shutil.rmtree(base, ignore_errors=True)
@@ -644,59 +847,33 @@ def main(argv: list[str] | None = None) -> int:
     else:
         cleanup = tempfile.TemporaryDirectory(prefix="synth-bench-")
         base = Path(cleanup.name)
-
+    source = use_source(opts.ref, base)
+    print(f"app under test: {source}; cases {' '.join(opts.cases)}", flush=True)
+    versions = tool_versions()
+    kept = kept_sections(opts.results)
     cases: list[Case] = []
-    extra_context = [arg for item in opts.context for arg in ("-c", item)]
-    opts.source = use_source(opts.ref, base)
-    print(f"app under test: {opts.source}" + (f"; extra context: {' '.join(opts.context)}" if opts.context else ""))
-    try:
-        # 1. Baseline: one empty Stack, same feature flags.
-        print(f"\n== empty app ({_runs_label(opts.repeat)})", flush=True)
-        empty_dir = base / "empty-app"
-        empty_dir.mkdir()
-        (empty_dir / "app.py").write_text(EMPTY_APP)
-        app_command = f"{VENV_PYTHON} app.py"
-        context = json.loads((APP_ROOT / "cdk.json").read_text())["context"]
-        (empty_dir / "cdk.json").write_text(json.dumps({"app": app_command, "context": context}, indent=2))
-        case = Case("empty app", "0")
-        run_case(case, ["--app", app_command], empty_dir, base / "empty", opts.repeat, opts)
-        cases.append(case)
 
-        # 2. The bundled example.
-        print(f"\n== example ({_runs_label(opts.repeat)})", flush=True)
-        case = Case("example (environments/)", projects_per_environment(EXAMPLE_DIR))
-        example_args = ["-c", f"mesh_dir={EXAMPLE_DIR.relative_to(APP_ROOT)}", *extra_context]
-        run_case(case, example_args, APP_ROOT, base / "example", opts.repeat, opts)
-        cases.append(case)
-
-        # 3. Generated meshes.
-        for size in opts.sizes:
-            print(f"\n== generated: {size} projects per environment ({_runs_label(opts.repeat_generated)})", flush=True)
-            case = Case(f"generated {size}", f"{size} + 6")
-            mesh_dir = base / f"mesh-{size}"
-            count = generate_valid_mesh(mesh_dir, size, case.notes)
-            if count is None:
-                case.error = "the generated configuration never passed validation (see the notes above)"
-            else:
-                case.projects = count
-                mesh_args = ["-c", f"mesh_dir={mesh_dir}", *extra_context]
-                run_case(case, mesh_args, APP_ROOT, base / f"gen-{size}", opts.repeat_generated, opts)
-            cases.append(case)
-    finally:
+    def write_report() -> None:
+        # After every case: a run stopped during a long case keeps the figures of the earlier ones.
         total = time.perf_counter() - started
+        opts.results.write_text(render_results(cases, versions, started_at, total, source, load_start) + kept)
+
+    try:
+        for name in opts.cases:
+            case = make_case(name, opts.repeat)
+            print(f"\n== {name} ({case.repeat} run(s)); load average {_loads(os.getloadavg())}", flush=True)
+            cases.append(case)
+            run_case(case, base, opts)
+            write_report()
+            print(f"  {name}: {'ok' if case.ok else 'FAILED'} in {case.total_seconds:.0f} s", flush=True)
+    finally:
         if cases:
-            report = render_results(cases, tool_versions(), started_at, total, opts.time_bin, opts.source, load_start)
-            opts.results.write_text(report)
-            print("\n" + markdown_table(cases))
-            for case in cases:
-                for note in case.notes:
-                    print(f"  {case.name}: {note}")
-                if case.error:
-                    print(f"  {case.name}: FAILED: {case.error}")
-            print(f"\ntotal runtime {total:.0f} s; report written to {opts.results}")
+            write_report()
+            print("\n" + _table(main_rows(cases)) + "\n\n" + _table(shape_rows(cases)))
+            print(f"\ntotal runtime {time.perf_counter() - started:.0f} s; report written to {opts.results}")
         if cleanup is not None:
             cleanup.cleanup()
-    return 0 if all(case.ok for case in cases) else 1
+    return 0 if all(case.ok and not case.over_limits for case in cases) else 1
 
 
 if __name__ == "__main__":
