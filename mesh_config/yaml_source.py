@@ -127,7 +127,8 @@ class _Builder:
                 self._open.discard(id(node))
         self.texts[path] = node.value
         value = self._construct(node, loc)
-        if node.tag in (_INT_TAG, _FLOAT_TAG) and node.style is None:
+        # A plain scalar: style None (pure-Python parser) or "" (libyaml).
+        if node.tag in (_INT_TAG, _FLOAT_TAG) and not node.style:
             form = _number_form(node.value)
             if form is not None:
                 self.issues.append(
@@ -307,10 +308,15 @@ def read_yaml(
     return parse_yaml(text, display_name)
 
 
+# libyaml's parser when PyYAML was built with it (the wheels are): the pure-Python one spent 90 % of
+# a 5 000-project mesh's validation composing nodes. Same nodes and line marks either way.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def parse_yaml(text: str, display_name: str) -> tuple[YamlDocument | None, list[ConfigIssue]]:
     """Parse YAML text already read (a file, or an edit in memory); problems come back as issues."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
