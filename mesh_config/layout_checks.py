@@ -33,11 +33,13 @@ from mesh_config.placement import (
     PRODUCTS_STACK_FIXED_BYTES,
     PRODUCTS_STACK_FIXED_RESOURCES,
     PROJECTS_STACK_FIXED_RESOURCES,
+    ROOT_UNIT,
     SUBSCRIPTIONS_FIXED_RESOURCES,
     catalog_stack_part,
     domain_resource_count,
     governance_resource_count,
     has_governance_stack,
+    member_pools,
     product_template_bytes,
     products_stack_part,
     project_resource_count,
@@ -59,6 +61,7 @@ MAX_DOMAIN_UNITS = 500
 MAX_UNIT_LEVELS = 5
 MAX_GLOSSARIES = 1_000
 MAX_GLOSSARY_TERMS = 10_000
+MAX_GRANTS_PER_POLICY = 20  # grants per policy per domain unit
 QUOTAS_DOC = "https://docs.aws.amazon.com/datazone/latest/userguide/datazone-limits.html"
 
 # A hash placement is uneven: the fix asks for pools sized to 70 % of a stack's limit on average.
@@ -255,7 +258,38 @@ def check_layout(mesh: MeshDefinition, env: EnvironmentConfig, mesh_doc: YamlDoc
             for unit in mesh.domain_units
             for problem in EXPORT_RULE.problems(naming.unit_export(unit.id))
         ]
-    return _dedupe(issues)
+    return _dedupe(issues) + _check_unit_grants(mesh, env, mesh_doc)
+
+
+def _check_unit_grants(mesh: MeshDefinition, env: EnvironmentConfig, doc: YamlDocument) -> list[ConfigIssue]:
+    """A unit's ADD_TO_PROJECT_MEMBER_POOL policy holds one grant per member group of the projects
+    below it (the root's: of every project), its CREATE_PROJECT_FROM_PROJECT_PROFILE one per creator
+    group; DataZone allows 20 grants per policy per unit."""
+    issues = []
+    for unit, groups in sorted(member_pools(mesh, env.name).items()):
+        if len(groups) > MAX_GRANTS_PER_POLICY:
+            where = "the root domain unit" if unit == ROOT_UNIT else f"domain unit '{unit}'"
+            issues.append(
+                doc.issue(
+                    ("projects",),
+                    f"in environment '{env.name}': {where} would need {len(groups)} member-pool grants, one per "
+                    f"group that is a member of a project below it; DataZone allows {MAX_GRANTS_PER_POLICY} grants "
+                    f"per policy per domain unit ({QUOTAS_DOC})",
+                    f"give the projects below it at most {MAX_GRANTS_PER_POLICY} distinct owner and contributor groups "
+                    "(e.g. one group per role instead of per team)",
+                )
+            )
+    for i, unit in enumerate(mesh.domain_units):
+        if len(unit.project_creators) > MAX_GRANTS_PER_POLICY:
+            issues.append(
+                doc.issue(
+                    ("domain_units", i, "project_creators"),
+                    f"{len(unit.project_creators)} project creator groups; DataZone allows {MAX_GRANTS_PER_POLICY} "
+                    "grants per policy per domain unit",
+                    f"name at most {MAX_GRANTS_PER_POLICY} groups",
+                )
+            )
+    return issues
 
 
 def _stack_label(naming: Naming, part: str) -> str:

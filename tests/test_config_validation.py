@@ -637,3 +637,20 @@ def test_a_wave_must_be_contiguous_in_the_promotion_order(env_dir: Path) -> None
 
     issue = assert_issue(load_issues(env_dir), "prod.yaml", "promotion.wave", "wave 'early' is split")
     assert "reorder" in issue.fix
+
+
+def test_more_member_groups_than_a_policy_holds_grants(env_dir: Path) -> None:
+    """The root unit's member pool holds one grant per member group of every project: DataZone
+    allows 20 grants per policy per domain unit."""
+
+    def add(mesh: Any) -> None:
+        extra = {f"team-{i:02d}": f"{i:08d}-1111-2222-3333-444455556666" for i in range(20)}
+        mesh["identity_center"]["groups"].update(extra)
+        mesh["projects"].append(
+            {"domain_unit": "ops", "use_case": "crowd", "profile": "sql-analytics", "owners": ["data-engineers"],
+             "contributors": sorted(extra)}
+        )  # fmt: skip
+
+    edit_yaml(env_dir / "mesh.yaml", add)
+    issue = assert_issue(load_issues(env_dir), "mesh.yaml", "projects", "the root domain unit would need 2")
+    assert "DataZone allows 20 grants per policy per domain unit" in issue.problem
