@@ -65,5 +65,5 @@ class Project(Construct):
             designation=designation.value,
             member=datazone.CfnProjectMembership.MemberProperty(group_identifier=group_id),
         )
-        acknowledge_distinct_members(membership)
+        acknowledge_distinct_members(self, membership, self._props.domain_id, self.project_id)
         return membership
