@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from functools import cached_property
 from itertools import groupby
 from typing import Any
 
@@ -256,23 +257,34 @@ class PipelineStack(Stack):
             service="codepipeline", resource=self.pipeline_name, resource_name=f"{stage_name}/{action_name}"
         )
 
+    @cached_property
+    def _approval_actions(self) -> list[tuple[str, str]]:
+        """(stage name, action name) of every approval action of the built pipeline, in order.
+
+        Each read of an action's properties is about fifteen round trips to the jsii kernel (one
+        per field of the struct), and the broadening checks and every gated environment look
+        them up: read once, after ``build_pipeline``, when no action is added any more."""
+        approvals = []
+        for stage in self.pipeline.pipeline.stages:
+            stage_name = stage.stage_name
+            for action in stage.actions:
+                properties = action.action_properties
+                if properties.category is codepipeline.ActionCategory.APPROVAL:
+                    approvals.append((stage_name, properties.action_name))
+        return approvals
+
     def _broadening_check_action_arns(self) -> list[str]:
         return [
-            self._action_arn(stage.stage_name, action.action_properties.action_name)
-            for stage in self.pipeline.pipeline.stages
-            for action in stage.actions
-            if action.action_properties.category is codepipeline.ActionCategory.APPROVAL
-            and "ConfirmPermissionsBroadening" in action.action_properties.action_name
+            self._action_arn(stage_name, action_name)
+            for stage_name, action_name in self._approval_actions
+            if "ConfirmPermissionsBroadening" in action_name
         ]
 
     def approval_action(self, env_name: str) -> tuple[str, str]:
         """(stage name, action name) of an environment's manual approval, as synthesized."""
-        for stage in self.pipeline.pipeline.stages:
-            for action in stage.actions:
-                if action.action_properties.action_name.endswith(approval_action_name(env_name)) and (
-                    action.action_properties.category is codepipeline.ActionCategory.APPROVAL
-                ):
-                    return stage.stage_name, action.action_properties.action_name
+        for stage_name, action_name in self._approval_actions:
+            if action_name.endswith(approval_action_name(env_name)):
+                return stage_name, action_name
         raise KeyError(env_name)
 
     def _pin_broadening_check_cli(self) -> None:
