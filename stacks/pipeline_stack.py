@@ -11,6 +11,7 @@ from typing import Any
 from aws_cdk import Duration, RemovalPolicy, Stack, pipelines
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_codepipeline as codepipeline
+from aws_cdk import aws_codepipeline_actions as codepipeline_actions
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -48,6 +49,12 @@ CDK_CLI_VERSION = "2.1148.1"
 CDK_ASSETS_VERSION = "4.7.3"
 PYTHON_VERSION = "3.11"
 NODE_VERSION = "22"
+# Action classes whose constructor fixes a category other than APPROVAL (DEPLOY; BUILD or TEST; SOURCE).
+NEVER_APPROVALS = (
+    codepipeline_actions.CloudFormationCreateUpdateStackAction,
+    codepipeline_actions.CodeBuildAction,
+    codepipeline_actions.CodeStarConnectionsSourceAction,
+)
 
 
 class PipelineStack(Stack):
@@ -263,11 +270,15 @@ class PipelineStack(Stack):
 
         Each read of an action's properties is about fifteen round trips to the jsii kernel (one
         per field of the struct), and the broadening checks and every gated environment look
-        them up: read once, after ``build_pipeline``, when no action is added any more."""
+        them up: read once, after ``build_pipeline``, when no action is added any more, and not
+        at all for the deploy, build and source actions (most of them): those classes set a
+        category of their own that is never APPROVAL."""
         approvals = []
         for stage in self.pipeline.pipeline.stages:
             stage_name = stage.stage_name
             for action in stage.actions:
+                if isinstance(action, NEVER_APPROVALS):
+                    continue
                 properties = action.action_properties
                 if properties.category is codepipeline.ActionCategory.APPROVAL:
                     approvals.append((stage_name, properties.action_name))
