@@ -16,6 +16,7 @@ from constructs import IConstruct
 
 _STACKS: WeakKeyDictionary[IConstruct, Stack] = WeakKeyDictionary()
 _ACCOUNTS: WeakKeyDictionary[Stack, str] = WeakKeyDictionary()
+_PARTITIONS: WeakKeyDictionary[Stack, str] = WeakKeyDictionary()
 
 
 def stack_of(scope: IConstruct) -> Stack:
@@ -35,3 +36,12 @@ def account_of(scope: IConstruct) -> str:
     if account is None:
         account = _ACCOUNTS[stack] = stack.account
     return account
+
+
+def partition_of(scope: IConstruct) -> str:
+    """``Stack.of(scope).partition``: the literal partition, or the same ``AWS::Partition`` token."""
+    stack = stack_of(scope)
+    partition = _PARTITIONS.get(stack)
+    if partition is None:
+        partition = _PARTITIONS[stack] = stack.partition
+    return partition
