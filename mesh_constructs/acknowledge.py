@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import jsii
 from aws_cdk import Acknowledgment, Aspects, IAspect, Stack, Validations
 from aws_cdk import aws_datazone as datazone
 from constructs import IConstruct
+
+from mesh_constructs.scope_cache import stack_of
 
 
 def acknowledge(construct: IConstruct, reason: str, *finding_ids: str) -> None:
@@ -35,7 +38,7 @@ def render_for_nag(value: Any) -> str:
 def wildcard_resource_finding(scope: IConstruct, resource: str) -> str:
     """The AwsSolutions-IAM5 finding id of a policy resource, rendered from what CDK synthesizes
     (the partition is a literal or a Ref depending on the stack's region and feature flags)."""
-    return f"AwsSolutions-IAM5[Resource::{render_for_nag(Stack.of(scope).resolve(resource))}]"
+    return f"AwsSolutions-IAM5[Resource::{render_for_nag(stack_of(scope).resolve(resource))}]"
 
 
 DISTINCT_MEMBERS_REASON = (
@@ -44,17 +47,24 @@ DISTINCT_MEMBERS_REASON = (
 )
 
 
-def acknowledge_distinct_members(membership: datazone.CfnProjectMembership) -> None:
+def acknowledge_distinct_members(
+    scope: IConstruct, membership: datazone.CfnProjectMembership, domain_identifier: str, project_identifier: str
+) -> None:
     """cfn-lint's E3019 compares ProjectMembership resources without their member, so two members
     of one project in one template look like duplicates. Whether a membership has such a sibling
-    is known only once the stack is complete, so the stack's ``_DistinctMembers`` aspect tells
-    cfn-lint (metadata) and CDK's built-in validator (acknowledgment) at synth, for exactly those."""
-    stack = Stack.of(membership)
-    aspect = next((a for a in Aspects.of(stack).all if isinstance(a, _DistinctMembers)), None)
+    is known only once the stack is complete, so one ``_DistinctMembers`` aspect per stack tells
+    cfn-lint (metadata) and CDK's built-in validator (acknowledgment) at synth, for exactly those.
+
+    ``scope`` is the membership's scope and the identifiers are the values it was created with:
+    given here, they cost no round trip to the jsii kernel (a mesh has thousands of memberships)."""
+    stack = stack_of(scope)
+    aspect = _DISTINCT_MEMBERS.get(stack)
     if aspect is None:
-        aspect = _DistinctMembers(stack)
-        Aspects.of(stack).add(aspect)
-    aspect.members.append(membership)
+        aspect = _DISTINCT_MEMBERS[stack] = _DistinctMembers(stack)
+        # On the stack's first membership, not on the stack: an aspect is called back from Node
+        # for every construct of its scope, and a membership has no children, so this is one call.
+        Aspects.of(membership).add(aspect)
+    aspect.members.append((membership, domain_identifier, project_identifier))
 
 
 @jsii.implements(IAspect)
@@ -62,16 +72,17 @@ class _DistinctMembers:
     def __init__(self, stack: Stack) -> None:
         self._stack = stack
         self._done = False
-        self.members: list[datazone.CfnProjectMembership] = []
+        self.members: list[tuple[datazone.CfnProjectMembership, str, str]] = []
 
     def visit(self, node: IConstruct) -> None:
-        # Once, on the stack itself (aspects visit it first): every membership exists by then.
-        if self._done or node.node.path != self._stack.node.path:
+        # Once, at synth: every membership of the stack exists by then.
+        if self._done:
             return
         self._done = True
+        # One resolve for all of the stack's memberships instead of one each.
+        keys = self._stack.resolve([[domain, project] for _, domain, project in self.members])
         by_project: dict[str, list[datazone.CfnProjectMembership]] = defaultdict(list)
-        for membership in self.members:
-            key = self._stack.resolve([membership.domain_identifier, membership.project_identifier])
+        for (membership, _, _), key in zip(self.members, keys, strict=True):
             by_project[json.dumps(key, sort_keys=True)].append(membership)
         for siblings in by_project.values():
             if len(siblings) < 2:
@@ -79,3 +90,6 @@ class _DistinctMembers:
             for membership in siblings:
                 membership.add_metadata("cfn-lint", {"config": {"ignore_checks": ["E3019"]}})
                 acknowledge(membership, DISTINCT_MEMBERS_REASON, "CloudFormation-Validate::E3019")
+
+
+_DISTINCT_MEMBERS: WeakKeyDictionary[Stack, _DistinctMembers] = WeakKeyDictionary()

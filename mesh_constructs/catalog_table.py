@@ -6,9 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import RemovalPolicy
 from aws_cdk import aws_glue as glue
 from constructs import Construct
+
+from mesh_constructs.scope_cache import account_of
 
 
 class TableFormat(StrEnum):
@@ -94,7 +96,7 @@ class CatalogTable(Construct):
         self.table = glue.CfnTable(
             self,
             "Resource",
-            catalog_id=Stack.of(self).account,
+            catalog_id=account_of(scope),
             database_name=props.database_name,
             table_input=glue.CfnTable.TableInputProperty(
                 name=props.name,

@@ -120,7 +120,7 @@ class DataZoneHandlerIdentity(Construct):
         if self.member_pool is None:
             raise ValueError(f"{self.node.path} joins no projects (joins_projects=False)")
         membership.node.add_dependency(self.member_pool)
-        acknowledge_distinct_members(membership)
+        acknowledge_distinct_members(scope, membership, self._props.domain_id, project_id)
         return membership
 
 

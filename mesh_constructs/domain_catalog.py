@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import RemovalPolicy
 from aws_cdk import aws_glue as glue
 from aws_cdk import aws_lakeformation as lakeformation
 from constructs import Construct, IConstruct
+
+from mesh_constructs.scope_cache import account_of
 
 LfResource = lakeformation.CfnPrincipalPermissions.ResourceProperty
 
@@ -30,7 +32,7 @@ class DomainCatalogProps:
 class DomainCatalog(Construct):
     def __init__(self, scope: Construct, construct_id: str, props: DomainCatalogProps) -> None:
         super().__init__(scope, construct_id)
-        account = Stack.of(self).account
+        account = account_of(scope)
         self.database_name = props.database_name
         self.database = glue.CfnDatabase(
             self,

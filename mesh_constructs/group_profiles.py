@@ -25,6 +25,8 @@ class GroupProfiles(Construct):
     def __init__(self, scope: Construct, construct_id: str, props: GroupProfilesProps) -> None:
         super().__init__(scope, construct_id)
         self._profiles: dict[str, datazone.CfnGroupProfile] = {}
+        # Each read of attr_id is a round trip to the jsii kernel, and every project member asks.
+        self._ids: dict[str, str] = {}
         for name, group_id in props.groups.items():
             self._profiles[name] = datazone.CfnGroupProfile(
                 self, name, domain_identifier=props.domain_id, group_identifier=group_id, status="ASSIGNED"
@@ -32,4 +34,7 @@ class GroupProfiles(Construct):
 
     def group_id(self, name: str) -> str:
         """The DataZone id of a group; referencing it orders users after the profile."""
-        return self._profiles[name].attr_id
+        group_id = self._ids.get(name)
+        if group_id is None:
+            group_id = self._ids[name] = self._profiles[name].attr_id
+        return group_id

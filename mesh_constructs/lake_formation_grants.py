@@ -18,6 +18,7 @@ from mesh_constructs.acknowledge import acknowledge, wildcard_resource_finding
 from mesh_constructs.datazone_handler import DataZoneHandler, DataZoneHandlerProps
 from mesh_constructs.handler_role import HandlerRole
 from mesh_constructs.handlers.lake_formation_grants import REGISTRY_ENV
+from mesh_constructs.scope_cache import account_of, partition_of
 
 ALL_TABLES = "*"
 DATABASE = ""
@@ -67,7 +68,9 @@ def data_location_arn(scope: Construct, bucket: str, prefix: str) -> str:
     arn:<partition>:s3:::<bucket>/<prefix>, without the prefix's trailing '/' (the form of the
     guide's examples; the permission covers what lies under it)."""
     path = prefix.strip("/")
-    return Stack.of(scope).format_arn(service="s3", region="", account="", resource=bucket, resource_name=path or None)
+    # What Stack.format_arn(service="s3", region="", account="", resource=bucket, resource_name=path)
+    # returns (CDK's Arn.format joins the parts), without its round trip to the jsii kernel: one per table.
+    return f"arn:{partition_of(scope)}:s3:::{bucket}" + (f"/{path}" if path else "")
 
 
 @dataclass(frozen=True)
@@ -230,7 +233,7 @@ class LakeFormationGrants(Construct):
             "Custom::LakeFormationGrants",
             {
                 "Name": props.name,
-                "CatalogId": Stack.of(self).account,
+                "CatalogId": account_of(scope),
                 # Also what makes every set deployed before the registry existed get an Update,
                 # which registers its whole declaration.
                 "Registry": props.handler.registry_table_name,

@@ -11,6 +11,7 @@ from aws_cdk import aws_datazone as datazone
 from constructs import Construct
 
 from mesh_constructs.acknowledge import acknowledge_distinct_members
+from mesh_constructs.scope_cache import stack_of
 
 
 class Designation(StrEnum):
@@ -42,6 +43,7 @@ class Project(Construct):
     def __init__(self, scope: Construct, construct_id: str, props: ProjectProps) -> None:
         super().__init__(scope, construct_id)
         self._props = props
+        self._stack = stack_of(scope)
         self.project = datazone.CfnProject(
             self,
             "Resource",
@@ -65,5 +67,5 @@ class Project(Construct):
             designation=designation.value,
             member=datazone.CfnProjectMembership.MemberProperty(group_identifier=group_id),
         )
-        acknowledge_distinct_members(membership)
+        acknowledge_distinct_members(self._stack, membership, self._props.domain_id, self.project_id)
         return membership

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Stack
 from aws_cdk import aws_glue as glue
 from constructs import Construct
+
+from mesh_constructs.scope_cache import account_of
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class ResourceLink(Construct):
         self.database = glue.CfnDatabase(
             self,
             "Resource",
-            catalog_id=Stack.of(self).account,
+            catalog_id=account_of(scope),
             database_input=glue.CfnDatabase.DatabaseInputProperty(
                 name=props.name,
                 description=props.description or None,
