@@ -10,6 +10,7 @@ Context:
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -74,9 +75,18 @@ def missing_pipeline(mesh_dir: str) -> ConfigIssue:
     )
 
 
+def builtin_validation() -> bool:
+    """Whether CDK's built-in CloudFormation validation runs: cfn-lint's rules compiled to
+    WebAssembly, about half the CPU of a synth (4.7 s of engine start-up, then some 1.7 ms a
+    resource; benchmark/RESULTS.md). It runs where it guards a deployment, in the pipeline's synth
+    step (CDK_VALIDATION=true) and in the test suite over every template shape beside cfn-lint; a
+    local `cdk synth` skips it unless CDK_VALIDATION=true. cdk-nag runs on every synth regardless."""
+    return os.environ.get("CDK_VALIDATION", "").strip().lower() == "true"
+
+
 def main() -> None:
     try:
-        build_app(cdk.App()).synth()
+        build_app(cdk.App(builtin_cloud_formation_validation=builtin_validation())).synth()
     except ConfigError as error:
         print(error.render(), file=sys.stderr)
         sys.exit(1)

@@ -129,6 +129,9 @@ class PipelineStack(Stack):
                     f"{guard} -- .venv/bin/python -m mesh_plan --mesh-dir {shlex.quote(mesh_dir)} --target cdk.out "
                     "--baseline deployed --json cdk.out/change-plan.json",
                 ],
+                # What deploys is validated by CDK's built-in CloudFormation validation too (a local
+                # `cdk synth` skips it for speed: app.py builtin_validation).
+                env={"CDK_VALIDATION": "true"},
                 # The synth only: the other steps do little and keep CodeBuild's default compute.
                 build_environment=codebuild.BuildEnvironment(compute_type=codebuild.ComputeType[self.synth_compute]),
                 primary_output_directory="cdk.out",

@@ -6,6 +6,7 @@ import contextlib
 import json
 
 import aws_cdk as cdk
+import pytest
 from aws_cdk import aws_s3 as s3
 from cdk_nag import AwsSolutionsChecks
 
@@ -53,3 +54,24 @@ def test_nag_reports_an_insecure_bucket(tmp_path):
     report = json.loads((tmp_path / "validation-report.json").read_text())
     rules = " ".join(violations(report))
     assert "AwsSolutions-S1" in rules and "AwsSolutions-S10" in rules
+
+
+def test_nag_runs_when_the_builtin_validation_is_off(tmp_path):
+    """A local `cdk synth` skips CDK's built-in CloudFormation validation (app.py), never cdk-nag."""
+    app = cdk.App(outdir=str(tmp_path), builtin_cloud_formation_validation=False)
+    stack = cdk.Stack(app, "Insecure", env=cdk.Environment(account="123456789012", region="eu-west-1"))
+    s3.Bucket(stack, "Bucket")
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    with pytest.raises(Exception, match="AwsSolutions-S1"):
+        app.synth()
+    rules = " ".join(violations(json.loads((tmp_path / "validation-report.json").read_text())))
+    assert "AwsSolutions-S10" in rules and "CloudFormation-Validate" not in rules
+
+
+def test_the_app_skips_the_builtin_validation_unless_asked(monkeypatch):
+    from app import builtin_validation
+
+    monkeypatch.delenv("CDK_VALIDATION", raising=False)
+    assert builtin_validation() is False
+    monkeypatch.setenv("CDK_VALIDATION", "true")
+    assert builtin_validation() is True

@@ -193,7 +193,8 @@ def test_synth_runs_the_change_plan_against_the_deployed_templates_before_any_st
     # ... and, to tell a first deployment from a broken trust, the bootstrap's lookup roles.
     assert sum("cdk-hnb659fds-lookup-role-" in arn for arn in roles) == 3
     assert len(roles) == 6
-    # Each environment's reader role trusts exactly that runner and may only read templates.
+    # Each environment's reader role trusts exactly that runner and may only read templates (a nested
+    # stack's found in its parent).
     dev = example_app.templates()["acme-dev-foundation"]["Resources"]
     (reader,) = [
         r
@@ -206,5 +207,5 @@ def test_synth_runs_the_change_plan_against_the_deployed_templates_before_any_st
         r for r in dev.values() if r["Type"] == "AWS::IAM::Policy" and "PlanReader" in str(r["Properties"]["Roles"])
     ]
     assert [s["Action"] for p in policies for s in p["Properties"]["PolicyDocument"]["Statement"]] == [
-        "cloudformation:GetTemplate"
+        ["cloudformation:DescribeStackResource", "cloudformation:GetTemplate"]
     ]

@@ -91,6 +91,9 @@ def test_the_example_synth_runs_on_small_under_the_guard_and_other_steps_keep_th
     guard = "python3 scripts/guarded_synth.py --compute SMALL --memory-gb 3 --next MEDIUM --"
     for command in ("make test", "make synth", ".venv/bin/python -m mesh_plan"):
         assert f"{guard} {command}" in spec
+    # What deploys passes CDK's built-in CloudFormation validation (a local synth skips it).
+    variables = synth["Environment"]["EnvironmentVariables"]
+    assert {"Name": "CDK_VALIDATION", "Type": "PLAINTEXT", "Value": "true"} in variables
     others = [
         r["Properties"]["Environment"]
         for r in template["Resources"].values()
