@@ -382,7 +382,9 @@ def pipeline_shape(outdir: Path, envs: list[str]) -> PipelineShape | None:
         return None
     shape = PipelineShape(stages_per_env={env: [] for env in envs}, depth_per_env=dict.fromkeys(envs, 0))
     # An environment deploys in a stage named after it, or over several: prod, prod-2, prod-3 ...
-    env_of = re.compile(r"^(" + "|".join(map(re.escape, envs)) + r")(?:-\d+)?$")
+    # (this app's split), or prod.1, prod.2 (CDK Pipelines' own chunks of 50 deployments, which
+    # this app's split may cut again: prod.1-2).
+    env_of = re.compile(r"^(" + "|".join(map(re.escape, envs)) + r")(?:\.\d+)?(?:-\d+)?$")
     for stage in stages:
         actions = stage["Actions"]
         if len(actions) > shape.max_actions[1]:
