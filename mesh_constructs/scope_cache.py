@@ -9,6 +9,7 @@ are remembered per Python object (weakly: nothing here keeps a construct alive).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from weakref import WeakKeyDictionary
 
 from aws_cdk import Stack
@@ -29,19 +30,18 @@ def stack_of(scope: IConstruct) -> Stack:
     return stack
 
 
+def _read_once(cache: WeakKeyDictionary[Stack, str], stack: Stack, read: Callable[[Stack], str]) -> str:
+    value = cache.get(stack)
+    if value is None:
+        value = cache[stack] = read(stack)
+    return value
+
+
 def account_of(scope: IConstruct) -> str:
     """``Stack.of(scope).account``: the literal account, or the same ``AWS::AccountId`` token."""
-    stack = stack_of(scope)
-    account = _ACCOUNTS.get(stack)
-    if account is None:
-        account = _ACCOUNTS[stack] = stack.account
-    return account
+    return _read_once(_ACCOUNTS, stack_of(scope), lambda stack: stack.account)
 
 
 def partition_of(scope: IConstruct) -> str:
     """``Stack.of(scope).partition``: the literal partition, or the same ``AWS::Partition`` token."""
-    stack = stack_of(scope)
-    partition = _PARTITIONS.get(stack)
-    if partition is None:
-        partition = _PARTITIONS[stack] = stack.partition
-    return partition
+    return _read_once(_PARTITIONS, stack_of(scope), lambda stack: stack.partition)
