@@ -2,7 +2,8 @@
 
 CodeBuild's default compute (BUILD_GENERAL1_SMALL) has 3 GB; a synth that outgrows it is
 OOM-killed with no useful message. The synth's memory follows the number of resources it
-synthesizes, so the compute is chosen from an estimate of that number.
+synthesizes, so the compute is chosen from an estimate of that number: validation's own estimate
+of every stack (layout_checks.synth_resources).
 
 Measured model (benchmark/synth_benchmark.py, 2 cores, Node 22, aws-cdk-lib 2.275.0: the peak of
 the summed RSS of the synth's process tree, cdk CLI node + python app.py + jsii node):
@@ -52,29 +53,6 @@ DEFAULT_COMPUTE = SynthCompute.SMALL
 SYNTH_BASE_MB = 1100.0
 SYNTH_MB_PER_RESOURCE = 0.0175
 SAFETY_FACTOR = 2.0
-
-# Resources the stacks create, per item and environment (read from the synthesized example:
-# acme-dev-* templates, and checked against the generated meshes above: a project with five
-# tables adds 12-13 resources per environment there, 4 + 5 x 2 = 14 here).
-PIPELINE_RESOURCES = 120  # the pipeline stack and its cross-region support stacks
-ENVIRONMENT_RESOURCES = 200  # foundation, domain, catalogs, governance and subscription handlers
-RESOURCES_PER_PROJECT = 4  # the project and its memberships
-RESOURCES_PER_TABLE = 2  # the Glue table and its share of its product's data source, runs and grants
-RESOURCES_PER_SUBSCRIPTION = 3  # the subscription, its membership and grant
-RESOURCES_PER_UNIT = 4  # the domain unit, its owners and policy grants
-
-
-def estimated_resources(*, environments: int, projects: int, tables: int, subscriptions: int, units: int) -> int:
-    """Resources the pipeline's synth writes. ``environments``: the environments it synthesizes;
-    every other count is summed over them (a project in three environments counts three times)."""
-    return (
-        PIPELINE_RESOURCES
-        + ENVIRONMENT_RESOURCES * environments
-        + RESOURCES_PER_PROJECT * projects
-        + RESOURCES_PER_TABLE * tables
-        + RESOURCES_PER_SUBSCRIPTION * subscriptions
-        + RESOURCES_PER_UNIT * units
-    )
 
 
 def synth_peak_mb(resources: int) -> float:

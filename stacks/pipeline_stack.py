@@ -18,6 +18,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from mesh_config import EnvironmentConfig, MeshConfig
+from mesh_config.layout_checks import synth_resources
 from mesh_config.naming import (
     approval_action_name,
     approver_role_name,
@@ -31,7 +32,6 @@ from mesh_config.pipeline import PipelineConfig
 from mesh_config.synth_compute import (
     COMPUTE_MEMORY_GB,
     SynthCompute,
-    estimated_resources,
     next_compute,
     synth_compute_for,
 )
@@ -67,18 +67,6 @@ MAX_ACTIONS_PER_STAGE = CODEPIPELINE_MAX_ACTIONS_PER_STAGE
 APPROVAL = "Approval"  # an action's category as CloudFormation writes it
 
 
-def synth_resources(config: MeshConfig) -> int:
-    """The estimate of what the pipeline's synth writes: every pipeline environment's stacks."""
-    envs = config.pipeline_environments()
-    return estimated_resources(
-        environments=len(envs),
-        projects=sum(len(config.projects_in(env)) for env in envs),
-        tables=sum(len(catalog.tables) for env in envs for catalog in config.catalogs_in(env)),
-        subscriptions=sum(len(config.subscriptions_in(env)) for env in envs),
-        units=len(config.mesh.domain_units) * len(envs),
-    )
-
-
 def synth_guard(compute: SynthCompute) -> str:
     """The command prefix that runs a synth command under scripts/guarded_synth.py."""
     larger = next_compute(compute)
@@ -99,7 +87,9 @@ class PipelineStack(Stack):
             settings.repository, settings.branch, connection_arn=settings.connection_arn
         )
         self.pipeline_name = pipeline_name(config.mesh.org)
-        self.synth_compute = settings.synth_compute or synth_compute_for(synth_resources(config))
+        self.synth_compute = settings.synth_compute or synth_compute_for(
+            synth_resources(config.mesh, config.pipeline_environments())
+        )
         guard = synth_guard(self.synth_compute)
         self.pipeline = pipelines.CodePipeline(
             self,

@@ -7,12 +7,14 @@ import sys
 
 import pytest
 
+from benchmark.mesh_generator import Shape, fit_layout, generate_mesh
+from mesh_config import load_mesh
+from mesh_config.layout_checks import synth_resources
 from mesh_config.pipeline import PipelineConfig
 from mesh_config.synth_compute import (
     COMPUTE_MEMORY_GB,
     SAFETY_FACTOR,
     SynthCompute,
-    estimated_resources,
     max_resources_for,
     next_compute,
     synth_compute_for,
@@ -36,14 +38,20 @@ def test_thresholds_keep_twice_the_expected_peak_within_the_computes_memory():
             assert synth_compute_for(largest + 1) is next_compute(compute)
 
 
-def test_the_example_fits_the_default_compute_and_large_meshes_do_not():
+def test_the_example_fits_the_default_compute_and_large_meshes_do_not(tmp_path):
     # The example: 3 environments, 6 projects, 10 tables, 3 subscriptions, 6 units each.
-    example = estimated_resources(environments=3, projects=18, tables=30, subscriptions=9, units=18)
-    assert 800 <= example <= 1_200  # 864 measured
+    config = load_mesh(ROOT / "environments")
+    example = synth_resources(config.mesh, config.pipeline_environments())
+    assert 800 <= example <= 1_200  # 831 measured
     assert synth_compute_for(example) is SynthCompute.SMALL
-    # 1 000 projects with five tables each in three environments: 34 288 resources measured at
-    # 1.5 GB, half of SMALL's 3 GB: no margin left, so MEDIUM.
-    large = estimated_resources(environments=3, projects=3_018, tables=15_030, subscriptions=9, units=48)
+    # 34 288 resources were measured at 1.5 GB, half of SMALL's 3 GB: no margin left, so MEDIUM.
+    # 3 000 projects of four resources in three environments are beyond that.
+    shape = Shape(business_units=20, projects=3_000, tables_per_unit=10, subscriptions=0)
+    search = fit_layout(tmp_path / "large", generate_mesh(shape))
+    assert search.error is None, search.error
+    large_config = load_mesh(tmp_path / "large")
+    large = synth_resources(large_config.mesh, large_config.pipeline_environments())
+    assert large > 34_288
     assert synth_compute_for(large) is SynthCompute.MEDIUM
     assert synth_compute_for(10_000_000) is SynthCompute.X2_LARGE
     assert next_compute(SynthCompute.X2_LARGE) is None
