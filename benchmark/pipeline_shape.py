@@ -17,12 +17,20 @@ from pathlib import Path
 CODEPIPELINE_ACTIONS_PER_STAGE = 50
 
 
-def pipeline_stages(cdk_out: Path) -> list[dict]:
+def find_stages(cdk_out: Path) -> list[dict] | None:
+    """The `Stages` of the AWS::CodePipeline::Pipeline among cdk.out's top-level templates."""
     for path in sorted(cdk_out.glob("*.template.json")):
-        for resource in json.loads(path.read_text())["Resources"].values():
+        for resource in json.loads(path.read_text()).get("Resources", {}).values():
             if resource["Type"] == "AWS::CodePipeline::Pipeline":
                 return resource["Properties"]["Stages"]
-    raise SystemExit(f"no AWS::CodePipeline::Pipeline in {cdk_out}/*.template.json")
+    return None
+
+
+def pipeline_stages(cdk_out: Path) -> list[dict]:
+    stages = find_stages(cdk_out)
+    if stages is None:
+        raise SystemExit(f"no AWS::CodePipeline::Pipeline in {cdk_out}/*.template.json")
+    return stages
 
 
 def shape(cdk_out: Path) -> list[tuple[str, int, int]]:

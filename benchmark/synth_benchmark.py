@@ -66,7 +66,7 @@ from benchmark.mesh_generator import (  # noqa: E402
     fit_layout,
     generate_mesh,
 )
-from benchmark.pipeline_shape import CODEPIPELINE_ACTIONS_PER_STAGE  # noqa: E402
+from benchmark.pipeline_shape import CODEPIPELINE_ACTIONS_PER_STAGE, find_stages  # noqa: E402
 
 BENCH_DIR = ROOT / "benchmark"
 RESULTS_FILE = BENCH_DIR / "RESULTS.md"
@@ -373,11 +373,7 @@ class PipelineShape:
 
 def pipeline_shape(outdir: Path, envs: list[str]) -> PipelineShape | None:
     """The synthesized pipeline's Stages (the `<org>-mesh-pipeline` stack's AWS::CodePipeline::Pipeline)."""
-    stages = None
-    for path in sorted(outdir.glob("*.template.json")):
-        for res in json.loads(path.read_text()).get("Resources", {}).values():
-            if res.get("Type") == "AWS::CodePipeline::Pipeline":
-                stages = res["Properties"]["Stages"]
+    stages = find_stages(outdir)
     if stages is None:
         return None
     shape = PipelineShape(stages_per_env={env: [] for env in envs}, depth_per_env=dict.fromkeys(envs, 0))

@@ -36,6 +36,7 @@ from mesh_config.placement import (
     ROOT_UNIT,
     SUBSCRIPTIONS_FIXED_RESOURCES,
     catalog_stack_part,
+    construct_id_of,
     domain_resource_count,
     governance_resource_count,
     has_governance_stack,
@@ -46,6 +47,7 @@ from mesh_config.placement import (
     project_stack_part,
     referenced_projects,
     subscribed_projects,
+    subscription_key,
     subscription_stack_part,
     unit_ancestors,
     unit_groups,
@@ -67,7 +69,7 @@ QUOTAS_DOC = "https://docs.aws.amazon.com/datazone/latest/userguide/datazone-lim
 # A hash placement is uneven: the fix asks for pools sized to 70 % of a stack's limit on average.
 TARGET_LOAD = 0.7
 
-LAYOUT_DOC = 'README, "Large meshes"'
+LAYOUT_DOC = "docs/large-meshes.md"
 
 
 @dataclass
@@ -170,7 +172,7 @@ def stack_loads(mesh: MeshDefinition, env: EnvironmentConfig) -> dict[str, Stack
         entry = load(part, "subscription_stacks")
         # One custom resource per subscription, one handler membership per project involved.
         entry.resources += SUBSCRIPTIONS_FIXED_RESOURCES + len(subs) + len(subscribed_projects(mesh, subs))
-        entry.items |= {f"{s.consumer}/{s.asset}" for s in subs}
+        entry.items |= {subscription_key(s) for s in subs}
 
     if has_governance_stack(mesh):
         governance = load("governance", None)
@@ -311,7 +313,7 @@ def _check_unit_grants(mesh: MeshDefinition, env: EnvironmentConfig, doc: YamlDo
 def _stack_label(naming: Naming, part: str) -> str:
     if part.startswith("units-"):
         # Nested stacks are named by CloudFormation after their parent.
-        return f"nested stack {part[:1].upper()}{part[1:]} of stack {naming.stack('domain')}"
+        return f"nested stack {construct_id_of(part)} of stack {naming.stack('domain')}"
     return f"stack {naming.stack(part)}"
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from mesh_config.blueprints import Blueprint
 from mesh_config.data_products import Catalog, Subscription, Table, tables_by_asset
@@ -23,6 +25,8 @@ from mesh_config.placement import (
 from mesh_config.promotion import PromotionMode
 from mesh_config.regions import partition_of
 from mesh_config.shares import Share, ShareConsumer, Team
+
+T = TypeVar("T")
 
 # Changes every filter's name when what its consumer account is granted on it changes.
 FILTER_GRANT_VERSION = "|grant:SELECT"
@@ -67,36 +71,24 @@ class MeshConfig:
 
     def project_stacks(self, env: EnvironmentConfig) -> dict[str, list[Project]]:
         """Stack-name suffix (projects-<n>) -> the projects it holds in ``env``, in stack order."""
-        by_stack: dict[str, list[Project]] = defaultdict(list)
-        for project in self.projects_in(env):
-            by_stack[project_stack_part(project, self.mesh.layout)].append(project)
-        return dict(sorted(by_stack.items(), key=lambda item: _part_order(item[0])))
+        return _by_stack(self.projects_in(env), lambda p: project_stack_part(p, self.mesh.layout))
 
     def catalog_stacks(self, env: EnvironmentConfig) -> dict[str, list[Catalog]]:
         """Stack-name suffix (catalogs, or catalogs-<n> with layout.catalog_stacks) -> the catalogs whose
         Glue databases it holds in ``env``."""
-        by_stack: dict[str, list[Catalog]] = defaultdict(list)
-        for catalog in self.catalogs_in(env):
-            by_stack[catalog_stack_part(catalog.business_unit, self.mesh.layout)].append(catalog)
-        return dict(sorted(by_stack.items(), key=lambda item: _part_order(item[0])))
+        return _by_stack(self.catalogs_in(env), lambda c: catalog_stack_part(c.business_unit, self.mesh.layout))
 
     def subscription_stacks(self, env: EnvironmentConfig) -> dict[str, list[Subscription]]:
         """Stack-name suffix (subscriptions, subscriptions-<n>) -> the subscriptions it holds in ``env``."""
-        by_stack: dict[str, list[Subscription]] = defaultdict(list)
-        for sub in self.subscriptions_in(env):
-            by_stack[subscription_stack_part(sub, self.mesh.layout)].append(sub)
-        return dict(sorted(by_stack.items(), key=lambda item: _part_order(item[0])))
+        return _by_stack(self.subscriptions_in(env), lambda s: subscription_stack_part(s, self.mesh.layout))
 
     def catalogs_in(self, env: EnvironmentConfig) -> list[Catalog]:
         return [c for c in self.mesh.catalogs if c.exists_in(env.name)]
 
     def product_stacks(self, env: EnvironmentConfig) -> dict[str, list[tuple[Catalog, str]]]:
         """Stack-name suffix (products-<n>) -> (catalog, producer project key) pairs it holds in ``env``."""
-        by_stack: dict[str, list[tuple[Catalog, str]]] = defaultdict(list)
-        for catalog in self.catalogs_in(env):
-            for producer in catalog.producers():
-                by_stack[products_stack_part(producer, self.mesh.layout)].append((catalog, producer))
-        return dict(sorted(by_stack.items(), key=lambda item: _part_order(item[0])))
+        pairs = [(catalog, producer) for catalog in self.catalogs_in(env) for producer in catalog.producers()]
+        return _by_stack(pairs, lambda pair: products_stack_part(pair[1], self.mesh.layout))
 
     def tooling_environment_name(self, project: Project, env: EnvironmentConfig) -> str:
         """The name of the Tooling environment SMUS creates for ``project`` in ``env`` (its profile's
@@ -187,7 +179,15 @@ class MeshConfig:
         raise KeyError(name)
 
 
-def _part_order(part: str) -> tuple[str, int]:
-    """projects-2 before projects-10; a pool's unnumbered first stack (subscriptions) first."""
-    kind, _, number = part.partition("-")
-    return kind, int(number) if number.isdigit() else 0
+def _by_stack(items: Iterable[T], part_of: Callable[[T], str]) -> dict[str, list[T]]:
+    """Items grouped by the stack-name suffix ``part_of`` gives them, stacks in order: projects-2
+    before projects-10, a pool's unnumbered first stack (subscriptions) first."""
+    by_stack: dict[str, list[T]] = defaultdict(list)
+    for item in items:
+        by_stack[part_of(item)].append(item)
+
+    def order(part: str) -> tuple[str, int]:
+        kind, _, number = part.partition("-")
+        return kind, int(number) if number.isdigit() else 0
+
+    return dict(sorted(by_stack.items(), key=lambda entry: order(entry[0])))

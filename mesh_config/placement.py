@@ -58,6 +58,11 @@ def _pooled(kind: str, key: str, stacks: int) -> str:
     return f"{kind}-{jump_hash(key, stacks) + 1}"
 
 
+def construct_id_of(part: str) -> str:
+    """projects-3 -> Projects-3: the construct id of the stack (or nested stack) of a part."""
+    return part[:1].upper() + part[1:]
+
+
 def project_stack_part(project: Project, layout: Layout) -> str:
     """projects-<n> of layout.project_stacks, by the project's key alone."""
     return _pooled("projects", project.key, layout.project_stacks)

@@ -11,7 +11,7 @@ from constructs import Construct
 
 from mesh_config import EnvironmentConfig, MeshConfig
 from mesh_config.naming import smoke_test_runner_role_name
-from mesh_config.placement import unit_stack_part
+from mesh_config.placement import construct_id_of, unit_stack_part
 from mesh_config.promotion import PromotionMode
 from mesh_constructs import (
     BlueprintEnablement,
@@ -80,7 +80,7 @@ class DomainStack(Stack):
         unit_scopes: dict[str, Construct] = {}
         for part in sorted(set(self._unit_parts.values()), key=lambda p: int(p.rpartition("-")[2])):
             self.unit_stacks[part] = NestedStack(
-                self, part[:1].upper() + part[1:], description=f"{mesh.org} {env_config.name}: domain units ({part})"
+                self, construct_id_of(part), description=f"{mesh.org} {env_config.name}: domain units ({part})"
             )
             # The tree's own path below the nested stack: the same logical ids as in this stack.
             unit_scopes[part] = Construct(self.unit_stacks[part], "Units")

@@ -10,7 +10,7 @@ from constructs import Construct
 
 from mesh_config import EnvironmentConfig, MeshConfig
 from mesh_config.change_safety import AllowedKind
-from mesh_config.placement import catalog_stack_part, has_catalog_stack, has_governance_stack
+from mesh_config.placement import catalog_stack_part, construct_id_of, has_catalog_stack, has_governance_stack
 from stacks.catalog_databases_stack import CatalogDatabasesStack
 from stacks.catalogs_stack import CatalogsStack
 from stacks.domain_stack import DomainStack
@@ -158,8 +158,3 @@ def order_rebalance(config: MeshConfig, env_config: EnvironmentConfig, pool: Map
     *givers, receiver = pool.values()
     for giver in givers:
         receiver.add_stack_dependency(giver)
-
-
-def construct_id_of(part: str) -> str:
-    """projects-3 -> Projects-3: a stack's construct id from its name's suffix."""
-    return part[:1].upper() + part[1:]

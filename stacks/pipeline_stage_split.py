@@ -1,10 +1,12 @@
 """One environment over several CodePipeline stages.
 
-CodePipeline allows at most 50 actions per stage, and CDK Pipelines puts every stack of a
-cdk.Stage (one action each, change sets off), its pre steps and its post steps into one pipeline
-stage. A MeshStage cannot be split instead: CDK refuses dependencies across cdk.Stage boundaries
-and the stacks of an environment reference each other. So the rendered pipeline is cut: a stage
-with more than ``max_actions`` actions becomes consecutive stages ``<name>``, ``<name>-2``, ...
+CodePipeline allows at most 50 actions per stage. CDK Pipelines deploys every stack of a
+cdk.Stage with one action (change sets off) and cuts a stage every 50 of them (``prod.1``,
+``prod.2``: ``chunkTranches`` in aws-cdk-lib's pipelines), but puts the pre steps (approval,
+broadening check) and post steps (smoke test) on top, so a stage can still hold more than 50. A
+MeshStage cannot be split instead: CDK refuses dependencies across cdk.Stage boundaries and the
+stacks of an environment reference each other. So the rendered pipeline is cut: a stage with
+more than ``max_actions`` actions becomes consecutive stages ``<name>``, ``<name>-2``, ...
 
 Why the order survives: CDK Pipelines encodes the stack dependencies in RunOrder (a stack's
 action runs after every action with a lower RunOrder of its stage), and a pipeline stage starts

@@ -20,6 +20,7 @@ from constructs import Construct, IConstruct
 from mesh_config import EnvironmentConfig, MeshConfig
 from mesh_config.data_products import Subscription as SubscriptionConfig
 from mesh_config.data_products import tables_by_asset
+from mesh_config.placement import subscription_key
 from mesh_constructs.datazone_handler import DataZoneHandler, DataZoneHandlerProps
 from mesh_constructs.project import Project
 from mesh_constructs.subscription import SUBSCRIPTION_ACTIONS, Subscription, SubscriptionProps
@@ -86,4 +87,4 @@ class SubscriptionsStack(Stack):
                 memberships[sub.consumer], memberships[producer], *([previous] if previous else [])
             )
             previous = construct
-            self.subscriptions[f"{sub.consumer}/{sub.asset}"] = construct
+            self.subscriptions[subscription_key(sub)] = construct
