@@ -58,7 +58,7 @@ assets_app = typer.Typer(help="Assets of the inventory: details, publication, te
 app.add_typer(assets_app, name="assets")
 permissions_app = typer.Typer(help="Who may read what: Lake Formation grants and subscribers.", no_args_is_help=True)
 app.add_typer(permissions_app, name="permissions")
-promote_app = typer.Typer(help="Promotion helpers (seed 001).", no_args_is_help=True)
+promote_app = typer.Typer(help="Promotion helpers: what promoting a project changes.", no_args_is_help=True)
 app.add_typer(promote_app, name="promote")
 
 out = Console(soft_wrap=True)

@@ -2,7 +2,7 @@
 domain, taken from the same environments/ configuration the CDK app deploys, and the domain id
 from the domain stack's output (never typed twice).
 
-Seed 001: the application runs with the caller's tools-account credentials and assumes the
+The application runs with the caller's tools-account credentials and assumes the
 environment's management role (<org>-<env>-datamesh-admin | -readonly); the assumed credentials
 refresh themselves, so a long-running console keeps working past the role's one-hour sessions."""
 

@@ -29,7 +29,7 @@ def _unique(values: list[str]) -> list[str]:
 
 
 GroupList = Annotated[list[GroupName], AfterValidator(_unique)]
-EnvironmentList = Annotated[list[Slug], AfterValidator(_unique), Field(min_length=1)]
+EnvironmentList = Annotated[list[Slug], AfterValidator(_unique), Field(min_length=1, examples=[["dev"]])]
 
 
 def _in(environments: list[str] | None, env: str) -> bool:
@@ -87,19 +87,23 @@ class DomainUnit(_Model):
 
 class ParameterOverride(_Model):
     name: ParameterName
-    value: str
+    value: str = Field(description="the value every project of the profile gets")
     editable: bool = Field(False, description="whether project creators may change it")
 
 
 class ProfileEnvironment(_Model):
     """One blueprint inside a project profile."""
 
-    blueprint: Blueprint
+    blueprint: Blueprint = Field(description="a managed blueprint enabled under blueprints")
     name: str | None = Field(None, description="environment configuration name; default: the blueprint name")
     description: str = Field("", max_length=2048)
-    deployment_mode: DeploymentMode = DeploymentMode.ON_CREATE
+    deployment_mode: DeploymentMode = Field(
+        DeploymentMode.ON_CREATE, description="ON_CREATE: with the project; ON_DEMAND: when a member asks"
+    )
     deployment_order: int = Field(0, ge=0, le=16, description="Tooling must come first (lowest order)")
-    parameter_overrides: list[ParameterOverride] = Field(default_factory=list)
+    parameter_overrides: list[ParameterOverride] = Field(
+        default_factory=list, description="blueprint parameters set by the profile"
+    )
 
 
 class ProjectProfile(_Model):
@@ -217,7 +221,7 @@ class MeshDefinition(_Model):
         None, description="the self-mutating deployment pipeline; without it only direct mode (-c direct=true) works"
     )
     identity_center: IdentityCenter = Field(default_factory=IdentityCenter)
-    domain: DomainSettings = Field(default_factory=DomainSettings)
+    domain: DomainSettings = Field(default_factory=DomainSettings, description="the SMUS domain of each environment")
     blueprints: list[Blueprint | BlueprintInEnvironments] = Field(
         min_length=1,
         description=(
@@ -226,8 +230,10 @@ class MeshDefinition(_Model):
         ),
     )
     domain_units: list[DomainUnit] = Field(default_factory=list)
-    project_profiles: list[ProjectProfile] = Field(default_factory=list)
-    projects: list[Project] = Field(default_factory=list)
+    project_profiles: list[ProjectProfile] = Field(
+        default_factory=list, description="capabilities projects are created from"
+    )
+    projects: list[Project] = Field(default_factory=list, description="projects <unit>-<use case> with their groups")
     glossaries: list[Glossary] = Field(
         default_factory=list, description="business glossaries, deployed in every environment after the projects"
     )
@@ -243,7 +249,7 @@ class MeshDefinition(_Model):
     )
     shares: list[Share] = Field(
         default_factory=list,
-        description="tables shared by Lake Formation from one environment's account to others' (seed 001)",
+        description="tables shared by Lake Formation from one environment's account to others'",
     )
     teams: list[Team] = Field(
         default_factory=list, description="least-privilege Lake Formation grants of teams on catalog tables"
