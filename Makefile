@@ -11,7 +11,7 @@ CDK := node_modules/.bin/cdk
 CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: synth test lint schemas bench clean install plan screenshots serve lock
+.PHONY: synth test lint schemas docs bench clean install plan screenshots serve lock
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -54,6 +54,10 @@ lint: install
 
 schemas: install
 	$(PY) -m mesh_config.schema schemas
+
+# The JSON Schemas and the configuration reference, both generated from the models.
+docs: schemas
+	$(PY) -m mesh_config.reference docs/reference/configuration-reference.md
 
 # The synth benchmark reports a failed case and exits non-zero; the console benchmark runs anyway.
 bench: install
