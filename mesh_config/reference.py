@@ -214,7 +214,8 @@ class _Renderer:
             if key in required:
                 default = "**required**"
             elif "default" in prop:
-                default = "none" if prop["default"] is None else f"`{_flow(prop['default'])}`"
+                written = _flow(prop["default"]) or '""'
+                default = "none" if prop["default"] is None else f"`{written}`"
             else:
                 default = "optional"
             description = prop.get("description", "")
