@@ -105,7 +105,7 @@ def collect(flags: Flags, ask: Ask | None) -> tuple[Answers, list[str]]:
         flags.environments,
         "Environments in promotion order, comma-separated",
         ",".join(DEFAULT_ENVIRONMENTS),
-        None,
+        "names",
     )
     names = [n.strip() for n in listed.split(",") if n.strip()]
     accounts, errors = per_environment("--account", flags.accounts, names, bare_for_all=False)

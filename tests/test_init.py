@@ -88,7 +88,8 @@ def test_flags_choose_names_accounts_and_regions(tmp_path):
 def test_on_a_terminal_missing_values_are_asked_with_defaults_and_bad_answers_asked_again(tmp_path, terminal):
     answers = [
         "globex",  # organisation
-        "dev,prod",  # environments
+        "dev,Prod",  # environments: refused, asked again
+        "dev,prod",
         "12",  # dev account: refused, asked again
         "123456789012",
         "",  # dev region: the default eu-west-1
@@ -106,6 +107,7 @@ def test_on_a_terminal_missing_values_are_asked_with_defaults_and_bad_answers_as
     assert "Organisation short name" in result.output
     assert "dev: AWS account id [111111111111]" in result.output
     assert "'12' is not a 12-digit AWS account id" in result.output
+    assert "'Prod' is not lower-case letters" in result.output
     assert "prod: region [eu-west-1]" in result.output
     config = load_mesh(tmp_path / "mesh")
     assert config.mesh.org == "globex"

@@ -84,7 +84,12 @@ _FORMATS: dict[str, tuple[TypeAdapter[str], str]] = {
 
 
 def problem(kind: str, value: str) -> str | None:
-    """Why ``value`` is not a valid answer of ``kind`` ('name', 'account', 'region', 'arn'), or None."""
+    """Why ``value`` is not a valid answer of ``kind`` ('name', 'names', 'account', 'region', 'arn'), or None."""
+    if kind == "names":
+        names = [n.strip() for n in value.split(",") if n.strip()]
+        if not names:
+            return "name at least one environment (e.g. dev,prod)"
+        return next((why for name in names if (why := problem("name", name))), None)
     adapter, words = _FORMATS[kind]
     try:
         adapter.validate_python(value)
