@@ -43,6 +43,7 @@ $(CHROMIUM):
 
 synth: install
 	$(CDK) synth --quiet
+	$(PY) scripts/synth_summary.py cdk.out
 
 test: install $(CHROMIUM)
 	$(PY) -m ruff check .

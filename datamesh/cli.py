@@ -1,5 +1,7 @@
 """datamesh: run the data mesh day to day (projects, subscriptions, catalog) from a terminal.
 
+Example: datamesh init my-mesh
+
 Example: datamesh --env staging projects list
 
 Example: datamesh --env prod subscriptions inbox finance-reporting
@@ -28,6 +30,7 @@ from rich.table import Table
 
 from datamesh.context import ClientFactory, MeshContext, open_context, pick_environment, session_clients
 from datamesh.errors import MeshError
+from datamesh.init_mesh import init_command
 from datamesh.services.assets import TABLE_FORMS, AssetService
 from datamesh.services.catalog import CatalogService
 from datamesh.services.drift import DriftReport, DriftService
@@ -37,6 +40,7 @@ from datamesh.services.projects import ProjectService
 from datamesh.services.promotion import PromotionService
 from datamesh.services.subscriptions import Grant, SubscriptionService
 from datamesh.services.yaml_edits import MeshEditor, YamlEdit
+from datamesh.version import package_version
 from mesh_config import ConfigError, load_mesh
 
 
@@ -60,6 +64,7 @@ permissions_app = typer.Typer(help="Who may read what: Lake Formation grants and
 app.add_typer(permissions_app, name="permissions")
 promote_app = typer.Typer(help="Promotion helpers: what promoting a project changes.", no_args_is_help=True)
 app.add_typer(promote_app, name="promote")
+app.command("init")(init_command)
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -94,6 +99,12 @@ class State:
 STATE = State()
 
 
+def _print_version(requested: bool) -> None:
+    if requested:
+        typer.echo(f"datamesh {package_version()}")
+        raise typer.Exit()
+
+
 @app.callback()
 def main(
     env: Annotated[str | None, typer.Option("--env", "-e", help="environment name; default: the first")] = None,
@@ -107,6 +118,9 @@ def main(
             "account; --no-assume acts with the profile's own credentials"
         ),
     ] = True,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_print_version, is_eager=True, help="print the version and exit")
+    ] = False,
 ) -> None:
     STATE.env, STATE.profile, STATE.output, STATE.mesh_dir, STATE.assume = env, profile, output, mesh_dir, assume
 
