@@ -23,7 +23,6 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from datamesh.errors import MeshError
 from datamesh.export.domain_reader import DomainSnapshot, Glossary, Principal, Profile, Project, Unit
 from datamesh.export.form_smithy import parse_form
 from mesh_config import MeshConfig
@@ -73,19 +72,29 @@ class Target:
 
 @dataclass
 class Notes:
-    """Comments gathered per top-level section, written before its key."""
+    """Comments gathered per top-level section, written before its key: (text, YAML block or None)."""
 
-    by_section: dict[str, list[str]] = field(default_factory=dict)
+    by_section: dict[str, list[tuple[str, str | None]]] = field(default_factory=dict)
 
-    def add(self, section: str, text: str) -> None:
-        self.by_section.setdefault(section, []).append(text)
+    def add(self, section: str, text: str, block: str | None = None) -> None:
+        self.by_section.setdefault(section, []).append((text, block))
 
     def skipped(self, section: str, why: str, entry: Any) -> None:
-        """An entry that cannot be declared: the reason, then the entry commented out."""
-        self.add(section, f"not declared: {why}. As it would read:\n{_dump(entry).rstrip()}")
+        """An entry that cannot be declared: the reason, then the entry commented out, indented as an
+        item of its section so that uncommenting it (once fixed) is enough."""
+        block = _dump([entry]).rstrip()  # "  - key: ...", the indentation of the section's items
+        self.add(section, f"not declared: {why}. As it would read:", block)
 
     def count(self) -> int:
         return sum(len(v) for v in self.by_section.values())
+
+    def comment(self, section: str) -> str:
+        lines: list[str] = []
+        for text, block in self.by_section.get(section, []):
+            lines += textwrap.wrap(f"export: {text}", 106, subsequent_indent="  ")
+            if block is not None:
+                lines += block.splitlines()
+        return "\n".join(lines)
 
 
 def _yaml() -> YAML:
@@ -99,14 +108,6 @@ def _dump(data: Any) -> str:
     out = io.StringIO()
     _yaml().dump(data, out)
     return out.getvalue()
-
-
-def _comment(text: str) -> str:
-    """Wrapped comment lines; a block that is already YAML (after 'As it would read:') keeps its lines."""
-    lines: list[str] = []
-    for paragraph in text.split("\n"):
-        lines += textwrap.wrap(paragraph, 106, subsequent_indent="  ") if not paragraph.startswith(" ") else [paragraph]
-    return "\n".join(lines)
 
 
 class MeshExport:
@@ -417,10 +418,11 @@ class MeshExport:
             entry["description"] = g.description
         name = glossary_name(self.t.org, scope)
         if name != g.name:
-            entry.yaml_add_eol_comment(
-                f"export: '{g.name}' ({g.id}) in the domain; the mesh names it {name} and adopts a glossary by that "
+            entry.yaml_add_eol_comment(f"export: '{g.name}' ({g.id}) in the domain, renamed {name}", "scope")
+            self.notes.add(
+                "glossaries",
+                f"glossary '{g.name}' is named {name} by the mesh, whose glossary handler adopts a glossary by that "
                 "name only: rename it in the portal before the first deploy, or a second glossary is created",
-                "scope",
             )
         if g.status != "ENABLED":
             self.notes.add("glossaries", f"glossary '{g.name}' is {g.status} in the domain; the mesh enables it")
@@ -581,10 +583,9 @@ class MeshExport:
                 "describes the domain only): catalogs, subscriptions, shares, teams, layout, allow_changes.",
             ]
         out.yaml_set_start_comment("\n".join(header))
-        for section, notes in self.notes.by_section.items():
+        for section in self.notes.by_section:
             key = section if section in out else "identity_center"
-            text = "\n".join(_comment(f"export: {n}") for n in notes)
-            out.yaml_set_comment_before_after_key(key, before=text, indent=0)
+            out.yaml_set_comment_before_after_key(key, before=self.notes.comment(section), indent=0)
         return out
 
     def environment(self) -> CommentedMap:
@@ -615,19 +616,13 @@ class Written:
     notes: int
 
 
-def write_export(snapshot: DomainSnapshot, target: Target, directory: Path, *, force: bool) -> Written:
+def write_export(snapshot: DomainSnapshot, target: Target, directory: Path) -> Written:
     """Write mesh.yaml (and <env>.yaml unless the existing mesh already has it) into ``directory``."""
     export = MeshExport(snapshot, target)
     documents = {directory / MESH_FILE: export.mesh()}
     env_file = directory / f"{target.env}.yaml"
     if target.existing is None:
         documents[env_file] = export.environment()
-    present = [p for p in documents if p.exists()]
-    if present and not force:
-        names = ", ".join(str(p) for p in present)
-        raise MeshError(
-            f"{names} already exist: commit them first, then run again with --force and review the change with git diff"
-        )
     directory.mkdir(parents=True, exist_ok=True)
     for path, document in documents.items():
         path.write_text(_dump(document), encoding="utf-8")

@@ -71,6 +71,14 @@ def run_export(
                 f"{request.directory} holds no mesh ({MESH_FILE}): name the domain with --domain-id and --region"
             )
         region, domain_id = request.region, request.domain_id
+    # Refused before anything is read: a long read should not end in "already exists".
+    planned = [request.directory / MESH_FILE] + ([] if existing else [request.directory / f"{request.env}.yaml"])
+    present = [str(p) for p in planned if p.exists()]
+    if present and not request.force:
+        raise MeshError(
+            f"{', '.join(present)} already exist(s): commit first, then run again with --force and review the change "
+            "with git diff"
+        )
     snapshot = DomainReader(clients("datazone", region), domain_id).read()
     if existing is not None:
         env_config = existing.environment(request.env)
@@ -85,7 +93,7 @@ def run_export(
         if not re.fullmatch(SLUG_PATTERN, org):
             raise MeshError(f"--org '{org}' is not a valid organisation name (lower-case words joined by '-')")
         target = Target(request.env, org, request.env, snapshot.domain.account)
-    written = write_export(snapshot, target, request.directory, force=request.force)
+    written = write_export(snapshot, target, request.directory)
     try:
         load_mesh(request.directory)
         problems = None
