@@ -72,11 +72,29 @@ def _group(group_id: str) -> dict:
     return {"group": {"groupId": group_id}}
 
 
-def _unit(stub: Stubber, unit_id: str, name: str, owners: list, parent: str | None = ROOT_UNIT) -> None:
+DETAILS = {
+    "CREATE_PROJECT_FROM_PROJECT_PROFILE": {"createProjectFromProjectProfile": {"includeChildDomainUnits": True}},
+    "CREATE_GLOSSARY": {"createGlossary": {"includeChildDomainUnits": True}},
+    "CREATE_FORM_TYPE": {"createFormType": {"includeChildDomainUnits": True}},
+}
+
+
+def _unit(
+    stub: Stubber, unit_id: str, name: str, owners: list, parent: str | None = ROOT_UNIT, grants: dict | None = None
+) -> None:
+    """The unit, then (except for the root) its grants of the three policies the mesh declares."""
     response = {"id": unit_id, "domainId": DOMAIN, "name": name, "owners": owners, "description": f"{name} unit"}
     if parent:
         response["parentDomainUnitId"] = parent
     stub.add_response("get_domain_unit", response, {"domainIdentifier": DOMAIN, "identifier": unit_id})
+    if parent is None:
+        return
+    for policy, detail in DETAILS.items():
+        stub.add_response(
+            "list_policy_grants",
+            {"grantList": [{"principal": p, "detail": detail} for p in (grants or {}).get(policy, [])]},
+            _page(entityType="DOMAIN_UNIT", entityIdentifier=unit_id, policyType=policy),
+        )
 
 
 def _children(stub: Stubber, parent: str, units: list[tuple[str, str]], token: str | None = None, **more) -> None:
@@ -162,11 +180,36 @@ def stub_domain(stub: Stubber) -> None:
     _unit(stub, ROOT_UNIT, "Corp Analytics", [_group(G_ADMIN), {"user": {"userId": USER}}], parent=None)
     # The root's children come in two pages; each unit is read as it is listed, breadth first.
     _children(stub, ROOT_UNIT, [("u-fin", "Finance")], next="page2")
-    _unit(stub, "u-fin", "Finance", [_group(G_FIN), {"user": {"userId": USER}}])
+    _unit(
+        stub,
+        "u-fin",
+        "Finance",
+        [_group(G_FIN), {"user": {"userId": USER}}],
+        grants={
+            "CREATE_PROJECT_FROM_PROJECT_PROFILE": [
+                {"group": {"groupIdentifier": G_FIN}},
+                {"user": {"userIdentifier": USER}},
+            ],
+            "CREATE_GLOSSARY": [{"project": {"projectIdentifier": "p1", "projectDesignation": "OWNER"}}],
+        },
+    )
     _children(stub, ROOT_UNIT, [("u-sales", "Sales")], token="page2")
-    _unit(stub, "u-sales", "sales-domain-unit", [_group(G_ADMIN)])
+    _unit(
+        stub,
+        "u-sales",
+        "sales-domain-unit",
+        [_group(G_ADMIN)],
+        grants={"CREATE_GLOSSARY": [{"domainUnit": {"domainUnitDesignation": "OWNER"}}]},
+    )
     _children(stub, "u-fin", [("u-fa", "Finance Analytics")])
-    _unit(stub, "u-fa", "Finance Analytics", [_group(G_FIN)], parent="u-fin")
+    _unit(
+        stub,
+        "u-fa",
+        "Finance Analytics",
+        [_group(G_FIN)],
+        parent="u-fin",
+        grants={"CREATE_GLOSSARY": [{"project": {"projectIdentifier": "p3", "projectDesignation": "OWNER"}}]},
+    )
     _children(stub, "u-sales", [])
     _children(stub, "u-fa", [])
     blueprint = {"provider": "Amazon SageMaker", "provisioningProperties": {"cloudFormation": {"templateUrl": "u"}}}
@@ -413,6 +456,8 @@ def test_an_exported_domain_loads_as_a_valid_mesh(datazone: Stubber, tmp_path: P
     ]
     assert form.fields[1].allowed_values == ["public", "internal"]
     units = {u.id: u for u in mesh.domain_units}
+    assert units["finance"].project_creators == ["finance-leads"]
+    assert units["sales"].project_creators == []
     assert units["finance"].grants.create_glossary == ["finance-reporting"]
     assert units["finance"].grants.create_form_type == ["finance-reporting"]
     assert units["sales"].grants.create_glossary == ["sales-forecast"]
@@ -449,6 +494,15 @@ def test_what_the_format_cannot_express_is_a_comment_not_dropped(datazone: Stubb
     assert "glossary 'Finance Terms' is named finance-glossary by the mesh, whose glossary handler adopts" in flat
     assert re.search(rf"platform-admins: {G_ADMIN} +# export: 'Platform Admins' in Identity Center", text)
     assert "s3://corp-projects" in flat
+    # Grants: read where the domain has them, derived (and said so) where an owner needs one.
+    assert "unit 'Finance': CREATE_PROJECT_FROM_PROJECT_PROFILE granted to user alice@corp.example" in flat
+    assert "unit 'sales-domain-unit': CREATE_GLOSSARY granted to domainUnit is kept" in flat
+    assert "CREATE_GLOSSARY granted to project sales-forecast of another unit" in flat
+    assert (
+        "grants.create_form_type of unit 'finance' lists finance-reporting, not read from the domain: it owns" in flat
+    )
+    assert "grants.create_glossary of unit 'finance' lists" not in flat  # read from the domain
+    assert "grants.create_glossary of unit 'sales' lists sales-forecast, not read from the domain" in flat
 
 
 def test_an_aws_error_is_one_line(datazone: Stubber, tmp_path: Path):
@@ -534,3 +588,13 @@ def test_an_existing_mesh_keeps_its_settings_and_group_names(datazone: Stubber, 
     assert config.mesh.domain.administrators == ["data-platform-admins"]
     assert {p.key: p.owners for p in config.mesh.projects}["finance-reporting"] == ["finance-team-leads"]
     assert "Not carried over (the export" in (folder / "mesh.yaml").read_text()
+
+
+@pytest.mark.parametrize(
+    ("domain_name", "org"),
+    [("acme-dev-unified-domain", "acme"), ("Corp Analytics", "corp-analytics"), ("2024 Data!", "m-2024-data")],
+)
+def test_a_new_mesh_takes_its_org_from_the_domain_name(domain_name: str, org: str):
+    from datamesh.export.runner import _org_from
+
+    assert _org_from(domain_name, "dev") == org

@@ -42,12 +42,23 @@ class DomainInfo:
 
 
 @dataclass(frozen=True)
+class Grant:
+    """A policy grant on a unit: ``principal`` is a group, a user or a project; None when the grant
+    goes to something else (every project of a unit, a designation filter), described in ``other``."""
+
+    policy: str
+    principal: Principal | None
+    other: str = ""
+
+
+@dataclass(frozen=True)
 class Unit:
     id: str
     name: str
     description: str
     parent_id: str | None  # None: a child of the root unit
     owners: tuple[Principal, ...]
+    grants: tuple[Grant, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -151,6 +162,8 @@ class DomainSnapshot:
 
 
 TOOLING = "Tooling"
+# The unit policies the mesh declares: project_creators, grants.create_glossary, grants.create_form_type.
+UNIT_POLICIES = ("CREATE_PROJECT_FROM_PROJECT_PROFILE", "CREATE_GLOSSARY", "CREATE_FORM_TYPE")
 
 
 class DomainReader:
@@ -162,7 +175,8 @@ class DomainReader:
 
     def read(self) -> DomainSnapshot:
         domain = self.domain()
-        root = self.unit(domain.root_unit_id, None)
+        # The root unit's grants are the domain's own (administrators): the mesh declares none there.
+        root = self.unit(domain.root_unit_id, None, grants=False)
         units = self.units_under(domain.root_unit_id)
         blueprint_names = {
             b["id"]: b["name"]
@@ -181,6 +195,7 @@ class DomainReader:
         forms = self.form_types()
         snapshot = DomainSnapshot(domain, root.owners, units, enabled, network, profiles, projects, glossaries, forms)
         principals = [*root.owners, *(o for u in units for o in u.owners)]
+        principals += [g.principal for u in units for g in u.grants if g.principal is not None]
         principals += [m.principal for p in projects for m in p.members]
         snapshot.group_names, snapshot.assigned_groups = self.group_names(
             {p.id for p in principals if p.kind == "group"}
@@ -211,7 +226,7 @@ class DomainReader:
             kms_key=found.get("kmsKeyIdentifier"),
         )
 
-    def unit(self, unit_id: str, parent_id: str | None) -> Unit:
+    def unit(self, unit_id: str, parent_id: str | None, *, grants: bool = True) -> Unit:
         found = call(
             f"reading domain unit {unit_id}",
             self.dz.get_domain_unit,
@@ -219,7 +234,33 @@ class DomainReader:
             identifier=unit_id,
         )
         owners = tuple(_principal(o) for o in found.get("owners", []) if _principal(o) is not None)
-        return Unit(unit_id, found["name"], found.get("description", ""), parent_id, owners)  # type: ignore[arg-type]
+        read = (
+            tuple(g for policy in UNIT_POLICIES for g in self.grants(unit_id, found["name"], policy)) if grants else ()
+        )
+        return Unit(unit_id, found["name"], found.get("description", ""), parent_id, owners, read)  # type: ignore[arg-type]
+
+    def grants(self, unit_id: str, unit_name: str, policy: str) -> list[Grant]:
+        out = []
+        for g in items(
+            self.dz,
+            "list_policy_grants",
+            f"listing the {policy} grants of unit {unit_name}",
+            key="grantList",
+            domainIdentifier=self.domain_id,
+            entityType="DOMAIN_UNIT",
+            entityIdentifier=unit_id,
+            policyType=policy,
+        ):
+            principal = g.get("principal", {})
+            if principal.get("group", {}).get("groupIdentifier"):
+                out.append(Grant(policy, Principal("group", principal["group"]["groupIdentifier"])))
+            elif principal.get("user", {}).get("userIdentifier"):
+                out.append(Grant(policy, Principal("user", principal["user"]["userIdentifier"])))
+            elif principal.get("project", {}).get("projectIdentifier"):
+                out.append(Grant(policy, Principal("project", principal["project"]["projectIdentifier"])))
+            else:
+                out.append(Grant(policy, None, ", ".join(sorted(principal)) or "an unknown principal"))
+        return out
 
     def units_under(self, root_id: str) -> list[Unit]:
         """Every unit below the root, parents before children (breadth first)."""

@@ -27,7 +27,7 @@ from datamesh.export.domain_reader import DomainSnapshot, Glossary, Principal, P
 from datamesh.export.form_smithy import parse_form
 from mesh_config import MeshConfig
 from mesh_config.blueprints import Blueprint
-from mesh_config.governance import ENTERPRISE_SCOPE
+from mesh_config.governance import ENTERPRISE_SCOPE, GRANT_POLICY
 from mesh_config.naming import DOMAIN_UNIT_RULE, PROFILE_RULE, PROJECT_RULE, Naming, glossary_name
 
 MESH_FILE = "mesh.yaml"
@@ -35,6 +35,8 @@ GROUP_ID = re.compile(r"^([0-9a-f]{10}-)?[A-Fa-f0-9]{8}(-[A-Fa-f0-9]{4}){3}-[A-F
 PARAMETER = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 FORM_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 OWNER, CONTRIBUTOR = "PROJECT_OWNER", "PROJECT_CONTRIBUTOR"
+CREATE_PROJECTS = "CREATE_PROJECT_FROM_PROJECT_PROFILE"
+GRANT_KEYS = {policy: key for key, policy in GRANT_POLICY.items()}  # CREATE_GLOSSARY -> create_glossary
 BLUEPRINT_ORDER = [b.value for b in Blueprint]
 DOC = "docs/adopting-an-existing-domain.md"
 
@@ -127,6 +129,7 @@ class MeshExport:
         self.grants: dict[str, dict[str, list[str]]] = {}  # mesh unit id -> grant kind -> project keys
         self.used_blueprints: set[str] = set()
         self.glossary_scopes: dict[str, str] = {}  # glossary id -> scope
+        self.project_grants: list[tuple[str, str, str, str]] = []  # (unit key, unit name, grant kind, project id)
 
     # --- names -----------------------------------------------------------------------------------
 
@@ -216,6 +219,31 @@ class MeshExport:
         if unit.description:
             entry["description"] = unit.description
         entry["owners"] = self._groups(unit.owners, f"unit '{unit.name}'", "domain_units")
+        creators = []
+        for grant in unit.grants:
+            kind = GRANT_KEYS.get(grant.policy)
+            principal = grant.principal
+            if grant.policy == CREATE_PROJECTS and principal is not None and principal.kind == "group":
+                name = self._group(principal.id, f"unit '{unit.name}'")
+                if name is not None and name not in creators:
+                    creators.append(name)
+            elif kind is not None and principal is not None and principal.kind == "project":
+                self.project_grants.append((key, unit.name, kind, principal.id))
+            else:
+                if principal is None:
+                    who = grant.other
+                elif principal.kind == "user":
+                    who = f"user {self._user(principal.id)}"
+                else:
+                    who = f"{principal.kind} {self.s.group_names.get(principal.id, principal.id)}"
+                self.notes.add(
+                    "domain_units",
+                    f"unit '{unit.name}': {grant.policy} granted to {who} is kept "
+                    "in the domain but not declared (the mesh grants project creation to groups, glossaries and "
+                    "forms to named projects)",
+                )
+        if creators:
+            entry["project_creators"] = creators
         if self.naming.domain_unit(key) != unit.name:
             entry.yaml_add_eol_comment(f"export: '{unit.name}' ({unit.id}) in the domain", "id")
         return entry
@@ -366,10 +394,43 @@ class MeshExport:
             unit = self.unit_parent[unit]  # type: ignore[assignment]
         return unit
 
-    def _grant(self, project_key: str, kind: str) -> None:
-        keys = self.grants.setdefault(self.project_units[project_key], {}).setdefault(kind, [])
-        if project_key not in keys:
-            keys.append(project_key)
+    def _grant(self, project_key: str, kind: str, unit: str | None = None, why: str = "") -> None:
+        """``why``: a grant the domain does not show but the mesh needs (the project owns a glossary
+        or a form type, so it had the right somewhere): noted as derived."""
+        unit = unit or self.project_units[project_key]
+        keys = self.grants.setdefault(unit, {}).setdefault(kind, [])
+        if project_key in keys:
+            return
+        if why and any(project_key in self.grants.get(u, {}).get(kind, []) for u in self._ancestors(unit)):
+            return  # granted on a parent unit already
+        keys.append(project_key)
+        if why:
+            self.notes.add(
+                "domain_units", f"grants.{kind} of unit '{unit}' lists {project_key}, not read from the domain: {why}"
+            )
+
+    def _ancestors(self, unit: str) -> list[str]:
+        out = [unit]
+        while self.unit_parent.get(out[-1]) is not None:
+            out.append(self.unit_parent[out[-1]])  # type: ignore[arg-type]
+        return out
+
+    def _read_grants(self) -> None:
+        for unit, unit_name, kind, project_id in self.project_grants:
+            key = self.project_keys.get(project_id)
+            if key is None:
+                self.notes.add(
+                    "domain_units",
+                    f"unit '{unit_name}': {GRANT_POLICY[kind]} granted to project {project_id}, which is not declared",
+                )
+            elif unit in self._ancestors(self.project_units[key]):
+                self._grant(key, kind, unit)
+            else:
+                self.notes.add(
+                    "domain_units",
+                    f"unit '{unit_name}': {GRANT_POLICY[kind]} granted to project {key} of another unit: the mesh "
+                    "declares a grant on the project's own unit or a parent",
+                )
 
     def glossaries(self) -> CommentedSeq:
         business_units = {k for k, parent in self.unit_parent.items() if parent is None}
@@ -410,7 +471,7 @@ class MeshExport:
 
     def _glossary(self, g: Glossary, scope: str, terms: dict[str, tuple[str, str]]) -> CommentedMap:
         owner = self.project_keys[g.owning_project_id]
-        self._grant(owner, "create_glossary")
+        self._grant(owner, "create_glossary", why=f"it owns glossary '{g.name}'")
         entry = CommentedMap()
         entry["scope"] = scope
         entry["owning_project"] = owner
@@ -501,7 +562,7 @@ class MeshExport:
             if why is not None:
                 self.notes.skipped("metadata_forms", why, entry)
                 continue
-            self._grant(owner, "create_form_type")  # type: ignore[arg-type]
+            self._grant(owner, "create_form_type", why=f"it owns form type '{form.name}'")  # type: ignore[arg-type]
             if form.status != "ENABLED":
                 self.notes.add("metadata_forms", f"{where} is {form.status} in the domain; the mesh enables it")
             out.append(entry)
@@ -524,6 +585,7 @@ class MeshExport:
         units = self.units()
         profiles = self.profiles()
         projects = self.projects()
+        self._read_grants()
         glossaries = self.glossaries()
         forms = self.forms()
         for entry in units:
@@ -532,12 +594,6 @@ class MeshExport:
                 entry["grants"] = CommentedMap(
                     (k, grants[k]) for k in ("create_glossary", "create_form_type") if k in grants
                 )
-        if self.grants:
-            self.notes.add(
-                "domain_units",
-                "grants.create_glossary / create_form_type are given to the projects that own the domain's glossaries "
-                "and form types (they needed them); project_creators and other policy grants are not read: review them",
-            )
         groups = CommentedMap()
         for group_id in sorted(self.s.assigned_groups):
             self._group(group_id, "assigned to the domain")
