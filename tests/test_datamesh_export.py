@@ -30,6 +30,7 @@ G_ADMIN = "9067a1b2c3-1a2b3c4d-0001-4a5b-8c9d-0e1f2a3b4c5d"
 G_FIN = "9067a1b2c3-1a2b3c4d-0002-4a5b-8c9d-0e1f2a3b4c5d"
 G_ANALYST = "9067a1b2c3-1a2b3c4d-0003-4a5b-8c9d-0e1f2a3b4c5d"
 G_EXEC = "9067a1b2c3-1a2b3c4d-0004-4a5b-8c9d-0e1f2a3b4c5d"
+OWNER = "PROJECT_OWNER"
 USER = "b8f1d2c3-0000-4a5b-8c9d-0e1f2a3b4c5d"
 VPC = "vpc-0a1b2c3de5f60718"
 SUBNETS = ["subnet-0a1b2c3de5f60001", "subnet-0a1b2c3de5f60002"]
@@ -598,3 +599,55 @@ def test_a_new_mesh_takes_its_org_from_the_domain_name(domain_name: str, org: st
     from datamesh.export.runner import _org_from
 
     assert _org_from(domain_name, "dev") == org
+
+
+def test_a_domain_deployed_by_the_mesh_exports_to_the_same_keys_without_rename_comments(tmp_path: Path):
+    """Names that already follow the conventions come back as the keys they were derived from."""
+    from datamesh.export import domain_reader as dr
+    from datamesh.export.mesh_export import Target, write_export
+
+    owner = (dr.Principal("group", G_FIN),)
+    snapshot = dr.DomainSnapshot(
+        domain=dr.DomainInfo(DOMAIN, "acme-dev-unified-domain", "", ACCOUNT, REGION, ROOT_UNIT, "MANUAL", IDC, None),
+        root_owners=owner,
+        units=[
+            dr.Unit("u1", "finance-domain-unit", "", None, owner),
+            dr.Unit("u2", "finance-analytics-domain-unit", "", "u1", owner),
+        ],
+        enabled_blueprints=["Tooling"],
+        network=dr.Network(VPC, tuple(SUBNETS), None),
+        profiles=[
+            dr.Profile(
+                "pp1",
+                "sql-analytics-dev-profile",
+                "",
+                "ENABLED",
+                None,
+                (dr.ProfileEnvironment("Tooling", "Tooling", "", "ON_CREATE", 0, (), None, None),),
+                (),
+            )
+        ],
+        projects=[
+            dr.Project(
+                "p1",
+                "finance-analytics-reporting-dev-project",
+                "",
+                "ACTIVE",
+                "u2",
+                "pp1",
+                (dr.Member(owner[0], OWNER),),
+            )
+        ],
+        glossaries=[dr.Glossary("gl1", "finance-glossary", "", "ENABLED", "p1", ())],
+        form_types=[],
+        group_names={G_FIN: "finance-team-leads"},
+        assigned_groups={G_FIN},
+    )
+    write_export(snapshot, Target("dev", "acme", "dev", ACCOUNT), tmp_path)
+    text = (tmp_path / "mesh.yaml").read_text()
+    assert "in the domain" not in text  # no rename comment anywhere
+    mesh = load_mesh(tmp_path).mesh
+    assert [u.id for u in mesh.domain_units] == ["finance", "finance-analytics"]
+    assert [p.key for p in mesh.projects] == ["finance-analytics-reporting"]
+    assert [p.capability for p in mesh.project_profiles] == ["sql-analytics"]
+    assert [(g.scope, g.owning_project) for g in mesh.glossaries] == [("finance", "finance-analytics-reporting")]

@@ -531,6 +531,9 @@ class MeshExport:
             entry["owning_project"] = owner or f"<owner {form.owning_project_id}>"
             fields = CommentedSeq()
             for f in parsed.fields:
+                if not FORM_NAME.match(f.name):
+                    self.notes.add("metadata_forms", f"{where}: field {f.name} has a name the mesh refuses: left out")
+                    continue
                 item = CommentedMap([("name", f.name), ("type", f.type)])
                 if f.type == "glossary_term":
                     scope = self.glossary_scopes.get(f.glossary_id or "")
