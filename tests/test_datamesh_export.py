@@ -161,8 +161,9 @@ def _glossary(gid: str, name: str, owner: str) -> dict:
     }
 
 
-def stub_domain(stub: Stubber) -> None:
-    """Every call of one export, in order, with its exact parameters."""
+def stub_domain(stub: Stubber, *, network: bool = True) -> None:
+    """Every call of one export, in order, with its exact parameters. ``network``: whether Tooling's
+    regional parameters name the VPC and subnets."""
     stub.add_response(
         "get_domain",
         {
@@ -235,6 +236,8 @@ def stub_domain(stub: Stubber) -> None:
                     "enabledRegions": [REGION],
                     "regionalParameters": {
                         REGION: {"VpcId": VPC, "Subnets": ",".join(SUBNETS), "S3Location": "s3://corp-projects"}
+                        if network
+                        else {"S3Location": "s3://corp-projects"}
                     },
                 },
                 {"domainId": DOMAIN, "environmentBlueprintId": "bp-lake", "enabledRegions": [REGION]},
@@ -651,3 +654,36 @@ def test_a_domain_deployed_by_the_mesh_exports_to_the_same_keys_without_rename_c
     assert [p.key for p in mesh.projects] == ["finance-analytics-reporting"]
     assert [p.capability for p in mesh.project_profiles] == ["sql-analytics"]
     assert [(g.scope, g.owning_project) for g in mesh.glossaries] == [("finance", "finance-analytics-reporting")]
+
+
+def test_the_adoption_guide_lists_exactly_the_datazone_actions_the_export_calls():
+    import ast
+
+    import botocore.session
+
+    operations = {
+        re.sub(r"(?<!^)(?=[A-Z])", "_", op).lower(): op
+        for op in botocore.session.get_session().get_service_model("datazone").operation_names
+    }
+    called: set[str] = set()
+    for path in (ROOT / "datamesh" / "export").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in operations:
+                called.add(operations[node.attr])
+            paging = isinstance(node, ast.Call) and getattr(node.func, "id", "") in ("items", "search_results")
+            if paging and isinstance(node.args[1], ast.Constant) and node.args[1].value in operations:
+                called.add(operations[node.args[1].value])
+    guide = (ROOT / "docs" / "adopting-an-existing-domain.md").read_text(encoding="utf-8")
+    paragraph = guide[guide.index("DataZone read actions:") : guide.index("It\nalso needs")]
+    assert set(re.findall(r"`(\w+)`", paragraph)) == called
+
+
+def test_what_the_domain_does_not_record_is_left_for_the_loader_to_ask(datazone: Stubber, tmp_path: Path):
+    stub_domain(datazone, network=False)
+    folder = tmp_path / "adopted"
+    result = _export(folder, "--org", "corp")
+    assert result.exit_code == 1
+    assert f"wrote {folder / 'mesh.yaml'}" in result.output and f"wrote {folder / 'dev.yaml'}" in result.output
+    assert "the loader reports what to complete before the mesh deploys:" in result.output
+    assert "dev.yaml" in result.output and "network.vpc_id" in result.output
+    assert "Traceback" not in result.output

@@ -658,7 +658,11 @@ class MeshExport:
         )
         net = CommentedMap()
         net["vpc_id"] = (network and network.vpc_id) or "REPLACE: the VPC of the projects' Tooling environments"
-        net["subnet_ids"] = list(network.subnet_ids) if network and network.subnet_ids else ["REPLACE", "REPLACE"]
+        net["subnet_ids"] = (
+            list(network.subnet_ids)
+            if network and network.subnet_ids
+            else ["REPLACE: a private subnet", "REPLACE: a private subnet in another Availability Zone"]
+        )
         out["network"] = net
         out["deletion_protection"] = True
         out.yaml_add_eol_comment("adopted objects are RETAINed when removed from the mesh", "deletion_protection")
