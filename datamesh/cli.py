@@ -22,6 +22,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -694,6 +695,37 @@ def promote_check(
         ["aspect", "item", "change", "source", "target"],
         f"Promoting {project} from {source} to {target} will",
     )
+
+
+@app.command("export")
+def export(
+    directory: Annotated[str | None, typer.Argument(help="folder to write; default: --mesh-dir")] = None,
+    env: Annotated[str | None, typer.Option("--env", "-e", help="environment name of the written files")] = None,
+    domain_id: Annotated[str | None, typer.Option(help="the domain, when DIR holds no mesh yet (dzd_...)")] = None,
+    region: Annotated[str | None, typer.Option(help="the domain's region, with --domain-id")] = None,
+    org: Annotated[str | None, typer.Option(help="organisation of a new mesh; default: from the domain name")] = None,
+    force: Annotated[bool, typer.Option(help="overwrite existing files (commit them first)")] = False,
+) -> None:
+    """Write the mesh YAML describing an existing domain (docs/adopting-an-existing-domain.md).
+
+    Example: datamesh export --env dev --domain-id dzd_abc123 --region eu-west-1 adopted
+    """
+    from datamesh.export.runner import ExportRequest, run_export
+
+    request = ExportRequest(Path(directory or STATE.mesh_dir), env or STATE.env or "", domain_id, region, org, force)
+    if not request.env:
+        err.print("error: name the environment with --env (e.g. --env dev)", markup=False)
+        raise typer.Exit(1)
+    with err.status(f"reading domain {domain_id or 'of ' + request.env}..."):
+        outcome = _guard(lambda: run_export(request, STATE.clients, STATE.profile))
+    for path in outcome.written.files:
+        out.print(f"wrote {path}", markup=False)
+    out.print(f"{outcome.written.notes} 'export:' comment(s) to review", markup=False)
+    if outcome.problems is not None:
+        err.print("the loader reports what to complete before the mesh deploys:", markup=False)
+        err.print(outcome.problems.render(), markup=False)
+        raise typer.Exit(1)
+    out.print(f"{request.directory} is a valid mesh: review it, then adopt the domain's objects", markup=False)
 
 
 if __name__ == "__main__":
