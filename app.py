@@ -6,6 +6,11 @@ Context:
   direct     true: synthesize the stages themselves, without the pipeline (sandbox accounts,
              first deployment before the pipeline exists). Default: the pipeline stack, whose
              stages are deployed by the pipeline.
+
+cdk.json runs it as `python -O app.py`: -O skips the jsii bindings' runtime type checks (typeguard
+on every construct argument, a sixth of a large synth's Python time). The test suite runs without
+-O, so every construct call of every template shape is still type-checked there. The app itself
+has no assert statements for -O to remove.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from cdk_nag import AwsSolutionsChecks
 
 from mesh_config import ConfigError, ConfigIssue, MeshConfig, load_mesh
 from mesh_config.naming import pipeline_stack_name
+from mesh_constructs.acknowledge import BUILTIN_VALIDATION_CONTEXT
 from stacks import MeshStage
 from stacks.pipeline_stack import PipelineStack
 from stacks.sharing_stages import SharedDataStage, SharesStage, sharing_consumers, sharing_producers
@@ -84,9 +90,16 @@ def builtin_validation() -> bool:
     return os.environ.get("CDK_VALIDATION", "").strip().lower() == "true"
 
 
+def new_app() -> cdk.App:
+    """The app with the validation setting, told to the constructs too: what they add only for the
+    built-in validation (E3019 acknowledgments) is left out when it does not run."""
+    validation = builtin_validation()
+    return cdk.App(builtin_cloud_formation_validation=validation, context={BUILTIN_VALIDATION_CONTEXT: validation})
+
+
 def main() -> None:
     try:
-        build_app(cdk.App(builtin_cloud_formation_validation=builtin_validation())).synth()
+        build_app(new_app()).synth()
     except ConfigError as error:
         print(error.render(), file=sys.stderr)
         sys.exit(1)
