@@ -1,5 +1,9 @@
 """datamesh: run the data mesh day to day (projects, subscriptions, catalog) from a terminal.
 
+The options below (--env, --profile, ...) go before or after the command: datamesh --env dev projects
+list and datamesh projects list --env dev are the same. The mesh folder is --mesh-dir, else the
+MESH_DIR variable, else cdk.json's context.mesh_dir, else environments.
+
 Example: datamesh --env staging projects list
 
 Example: datamesh --env prod subscriptions inbox finance-reporting
@@ -28,6 +32,7 @@ from rich.table import Table
 
 from datamesh.context import ClientFactory, MeshContext, open_context, pick_environment, session_clients
 from datamesh.errors import MeshError
+from datamesh.global_options import GlobalOptionsGroup
 from datamesh.services.assets import TABLE_FORMS, AssetService
 from datamesh.services.catalog import CatalogService
 from datamesh.services.drift import DriftReport, DriftService
@@ -38,6 +43,7 @@ from datamesh.services.promotion import PromotionService
 from datamesh.services.subscriptions import Grant, SubscriptionService
 from datamesh.services.yaml_edits import MeshEditor, YamlEdit
 from mesh_config import ConfigError, load_mesh
+from mesh_config.mesh_dir import resolve_mesh_dir
 
 
 class Output(StrEnum):
@@ -45,7 +51,9 @@ class Output(StrEnum):
     JSON = "json"
 
 
-app = typer.Typer(help=__doc__, no_args_is_help=True, rich_markup_mode=None, pretty_exceptions_enable=False)
+app = typer.Typer(
+    cls=GlobalOptionsGroup, help=__doc__, no_args_is_help=True, rich_markup_mode=None, pretty_exceptions_enable=False
+)
 projects_app = typer.Typer(help="Projects of the environment's domain.", no_args_is_help=True)
 subscriptions_app = typer.Typer(help="Subscription requests and their grants.", no_args_is_help=True)
 catalog_app = typer.Typer(help="The business catalog and its glossaries.", no_args_is_help=True)
@@ -67,13 +75,18 @@ err = Console(stderr=True, soft_wrap=True)
 
 @dataclasses.dataclass
 class State:
-    mesh_dir: str = "environments"
+    mesh_dir_option: str | None = None
     env: str | None = None
     profile: str | None = None
     output: Output = Output.TABLE
     assume: bool = True
     # (profile, role ARN to assume or None) -> AWS clients; tests give Stubber-backed real clients.
     clients: Callable[[str | None, str | None], ClientFactory] = session_clients
+
+    @property
+    def mesh_dir(self) -> str:
+        """--mesh-dir, else MESH_DIR, else cdk.json's context.mesh_dir (mesh_config.mesh_dir)."""
+        return resolve_mesh_dir(self.mesh_dir_option).path
 
     def context(self) -> MeshContext:
         return open_context(load_mesh(self.mesh_dir), self.env, self.clients, self.profile, self.assume)
@@ -99,7 +112,13 @@ def main(
     env: Annotated[str | None, typer.Option("--env", "-e", help="environment name; default: the first")] = None,
     profile: Annotated[str | None, typer.Option(help="AWS profile of the caller (e.g. an SSO profile)")] = None,
     output: Annotated[Output, typer.Option(help="table or json")] = Output.TABLE,
-    mesh_dir: Annotated[str, typer.Option(help="folder with mesh.yaml and the environments")] = "environments",
+    mesh_dir: Annotated[
+        str | None,
+        typer.Option(
+            help="folder with mesh.yaml and the environments; default: the MESH_DIR variable, else cdk.json's "
+            "context.mesh_dir, else environments"
+        ),
+    ] = None,
     assume: Annotated[
         bool,
         typer.Option(
@@ -108,7 +127,7 @@ def main(
         ),
     ] = True,
 ) -> None:
-    STATE.env, STATE.profile, STATE.output, STATE.mesh_dir, STATE.assume = env, profile, output, mesh_dir, assume
+    STATE.env, STATE.profile, STATE.output, STATE.mesh_dir_option, STATE.assume = env, profile, output, mesh_dir, assume
 
 
 def _run(action: Callable[[MeshContext], Any]) -> Any:

@@ -25,6 +25,8 @@ class StackTemplate:
     # For a nested stack: its parent stack's name and its logical id there.
     parent: str | None = None
     logical_id: str | None = None
+    # The stack's construct path (dev/Projects-1), which its resources' aws:cdk:path start with.
+    path: str = ""
 
     @property
     def resources(self) -> dict[str, dict[str, Any]]:
@@ -44,7 +46,8 @@ def read_assembly(directory: Path) -> dict[str, StackTemplate]:
             account, _, region = location.partition("/")
             template = json.loads((directory / props["templateFile"]).read_text())
             name = props.get("stackName") or props["templateFile"].removesuffix(".template.json")
-            stacks[name] = StackTemplate(name, account, region, template)
+            path = artifact.get("displayName", "").partition(" (")[0]
+            stacks[name] = StackTemplate(name, account, region, template, path=path)
             stacks.update(_nested(directory, stacks[name]))
     return stacks
 
