@@ -8,13 +8,17 @@ Example: datamesh --env staging projects list
 
 Example: datamesh --env prod subscriptions inbox finance-reporting
 
-Example: datamesh --env prod subscriptions accept REQUEST_ID --comment "Approved for Q3" --wait
+Example: datamesh --env prod subscriptions accept <request-id> --comment "Approved for Q3" --wait
 
 Example: datamesh --env dev --output json catalog search opportunities
 
 Example: datamesh drift --all
 
-Example: datamesh promote check finance-customer360 --from prod-dev --to prod-staging
+Example: datamesh promote check finance-customer360 --from dev --to staging
+
+Example: datamesh projects list --env staging --output json
+
+<request-id> and <subscription-id> stand for ids the inbox and grants commands show.
 """
 
 from __future__ import annotations
@@ -219,7 +223,7 @@ def subscriptions_accept(
 ) -> None:
     """Accept a request, optionally waiting for the grants.
 
-    Example: datamesh subscriptions accept <id> --wait
+    Example: datamesh subscriptions accept <request-id> --wait
     """
 
     def accept(ctx: MeshContext) -> str:
@@ -249,7 +253,7 @@ def subscriptions_reject(
 ) -> None:
     """Reject a request with a comment.
 
-    Example: datamesh subscriptions reject <id> --comment "Use the sample"
+    Example: datamesh subscriptions reject <request-id> --comment "Use the sample"
     """
     request = _run(lambda ctx: SubscriptionService(ctx).reject(request_id, comment))
     out.print(f"rejected {request.id} ({request.listing} for {request.requester})", markup=False)
@@ -542,7 +546,7 @@ def assets_set_form(
 ) -> None:
     """Set metadata form fields.
 
-    Example: datamesh assets set-form adhoc_churn_scores DataQuality --value score=0.97
+    Example: datamesh assets set-form adhoc_churn_scores DataQuality --value quality_score=97
     """
     values: dict[str, Any] = {}
     for entry in value:
@@ -671,12 +675,12 @@ def drift(
 @promote_app.command("check")
 def promote_check(
     project: Annotated[str, typer.Argument(help="project key, e.g. finance-customer360")],
-    source: Annotated[str, typer.Option("--from", help="environment it is validated in, e.g. prod-dev")],
-    target: Annotated[str, typer.Option("--to", help="environment it is promoted into, e.g. prod-staging")],
+    source: Annotated[str, typer.Option("--from", help="environment it is validated in, e.g. dev")],
+    target: Annotated[str, typer.Option("--to", help="environment it is promoted into, e.g. staging")],
 ) -> None:
     """What promoting a project will change.
 
-    Example: datamesh promote check finance-customer360 --from prod-dev --to prod-staging
+    Example: datamesh promote check finance-customer360 --from dev --to staging
     """
 
     def check() -> Any:
