@@ -80,7 +80,11 @@ def hoist(root: Command, ctx: Context, args: list[str]) -> list[str]:
             continue
         name, attached = _spelling(token, globals_)
         if name is not None:  # a global option after the command path
-            hoisted += _with_value(token, tokens, globals_[name] and not attached)
+            moved = _with_value(token, tokens, globals_[name] and not attached)
+            if len(moved) == 1 and globals_[name] and not attached:
+                # Moved alone it would take the command's name as its value.
+                ctx.fail(f"Option '{token}' requires an argument.")
+            hoisted += moved
             continue
         if not token.startswith("-"):
             sub = _subcommand(command, ctx, token)

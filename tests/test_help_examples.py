@@ -107,6 +107,6 @@ def test_a_stale_example_fails_with_its_text(deployed_mesh: FakeMeshAws):
     assert "DataQuality.score: score is not a field of the form type" in result.output
 
 
-def test_an_example_with_an_unknown_environment_fails():
+def test_an_example_with_an_unknown_environment_fails(deployed_mesh: FakeMeshAws):
     result = runner.invoke(cli.app, _arguments("datamesh promote check finance-customer360 --from prod-dev --to prod"))
     assert result.exit_code == 1 and "unknown environment 'prod-dev'" in result.output
