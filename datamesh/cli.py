@@ -364,6 +364,7 @@ def serve(
         )
         raise typer.Exit(1)
     config = _guard(lambda: load_mesh(STATE.mesh_dir))
+    err.print(f"mesh folder: {resolve_mesh_dir(STATE.mesh_dir_option).describe()}", markup=False)
     console = console_host(host)
     guard = Guard(console_host=console)
     hosts = [*allowed_hosts(host), console]

@@ -146,8 +146,9 @@ def test_serve_uses_the_mesh_dir_variable(project: Path, monkeypatch: pytest.Mon
     refused = runner.invoke(cli.app, ["serve"])
     assert refused.exit_code == 1 and "missing-mesh/mesh.yaml" in refused.output and not served
     monkeypatch.setenv("MESH_DIR", "other-mesh")
-    assert runner.invoke(cli.app, ["serve"]).exit_code == 0
-    assert served
+    started = runner.invoke(cli.app, ["serve"])
+    assert started.exit_code == 0 and served
+    assert "mesh folder: other-mesh (MESH_DIR)" in started.output
 
 
 def test_plan_reads_the_folder_cdk_json_names_and_the_variable(project: Path, monkeypatch, capsys):
