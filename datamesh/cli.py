@@ -1,8 +1,9 @@
 """datamesh: run the data mesh day to day (projects, subscriptions, catalog) from a terminal.
 
 Its options (--env, --profile, --output, --mesh-dir, --assume) go before or after the command:
-datamesh --env dev projects list and datamesh projects list --env dev are the same. The mesh folder is --mesh-dir, else the
-MESH_DIR variable, else cdk.json's context.mesh_dir, else environments.
+datamesh --env dev projects list and datamesh projects list --env dev are the same. The mesh
+folder is --mesh-dir, else the MESH_DIR variable, else cdk.json's context.mesh_dir, else
+environments.
 
 Example: datamesh --env staging projects list
 

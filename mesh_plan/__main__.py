@@ -34,10 +34,18 @@ from mesh_plan.baseline import (
     deployed_baseline,
     folder_in_revision,
     git_baseline,
+    repository_path,
     synthesize,
 )
 from mesh_plan.changes import plan
-from mesh_plan.header import EMPTY_BASELINE_NOTE, EMPTY_DEPLOYED_NOTE, Compared, git_side, new_folder_note
+from mesh_plan.header import (
+    EMPTY_BASELINE_NOTE,
+    EMPTY_DEPLOYED_NOTE,
+    Compared,
+    git_side,
+    new_folder_note,
+    outside_note,
+)
 from mesh_plan.report import render, to_json
 from mesh_plan.rules import unused, violations
 
@@ -151,7 +159,9 @@ def main(argv: list[str] | None = None, client_factory: Any = None) -> int:
         mesh_dir = folder.path
         config = load_mesh(mesh_dir)
         with tempfile.TemporaryDirectory(prefix="mesh-plan-target-") as tmp:
-            target = read_assembly(args.target) if args.target else synthesize(ROOT, mesh_dir, Path(tmp) / "out")
+            # The app runs in the repository root: the folder as an absolute path, wherever the plan runs.
+            here = str(Path(mesh_dir).resolve())
+            target = read_assembly(args.target) if args.target else synthesize(ROOT, here, Path(tmp) / "out")
         env_names = {e.name for e in config.environments}
         envs = environments_of(config, target)
         target = {n: s for n, s in target.items() if envs[n] in env_names}  # not the pipeline's own stack
@@ -166,6 +176,7 @@ def main(argv: list[str] | None = None, client_factory: Any = None) -> int:
             side = git_side(commit, how)
             if folder_in_revision(commit, mesh_dir):
                 baseline = git_baseline(commit, mesh_dir)
+                notes += [] if repository_path(mesh_dir) else [outside_note(mesh_dir, commit)]
             else:
                 baseline, notes = {}, [new_folder_note(mesh_dir, commit)]
         else:

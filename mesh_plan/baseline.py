@@ -77,30 +77,33 @@ def _commit(revision: str) -> str:
     return _git("rev-parse", "--verify", f"{revision}^{{commit}}")
 
 
-def repository_path(mesh_dir: str) -> str:
-    """The mesh folder relative to the repository root, as a revision's tree holds it."""
+def repository_path(mesh_dir: str) -> str | None:
+    """The mesh folder relative to the repository root, as a revision's tree holds it; None for a
+    folder outside the repository (kept in a repository of its own)."""
     try:
         return Path(mesh_dir).resolve().relative_to(ROOT).as_posix()
     except ValueError:
-        raise BaselineError(
-            f"the mesh folder {mesh_dir} is outside the repository {ROOT}: no revision holds it. Compare with "
-            "--baseline deployed or --baseline <cdk.out folder>, or move the folder into the repository"
-        ) from None
+        return None
 
 
 def folder_in_revision(revision: str, mesh_dir: str) -> bool:
-    """Whether ``revision`` has the mesh folder (with its mesh.yaml): a new folder has no baseline."""
-    spec = f"{_commit(revision)}:{repository_path(mesh_dir)}/mesh.yaml"
+    """Whether ``revision`` has the mesh folder (with its mesh.yaml): a new folder has no baseline.
+    A folder outside the repository is in no revision: it is compared as it is now."""
+    folder = repository_path(mesh_dir)
+    if folder is None:
+        return True
+    spec = f"{_commit(revision)}:{folder}/mesh.yaml"
     return subprocess.run(["git", "cat-file", "-e", spec], cwd=ROOT, capture_output=True).returncode == 0
 
 
 def git_baseline(revision: str, mesh_dir: str) -> dict[str, StackTemplate]:
     """Synthesize ``revision`` in a temporary worktree, with the same mesh folder (relative to the
-    repository root); a revision without that folder has no stacks (everything is new)."""
+    repository root; one outside the repository as it is now); a revision without that folder has
+    no stacks (everything is new)."""
     commit = _commit(revision)
-    folder = repository_path(mesh_dir)
     if not folder_in_revision(commit, mesh_dir):
         return {}
+    folder = repository_path(mesh_dir) or str(Path(mesh_dir).resolve())
     with tempfile.TemporaryDirectory(prefix="mesh-plan-") as tmp:
         tree = Path(tmp) / "tree"
         _git("worktree", "add", "--detach", str(tree), commit)

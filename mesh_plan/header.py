@@ -34,5 +34,12 @@ def new_folder_note(folder: str, commit: str) -> str:
     )
 
 
+def outside_note(folder: str, commit: str) -> str:
+    return (
+        f"the mesh folder {folder} is outside this repository: the baseline is revision {commit[:10]}'s code "
+        "applied to the folder as it is now, so the plan shows what the code changes, not the folder's edits"
+    )
+
+
 EMPTY_DEPLOYED_NOTE = "none of these stacks is deployed yet: every resource below is new"
 EMPTY_BASELINE_NOTE = "the baseline holds none of these stacks: every resource below is new"

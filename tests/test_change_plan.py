@@ -342,3 +342,14 @@ def test_resources_without_a_name_are_named_by_their_construct_path(baseline):
     )
     assert "finance-domain-unit" in named("acme-dev-domain", "AWS::DataZone::DomainUnit")
     assert "Units/finance/Owner-finance-team-leads" in named("acme-dev-domain", "AWS::DataZone::Owner")
+
+
+def test_a_folder_outside_the_repository_is_compared_as_it_is_now(example_out, tmp_path, capsys):
+    """A mesh kept in a repository of its own: the git baseline is the code's revision on that folder."""
+    folder = tmp_path / "own-repo" / "mesh"
+    shutil.copytree(ROOT / "environments", folder)
+    code = main(["--mesh-dir", str(folder), "--target", str(example_out), "--json", str(tmp_path / "p.json")])
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    assert f"NOTE: the mesh folder {folder} is outside this repository" in printed
+    assert "every resource below is new" not in printed
