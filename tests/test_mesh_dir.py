@@ -158,3 +158,14 @@ def test_plan_reads_the_folder_cdk_json_names_and_the_variable(project: Path, mo
     monkeypatch.setenv("MESH_DIR", "missing-mesh")
     assert plan_main(["--baseline", "deployed"]) == 2
     assert "missing-mesh/mesh.yaml" in capsys.readouterr().err
+
+
+def test_make_passes_mesh_dir_to_synth_and_plan():
+    env = {k: v for k, v in os.environ.items() if k not in ("MESH_DIR", "MAKEFLAGS")}
+
+    def recipe(*args: str) -> str:
+        return subprocess.run(["make", "-n", *args], cwd=ROOT, env=env, capture_output=True, text=True).stdout
+
+    assert "cdk synth --quiet -c mesh_dir=my-mesh" in recipe("synth", "MESH_DIR=my-mesh")
+    assert "-m mesh_plan --baseline git --mesh-dir my-mesh" in recipe("plan", "MESH_DIR=my-mesh")
+    assert "mesh_dir" not in recipe("synth") and "--mesh-dir" not in recipe("plan")
