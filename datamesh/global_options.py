@@ -20,12 +20,13 @@ from typer.core import TyperGroup
 # handled here through the attributes every click version has.
 Command = Any
 Context = Any
-# Typer's own options on the root, not the mesh's global options.
-COMPLETION = frozenset({"install_completion", "show_completion"})
+# The root's options that are not the mesh's global options: Typer's own, and --version (it
+# prints and exits before any command, so it means nothing after one).
+NOT_GLOBAL = frozenset({"install_completion", "show_completion", "version"})
 
 
 def _options(command: Command) -> list[Any]:
-    return [p for p in command.params if p.param_type_name == "option" and p.name not in COMPLETION]
+    return [p for p in command.params if p.param_type_name == "option" and p.name not in NOT_GLOBAL]
 
 
 def value_options(command: Command) -> dict[str, bool]:
