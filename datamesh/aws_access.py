@@ -98,14 +98,16 @@ def unavailable(error: Exception, doing: str) -> AwsUnavailable | None:
     if isinstance(error, ConnectionError | HTTPClientError):
         # EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError...
         where = getattr(error, "kwargs", {}).get("endpoint_url", "")
-        return AwsUnavailable(f"{doing}: AWS did not answer{f' at {where}' if where else ''} ({error})", Failure.UNREACHABLE)
+        at = f" at {where}" if where else ""
+        return AwsUnavailable(f"{doing}: AWS did not answer{at} ({error})", Failure.UNREACHABLE)
     return None
 
 
 def assume_role_refused(error: Exception, role_arn: str) -> AwsUnavailable | None:
     """An AssumeRole the caller's identity may not make: a credentials problem too (the page shows
     the role), not "access denied" to what the page reads."""
-    if isinstance(error, ClientError) and error.response.get("Error", {}).get("Code") in ("AccessDenied", "AccessDeniedException"):
+    denied = ("AccessDenied", "AccessDeniedException")
+    if isinstance(error, ClientError) and error.response.get("Error", {}).get("Code") in denied:
         message = error.response["Error"].get("Message", "")
         return AwsUnavailable(f"assuming {role_arn}: refused: {message}", Failure.ASSUME_ROLE)
     return None
@@ -136,32 +138,36 @@ class ActingAs:
 
 
 def fix_steps(failure: Failure, acting: ActingAs) -> list[str]:
-    """What to do, in order; commands as the user types them."""
+    """What to do, in order; the commands in `backquotes`, as the user types them."""
     profile = acting.profile or "<profile>"
-    serve = f"datamesh --profile {profile} serve"
+    serve = f"`datamesh --profile {profile} serve`"
     if failure is Failure.UNREACHABLE:
         return [
             "check the network, VPN or proxy (HTTPS_PROXY) between this machine and AWS",
             "reload the page: it reads AWS again as soon as AWS answers",
         ]
     if failure is Failure.UNKNOWN_PROFILE:
-        return ["aws configure list-profiles", f"restart with one of them: {serve}"]
+        return ["list the profiles: `aws configure list-profiles`", f"restart with one of them: {serve}"]
     if failure is Failure.ASSUME_ROLE:
+        who = f"`aws sts get-caller-identity{f' --profile {acting.profile}' if acting.profile else ''}`"
         return [
-            f"aws sts get-caller-identity{f' --profile {acting.profile}' if acting.profile else ''}  (who you are)",
+            f"see who you are in AWS: {who}",
             f"{acting.role} trusts only the principals in 'management.principals' of environment "
-            f"{acting.environment}: use a profile with one of those roles, or deploy the principal you need",
-            f"or act with the profile's own credentials: datamesh --profile {profile} --no-assume serve",
+            f"{acting.environment}: use a profile with one of those roles",
+            f"or act with the profile's own credentials: `datamesh --profile {profile} --no-assume serve`",
         ]
     if failure is Failure.INVALID:
-        return [f"aws sts get-caller-identity --profile {profile}", f"fix the profile's keys, then restart: {serve}"]
+        return [
+            f"check the profile's keys: `aws sts get-caller-identity --profile {profile}`",
+            f"fix them, then restart: {serve}",
+        ]
     if acting.profile is None:
         # No profile given: the default chain found nothing usable.
         return [
-            "sign in with your AWS profile: aws sso login --profile <profile>",
+            "sign in with your AWS profile: `aws sso login --profile <profile>`",
             f"restart the console with it: {serve}",
         ]
     return [
-        f"aws sso login --profile {acting.profile}",
-        f"reload the page (if the credentials came from environment variables, restart: {serve})",
+        f"sign in again: `aws sso login --profile {acting.profile}`",
+        f"reload the page (credentials from environment variables need a restart: {serve})",
     ]

@@ -28,10 +28,15 @@ ClientFactory = Callable[[str, str], Any]  # (service, region) -> client
 
 
 def assumed_session(
-    session: boto3.Session, role_arn: str, session_name: str, config: Config = CLI_CONFIG
+    session: boto3.Session,
+    role_arn: str,
+    session_name: str,
+    config: Config = CLI_CONFIG,
+    region: str | None = None,
 ) -> boto3.Session:
-    """A session on ``role_arn``'s credentials, assumed from ``session`` and refreshed before expiry."""
-    sts = session.client("sts", config=config)
+    """A session on ``role_arn``'s credentials, assumed from ``session`` and refreshed before expiry,
+    through STS in ``region`` (the environment's: a profile need not name a region)."""
+    sts = session.client("sts", region_name=region or session.region_name, config=config)
 
     def fetch() -> dict[str, str]:
         try:
@@ -55,21 +60,25 @@ def assumed_session(
 def session_clients(profile: str | None, role_arn: str | None = None, config: Config = CLI_CONFIG) -> ClientFactory:
     """Clients of the caller's profile, or of ``role_arn`` assumed from it. Nothing is asked of AWS
     before the first client is made, so a page that can do without AWS opens without it."""
-    sessions: list[boto3.Session] = []
+    # "profile": the profile's session; "acting": the assumed role's (or the profile's), kept once
+    # made: a failed assumption is tried again on the next request, from the same profile session.
+    opened: dict[str, boto3.Session] = {}
 
-    def session() -> boto3.Session:
-        if not sessions:
+    def session(region: str) -> boto3.Session:
+        if "profile" not in opened:
             try:
                 core = botocore.session.Session(profile=profile)
                 # Also bounds the clients botocore makes itself to resolve credentials (SSO, AssumeRole).
                 core.set_default_client_config(config)
-                opened = boto3.Session(botocore_session=core)
+                opened["profile"] = boto3.Session(botocore_session=core)
             except Exception as error:
                 raise from_aws(error, f"opening AWS profile {profile}") from error
+        if "acting" not in opened:
+            acting = opened["profile"]
             if role_arn is not None:
-                opened = assumed_session(opened, role_arn, f"datamesh-{getpass.getuser()}"[:64], config)
-            sessions.append(opened)
-        return sessions[0]
+                acting = assumed_session(acting, role_arn, f"datamesh-{getpass.getuser()}"[:64], config, region)
+            opened["acting"] = acting
+        return opened["acting"]
 
     # Clients are thread-safe, a boto3 session is not: the console serves requests from a thread
     # pool, so clients are made once each, under a lock (boto3 guide, "Multithreading").
@@ -79,7 +88,7 @@ def session_clients(profile: str | None, role_arn: str | None = None, config: Co
     def client(service: str, region: str) -> Any:
         with lock:
             if (service, region) not in made:
-                opened = session()
+                opened = session(region)
                 made_now = opened.client(service, region_name=region, config=config)
                 if opened.get_credentials() is None:
                     # Found none: the next request looks again (after `aws sso login`, say).

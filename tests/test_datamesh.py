@@ -287,7 +287,7 @@ class _Session:
     def __init__(self, sts) -> None:
         self.sts = sts
 
-    def client(self, service: str, config=None):
+    def client(self, service: str, region_name=None, config=None):
         assert service == "sts"
         return self.sts
 

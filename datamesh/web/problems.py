@@ -60,8 +60,9 @@ class AwsAccess(BaseModel):
     environment: str
     profile: str | None = Field(description="the AWS profile the server runs with; null: the default chain")
     role: str | None = Field(description="the management role assumed from it; null: the profile's own credentials")
-    failure: str = Field(description="no-credentials | unknown-profile | expired | invalid-credentials | "
-                         "assume-role | unreachable")
+    failure: str = Field(
+        description="no-credentials | unknown-profile | expired | invalid-credentials | assume-role | unreachable"
+    )
     fix: list[str] = Field(description="what to do, in order")
 
 
@@ -126,6 +127,8 @@ def respond(request: Request, found: Problem, render_page: PageRenderer) -> Resp
             response.headers.update(headers)
         return response
     body = found.model_dump(exclude_none=True)
+    if found.aws is not None:
+        body["aws"] = found.aws.model_dump()  # a null profile or role says something: kept
     return JSONResponse(body, status_code=found.status, media_type=MEDIA_TYPE, headers=headers)
 
 
