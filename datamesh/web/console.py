@@ -22,6 +22,7 @@ from datamesh.services.assets import TABLE_FORMS, AssetService
 from datamesh.services.catalog import CatalogService
 from datamesh.services.declared import DeclaredMesh
 from datamesh.services.drift import DriftService
+from datamesh.services.names import Names
 from datamesh.services.overview import OverviewService, environment_summary
 from datamesh.services.projects import ProjectService
 from datamesh.services.subscriptions import SubscriptionService
@@ -59,15 +60,20 @@ def _or_declared(
 
 @router.get("/env/{env}")
 def home(request: Request, ctx: Ctx) -> HTMLResponse:
+    # The name the domain stack gives the domain (its DomainName output once read).
+    domain = ctx.config.naming(ctx.env).domain()
+
     def declared(mesh: DeclaredMesh) -> tuple[str, dict[str, Any]]:
         summary = environment_summary(ctx.config, ctx.env)
         counts = {"projects": len(mesh.projects()), "glossaries": len(mesh.glossaries())}
-        values = {"summary": summary, "domain": mesh.naming.domain(), "units": mesh.units(), **counts}
+        values = {"summary": summary, "domain": domain, "units": mesh.units(), **counts}
         return "declared_home.html", values
 
-    return _or_declared(
-        request, ctx, lambda: page(request, "home.html", ctx, overview=OverviewService(ctx).overview()), declared
-    )
+    def live() -> HTMLResponse:
+        overview = OverviewService(ctx).overview()
+        return page(request, "home.html", ctx, overview=overview, domain_name=ctx.outputs.get("DomainName", domain))
+
+    return _or_declared(request, ctx, live, declared)
 
 
 @router.get("/env/{env}/projects")
@@ -88,7 +94,10 @@ def project(request: Request, ctx: Ctx, project: str) -> HTMLResponse:
         if declared is not None:
             groups = [(g, "PROJECT_OWNER") for g in declared.owners_in(ctx.env.name)]
             groups += [(g, "PROJECT_CONTRIBUTOR") for g in declared.contributors_in(ctx.env.name)]
-        return page(request, "project.html", ctx, details=details, declared=declared, groups=groups)
+        names = Names(ctx)
+        members, profile = names.members(details.members), names.project_profile(details.profile_id)
+        values = {"details": details, "declared": declared, "groups": groups, "members": members, "profile": profile}
+        return page(request, "project.html", ctx, **values)
 
     def declared(mesh: DeclaredMesh) -> tuple[str, dict[str, Any]] | None:
         found = mesh.project(project)
@@ -103,7 +112,7 @@ def catalog(request: Request, ctx: Ctx, q: str = "", project: str = "") -> HTMLR
 
     def live() -> HTMLResponse:
         assets = AssetService(ctx).search(q, project or None)
-        return page(request, "catalog.html", ctx, q=q, assets=assets, owners=_project_names(ctx))
+        return page(request, "catalog.html", ctx, q=q, assets=assets, owners=Names(ctx).projects())
 
     return _or_declared(request, ctx, live, lambda mesh: ("declared_catalog.html", {"q": q, "tables": mesh.tables(q)}))
 
@@ -112,19 +121,14 @@ def catalog(request: Request, ctx: Ctx, q: str = "", project: str = "") -> HTMLR
 def asset(request: Request, ctx: Ctx, asset: str) -> HTMLResponse:
     details = AssetService(ctx).show(asset, name_terms=True)
     forms = [f for f in details.forms if f.name not in TABLE_FORMS]
-    return page(request, "asset.html", ctx, details=details, forms=forms, owners=_project_names(ctx))
-
-
-def _project_names(ctx: MeshContext) -> dict[str, str]:
-    """Project id -> name: DataZone's search answers name the owning project by id only."""
-    return {p.id: p.name for p in ProjectService(ctx).list()}
+    return page(request, "asset.html", ctx, details=details, forms=forms, owners=Names(ctx).projects())
 
 
 @router.get("/env/{env}/glossaries")
 def glossaries(request: Request, ctx: Ctx) -> HTMLResponse:
     def live() -> HTMLResponse:
         found = CatalogService(ctx).glossaries()
-        return page(request, "glossaries.html", ctx, glossaries=found, owners=_project_names(ctx))
+        return page(request, "glossaries.html", ctx, glossaries=found, owners=Names(ctx).projects())
 
     return _or_declared(
         request, ctx, live, lambda mesh: ("declared_glossaries.html", {"glossaries": mesh.glossaries()})
