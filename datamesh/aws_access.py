@@ -96,10 +96,8 @@ def unavailable(error: Exception, doing: str) -> AwsUnavailable | None:
             return AwsUnavailable(f"{doing}: AWS does not accept the credentials ({code})", Failure.INVALID)
         return None
     if isinstance(error, ConnectionError | HTTPClientError):
-        # EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError...
-        where = getattr(error, "kwargs", {}).get("endpoint_url", "")
-        at = f" at {where}" if where else ""
-        return AwsUnavailable(f"{doing}: AWS did not answer{at} ({error})", Failure.UNREACHABLE)
+        # EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError...: botocore names the endpoint.
+        return AwsUnavailable(f"{doing}: AWS did not answer: {error}", Failure.UNREACHABLE)
     return None
 
 
