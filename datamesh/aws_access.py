@@ -7,17 +7,19 @@ never "not signed in": the console's own sign-in has nothing to do with AWS's.
 Timeouts and retries (botocore `Config`). botocore's defaults are a 60 s connect and read timeout
 and, in legacy mode, 5 attempts: an unreachable AWS held a console page 15 to 40 s and a CLI
 command minutes. Chosen here:
-- connect_timeout 2 s everywhere: a TCP connect to an AWS endpoint takes well under 100 ms from
-  anywhere (one lost SYN is retransmitted after 1 s, still inside 2 s); beyond that the network,
-  VPN or proxy is the problem, and waiting longer does not help.
+- connect_timeout 1.5 s everywhere: a TCP connect to an AWS endpoint takes well under 100 ms from
+  anywhere, and a lost SYN is sent again after 1 s (Linux's initial retransmission timeout), so one
+  lost packet still connects in time; beyond that the network, VPN or proxy is the problem, and
+  waiting longer does not help. (2 s left too little room: two attempts, plus making the clients
+  on a loaded machine, came to 5.7 s.)
 - the console: read_timeout 5 s (a DataZone list or search answers in well under a second; 5 s
   tolerates a slow one) and 2 attempts in standard mode (one retry: a lost connection or a single
   throttle is absorbed, then the page says so). Standard mode waits at most 50 ms before retrying a
   transient error in botocore >= 1.40 (`retries/standard.py`, ExponentialBackoff), so an
-  unreachable endpoint answers within 2 + 0.05 + 2 s, under 5 s; a reached endpoint that never
-  answers costs at most 2 x 5 s.
+  unreachable endpoint answers within 1.5 + 0.05 + 1.5 s, plus making the clients (measured: 3.2
+  to 3.4 s a page under a load average of 5 on 2 cores); a reached endpoint that never answers costs at most 2 x 5 s.
 - the CLI: botocore's read timeout, and 10 attempts in standard mode, since bulk commands meet
-  throttling and nobody waits on a page; the connect timeout bounds an unreachable AWS to ~20 s.
+  throttling and nobody waits on a page; the connect timeout bounds an unreachable AWS to ~15 s.
 The same config is the botocore session's default, so the clients botocore makes for itself while
 resolving credentials (SSO's GetRoleCredentials, a profile's AssumeRole) are bounded too
 (botocore `Session.create_client` merges the session default into every client's config).
@@ -45,7 +47,7 @@ from botocore.exceptions import (
 
 from datamesh.errors import MeshError
 
-CONNECT_TIMEOUT_S = 2
+CONNECT_TIMEOUT_S = 1.5
 CONSOLE_READ_TIMEOUT_S = 5
 CONSOLE_ATTEMPTS = 2
 CONSOLE_CONFIG = Config(

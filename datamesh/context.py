@@ -66,13 +66,10 @@ def session_clients(profile: str | None, role_arn: str | None = None, config: Co
 
     def session(region: str) -> boto3.Session:
         if "profile" not in opened:
-            try:
-                core = botocore.session.Session(profile=profile)
-                # Also bounds the clients botocore makes itself to resolve credentials (SSO, AssumeRole).
-                core.set_default_client_config(config)
-                opened["profile"] = boto3.Session(botocore_session=core)
-            except Exception as error:
-                raise from_aws(error, f"opening AWS profile {profile}") from error
+            core = botocore.session.Session(profile=profile)
+            # Also bounds the clients botocore makes itself to resolve credentials (SSO, AssumeRole).
+            core.set_default_client_config(config)
+            opened["profile"] = boto3.Session(botocore_session=core)
         if "acting" not in opened:
             acting = opened["profile"]
             if role_arn is not None:
@@ -88,9 +85,15 @@ def session_clients(profile: str | None, role_arn: str | None = None, config: Co
     def client(service: str, region: str) -> Any:
         with lock:
             if (service, region) not in made:
-                opened = session(region)
-                made_now = opened.client(service, region_name=region, config=config)
-                if opened.get_credentials() is None:
+                try:
+                    opened_now = session(region)
+                    made_now = opened_now.client(service, region_name=region, config=config)
+                    found = opened_now.get_credentials() is not None
+                except MeshError:
+                    raise
+                except Exception as error:  # a profile gone from the config files, say
+                    raise from_aws(error, f"opening AWS profile {profile or '(default)'}") from error
+                if not found:
                     # Found none: the next request looks again (after `aws sso login`, say).
                     return made_now
                 made[service, region] = made_now
