@@ -15,9 +15,10 @@ command minutes. Chosen here:
 - the console: read_timeout 5 s (a DataZone list or search answers in well under a second; 5 s
   tolerates a slow one) and 2 attempts in standard mode (one retry: a lost connection or a single
   throttle is absorbed, then the page says so). Standard mode waits at most 50 ms before retrying a
-  transient error in botocore >= 1.40 (`retries/standard.py`, ExponentialBackoff), so an
-  unreachable endpoint answers within 1.5 + 0.05 + 1.5 s, plus making the clients (measured: 3.2
-  to 3.4 s a page under a load average of 5 on 2 cores); a reached endpoint that never answers costs at most 2 x 5 s.
+  transient error (botocore 1.44, `retries/standard.py`, ExponentialBackoff: 1 s scale for
+  throttling, 50 ms otherwise), so an unreachable endpoint answers within 1.5 + 0.05 + 1.5 s, plus
+  making the clients (measured: 3.2 to 3.4 s a page under a load average of 5 on 2 cores); a
+  reached endpoint that never answers costs at most 2 x 5 s.
 - the CLI: botocore's read timeout, and 10 attempts in standard mode, since bulk commands meet
   throttling and nobody waits on a page; the connect timeout bounds an unreachable AWS to ~15 s.
 The same config is the botocore session's default, so the clients botocore makes for itself while
