@@ -21,7 +21,7 @@ command minutes. Chosen here:
   reached endpoint that never answers costs at most 2 x 5 s.
 - the CLI: botocore's read timeout, and 10 attempts in standard mode, since bulk commands meet
   throttling and nobody waits on a page; an unreachable AWS then fails a command after 10 x 1.5 s
-  plus the backoffs (at most 25 s in all, about half on average), instead of minutes.
+  plus backoffs of at most 25 s (about half that on average), instead of minutes.
 The same config is the botocore session's default, so the clients botocore makes for itself while
 resolving credentials (SSO's GetRoleCredentials, a profile's AssumeRole) are bounded too
 (botocore `Session.create_client` merges the session default into every client's config).
