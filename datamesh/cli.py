@@ -367,6 +367,8 @@ def serve(
 
     Example: datamesh --profile tools-admin serve --port 8765
     """
+    from datamesh.aws_access import check_profile
+    from datamesh.context import console_clients
     from datamesh.web import listener
     from datamesh.web.app import allowed_hosts, console_host, create_app, is_loopback, url_host
     from datamesh.web.environments import Environments
@@ -380,11 +382,13 @@ def serve(
         )
         raise typer.Exit(1)
     config = _guard(lambda: load_mesh(STATE.mesh_dir))
+    _guard(lambda: check_profile(STATE.profile))  # at start, not on every page
     err.print(f"mesh folder: {resolve_mesh_dir(STATE.mesh_dir_option).describe()}", markup=False)
     console = console_host(host)
     guard = Guard(console_host=console)
     hosts = [*allowed_hosts(host), console]
-    app_ = create_app(Environments(config, STATE.clients, STATE.profile, STATE.assume), guard, hosts)
+    clients = console_clients if STATE.clients is session_clients else STATE.clients  # bounded waits
+    app_ = create_app(Environments(config, clients, STATE.profile, STATE.assume), guard, hosts)
     sock = _guard(lambda: listener.listen(host, port))  # before any secret is printed
     site = f"http://{console}:{port}"
     err.print(f"datamesh console: open {site}/login?code={guard.sign_in_code}", markup=False)
