@@ -302,7 +302,7 @@ class FakeMeshAws:
             "description": declared.description,
             "arn": f"arn:aws:datazone:{env.region}:{env.account}:domain/{domain.id}",
             "rootDomainUnitId": ROOT_UNIT,
-            "domainExecutionRole": f"arn:aws:iam::{env.account}:role/{self.config.naming(env).stack('domain-execution')}",
+            "domainExecutionRole": f"arn:aws:iam::{env.account}:role/domain-execution",  # CDK-generated name
             "status": "AVAILABLE",
             "domainVersion": "V2",
             "singleSignOn": {
@@ -381,7 +381,12 @@ class FakeMeshAws:
         provisioning = {"cloudFormation": {"templateUrl": "https://datazone-blueprints.s3.amazonaws.com/template"}}
         return {
             "items": [
-                {"id": _id("bp", b.value), "name": b.value, "provider": "Amazon SageMaker", "provisioningProperties": provisioning}
+                {
+                    "id": _id("bp", b.value),
+                    "name": b.value,
+                    "provider": "Amazon SageMaker",
+                    "provisioningProperties": provisioning,
+                }
                 for b in Blueprint
                 if params.get("name") in (None, b.value)
             ]
