@@ -1,7 +1,13 @@
 """The bundled mesh as deployed, answered by real boto3 clients: every environment's domain holds
-exactly what the YAML declares (units, projects and their group members, glossaries and terms,
-the catalogs' tables as assets, published ones listed, the YAML's subscriptions accepted), plus one
-asset the YAML does not declare (adhoc_churn_scores) and one pending request (PENDING_REQUEST).
+exactly what the YAML declares (units with their owners and the grants of project_creators and
+grants, the enabled blueprints and the profiles, projects and their group members, glossaries and
+terms with their relations, form types with their Smithy model, the identity_center groups as
+group profiles, the catalogs' tables as assets, published ones listed, the YAML's subscriptions
+accepted), plus one asset the YAML does not declare (adhoc_churn_scores) and one pending request
+(PENDING_REQUEST). Names and values are the ones the stacks write (mesh_config.naming, the
+constructs' defaults); ids are derived from the mesh's keys, except a group profile's, which is
+the group's Identity Center id. Not modelled: the memberships and grants of the mesh's own IAM-role
+identities (handlers, management roles) and member-pool grants.
 
 It hooks the clients where botocore's Stubber does ('before-call'): botocore validates every
 request against the service model before it arrives here, and every answer is validated against
@@ -25,9 +31,12 @@ from botocore.awsrequest import AWSResponse
 from botocore.validate import validate_parameters
 
 from mesh_config import EnvironmentConfig, load_mesh
+from mesh_config.blueprints import Blueprint
 from mesh_config.data_products import tables_by_asset
-from mesh_config.governance import FieldType
-from mesh_config.naming import approval_action_name, pipeline_name
+from mesh_config.governance import GRANT_POLICY, FieldType, split_term_ref
+from mesh_config.mesh import DeploymentMode
+from mesh_config.naming import PROJECT_STORAGE_LAYER, approval_action_name, pipeline_name
+from mesh_constructs.form_model import FormFieldSpec, FormFieldType, form_model
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 ADHOC_ASSET = "adhoc_churn_scores"
@@ -39,6 +48,10 @@ GLUE_FORM = "GlueTableForm"
 GLUE_FORM_TYPE = "amazon.datazone.GlueTableFormType"
 ASSET_TYPE = "amazon.datazone.GlueTableAssetType"
 PARAMS = "fake_mesh_params"
+ROOT_UNIT = "unit-root"
+DEV_DOMAIN = "dzd-dev"  # each environment's domain id is dzd-<environment>
+# Blueprints deployed without regional parameters (mesh_constructs.blueprint_enablement).
+NO_REGIONAL_PARAMETERS = {Blueprint.LAKEHOUSE_CATALOG.value}
 
 
 class AwsError(Exception):
@@ -137,7 +150,7 @@ class FakeMeshAws:
     # --- the mesh as deployed ----------------------------------------------------------------
 
     def _domain(self, env: EnvironmentConfig) -> Domain:
-        domain = Domain(env, _id("dzd", env.name))
+        domain = Domain(env, _id("dzd", env.name))  # DEV_DOMAIN for dev
         for name, (catalog, table) in tables_by_asset(self.config.mesh.catalogs).items():
             if catalog.environments is not None and env.name not in catalog.environments:
                 continue
@@ -198,7 +211,7 @@ class FakeMeshAws:
         for domain in self.domains.values():
             stack = self.config.naming(domain.env).stack("domain")
             if params.get("StackName") == stack:
-                outputs = {"DomainId": domain.id, "RootDomainUnitId": _id("unit", "root")}
+                outputs = {"DomainId": domain.id, "RootDomainUnitId": ROOT_UNIT}
                 outputs["PortalUrl"] = f"https://{domain.id}.sagemaker.{domain.env.region}.on.aws"
                 return {
                     "Stacks": [
@@ -233,7 +246,12 @@ class FakeMeshAws:
         key = self._project_id(domain, params["identifier"])
         declared = next(p for p in self.config.mesh.projects if p.key == key)
         profile = _id("pp", declared.profile)
-        return {**self._project(domain, key), "description": declared.description, "projectProfileId": profile}
+        return {
+            **self._project(domain, key),
+            "description": declared.description,
+            "projectProfileId": profile,
+            "domainUnitId": _id("unit", declared.domain_unit),
+        }
 
     def _datazone_get_group_profile(self, params: dict[str, Any]) -> dict[str, Any]:
         domain = self._env_domain(params)
@@ -241,7 +259,7 @@ class FakeMeshAws:
         idc = params["groupIdentifier"]
         if idc not in groups:
             raise AwsError("ResourceNotFoundException", f"group {idc} is not assigned to the domain", 404)
-        return {"domainId": domain.id, "id": _id("gp", groups[idc]), "groupName": groups[idc], "status": "ASSIGNED"}
+        return {"domainId": domain.id, "id": idc, "groupName": groups[idc], "status": "ASSIGNED"}
 
     def _datazone_list_project_memberships(self, params: dict[str, Any]) -> dict[str, Any]:
         domain = self._env_domain(params)
@@ -251,7 +269,7 @@ class FakeMeshAws:
         designations.update(dict.fromkeys(project.owners_in(domain.env.name), "PROJECT_OWNER"))
         return {
             "members": [
-                {"memberDetails": {"group": {"groupId": _id("gp", group)}}, "designation": designation}
+                {"memberDetails": {"group": {"groupId": self._group_id(group)}}, "designation": designation}
                 for group, designation in designations.items()
             ]
         }
@@ -271,6 +289,239 @@ class FakeMeshAws:
         }
         return {"items": [environment]}
 
+    # --- DataZone: the domain, its units, grants, blueprints and profiles (what export reads) --
+
+    def _group_id(self, name: str) -> str:
+        """A group profile's id is its Identity Center group id (the GroupProfileId pattern of the
+        DataZone API model is Identity Center's group-id format)."""
+        return self.config.mesh.identity_center.groups[name]
+
+    def _owners(self, groups: list[str]) -> list[dict[str, Any]]:
+        return [{"group": {"groupId": self._group_id(g)}} for g in groups]
+
+    def _datazone_get_domain(self, params: dict[str, Any]) -> dict[str, Any]:
+        domain = self._env_domain({"domainIdentifier": params["identifier"]})
+        env, declared = domain.env, self.config.mesh.domain
+        return {
+            "id": domain.id,
+            "name": self.config.naming(env).domain(),
+            "description": declared.description,
+            "arn": f"arn:aws:datazone:{env.region}:{env.account}:domain/{domain.id}",
+            "rootDomainUnitId": ROOT_UNIT,
+            "domainExecutionRole": f"arn:aws:iam::{env.account}:role/domain-execution",  # CDK-generated name
+            "status": "AVAILABLE",
+            "domainVersion": "V2",
+            "singleSignOn": {
+                "type": "IAM_IDC",
+                "userAssignment": declared.user_assignment.value,
+                "idcInstanceArn": env.identity_center_instance_arn,
+            },
+            # The domain stack encrypts the domain with a key of its own (mesh_constructs.smus_domain).
+            "kmsKeyIdentifier": self._domain_key(domain),
+        }
+
+    @staticmethod
+    def _domain_key(domain: Domain) -> str:
+        return f"arn:aws:kms:{domain.env.region}:{domain.env.account}:key/{_id('key', domain.env.name)}"
+
+    def _unit_of(self, domain: Domain, identifier: str) -> Any:
+        """The declared unit with this id, None for the root unit."""
+        if identifier == ROOT_UNIT:
+            return None
+        unit = next((u for u in self.config.mesh.domain_units if _id("unit", u.id) == identifier), None)
+        if unit is None:
+            raise AwsError("ResourceNotFoundException", f"domain unit {identifier} not found", 404)
+        return unit
+
+    def _datazone_get_domain_unit(self, params: dict[str, Any]) -> dict[str, Any]:
+        domain = self._env_domain(params)
+        unit = self._unit_of(domain, params["identifier"])
+        if unit is None:  # the root unit carries the domain's name; its owners are the administrators
+            name = self.config.naming(domain.env).domain()
+            owners = self._owners(self.config.mesh.domain.administrators)
+            return {"id": ROOT_UNIT, "domainId": domain.id, "name": name, "owners": owners}
+        answer = {
+            "id": _id("unit", unit.id),
+            "domainId": domain.id,
+            "name": self.config.naming(domain.env).domain_unit(unit.id),
+            "parentDomainUnitId": _id("unit", unit.parent or "root"),
+            "owners": self._owners(unit.owners),
+        }
+        return {**answer, "description": unit.description} if unit.description else answer
+
+    def _datazone_list_policy_grants(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The grants the domain and governance stacks create on a unit: project creation to the
+        unit's project_creators (from every profile, children included), glossary and form type
+        creation to the projects of grants (designation OWNER). Member-pool grants are not answered."""
+        domain = self._env_domain(params)
+        if params["entityType"] != "DOMAIN_UNIT":
+            raise AwsError("ValidationException", "the fake answers grants on domain units only")
+        unit = self._unit_of(domain, params["entityIdentifier"])
+        policy = params["policyType"]
+        found: list[dict[str, Any]] = []
+        if unit is not None and policy == "CREATE_PROJECT_FROM_PROJECT_PROFILE":
+            profiles = [_id("pp", p.capability) for p in self.config.profiles_in(domain.env)]
+            detail = {"createProjectFromProjectProfile": {"includeChildDomainUnits": True, "projectProfiles": profiles}}
+            found = [
+                {"principal": {"group": {"groupIdentifier": self._group_id(g)}}, "detail": detail}
+                for g in unit.project_creators
+            ]
+        elif unit is not None and policy in GRANT_POLICY.values():
+            member = {"CREATE_GLOSSARY": "createGlossary", "CREATE_FORM_TYPE": "createFormType"}[policy]
+            found = [
+                {
+                    "principal": {"project": {"projectIdentifier": _id("prj", key), "projectDesignation": "OWNER"}},
+                    "detail": {member: {"includeChildDomainUnits": True}},
+                }
+                for kind, _, key in unit.grants.entries()
+                if GRANT_POLICY[kind] == policy
+            ]
+        grants = [
+            {**g, "createdAt": NOW, "createdBy": "pipeline", "grantId": _id("grant", unit.id, policy, str(i))}
+            for i, g in enumerate(found)
+        ]
+        return {"grantList": grants}
+
+    def _datazone_list_environment_blueprints(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._env_domain(params)
+        provisioning = {"cloudFormation": {"templateUrl": "https://datazone-blueprints.s3.amazonaws.com/template"}}
+        return {
+            "items": [
+                {
+                    "id": _id("bp", b.value),
+                    "name": b.value,
+                    "provider": "Amazon SageMaker",
+                    "provisioningProperties": provisioning,
+                }
+                for b in Blueprint
+                if params.get("name") in (None, b.value)
+            ]
+        }
+
+    def _datazone_list_environment_blueprint_configurations(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The mesh's blueprints enabled in the environment's region, with the regional parameters
+        of mesh_constructs.blueprint_enablement (project storage: the foundation's artifacts bucket
+        unless the environment names its own)."""
+        domain = self._env_domain(params)
+        env, naming = domain.env, self.config.naming(domain.env)
+        regional = {
+            "S3Location": env.project_artifacts_s3_uri or f"s3://{naming.bucket(PROJECT_STORAGE_LAYER)}",
+            "KmsKeyArn": env.project_artifacts_kms_key_arn
+            or f"arn:aws:kms:{env.region}:{env.account}:key/{_id('key', PROJECT_STORAGE_LAYER, env.name)}",
+            "VpcId": env.network.vpc_id,
+            "Subnets": ",".join(env.network.subnet_ids),
+        }
+        return {
+            "items": [
+                {
+                    "domainId": domain.id,
+                    "environmentBlueprintId": _id("bp", b.value),
+                    "enabledRegions": [env.region],
+                    "regionalParameters": {env.region: {} if b.value in NO_REGIONAL_PARAMETERS else regional},
+                }
+                for b in self.config.blueprints_in(env)
+            ]
+        }
+
+    def _profile_summary(self, domain: Domain, profile: Any) -> dict[str, Any]:
+        return {
+            "domainId": domain.id,
+            "id": _id("pp", profile.capability),
+            "name": self.config.naming(domain.env).project_profile(profile.capability),
+            "createdBy": "pipeline",
+            "status": "ENABLED",
+            "domainUnitId": ROOT_UNIT,
+        }
+
+    def _datazone_list_project_profiles(self, params: dict[str, Any]) -> dict[str, Any]:
+        domain = self._env_domain(params)
+        return {"items": [self._profile_summary(domain, p) for p in self.config.profiles_in(domain.env)]}
+
+    def _datazone_get_project_profile(self, params: dict[str, Any]) -> dict[str, Any]:
+        """As mesh_constructs.project_profile writes it: every environment in the domain's account
+        and region, a deployment order for ON_CREATE environments only."""
+        domain = self._env_domain(params)
+        profile = next(
+            (p for p in self.config.profiles_in(domain.env) if _id("pp", p.capability) == params["identifier"]), None
+        )
+        if profile is None:
+            raise AwsError("ResourceNotFoundException", f"project profile {params['identifier']} not found", 404)
+        environments = []
+        for e in profile.environments:
+            item: dict[str, Any] = {
+                "name": e.name or e.blueprint.value,
+                "environmentBlueprintId": _id("bp", e.blueprint.value),
+                "deploymentMode": e.deployment_mode.value,
+                "configurationParameters": {
+                    "parameterOverrides": [
+                        {"name": o.name, "value": o.value, "isEditable": o.editable} for o in e.parameter_overrides
+                    ]
+                },
+                "awsAccount": {"awsAccountId": domain.env.account},
+                "awsRegion": {"regionName": domain.env.region},
+            }
+            if e.description:
+                item["description"] = e.description
+            if e.deployment_mode is DeploymentMode.ON_CREATE:
+                item["deploymentOrder"] = e.deployment_order
+            environments.append(item)
+        summary = self._profile_summary(domain, profile)
+        return {**summary, "description": profile.description, "environmentConfigurations": environments}
+
+    def _datazone_search_group_profiles(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Every group of identity_center is assigned to the domain (the domain stack's group
+        profiles); an Identity Center group's name is its key in the mesh."""
+        domain = self._env_domain(params)
+        text = params.get("searchText", "").lower()
+        return {
+            "items": [
+                {"domainId": domain.id, "id": idc, "groupName": name, "status": "ASSIGNED"}
+                for name, idc in self.config.mesh.identity_center.groups.items()
+                if params["groupType"] == "DATAZONE_SSO_GROUP" and text in name.lower()
+            ]
+        }
+
+    # --- DataZone: metadata form types -------------------------------------------------------
+
+    def _form_summary(self, domain: Domain, form: Any) -> dict[str, Any]:
+        return {
+            "domainId": domain.id,
+            "name": form.name,
+            "revision": "1",
+            "owningProjectId": _id("prj", form.owning_project),
+            "status": "ENABLED",
+        }
+
+    def _datazone_search_types(self, params: dict[str, Any]) -> dict[str, Any]:
+        domain = self._env_domain(params)
+        if params["searchScope"] != "FORM_TYPE":
+            raise AwsError("ValidationException", f"search scope {params['searchScope']} is not answered by the fake")
+        # The managed ones (amazon.datazone.*) are not the mesh's: answered only when asked for.
+        forms = [] if params["managed"] else self.config.mesh.metadata_forms
+        return {"items": [{"formTypeItem": self._form_summary(domain, f)} for f in forms]}
+
+    def _datazone_get_form_type(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The model as the form type handler writes it: form_model's structure after the domain's
+        namespace (mesh_constructs/handlers/form_type.py), glossary fields bound to the glossary ids."""
+        domain = self._env_domain(params)
+        form = next((f for f in self.config.mesh.metadata_forms if f.name == params["formTypeIdentifier"]), None)
+        if form is None:
+            raise AwsError("ResourceNotFoundException", f"form type {params['formTypeIdentifier']} not found", 404)
+        fields = [
+            FormFieldSpec(
+                name=f.name,
+                type=FormFieldType[f.type.name],
+                description=f.description,
+                required=f.required,
+                searchable=f.searchable,
+                allowed_values=tuple(f.allowed_values or ()),
+                glossary_id=_id("gls", f.glossary) if f.glossary else None,
+            )
+            for f in form.fields
+        ]
+        smithy = f"namespace {domain.id.replace('-', '_')}\n\n{form_model(form.name, fields)}"
+        return {**self._form_summary(domain, form), "description": form.description, "model": {"smithy": smithy}}
+
     # --- DataZone: glossaries, assets, listings ----------------------------------------------
 
     def _glossary_items(self, domain: Domain) -> list[dict[str, Any]]:
@@ -282,6 +533,7 @@ class FakeMeshAws:
                     "id": _id("gls", g.scope),
                     "name": naming.glossary(g.scope),
                     "owningProjectId": _id("prj", g.owning_project),
+                    "description": g.description,
                     "status": "ENABLED",
                 }
             }
@@ -297,6 +549,8 @@ class FakeMeshAws:
                     "id": self._term_id(f"{g.scope}/{t.name}"),
                     "name": t.name,
                     "shortDescription": t.short_description,
+                    "longDescription": t.long_description,
+                    **self._relations(g.scope, t),
                     "status": "ENABLED",
                 }
             }
@@ -304,6 +558,15 @@ class FakeMeshAws:
             for t in g.terms
             if glossary_id in (None, _id("gls", g.scope))
         ]
+
+    def _relations(self, scope: str, term: Any) -> dict[str, Any]:
+        """termRelations by term id; a relation list is at least one id long (the model's min)."""
+        relations = {
+            kind: [self._term_id("/".join(split_term_ref(r, scope))) for r in refs]
+            for kind, refs in (("isA", term.is_a), ("classifies", term.classifies))
+            if refs
+        }
+        return {"termRelations": relations} if relations else {}
 
     def _asset_item(self, domain: Domain, asset: Asset) -> dict[str, Any]:
         return {

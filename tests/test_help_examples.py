@@ -15,13 +15,15 @@ import typer
 from typer.testing import CliRunner
 
 from datamesh import cli
-from tests.fake_mesh_aws import PENDING_REQUEST, FakeMeshAws
+from tests.fake_mesh_aws import DEV_DOMAIN, PENDING_REQUEST, FakeMeshAws
 from tests.synth import ROOT
 
 runner = CliRunner()
 
 # Placeholders the examples may use, and what they stand for in the fake mesh.
 PLACEHOLDERS = {"<request-id>": PENDING_REQUEST, "<subscription-id>": "sub-0"}
+# The domain an example names by id (export, into a folder without a mesh): the fake's dev domain.
+PLACEHOLDERS["dzd_abc123"] = DEV_DOMAIN
 # What an example may name on the user's disk.
 TERMS_CSV = "name,short_description,long_description\nWorking capital,Current assets minus current liabilities,\n"
 

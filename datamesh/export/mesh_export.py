@@ -28,7 +28,14 @@ from datamesh.export.form_smithy import parse_form
 from mesh_config import MeshConfig
 from mesh_config.blueprints import Blueprint
 from mesh_config.governance import ENTERPRISE_SCOPE, GRANT_POLICY
-from mesh_config.naming import DOMAIN_UNIT_RULE, PROFILE_RULE, PROJECT_RULE, Naming, glossary_name
+from mesh_config.naming import (
+    DOMAIN_UNIT_RULE,
+    PROFILE_RULE,
+    PROJECT_RULE,
+    PROJECT_STORAGE_LAYER,
+    Naming,
+    glossary_name,
+)
 
 MESH_FILE = "mesh.yaml"
 GROUP_ID = re.compile(r"^([0-9a-f]{10}-)?[A-Fa-f0-9]{8}(-[A-Fa-f0-9]{4}){3}-[A-Fa-f0-9]{12}$")
@@ -571,6 +578,11 @@ class MeshExport:
             out.append(entry)
         return out
 
+    def _default_storage(self, location: str) -> bool:
+        """Whether the location is the foundation stack's project-storage bucket, the one the mesh
+        deploys without project_artifacts_s3_uri (a domain the mesh deployed keeps it)."""
+        return location.rstrip("/") == f"s3://{self.naming.bucket(PROJECT_STORAGE_LAYER)}"
+
     def blueprints(self) -> list[str]:
         enabled = set(self.s.enabled_blueprints)
         for name in sorted(enabled - set(BLUEPRINT_ORDER)):
@@ -605,7 +617,7 @@ class MeshExport:
             real = self.s.group_names.get(group_id)
             if real and real != name:
                 groups.yaml_add_eol_comment(f"export: '{real}' in Identity Center", name)
-        if self.s.network and self.s.network.s3_location:
+        if self.s.network and self.s.network.s3_location and not self._default_storage(self.s.network.s3_location):
             self.notes.add(
                 "blueprints",
                 f"the Tooling blueprint keeps project files in {self.s.network.s3_location}; the mesh's default is the "
