@@ -13,6 +13,7 @@ from mesh_config.data_products import Catalog, Subscription
 from mesh_config.formats import GroupId, ParameterName, Slug
 from mesh_config.governance import Glossary, MetadataForm, UnitGrants
 from mesh_config.layout import Layout
+from mesh_config.organization import Organization
 from mesh_config.pipeline import PipelineConfig
 from mesh_config.shares import Share, Team
 from mesh_config.tags import Tags
@@ -253,6 +254,9 @@ class MeshDefinition(_Model):
     )
     teams: list[Team] = Field(
         default_factory=list, description="least-privilege Lake Formation grants of teams on catalog tables"
+    )
+    organization: Organization | None = Field(
+        None, description="the AWS Organization around the mesh: OUs, guardrails, permission sets, audit baseline"
     )
     layout: Layout = Field(
         default_factory=Layout,
