@@ -65,8 +65,8 @@ def _client():
     return boto3.client("datazone", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
 
 
-def _page(**params):
-    return {"domainIdentifier": DOMAIN, "maxResults": 50, **params}
+def _page(page_size: int = 50, **params):
+    return {"domainIdentifier": DOMAIN, "maxResults": page_size, **params}
 
 
 def _group(group_id: str) -> dict:
@@ -94,7 +94,7 @@ def _unit(
         stub.add_response(
             "list_policy_grants",
             {"grantList": [{"principal": p, "detail": detail} for p in (grants or {}).get(policy, [])]},
-            _page(entityType="DOMAIN_UNIT", entityIdentifier=unit_id, policyType=policy),
+            _page(25, entityType="DOMAIN_UNIT", entityIdentifier=unit_id, policyType=policy),
         )
 
 
@@ -102,7 +102,7 @@ def _children(stub: Stubber, parent: str, units: list[tuple[str, str]], token: s
     response: dict = {"items": [{"id": i, "name": n} for i, n in units]}
     if "next" in more:
         response["nextToken"] = more["next"]
-    params = _page(parentDomainUnitIdentifier=parent)
+    params = _page(25, parentDomainUnitIdentifier=parent)
     if token:
         params["nextToken"] = token
     stub.add_response("list_domain_units_for_parent", response, params)
