@@ -65,8 +65,8 @@ def _client():
     return boto3.client("datazone", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
 
 
-def _page(**params):
-    return {"domainIdentifier": DOMAIN, "maxResults": 50, **params}
+def _page(page_size: int = 50, **params):
+    return {"domainIdentifier": DOMAIN, "maxResults": page_size, **params}
 
 
 def _group(group_id: str) -> dict:
@@ -94,7 +94,7 @@ def _unit(
         stub.add_response(
             "list_policy_grants",
             {"grantList": [{"principal": p, "detail": detail} for p in (grants or {}).get(policy, [])]},
-            _page(entityType="DOMAIN_UNIT", entityIdentifier=unit_id, policyType=policy),
+            _page(25, entityType="DOMAIN_UNIT", entityIdentifier=unit_id, policyType=policy),
         )
 
 
@@ -102,7 +102,7 @@ def _children(stub: Stubber, parent: str, units: list[tuple[str, str]], token: s
     response: dict = {"items": [{"id": i, "name": n} for i, n in units]}
     if "next" in more:
         response["nextToken"] = more["next"]
-    params = _page(parentDomainUnitIdentifier=parent)
+    params = _page(25, parentDomainUnitIdentifier=parent)
     if token:
         params["nextToken"] = token
     stub.add_response("list_domain_units_for_parent", response, params)
@@ -687,3 +687,31 @@ def test_what_the_domain_does_not_record_is_left_for_the_loader_to_ask(datazone:
     assert "the loader reports what to complete before the mesh deploys:" in result.output
     assert "dev.yaml" in result.output and "network.vpc_id" in result.output
     assert "Traceback" not in result.output
+
+
+def test_the_schema_lines_point_at_the_checkouts_schemas_from_any_folder(datazone: Stubber, tmp_path: Path):
+    stub_domain(datazone)
+    folder = tmp_path / "deep" / "adopted"
+    assert _export(folder, "--org", "corp").exit_code == 0
+    for name, schema in (("mesh.yaml", "mesh.schema.json"), ("dev.yaml", "environment.schema.json")):
+        first = (folder / name).read_text().splitlines()[0]
+        reference = first.removeprefix("# yaml-language-server: $schema=")
+        assert reference != first, first
+        assert (folder / reference).resolve() == (ROOT / "schemas" / schema).resolve()
+
+
+def test_a_folder_that_cannot_be_written_is_one_line(datazone: Stubber, tmp_path: Path):
+    stub_domain(datazone)
+    (tmp_path / "a-file").write_text("")
+    folder = tmp_path / "a-file" / "adopted"
+    result = _export(folder, "--org", "corp")
+    assert result.exit_code == 1
+    assert result.output.strip() == f"error: cannot write {folder}: Not a directory"
+
+
+def test_a_bad_region_is_refused_before_any_call(tmp_path: Path):
+    result = runner.invoke(
+        cli.app, ["export", "--env", "dev", "--domain-id", DOMAIN, "--region", "mars", str(tmp_path / "x")]
+    )
+    assert result.exit_code == 1
+    assert result.output.strip() == "error: --region 'mars' is not an AWS region name (e.g. eu-west-1)"

@@ -23,8 +23,10 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from datamesh.errors import MeshError
 from datamesh.export.domain_reader import DomainSnapshot, Glossary, Principal, Profile, Project, Unit
 from datamesh.export.form_smithy import parse_form
+from datamesh.starter.text import schema_reference
 from mesh_config import MeshConfig
 from mesh_config.blueprints import Blueprint
 from mesh_config.governance import ENTERPRISE_SCOPE, GRANT_POLICY
@@ -77,6 +79,7 @@ class Target:
     short: str
     account: str
     existing: MeshConfig | None = None
+    directory: Path = Path(".")  # the folder written, for the schema references
 
 
 @dataclass
@@ -641,9 +644,8 @@ class MeshExport:
         out["projects"] = projects
         out["glossaries"] = glossaries
         out["metadata_forms"] = forms
-        header = [
-            "yaml-language-server: $schema=../schemas/mesh.schema.json",
-            "",
+        header = [*_modeline(self.t.directory, "mesh.schema.json"), ""]
+        header += [
             f"Exported by `datamesh export` from domain '{d.name}' ({d.id}), account {d.account}, {d.region}.",
             f"Review every 'export:' comment before the first deploy, then follow {DOC} to bring the domain's",
             "objects under the mesh without recreating them.",
@@ -678,11 +680,16 @@ class MeshExport:
         out["network"] = net
         out["deletion_protection"] = True
         out.yaml_add_eol_comment("adopted objects are RETAINed when removed from the mesh", "deletion_protection")
-        out.yaml_set_start_comment(
-            "yaml-language-server: $schema=../schemas/environment.schema.json\n"
-            f"Exported by `datamesh export` from domain {d.id}: the network is the Tooling blueprint's."
-        )
+        header = [*_modeline(self.t.directory, "environment.schema.json")]
+        header.append(f"Exported by `datamesh export` from domain {d.id}: the network is the Tooling blueprint's.")
+        out.yaml_set_start_comment("\n".join(header))
         return out
+
+
+def _modeline(directory: Path, schema: str) -> list[str]:
+    """The editor's schema line (relative to the written folder, as `datamesh init` writes it)."""
+    reference = schema_reference(directory, schema)
+    return [f"yaml-language-server: $schema={reference}"] if reference else []
 
 
 @dataclass(frozen=True)
@@ -698,7 +705,10 @@ def write_export(snapshot: DomainSnapshot, target: Target, directory: Path) -> W
     env_file = directory / f"{target.env}.yaml"
     if target.existing is None:
         documents[env_file] = export.environment()
-    directory.mkdir(parents=True, exist_ok=True)
-    for path, document in documents.items():
-        path.write_text(_dump(document), encoding="utf-8")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        for path, document in documents.items():
+            path.write_text(_dump(document), encoding="utf-8")
+    except OSError as error:
+        raise MeshError(f"cannot write {error.filename or directory}: {error.strerror or error}") from None
     return Written(list(documents), export.notes.count())

@@ -17,14 +17,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import TypeAdapter, ValidationError
+
 from datamesh.context import ClientFactory, MeshContext, pick_environment
 from datamesh.errors import MeshError
 from datamesh.export.domain_reader import DomainReader
 from datamesh.export.mesh_export import MESH_FILE, Target, Written, slug, write_export
 from mesh_config import ConfigError, MeshConfig, load_mesh
-from mesh_config.formats import SLUG_PATTERN
+from mesh_config.formats import SLUG_PATTERN, Region
 
 DOMAIN_ID = re.compile(r"^dzd[-_][a-zA-Z0-9_-]{1,36}$")
+REGION: TypeAdapter[str] = TypeAdapter(Region)
 MAX_ORG = 20
 
 
@@ -51,11 +54,21 @@ def _org_from(domain_name: str, env: str) -> str:
     return words[:MAX_ORG].rstrip("-") or "mesh"
 
 
+def _is_region(value: str) -> bool:
+    try:
+        REGION.validate_python(value)
+    except ValidationError:
+        return False
+    return True
+
+
 def run_export(
     request: ExportRequest, clients_for: Callable[[str | None, str | None], ClientFactory], profile: str | None
 ) -> ExportOutcome:
     if not re.fullmatch(SLUG_PATTERN, request.env):
         raise MeshError(f"--env '{request.env}' is not a valid environment name (e.g. dev, prod-staging)")
+    if request.region is not None and not _is_region(request.region):
+        raise MeshError(f"--region '{request.region}' is not an AWS region name (e.g. eu-west-1)")
     if request.domain_id is not None and not DOMAIN_ID.match(request.domain_id):
         raise MeshError(f"--domain-id '{request.domain_id}' is not a domain id (dzd_ or dzd- and up to 36 characters)")
     clients = clients_for(profile, None)
@@ -87,12 +100,14 @@ def run_export(
                 f"domain {domain_id} is in account {snapshot.domain.account}, but environment {request.env} is "
                 f"account {env_config.account}: export it into another folder"
             )
-        target = Target(request.env, existing.mesh.org, env_config.short, env_config.account, existing)
+        target = Target(
+            request.env, existing.mesh.org, env_config.short, env_config.account, existing, request.directory
+        )
     else:
         org = request.org or _org_from(snapshot.domain.name, request.env)
         if not re.fullmatch(SLUG_PATTERN, org):
             raise MeshError(f"--org '{org}' is not a valid organisation name (lower-case words joined by '-')")
-        target = Target(request.env, org, request.env, snapshot.domain.account)
+        target = Target(request.env, org, request.env, snapshot.domain.account, directory=request.directory)
     written = write_export(snapshot, target, request.directory)
     try:
         load_mesh(request.directory)

@@ -13,13 +13,18 @@ import mesh_config
 SCHEMAS_DIR = Path(mesh_config.__file__).resolve().parent.parent / "schemas"
 
 
-def modeline(target: Path, schema: str) -> str:
-    """The yaml-language-server line pointing from ``target`` (the mesh folder) to ``schema``."""
+def schema_reference(target: Path, schema: str) -> str | None:
+    """``schema`` relative to ``target`` (the mesh folder), or None outside a checkout."""
     path = SCHEMAS_DIR / schema
     if not path.exists():
-        return ""
-    relative = os.path.relpath(path, target.resolve())
-    return f"# yaml-language-server: $schema={Path(relative).as_posix()}\n"
+        return None
+    return Path(os.path.relpath(path, target.resolve())).as_posix()
+
+
+def modeline(target: Path, schema: str) -> str:
+    """The yaml-language-server line pointing from ``target`` (the mesh folder) to ``schema``."""
+    reference = schema_reference(target, schema)
+    return f"# yaml-language-server: $schema={reference}\n" if reference else ""
 
 
 def quoted(value: str) -> str:
