@@ -754,7 +754,9 @@ def export(
         out.print(f"kept as they were: {', '.join(written.kept)}", markup=False)
         out.print(f"replaced by what the domain holds: {', '.join(written.replaced)}", markup=False)
     if written.comments_lost:
-        err.print(f"the kept sections are written as data, without their comments: {written.comments_lost}", markup=False)
+        err.print(
+            f"the kept sections are written as data, without their comments: {written.comments_lost}", markup=False
+        )
     out.print(f"{written.notes} 'export:' comment(s) to review", markup=False)
     if outcome.problems is not None:
         err.print("the loader reports what to complete before the mesh deploys:", markup=False)

@@ -6,21 +6,24 @@ shares, teams, organization, layout, allow_changes, and any field added later) f
 file. A kept section is kept as its text, with its comments: the lines of a top-level key, its
 value, and the column-0 comment lines directly above it, cut out where ruamel.yaml places the key
 (the same round-trip parser the CLI's YAML edits use, datamesh/services/yaml_edits.py). The result
-is parsed again and must give back exactly the kept data and the exported data; when it does not
-(a flow-style document, an alias to an anchor of a replaced section, a key not at column 0...) the
-kept sections are written as their data instead, and the outcome says why.
+is read again as the loader reads it (PyYAML) and must give back exactly the kept data and the
+exported data; when it does not (a flow-style document, an alias to an anchor of a replaced section,
+a key not at column 0...) the kept sections are written as their data instead, and the outcome says
+why.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
 from dataclasses import dataclass
 from typing import Any
 
+import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import YAMLError
 
+from datamesh.errors import MeshError
 from mesh_config.mesh import MeshDefinition
 
 # The sections `datamesh export` writes from what the domain holds.
@@ -49,17 +52,13 @@ class Sections:
 @dataclass(frozen=True)
 class Merged:
     text: str
-    kept: list[str]  # sections of the existing file written as they were, in file order
+    kept: list[str]  # sections of the existing file written as they were, in the mesh's field order
     replaced: list[str]  # sections written from the domain
     comments_lost: str | None = None  # why the kept sections are their data only, None when their text is kept
 
 
 def _normalized(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def _safe(text: str) -> Any:
-    return YAML(typ="safe", pure=True).load(text)
 
 
 def split_sections(text: str) -> Sections | None:
@@ -74,7 +73,8 @@ def split_sections(text: str) -> Sections | None:
     lines_at = [line for line, _ in starts]
     if any(column != 0 for _, column in starts) or lines_at != sorted(set(lines_at)):
         return None
-    lines = text.splitlines(keepends=True)
+    # Cut at '\n' only, where ruamel counts lines (str.splitlines also cuts at \f, \v, \x1c...).
+    lines = re.findall(r"[^\n]*\n|[^\n]+$", text)
     begin: list[int] = []
     for i, line_no in enumerate(lines_at):
         start = line_no
@@ -96,35 +96,50 @@ def split_sections(text: str) -> Sections | None:
 
 def kept_keys(existing_text: str) -> list[str]:
     """The sections of the existing file that the export keeps, in the mesh's field order."""
-    data = _safe(_normalized(existing_text)) or {}
+    data = _read(_normalized(existing_text))
     return [k for k in KEPT if k in data]
 
 
-def merge(exported: CommentedMap, existing_text: str, dump: Callable[[Any], str]) -> Merged:
-    """The export's mesh.yaml document with the existing file's kept sections, as text."""
-    exported_text = dump(exported)
+def merge(exported_text: str, existing_text: str) -> Merged:
+    """The export's mesh.yaml with the existing file's kept sections in their places."""
     existing_text = _normalized(existing_text)
-    existing_data = _safe(existing_text) or {}
-    exported_data = _safe(exported_text)
-    kept = [k for k in KEPT if k in existing_data]
-    replaced = [k for k in EXPORTED if k in exported_data]
-    expected = {
-        k: existing_data[k] if k in kept else exported_data[k]
-        for k in FIELD_ORDER
-        if k in kept or (k not in KEPT and k in exported_data)
-    }
+    existing, exported = _read(existing_text), _read(exported_text)
+    kept = [k for k in KEPT if k in existing]
+    replaced = [k for k in EXPORTED if k in exported]
+    expected = {k: existing[k] if k in kept else exported[k] for k in FIELD_ORDER if k in kept or k in replaced}
     ours, theirs = split_sections(exported_text), split_sections(existing_text)
-    if ours is None or theirs is None:
+    if ours is None:  # the export's own dump is block style: cannot happen
+        raise MeshError("the exported mesh.yaml cannot be cut into sections: please report this")
+    if theirs is None:
         why = "the existing mesh.yaml is not a block mapping with its keys at column 0"
     else:
         text = _join(ours, theirs, kept)
-        try:
-            if _safe(text) == expected:
-                return Merged(text, kept, replaced)
-        except YAMLError:
-            pass
+        if _reads_as(text, expected):
+            return Merged(text, kept, replaced)
         why = "cut out of the existing mesh.yaml, their text does not read back as the same data"
-    return Merged(dump(_with_data(exported, {k: existing_data[k] for k in kept})), kept, replaced, why)
+    # Each kept section dumped by the parser the loader reads with, so that it reads back the same.
+    as_data = Sections(
+        "", {k: yaml.safe_dump({k: existing[k]}, sort_keys=False, allow_unicode=True, width=100) for k in kept}
+    )
+    text = _join(ours, as_data, kept)
+    if not _reads_as(text, expected):
+        raise MeshError(
+            "the kept sections of mesh.yaml do not read back as they were, nothing written: please report this"
+        )
+    return Merged(text, kept, replaced, why)
+
+
+def _read(text: str) -> dict[str, Any]:
+    """The document as the mesh loader reads it (PyYAML, mesh_config/yaml_source.py)."""
+    data = yaml.safe_load(text)
+    return data if isinstance(data, dict) else {}
+
+
+def _reads_as(text: str, expected: dict[str, Any]) -> bool:
+    try:
+        return _read(text) == expected
+    except yaml.YAMLError:
+        return False
 
 
 def _join(ours: Sections, theirs: Sections, kept: list[str]) -> str:
@@ -133,18 +148,7 @@ def _join(ours: Sections, theirs: Sections, kept: list[str]) -> str:
         block = theirs.blocks.get(key) if key in kept else ours.blocks.get(key)
         if block is None:
             continue
-        if len(parts) > 1 and parts[-1].strip() and not parts[-1].endswith("\n\n"):
+        if len(parts) > 1 and not parts[-1].endswith("\n\n"):
             parts.append("\n")  # one blank line between sections, as the bundled files have
         parts.append(block)
     return "".join(parts)
-
-
-def _with_data(document: CommentedMap, kept: dict[str, Any]) -> CommentedMap:
-    """The export's document with the kept sections' data in their places (their comments are lost)."""
-    for key, value in kept.items():
-        if key in document:
-            document[key] = value
-        else:
-            position = sum(1 for k in document if FIELD_ORDER.index(k) < FIELD_ORDER.index(key))
-            document.insert(position, key, value)
-    return document

@@ -713,7 +713,7 @@ def write_export(snapshot: DomainSnapshot, target: Target, directory: Path) -> W
     if target.existing_text is None:
         texts[directory / MESH_FILE] = _dump(export.mesh())
     else:
-        merged = merge(export.mesh(kept_keys(target.existing_text)), target.existing_text, _dump)
+        merged = merge(_dump(export.mesh(kept_keys(target.existing_text))), target.existing_text)
         texts[directory / MESH_FILE] = merged.text
     if target.existing is None:
         texts[directory / f"{target.env}.yaml"] = _dump(export.environment())
