@@ -652,7 +652,7 @@ class MeshExport:
             f"Review every 'export:' comment before the first deploy, then follow {DOC} to bring the domain's",
             "objects under the mesh without recreating them.",
         ]
-        if existing:
+        if kept:
             header += textwrap.wrap(
                 f"Kept as they were in the previous mesh.yaml: {', '.join(kept)}. Replaced by what the domain "
                 f"holds: {', '.join(EXPORTED)}.",

@@ -87,9 +87,10 @@ def _stack_domain_id(context: MeshContext, profile: str | None) -> str:
     except NotFound:
         env = context.env
         stack = context.config.naming(env).stack("domain")
-        who = f"profile '{profile}'" if profile else "the default credentials"
+        # DescribeStacks sees the stacks of the credentials' own account and region only.
+        who, they = (f"profile '{profile}'", "the profile") if profile else ("the default credentials", "they")
         raise NotFound(
-            f"stack {stack}, which gives {env.name}'s domain id, was not found with {who}: the profile must reach "
+            f"stack {stack}, which gives {env.name}'s domain id, was not found with {who}: {they} must reach "
             f"account {env.account} ({env.name}'s account, {env.region}), or give the domain with --domain-id"
         ) from None
 
