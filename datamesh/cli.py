@@ -749,7 +749,15 @@ def export(
         outcome = _guard(lambda: run_export(request, STATE.clients, STATE.profile))
     for path in outcome.written.files:
         out.print(f"wrote {path}", markup=False)
-    out.print(f"{outcome.written.notes} 'export:' comment(s) to review", markup=False)
+    written = outcome.written
+    if written.kept or written.replaced:
+        out.print(f"kept as they were: {', '.join(written.kept)}", markup=False)
+        out.print(f"replaced by what the domain holds: {', '.join(written.replaced)}", markup=False)
+    if written.comments_lost:
+        err.print(
+            f"the kept sections are written as data, without their comments: {written.comments_lost}", markup=False
+        )
+    out.print(f"{written.notes} 'export:' comment(s) to review", markup=False)
     if outcome.problems is not None:
         err.print("the loader reports what to complete before the mesh deploys:", markup=False)
         err.print(outcome.problems.render(), markup=False)
