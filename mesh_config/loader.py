@@ -24,6 +24,7 @@ from mesh_config.formats import PLAIN_WORDS, SLUG_PATTERN
 from mesh_config.loaded import MeshConfig
 from mesh_config.mesh import MeshDefinition
 from mesh_config.retired_keys import ENVIRONMENT_FILE, refuse_removed_keys
+from mesh_config.salvage import MESH_PLACEHOLDERS, Salvaged, environment_placeholders, salvage
 from mesh_config.schema_errors import schema_issues
 from mesh_config.tags import check_environment_tag_total, without_oversized_tags
 from mesh_config.validation import check_environment, check_environments, check_mesh, check_names, check_network
@@ -35,9 +36,13 @@ MESH_FILE = "mesh.yaml"
 MAX_ENVIRONMENT_NAME = 64
 
 
-def _validate(model: type[BaseModel], doc: YamlDocument, file: str) -> tuple[Any, list[ConfigIssue]]:
+def _validate(
+    model: type[BaseModel], doc: YamlDocument, file: str, placeholders: dict[str, Any]
+) -> tuple[Any, list[ConfigIssue], Salvaged | None]:
+    """(the model or None, the file's issues, a partial model for the rules when it failed)."""
     if not isinstance(doc.data, dict):
-        return None, [doc.issue((), "the file must be a YAML mapping (key: value pairs)", "see environments/ examples")]
+        issue = doc.issue((), "the file must be a YAML mapping (key: value pairs)", "see environments/ examples")
+        return None, [issue], None
     # Thousands of tags are refused before pydantic or any rule looks at them one by one. The rest
     # is validated without them, and the model returned so that the other rules still report
     # (the refusal alone makes the load fail). Removed keys likewise (retired_keys).
@@ -45,9 +50,16 @@ def _validate(model: type[BaseModel], doc: YamlDocument, file: str) -> tuple[Any
     data, retired = refuse_removed_keys(data, doc, file)
     refused += retired
     try:
-        return model.model_validate(data), refused
+        return model.model_validate(data), refused, None
     except ValidationError as exc:
-        return None, refused + schema_issues(model, doc, exc.errors(), data)
+        issues = schema_issues(model, doc, exc.errors(), data)
+        return None, refused + issues, salvage(model, doc, data, exc.errors(), placeholders)
+
+
+def _files_beside(root: Path) -> list[tuple[int, str]]:
+    """Every <name>.yaml beside mesh.yaml whose name is a valid environment name."""
+    stems = sorted(p.stem for p in root.glob("*.yaml") if p.name != MESH_FILE)
+    return [(0, s) for s in stems if len(s) <= MAX_ENVIRONMENT_NAME and re.fullmatch(SLUG_PATTERN, s)]
 
 
 def _environment_names(doc: YamlDocument) -> tuple[list[tuple[int, str]], list[ConfigIssue]]:
@@ -167,18 +179,32 @@ def load_mesh(directory: str | Path, *, mesh_text: str | None = None) -> MeshCon
         read_yaml(root / MESH_FILE, mesh_display, folder) if mesh_text is None else _parse_text(mesh_text, mesh_display)
     )
     issues += found
-    if mesh_doc is None:
-        raise ConfigError(issues)
-    names, name_issues = _environment_names(mesh_doc)
-    mesh, found = _validate(MeshDefinition, mesh_doc, MESH_FILE)
-    # A name refused above is reported once, in the loader's words (pydantic's would say only "wrong format").
-    refused = {i.path for i in name_issues}
-    issues += name_issues + [i for i in found if i.path not in refused]
-    if mesh is not None:
-        issues += check_mesh(mesh, mesh_doc)
+    # One run reports every file's problems: the rules also run on a partial model of a file that
+    # failed its schema (salvage), and their issues are kept where no removal explains them.
+    rules: list[ConfigIssue] = []
+    salvaged: list[Salvaged] = []
+    mesh: MeshDefinition | None = None
+    checked_mesh, mesh_view = None, mesh_doc
+    names: list[tuple[int, str]] = []
+    if mesh_doc is not None:
+        names, name_issues = _environment_names(mesh_doc)
+        mesh, found, partial = _validate(MeshDefinition, mesh_doc, MESH_FILE, MESH_PLACEHOLDERS)
+        # A name refused above is reported once, in the loader's words (pydantic's would say only "wrong format").
+        refused = {i.path for i in name_issues}
+        issues += name_issues + [i for i in found if i.path not in refused]
+        checked_mesh, mesh_view = (mesh, mesh_doc) if partial is None else (partial.model, partial.doc)
+        salvaged += [partial] if partial is not None else []
+        if checked_mesh is not None:
+            rules += check_mesh(checked_mesh, mesh_view)
+    if (
+        mesh_doc is None
+        or not isinstance(mesh_doc.data, dict)
+        or not isinstance(mesh_doc.data.get("environments"), list)
+    ):
+        names = _files_beside(root)  # mesh.yaml does not say which: check every environment file there is
 
-    # Environment files are read even when mesh.yaml is invalid, so that one run reports
-    # every file's problems; cross-file checks need a valid mesh and are skipped otherwise.
+    # Environment files are read even when mesh.yaml is invalid; cross-file checks need a mesh
+    # (salvaged or not) and the environment file as written.
     # ``names`` are the valid names only, whether or not the rest of mesh.yaml is valid.
     declared = [name for _, name in names]
     environments: list[EnvironmentConfig] = []
@@ -188,26 +214,31 @@ def load_mesh(directory: str | Path, *, mesh_text: str | None = None) -> MeshCon
             continue
 
         def missing(index: int = index, name: str = name) -> ConfigIssue:
+            assert mesh_doc is not None  # names come from the folder when mesh.yaml cannot be read
             return _missing_environment_file(root, display_root, mesh_doc, index, name, declared)
 
         env_doc, found = read_yaml(root / f"{name}.yaml", f"{display_root}/{name}.yaml", folder, missing)
         issues += found
         if env_doc is None:
             continue
-        env, found = _validate(EnvironmentConfig, env_doc, ENVIRONMENT_FILE)
+        env, found, partial = _validate(EnvironmentConfig, env_doc, ENVIRONMENT_FILE, environment_placeholders(name))
         issues += found
+        if partial is not None:
+            salvaged.append(partial)
+            rules += check_environment(partial.model, partial.doc, name)
         if env is None:
             continue
-        issues += check_environment(env, env_doc, name)
-        if mesh is not None:
-            issues += check_names(mesh, env, mesh_doc, env_doc)
-            issues += check_network(mesh, env, mesh_doc, env_doc)
-            issues += check_environment_tag_total(mesh.tags, env.tags, mesh_doc, env_doc)
+        rules += check_environment(env, env_doc, name)
+        if checked_mesh is not None:
+            rules += check_names(checked_mesh, env, mesh_view, env_doc)
+            rules += check_network(checked_mesh, env, mesh_view, env_doc)
+            rules += check_environment_tag_total(checked_mesh.tags, env.tags, mesh_view, env_doc)
         environments.append(env)
         env_docs.append((env, env_doc))
-    if mesh is not None:
-        issues += check_environments(mesh, env_docs, mesh_doc)
+    if checked_mesh is not None:
+        rules += check_environments(checked_mesh, env_docs, mesh_view)
 
-    if issues:
+    issues += [i for i in rules if all(s.keeps(i) for s in salvaged)]
+    if issues or mesh is None:
         raise ConfigError(issues)
     return MeshConfig(mesh, tuple(environments))

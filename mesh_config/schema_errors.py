@@ -162,6 +162,7 @@ def _too_short(e: SchemaError) -> tuple[str, str]:
 
 def _too_long(e: SchemaError) -> tuple[str, str]:
     most, actual = e.ctx.get("max_length", 0), e.ctx.get("actual_length")
+    actual = len(e.value) if actual is None and isinstance(e.value, list | dict) else actual
     what = "list" if e.ctx.get("field_type", "List") == "List" else "mapping"
     has = f"has {actual:,} items" if isinstance(actual, int) else "has too many items"
     return f"the {what} {has}; at most {most:,} are allowed", f"remove items until at most {most:,} are left"
@@ -303,8 +304,12 @@ _SHAPE_KINDS = frozenset(
 _FORMS = {"string_type": "text", "list_type": "a list", "dict_type": "a mapping", "model_type": "a mapping"}
 
 
-def _is_shape_mismatch(error: dict[str, Any]) -> bool:
+def _is_shape_mismatch(error: dict[str, Any], at_union: bool) -> bool:
+    """Whether a union member's error says only that the value has another shape: an error about
+    the union's value itself (an error deeper down is about a member that fits)."""
     kind = error["type"]
+    if not at_union:
+        return False
     return kind in _SHAPE_KINDS or (kind in ("enum", "literal_error") and not isinstance(error.get("input"), str))
 
 
@@ -390,7 +395,7 @@ def possible_error_types(model: type[BaseModel]) -> set[str]:
 
 
 # --- locations: from pydantic's path to the file's --------------------------------------------
-def _file_location(loc: tuple[Any, ...], data: Any) -> tuple[tuple[str | int, ...], bool, int | None]:
+def file_location(loc: tuple[Any, ...], data: Any) -> tuple[tuple[str | int, ...], bool, int | None]:
     """(the location in the file, whether the error is on a mapping key, the length of the prefix
     at which the first union member name was removed, or None)."""
     out: list[str | int] = []
@@ -487,7 +492,7 @@ def schema_issues(
     known_fields = field_names(model)
     located = []
     for error in errors:
-        loc, on_key, union_at = _file_location(tuple(error["loc"]), data)
+        loc, on_key, union_at = file_location(tuple(error["loc"]), data)
         located.append((error, loc, on_key, union_at))
     # A union's errors: of each group (one value), those of the member whose shape fits the value;
     # when none fits, one issue naming the shapes it may take.
@@ -498,7 +503,7 @@ def schema_issues(
     skipped: set[int] = set()
     issues: list[ConfigIssue] = []
     for prefix, members in groups.items():
-        fitting = [i for i in members if not _is_shape_mismatch(located[i][0])]
+        fitting = [i for i in members if not _is_shape_mismatch(located[i][0], located[i][1] == prefix)]
         if fitting:
             skipped |= set(members) - set(fitting)
             continue
