@@ -20,6 +20,7 @@ salvaged model is for reporting only; a file with a schema error never loads.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,7 +60,7 @@ class SalvagedDocument(YamlDocument):
 
     def to_file(self, loc: Loc) -> Loc:
         out: list[str | int] = []
-        for part in loc:
+        for part in _parts(loc):
             kept = self.index_maps.get(tuple(out))
             out.append(kept[part] if kept is not None and isinstance(part, int) and 0 <= part < len(kept) else part)
         return tuple(out)
@@ -84,17 +85,29 @@ class Salvaged:
 
     def keeps(self, issue: ConfigIssue) -> bool:
         """Whether a rule's issue on the salvaged model can stand beside the schema's issues."""
-        if issue.file != self.doc.file:
-            return not any(f"'{name}'" in issue.problem for name in self.removed_names)
-        for place in self.removed:
-            shown = format_path(place)
-            if issue.path == shown or issue.path.startswith((f"{shown}.", f"{shown}[")):
-                return False  # in a removed place
-            # Around it (the parent list or mapping: "no owner left"), below the document root.
-            for end in range(1, len(place)):
-                if issue.path == format_path(place[:end]):
+        if issue.file == self.doc.file:
+            for place in self.removed:
+                shown = format_path(place)
+                if issue.path == shown or issue.path.startswith((f"{shown}.", f"{shown}[")):
+                    return False  # in a removed place
+                # Around it (the parent list or mapping: "no owner left"), below the document root.
+                if any(issue.path == format_path(place[:end]) for end in range(1, len(place))):
                     return False
-        return not any(f"'{name}'" in issue.problem for name in self.removed_names)
+        problem = issue.problem.lower()
+        if any(f"'{name.lower()}'" in problem for name in self.removed_names):
+            return False
+        sections = {str(place[0]) for place in self.removed}
+        return not any(words in issue.problem for s in sections for words in REFERENCE_WORDS.get(s, ()))
+
+
+def _parts(loc: Loc) -> Loc:
+    """Rules may name a section as one dotted text ('network.subnet_ids', 'project_profiles[0].environments'):
+    its parts, so that its indexes are mapped too. Only the first part: later ones are keys of the
+    file, which may hold dots (a tag 'cost.center')."""
+    if not loc or not isinstance(loc[0], str) or not re.search(r"[.\[]", loc[0]):
+        return loc
+    head = [int(p[1:-1]) if p.startswith("[") else p for p in re.findall(r"\[\d+\]|[^.\[\]]+", loc[0])]
+    return (*head, *loc[1:])
 
 
 def _value_at(data: Any, loc: Loc) -> Any:
@@ -103,19 +116,35 @@ def _value_at(data: Any, loc: Loc) -> Any:
     return data
 
 
-def _names_in(value: Any) -> set[str]:
-    """The names a removed value declared: its text leaves, and a project's key <unit>-<use-case>."""
+# Keys that name an item, so that other items refer to it by that name.
+_NAME_KEYS = ("id", "name", "capability", "scope", "database", "group")
+
+
+def _names_of(value: Any) -> set[str]:
+    """The names a removed value declared, as other items would refer to it: a text item of a
+    list itself, an item's id / name / ..., and a project's key <unit>-<use-case>."""
     if isinstance(value, str):
         return {value}
-    if isinstance(value, list):
-        return {n for item in value for n in _names_in(item)}
-    if isinstance(value, dict):
-        names = {n for item in value.values() for n in _names_in(item)}
-        unit, use_case = value.get("domain_unit"), value.get("use_case")
-        if isinstance(unit, str) and isinstance(use_case, str):
-            names.add(f"{unit}-{use_case}")
-        return names
-    return set()
+    if not isinstance(value, dict):
+        return set()
+    names = {v for k in _NAME_KEYS if isinstance(v := value.get(k), str)}
+    unit, use_case = value.get("domain_unit"), value.get("use_case")
+    if isinstance(unit, str) and isinstance(use_case, str):
+        names.add(f"{unit}-{use_case}")
+    return names
+
+
+# What rules say when a reference names no item of a section: with items of that section taken
+# out, such a finding may be about one of them, so it waits for the next run.
+REFERENCE_WORDS: dict[str, tuple[str, ...]] = {
+    "projects": ("unknown project '",),
+    "domain_units": ("unknown domain unit", "not a declared domain unit"),
+    "project_profiles": ("unknown project profile",),
+    "glossaries": ("unknown glossary",),
+    "metadata_forms": ("unknown metadata form",),
+    "environments": ("unknown environment",),
+    "identity_center": ("not declared under identity_center.groups", "unknown group"),
+}
 
 
 def _rebuild(data: Any, removed: set[Loc], replaced: Mapping[Loc, Any], loc: Loc, maps: dict[Loc, list[int]]) -> Any:
@@ -201,9 +230,7 @@ def salvage(
         except ValidationError as exc:
             errors = exc.errors()
             continue
-        names = {n for place in removed for n in _names_in(_value_at(data, place))}
-        # A name the salvaged file still declares elsewhere is not a removed one.
-        names -= _names_in(current)
+        names = {n for place in removed for n in _names_of(_value_at(data, place))}
         return Salvaged(
             partial,
             SalvagedDocument(doc.file, doc.data, doc.lines, doc.texts, maps),
