@@ -198,7 +198,10 @@ def _choice(e: SchemaError) -> tuple[str, str]:
     expected = str(e.ctx.get("expected", ""))
     allowed = re.findall(r"'([^']*)'", expected) or [expected]
     if not isinstance(e.value, str):
-        return f"expected one of the names below, got {kind_of(e.value, e.typed)}", f"use one of: {', '.join(allowed)}"
+        return (
+            f"expected one of {', '.join(allowed)}, got {kind_of(e.value, e.typed)}",
+            f"use one of: {', '.join(allowed)}",
+        )
     by_case = {a.lower(): a for a in allowed}
     same_but_case = by_case.get(e.value.lower())
     close = [same_but_case] if same_but_case else difflib.get_close_matches(e.value, allowed, n=1)
