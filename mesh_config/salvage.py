@@ -13,8 +13,10 @@ validates the rest:
   times at most.
 
 Issues the rules then find are kept only where the removals cannot have caused them
-(``Salvaged.keeps``): not at or around a removed place, and not about a name that only a removed
-item declared (a project dropped for a bad profile is not "unknown" to its glossary). The
+(``Salvaged.keeps``): not at or around a removed place, not about a name that only a removed
+item declared (a project dropped for a bad profile is not "unknown" to its glossary), and not a
+reference that names no item of a section which lost items (REFERENCE_WORDS: a project whose
+use_case was refused may be the one a subscription names). Those wait for the next run. The
 salvaged model is for reporting only; a file with a schema error never loads.
 """
 
@@ -76,28 +78,39 @@ class SalvagedDocument(YamlDocument):
         return ConfigIssue(self.file, format_path(place), problem, fix, YamlDocument.line_of(self, place))
 
 
-@dataclass(frozen=True)
+@dataclass
 class Salvaged:
     model: Any
     doc: SalvagedDocument
     removed: tuple[Loc, ...]  # places of the file taken out or replaced
     removed_names: frozenset[str]  # names only the removed places declared
+    # Sets, so that a mesh with thousands of removals and issues is filtered in linear time.
+    _shown: set[str] = field(init=False, repr=False)
+    _around: set[str] = field(init=False, repr=False)
+    _names: set[str] = field(init=False, repr=False)
+    _sections: set[str] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._shown = {format_path(p) for p in self.removed}
+        self._around = {format_path(p[:end]) for p in self.removed for end in range(1, len(p))}
+        self._names = {n.lower() for n in self.removed_names}
+        self._sections = {str(p[0]) for p in self.removed}
 
     def keeps(self, issue: ConfigIssue) -> bool:
         """Whether a rule's issue on the salvaged model can stand beside the schema's issues."""
-        if issue.file == self.doc.file:
-            for place in self.removed:
-                shown = format_path(place)
-                if issue.path == shown or issue.path.startswith((f"{shown}.", f"{shown}[")):
-                    return False  # in a removed place
-                # Around it (the parent list or mapping: "no owner left"), below the document root.
-                if any(issue.path == format_path(place[:end]) for end in range(1, len(place))):
-                    return False
-        problem = issue.problem.lower()
-        if any(f"'{name.lower()}'" in problem for name in self.removed_names):
+        # In a removed place, or around it (the parent list or mapping: "no owner left").
+        in_place = issue.path in self._around or any(p in self._shown for p in _prefixes(issue.path))
+        if issue.file == self.doc.file and in_place:
             return False
-        sections = {str(place[0]) for place in self.removed}
-        return not any(words in issue.problem for s in sections for words in REFERENCE_WORDS.get(s, ()))
+        if any(quoted.lower() in self._names for quoted in re.findall(r"'([^']*)'", issue.problem)):
+            return False  # about a name only a removed item declared
+        return not any(words in issue.problem for s in self._sections for words in REFERENCE_WORDS.get(s, ()))
+
+
+def _prefixes(path: str) -> list[str]:
+    """'a.b[2].c' -> ['a', 'a.b', 'a.b[2]', 'a.b[2].c']."""
+    cuts = [m.start() for m in re.finditer(r"[.\[]", path)]
+    return [path[:cut] for cut in cuts if cut] + [path]
 
 
 def _parts(loc: Loc) -> Loc:
