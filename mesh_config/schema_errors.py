@@ -307,6 +307,14 @@ _SHAPE_KINDS = frozenset(
 _FORMS = {"string_type": "text", "list_type": "a list", "dict_type": "a mapping", "model_type": "a mapping"}
 
 
+def _form(error: dict[str, Any]) -> str:
+    """The shape of value a union member takes, from its error: 'text', 'a list', 'one of A, B'."""
+    if error["type"] in ("enum", "literal_error"):
+        names = re.findall(r"'([^']*)'", str((error.get("ctx") or {}).get("expected", "")))
+        return f"one of {', '.join(names)}" if names else "one of the listed names"
+    return _FORMS.get(error["type"], "another kind of value")
+
+
 def _is_shape_mismatch(error: dict[str, Any], at_union: bool) -> bool:
     """Whether a union member's error says only that the value has another shape: an error about
     the union's value itself (an error deeper down is about a member that fits)."""
@@ -512,7 +520,7 @@ def schema_issues(
             continue
         skipped |= set(members)
         value = located[members[0]][0].get("input")
-        forms = sorted({_FORMS.get(located[i][0]["type"], "a name from the list") for i in members})
+        forms = sorted({_form(located[i][0]) for i in members})
         info = field_at(model, prefix)
         about = f" ({clip(info.description, 200)})" if info is not None and info.description else ""
         issues.append(

@@ -323,6 +323,16 @@ def test_a_group_given_twice_says_which_and_how_to_fix_it():
     assert issue.fix == "list each entry once"
 
 
+def test_a_value_no_member_of_a_union_takes_is_told_every_shape_it_may_take():
+    data = _example("mesh.yaml")
+    data["blueprints"][0] = 5
+    _, issues = _formatted("mesh.yaml", data)
+    (issue,) = issues
+    assert issue.path == "blueprints[0]"
+    assert issue.problem.startswith("expected a mapping or one of Tooling, DataLake, LakehouseCatalog")
+    assert issue.problem.endswith(", got the number 5")
+
+
 def test_a_blueprint_name_in_the_wrong_case_gets_the_right_one():
     data = _example("mesh.yaml")
     data["blueprints"][0] = "tooling"
