@@ -12,6 +12,7 @@ copying the folder (a copy replaces each link by what it points to, outside or n
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from pathlib import Path
 from typing import Any
@@ -213,11 +214,13 @@ def load_mesh(directory: str | Path, *, mesh_text: str | None = None) -> MeshCon
         if name in declared[:position]:
             continue
 
-        def missing(index: int = index, name: str = name) -> ConfigIssue:
-            assert mesh_doc is not None  # names come from the folder when mesh.yaml cannot be read
-            return _missing_environment_file(root, display_root, mesh_doc, index, name, declared)
-
-        env_doc, found = read_yaml(root / f"{name}.yaml", f"{display_root}/{name}.yaml", folder, missing)
+        # Without mesh.yaml the names come from the files themselves: none is missing.
+        on_missing = (
+            functools.partial(_missing_environment_file, root, display_root, mesh_doc, index, name, declared)
+            if mesh_doc is not None
+            else None
+        )
+        env_doc, found = read_yaml(root / f"{name}.yaml", f"{display_root}/{name}.yaml", folder, on_missing)
         issues += found
         if env_doc is None:
             continue
