@@ -263,6 +263,11 @@ def _custom(e: SchemaError, message: str) -> tuple[str, str]:
     return message, str(e.ctx["fix"])
 
 
+def _json(e: SchemaError) -> tuple[str, str]:
+    """Only the API's request bodies are JSON; the mesh files are YAML, parsed before any model."""
+    return f"the body is not valid JSON ({e.ctx.get('error', 'unreadable')})", "send a JSON object"
+
+
 def _unknown(e: SchemaError) -> tuple[str, str]:
     return f"{kind_of(e.value, e.typed)} is not accepted here", f"write what the key's description asks{e.about}"
 
@@ -298,6 +303,7 @@ WORDS: dict[str, Words] = {
     "less_than": _too_large,
     "value_error": _rule,
     "assertion_error": _rule,
+    "json_invalid": _json,
 }
 
 # Error types that say only "this member of a union takes another shape of value".

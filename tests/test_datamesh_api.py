@@ -422,5 +422,9 @@ def test_invalid_requests_are_told_in_our_words_not_pydantics(aws):
     assert paging["errors"][0]["message"] == (
         "expected a whole number, got the text 'many'; write digits only, without quotes (e.g. 3)"
     )
-    for body in (missing, refused, paging):
+    broken = client.post(
+        BASE + "/assets/adhoc_churn_scores/publish", content=b"{", headers={"Content-Type": "application/json"}
+    )
+    assert problem_of(broken, 422)["errors"][0]["message"].startswith("the body is not valid JSON (")
+    for body in (missing, refused, paging, broken.json()):
         assert "Input should be" not in str(body) and "Field required" not in str(body)
