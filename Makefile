@@ -11,7 +11,7 @@ CDK := node_modules/.bin/cdk
 CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: synth test lint schemas bench clean install plan screenshots serve lock
+.PHONY: synth test lint schemas docs bench clean install plan screenshots serve lock
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -41,8 +41,13 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
+# The mesh folder of synth and plan (and serve, through the environment): make synth MESH_DIR=my-mesh.
+# Unset: MESH_DIR from the environment, else cdk.json's context.mesh_dir (mesh_config/mesh_dir.py).
+MESH_DIR ?=
+
 synth: install
-	$(CDK) synth --quiet
+	$(CDK) synth --quiet $(if $(MESH_DIR),-c mesh_dir=$(MESH_DIR))
+	$(PY) scripts/synth_summary.py cdk.out
 
 test: install $(CHROMIUM)
 	$(PY) -m ruff check .
@@ -54,6 +59,10 @@ lint: install
 
 schemas: install
 	$(PY) -m mesh_config.schema schemas
+
+# The JSON Schemas and the configuration reference, both generated from the models.
+docs: schemas
+	$(PY) -m mesh_config.reference docs/reference/configuration-reference.md
 
 # The synth benchmark reports a failed case and exits non-zero; the console benchmark runs anyway.
 bench: install
@@ -70,7 +79,8 @@ screenshots: install $(CHROMIUM)
 serve: install
 	$(VENV)/bin/datamesh $(if $(PROFILE),--profile $(PROFILE)) serve
 
-# The change plan: the working tree against the merge base with main (BASELINE=git:REV, deployed, or a folder).
+# The change plan: the working tree against the merge base with main (BASELINE=git:REV, deployed, or a folder),
+# of the mesh folder MESH_DIR.
 BASELINE ?= git
 plan: install
-	$(PY) -m mesh_plan --baseline $(BASELINE)
+	$(PY) -m mesh_plan --baseline $(BASELINE) $(if $(MESH_DIR),--mesh-dir $(MESH_DIR))

@@ -2,10 +2,17 @@
 """CDK entry point: environments/*.yaml -> one Stage per environment.
 
 Context:
-  mesh_dir   folder with mesh.yaml and one <env>.yaml per environment (default: environments)
+  mesh_dir   folder with mesh.yaml and one <env>.yaml per environment: -c mesh_dir=DIR, else the
+             MESH_DIR environment variable, else cdk.json's mesh_dir, else environments
+             (mesh_config/mesh_dir.py decides, for the CLI and the change plan too)
   direct     true: synthesize the stages themselves, without the pipeline (sandbox accounts,
              first deployment before the pipeline exists). Default: the pipeline stack, whose
              stages are deployed by the pipeline.
+
+cdk.json runs it as `python -O app.py`: -O skips the jsii bindings' runtime type checks (typeguard
+on every construct argument, a sixth of a large synth's Python time). The test suite runs without
+-O, so every construct call of every template shape is still type-checked there. The app itself
+has no assert statements for -O to remove.
 """
 
 from __future__ import annotations
@@ -18,12 +25,13 @@ import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
 from mesh_config import ConfigError, ConfigIssue, MeshConfig, load_mesh
+from mesh_config.mesh_dir import resolve_cdk_context
 from mesh_config.naming import pipeline_stack_name
+from mesh_constructs.acknowledge import BUILTIN_VALIDATION_CONTEXT
 from stacks import MeshStage
 from stacks.pipeline_stack import PipelineStack
 from stacks.sharing_stages import SharedDataStage, SharesStage, sharing_consumers, sharing_producers
 
-DEFAULT_MESH_DIR = "environments"
 APP_ROOT = Path(__file__).resolve().parent
 
 
@@ -38,7 +46,7 @@ def add_stages(scope: cdk.App | cdk.Stack, config: MeshConfig) -> list[cdk.Stage
 
 
 def build_app(app: cdk.App) -> cdk.App:
-    mesh_dir = app.node.try_get_context("mesh_dir") or DEFAULT_MESH_DIR
+    mesh_dir = resolve_cdk_context(app.node.try_get_context("mesh_dir"), Path.cwd()).path
     config = load_mesh(mesh_dir)
     if str(app.node.try_get_context("direct")).lower() == "true":
         add_stages(app, config)
@@ -84,9 +92,16 @@ def builtin_validation() -> bool:
     return os.environ.get("CDK_VALIDATION", "").strip().lower() == "true"
 
 
+def new_app() -> cdk.App:
+    """The app with the validation setting, told to the constructs too: what they add only for the
+    built-in validation (E3019 acknowledgments) is left out when it does not run."""
+    validation = builtin_validation()
+    return cdk.App(builtin_cloud_formation_validation=validation, context={BUILTIN_VALIDATION_CONTEXT: validation})
+
+
 def main() -> None:
     try:
-        build_app(cdk.App(builtin_cloud_formation_validation=builtin_validation())).synth()
+        build_app(new_app()).synth()
     except ConfigError as error:
         print(error.render(), file=sys.stderr)
         sys.exit(1)

@@ -1,16 +1,27 @@
 """datamesh: run the data mesh day to day (projects, subscriptions, catalog) from a terminal.
 
+Its options (--env, --profile, --output, --mesh-dir, --assume) go before or after the command:
+datamesh --env dev projects list and datamesh projects list --env dev are the same. The mesh
+folder is --mesh-dir, else the MESH_DIR variable, else cdk.json's context.mesh_dir, else
+environments.
+
+Example: datamesh init my-mesh
+
 Example: datamesh --env staging projects list
 
 Example: datamesh --env prod subscriptions inbox finance-reporting
 
-Example: datamesh --env prod subscriptions accept REQUEST_ID --comment "Approved for Q3" --wait
+Example: datamesh --env prod subscriptions accept <request-id> --comment "Approved for Q3" --wait
 
 Example: datamesh --env dev --output json catalog search opportunities
 
 Example: datamesh drift --all
 
-Example: datamesh promote check finance-customer360 --from prod-dev --to prod-staging
+Example: datamesh promote check finance-customer360 --from dev --to staging
+
+Example: datamesh projects list --env staging --output json
+
+<request-id> and <subscription-id> stand for ids the inbox and grants commands show.
 """
 
 from __future__ import annotations
@@ -20,6 +31,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -28,6 +40,8 @@ from rich.table import Table
 
 from datamesh.context import ClientFactory, MeshContext, open_context, pick_environment, session_clients
 from datamesh.errors import MeshError
+from datamesh.global_options import GlobalOptionsGroup
+from datamesh.init_mesh import init_command
 from datamesh.services.assets import TABLE_FORMS, AssetService
 from datamesh.services.catalog import CatalogService
 from datamesh.services.drift import DriftReport, DriftService
@@ -37,7 +51,9 @@ from datamesh.services.projects import ProjectService
 from datamesh.services.promotion import PromotionService
 from datamesh.services.subscriptions import Grant, SubscriptionService
 from datamesh.services.yaml_edits import MeshEditor, YamlEdit
+from datamesh.version import package_version
 from mesh_config import ConfigError, load_mesh
+from mesh_config.mesh_dir import resolve_mesh_dir
 
 
 class Output(StrEnum):
@@ -45,7 +61,9 @@ class Output(StrEnum):
     JSON = "json"
 
 
-app = typer.Typer(help=__doc__, no_args_is_help=True, rich_markup_mode=None, pretty_exceptions_enable=False)
+app = typer.Typer(
+    cls=GlobalOptionsGroup, help=__doc__, no_args_is_help=True, rich_markup_mode=None, pretty_exceptions_enable=False
+)
 projects_app = typer.Typer(help="Projects of the environment's domain.", no_args_is_help=True)
 subscriptions_app = typer.Typer(help="Subscription requests and their grants.", no_args_is_help=True)
 catalog_app = typer.Typer(help="The business catalog and its glossaries.", no_args_is_help=True)
@@ -58,8 +76,9 @@ assets_app = typer.Typer(help="Assets of the inventory: details, publication, te
 app.add_typer(assets_app, name="assets")
 permissions_app = typer.Typer(help="Who may read what: Lake Formation grants and subscribers.", no_args_is_help=True)
 app.add_typer(permissions_app, name="permissions")
-promote_app = typer.Typer(help="Promotion helpers (seed 001).", no_args_is_help=True)
+promote_app = typer.Typer(help="Promotion helpers: what promoting a project changes.", no_args_is_help=True)
 app.add_typer(promote_app, name="promote")
+app.command("init")(init_command)
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -67,13 +86,18 @@ err = Console(stderr=True, soft_wrap=True)
 
 @dataclasses.dataclass
 class State:
-    mesh_dir: str = "environments"
+    mesh_dir_option: str | None = None
     env: str | None = None
     profile: str | None = None
     output: Output = Output.TABLE
     assume: bool = True
     # (profile, role ARN to assume or None) -> AWS clients; tests give Stubber-backed real clients.
     clients: Callable[[str | None, str | None], ClientFactory] = session_clients
+
+    @property
+    def mesh_dir(self) -> str:
+        """--mesh-dir, else MESH_DIR, else cdk.json's context.mesh_dir (mesh_config.mesh_dir)."""
+        return resolve_mesh_dir(self.mesh_dir_option).path
 
     def context(self) -> MeshContext:
         return open_context(load_mesh(self.mesh_dir), self.env, self.clients, self.profile, self.assume)
@@ -94,12 +118,24 @@ class State:
 STATE = State()
 
 
+def _print_version(requested: bool) -> None:
+    if requested:
+        typer.echo(f"datamesh {package_version()}")
+        raise typer.Exit()
+
+
 @app.callback()
 def main(
     env: Annotated[str | None, typer.Option("--env", "-e", help="environment name; default: the first")] = None,
     profile: Annotated[str | None, typer.Option(help="AWS profile of the caller (e.g. an SSO profile)")] = None,
     output: Annotated[Output, typer.Option(help="table or json")] = Output.TABLE,
-    mesh_dir: Annotated[str, typer.Option(help="folder with mesh.yaml and the environments")] = "environments",
+    mesh_dir: Annotated[
+        str | None,
+        typer.Option(
+            help="folder with mesh.yaml and the environments; default: the MESH_DIR variable, else cdk.json's "
+            "context.mesh_dir, else environments"
+        ),
+    ] = None,
     assume: Annotated[
         bool,
         typer.Option(
@@ -107,8 +143,11 @@ def main(
             "account; --no-assume acts with the profile's own credentials"
         ),
     ] = True,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_print_version, is_eager=True, help="print the version and exit")
+    ] = False,
 ) -> None:
-    STATE.env, STATE.profile, STATE.output, STATE.mesh_dir, STATE.assume = env, profile, output, mesh_dir, assume
+    STATE.env, STATE.profile, STATE.output, STATE.mesh_dir_option, STATE.assume = env, profile, output, mesh_dir, assume
 
 
 def _run(action: Callable[[MeshContext], Any]) -> Any:
@@ -200,7 +239,7 @@ def subscriptions_accept(
 ) -> None:
     """Accept a request, optionally waiting for the grants.
 
-    Example: datamesh subscriptions accept <id> --wait
+    Example: datamesh subscriptions accept <request-id> --wait
     """
 
     def accept(ctx: MeshContext) -> str:
@@ -230,7 +269,7 @@ def subscriptions_reject(
 ) -> None:
     """Reject a request with a comment.
 
-    Example: datamesh subscriptions reject <id> --comment "Use the sample"
+    Example: datamesh subscriptions reject <request-id> --comment "Use the sample"
     """
     request = _run(lambda ctx: SubscriptionService(ctx).reject(request_id, comment))
     out.print(f"rejected {request.id} ({request.listing} for {request.requester})", markup=False)
@@ -328,6 +367,8 @@ def serve(
 
     Example: datamesh --profile tools-admin serve --port 8765
     """
+    from datamesh.aws_access import check_profile
+    from datamesh.context import console_clients
     from datamesh.web import listener
     from datamesh.web.app import allowed_hosts, console_host, create_app, is_loopback, url_host
     from datamesh.web.environments import Environments
@@ -341,10 +382,13 @@ def serve(
         )
         raise typer.Exit(1)
     config = _guard(lambda: load_mesh(STATE.mesh_dir))
+    _guard(lambda: check_profile(STATE.profile))  # at start, not on every page
+    err.print(f"mesh folder: {resolve_mesh_dir(STATE.mesh_dir_option).describe()}", markup=False)
     console = console_host(host)
     guard = Guard(console_host=console)
     hosts = [*allowed_hosts(host), console]
-    app_ = create_app(Environments(config, STATE.clients, STATE.profile, STATE.assume), guard, hosts)
+    clients = console_clients if STATE.clients is session_clients else STATE.clients  # bounded waits
+    app_ = create_app(Environments(config, clients, STATE.profile, STATE.assume), guard, hosts)
     sock = _guard(lambda: listener.listen(host, port))  # before any secret is printed
     site = f"http://{console}:{port}"
     err.print(f"datamesh console: open {site}/login?code={guard.sign_in_code}", markup=False)
@@ -527,7 +571,7 @@ def assets_set_form(
 ) -> None:
     """Set metadata form fields.
 
-    Example: datamesh assets set-form adhoc_churn_scores DataQuality --value score=0.97
+    Example: datamesh assets set-form adhoc_churn_scores DataQuality --value quality_score=97
     """
     values: dict[str, Any] = {}
     for entry in value:
@@ -656,12 +700,12 @@ def drift(
 @promote_app.command("check")
 def promote_check(
     project: Annotated[str, typer.Argument(help="project key, e.g. finance-customer360")],
-    source: Annotated[str, typer.Option("--from", help="environment it is validated in, e.g. prod-dev")],
-    target: Annotated[str, typer.Option("--to", help="environment it is promoted into, e.g. prod-staging")],
+    source: Annotated[str, typer.Option("--from", help="environment it is validated in, e.g. dev")],
+    target: Annotated[str, typer.Option("--to", help="environment it is promoted into, e.g. staging")],
 ) -> None:
     """What promoting a project will change.
 
-    Example: datamesh promote check finance-customer360 --from prod-dev --to prod-staging
+    Example: datamesh promote check finance-customer360 --from dev --to staging
     """
 
     def check() -> Any:
@@ -684,6 +728,37 @@ def promote_check(
         ["aspect", "item", "change", "source", "target"],
         f"Promoting {project} from {source} to {target} will",
     )
+
+
+@app.command("export")
+def export(
+    directory: Annotated[str | None, typer.Argument(help="folder to write; default: --mesh-dir")] = None,
+    env: Annotated[str | None, typer.Option("--env", "-e", help="environment name of the written files")] = None,
+    domain_id: Annotated[str | None, typer.Option(help="the domain, when DIR holds no mesh yet (dzd_...)")] = None,
+    region: Annotated[str | None, typer.Option(help="the domain's region, with --domain-id")] = None,
+    org: Annotated[str | None, typer.Option(help="organisation of a new mesh; default: from the domain name")] = None,
+    force: Annotated[bool, typer.Option(help="overwrite existing files (commit them first)")] = False,
+) -> None:
+    """Write the mesh YAML describing an existing domain (docs/adopting-an-existing-domain.md).
+
+    Example: datamesh export --env dev --domain-id dzd_abc123 --region eu-west-1 adopted
+    """
+    from datamesh.export.runner import ExportRequest, run_export
+
+    request = ExportRequest(Path(directory or STATE.mesh_dir), env or STATE.env or "", domain_id, region, org, force)
+    if not request.env:
+        err.print("error: name the environment with --env (e.g. --env dev)", markup=False)
+        raise typer.Exit(1)
+    with err.status(f"reading domain {domain_id or 'of ' + request.env}..."):
+        outcome = _guard(lambda: run_export(request, STATE.clients, STATE.profile))
+    for path in outcome.written.files:
+        out.print(f"wrote {path}", markup=False)
+    out.print(f"{outcome.written.notes} 'export:' comment(s) to review", markup=False)
+    if outcome.problems is not None:
+        err.print("the loader reports what to complete before the mesh deploys:", markup=False)
+        err.print(outcome.problems.render(), markup=False)
+        raise typer.Exit(1)
+    out.print(f"{request.directory} is a valid mesh: review it, then adopt the domain's objects", markup=False)
 
 
 if __name__ == "__main__":

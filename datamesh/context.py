@@ -2,7 +2,7 @@
 domain, taken from the same environments/ configuration the CDK app deploys, and the domain id
 from the domain stack's output (never typed twice).
 
-Seed 001: the application runs with the caller's tools-account credentials and assumes the
+The application runs with the caller's tools-account credentials and assumes the
 environment's management role (<org>-<env>-datamesh-admin | -readonly); the assumed credentials
 refresh themselves, so a long-running console keeps working past the role's one-hour sessions."""
 
@@ -20,23 +20,29 @@ from botocore.config import Config
 from botocore.credentials import RefreshableCredentials
 from botocore.exceptions import ClientError
 
+from datamesh.aws_access import CLI_CONFIG, CONSOLE_CONFIG, assume_role_refused
 from datamesh.errors import MeshError, NotFound, did_you_mean, from_aws
 from mesh_config import EnvironmentConfig, MeshConfig, load_mesh
 
-# Standard mode retries throttling with jittered backoff before an error reaches the caller.
-CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 10})
 ClientFactory = Callable[[str, str], Any]  # (service, region) -> client
 
 
-def assumed_session(session: boto3.Session, role_arn: str, session_name: str) -> boto3.Session:
-    """A session on ``role_arn``'s credentials, assumed from ``session`` and refreshed before expiry."""
-    sts = session.client("sts", config=CLIENT_CONFIG)
+def assumed_session(
+    session: boto3.Session,
+    role_arn: str,
+    session_name: str,
+    config: Config = CLI_CONFIG,
+    region: str | None = None,
+) -> boto3.Session:
+    """A session on ``role_arn``'s credentials, assumed from ``session`` and refreshed before expiry,
+    through STS in ``region`` (the environment's: a profile need not name a region)."""
+    sts = session.client("sts", region_name=region or session.region_name, config=config)
 
     def fetch() -> dict[str, str]:
         try:
             credentials = sts.assume_role(RoleArn=role_arn, RoleSessionName=session_name)["Credentials"]
         except Exception as error:
-            raise from_aws(error, f"assuming {role_arn}") from error
+            raise (assume_role_refused(error, role_arn) or from_aws(error, f"assuming {role_arn}")) from error
         return {
             "access_key": credentials["AccessKeyId"],
             "secret_key": credentials["SecretAccessKey"],
@@ -45,19 +51,31 @@ def assumed_session(session: boto3.Session, role_arn: str, session_name: str) ->
         }
 
     core = botocore.session.get_session()
+    core.set_default_client_config(config)
     # botocore's own refreshable credentials; boto3 has no public setter, hence the attribute.
     core._credentials = RefreshableCredentials.create_from_metadata(fetch(), fetch, "assume-role")
     return boto3.Session(botocore_session=core, region_name=session.region_name)
 
 
-def session_clients(profile: str | None, role_arn: str | None = None) -> ClientFactory:
-    """Clients of the caller's profile, or of ``role_arn`` assumed from it."""
-    try:
-        session = boto3.Session(profile_name=profile)
-    except Exception as error:
-        raise from_aws(error, f"opening AWS profile {profile}") from error
-    if role_arn is not None:
-        session = assumed_session(session, role_arn, f"datamesh-{getpass.getuser()}"[:64])
+def session_clients(profile: str | None, role_arn: str | None = None, config: Config = CLI_CONFIG) -> ClientFactory:
+    """Clients of the caller's profile, or of ``role_arn`` assumed from it. Nothing is asked of AWS
+    before the first client is made, so a page that can do without AWS opens without it."""
+    # "profile": the profile's session; "acting": the assumed role's (or the profile's), kept once
+    # made: a failed assumption is tried again on the next request, from the same profile session.
+    opened: dict[str, boto3.Session] = {}
+
+    def session(region: str) -> boto3.Session:
+        if "profile" not in opened:
+            core = botocore.session.Session(profile=profile)
+            # Also bounds the clients botocore makes itself to resolve credentials (SSO, AssumeRole).
+            core.set_default_client_config(config)
+            opened["profile"] = boto3.Session(botocore_session=core)
+        if "acting" not in opened:
+            acting = opened["profile"]
+            if role_arn is not None:
+                acting = assumed_session(acting, role_arn, f"datamesh-{getpass.getuser()}"[:64], config, region)
+            opened["acting"] = acting
+        return opened["acting"]
 
     # Clients are thread-safe, a boto3 session is not: the console serves requests from a thread
     # pool, so clients are made once each, under a lock (boto3 guide, "Multithreading").
@@ -67,10 +85,26 @@ def session_clients(profile: str | None, role_arn: str | None = None) -> ClientF
     def client(service: str, region: str) -> Any:
         with lock:
             if (service, region) not in made:
-                made[service, region] = session.client(service, region_name=region, config=CLIENT_CONFIG)
+                try:
+                    opened_now = session(region)
+                    made_now = opened_now.client(service, region_name=region, config=config)
+                    found = opened_now.get_credentials() is not None
+                except MeshError:
+                    raise
+                except Exception as error:  # a profile gone from the config files, say
+                    raise from_aws(error, f"opening AWS profile {profile or '(default)'}") from error
+                if not found:
+                    # Found none: the next request looks again (after `aws sso login`, say).
+                    return made_now
+                made[service, region] = made_now
             return made[service, region]
 
     return client
+
+
+def console_clients(profile: str | None, role_arn: str | None = None) -> ClientFactory:
+    """The console's clients: bounded so that a page answers within seconds (aws_access.py)."""
+    return session_clients(profile, role_arn, CONSOLE_CONFIG)
 
 
 def pick_environment(config: MeshConfig, name: str | None) -> EnvironmentConfig:
@@ -93,8 +127,12 @@ def open_context(
     """The environment's context, through its management role when the mesh has a tools account
     (``assume``) and with the profile's own credentials otherwise."""
     env = pick_environment(config, env_name)
-    role = config.management_role_arn(env) if assume and config.tools_account(env) else None
-    return MeshContext(config, env, clients_for(profile, role))
+    return MeshContext(config, env, clients_for(profile, acting_role(config, env, assume)))
+
+
+def acting_role(config: MeshConfig, env: EnvironmentConfig, assume: bool) -> str | None:
+    """The management role the application assumes in ``env``, None for the profile's own credentials."""
+    return config.management_role_arn(env) if assume and config.tools_account(env) else None
 
 
 @dataclass

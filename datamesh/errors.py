@@ -5,9 +5,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, TokenRetrievalError
+from botocore.exceptions import BotoCoreError, ClientError
 
-EXPIRED = frozenset({"ExpiredToken", "ExpiredTokenException", "RequestExpired", "UnrecognizedClientException"})
 THROTTLED = frozenset({"ThrottlingException", "TooManyRequestsException", "Throttling"})
 UNAVAILABLE = frozenset(
     {"InternalServerException", "InternalFailure", "ServiceUnavailable", "ServiceUnavailableException"}
@@ -16,8 +15,9 @@ UNAVAILABLE = frozenset(
 
 class MeshError(Exception):
     """A failure the caller can explain: ``kind`` classifies it, and the REST API maps it to a status
-    (invalid 422, auth 401, forbidden 403, not_found 404, conflict 409, throttled 429,
-    unavailable 503, aws 502: another error AWS answered)."""
+    (invalid 422, auth 401: not signed in to the console, forbidden 403, not_found 404, conflict 409,
+    throttled 429, aws 502: another error AWS answered, unavailable and credentials 503: no usable
+    AWS credentials, unreachable 504: no answer from AWS; aws_access.py)."""
 
     def __init__(self, message: str, kind: str = "invalid") -> None:
         super().__init__(message)
@@ -37,13 +37,16 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
 
 def from_aws(error: Exception, doing: str) -> MeshError:
     """One line for a botocore error raised while ``doing`` something."""
-    if isinstance(error, NoCredentialsError | TokenRetrievalError):
-        return MeshError(f"{doing}: no valid AWS credentials (aws sso login --profile <profile>?)", "auth")
+    # Imported here: aws_access builds on MeshError.
+    from datamesh.aws_access import unavailable
+
+    if isinstance(error, MeshError):
+        return error  # already explained (an assumed role's refresh failing inside botocore, say)
+    if (cannot := unavailable(error, doing)) is not None:
+        return cannot
     if isinstance(error, ClientError):
         err = error.response.get("Error", {})
         code, message = err.get("Code", "Unknown"), err.get("Message", str(error))
-        if code in EXPIRED:
-            return MeshError(f"{doing}: the AWS session expired; sign in again (aws sso login)", "auth")
         if code in ("AccessDeniedException", "AccessDenied"):
             return MeshError(f"{doing}: access denied: {message}", "forbidden")
         if code in THROTTLED:

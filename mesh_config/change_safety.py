@@ -17,9 +17,14 @@ class AllowedChange(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    stack: str = Field(min_length=1, description="stack name, e.g. acme-dev-projects-finance")
+    stack: str = Field(min_length=1, description="stack name", examples=["acme-dev-projects-1"])
     resource: str = Field(
-        min_length=1, description="logical id as the plan prints it, e.g. financereportingProject1A2B3C4D"
+        min_length=1, description="logical id as the plan prints it", examples=["salesanalyticsD81D6479"]
     )
     change: AllowedKind = Field(description="replace or delete")
-    reason: str = Field(min_length=20, max_length=1024, description="why losing what it holds is acceptable")
+    reason: str = Field(
+        min_length=20,
+        max_length=1024,
+        description="why losing what it holds is acceptable",
+        examples=["Sales analytics moves to the full profile; its notebooks are in git"],
+    )

@@ -1,6 +1,6 @@
 """Domain catalogs, their tables (data products) and the subscriptions of consumer projects.
 
-Seed 000 sections 3, 7 and 8: each business unit's data lands in its domain catalog (a Glue
+Each business unit's data lands in its domain catalog (a Glue
 database), a producer project imports the tables as assets with a DataZone data source,
 publishes them with their metadata forms and glossary terms, and consumer projects subscribe.
 """
@@ -32,7 +32,7 @@ class _Model(BaseModel):
 
 
 class AssetType(StrEnum):
-    """The last part of an asset name <domain>_<dataset>_<type> (seed 000 section 9)."""
+    """The last part of an asset name <domain>_<dataset>_<type>."""
 
     TABLE = "table"
 
@@ -157,7 +157,7 @@ class Column(_Model):
 class Storage(_Model):
     layer: str = Field("curated", description="data-lake layer holding the files: curated or published")
     prefix: S3Prefix = Field(description="key prefix in the layer's bucket, ending with '/', e.g. finance/gl/")
-    format: StorageFormat = StorageFormat.PARQUET
+    format: StorageFormat = Field(StorageFormat.PARQUET, description="file format of the table's data")
 
 
 class Table(_Model):
@@ -167,15 +167,15 @@ class Table(_Model):
     name: SnakeName | None = Field(
         None,
         max_length=MAX_GLUE_NAME,
-        description="an existing table's name, kept instead of <bu>_<dataset>_<type> (e.g. seed 001's customers)",
+        description="an existing table's name, kept instead of <bu>_<dataset>_<type> (e.g. customers)",
     )
-    type: AssetType = AssetType.TABLE
+    type: AssetType = Field(AssetType.TABLE, description="asset type, the last part of the asset name")
     description: str = Field("", max_length=2048)
     producer: Slug | None = Field(
         None, description="project key of the producer importing this table; default: the catalog's owner"
     )
-    storage: Storage
-    columns: list[Column] = Field(min_length=1)
+    storage: Storage = Field(description="where the files are: layer, prefix, format")
+    columns: list[Column] = Field(min_length=1, description="the table's columns, in order")
     partition_keys: list[Column] = Field(default_factory=list, description="partition columns, in order")
     published: bool = Field(True, description="published to the business catalog (else inventory only)")
     terms: list[str] = Field(
@@ -224,7 +224,7 @@ class Catalog(_Model):
 
 
 class Subscription(_Model):
-    """A consumer project subscribed to a published asset (seed 000 section 8)."""
+    """A consumer project subscribed to a published asset."""
 
     consumer: Slug = Field(description="key <unit>-<use-case> of the subscribing project")
     asset: SnakeName = Field(description="asset name <bu>_<dataset>_<type>, e.g. finance_gl_transactions_table")
@@ -241,6 +241,6 @@ def tables_by_asset(catalogs: Sequence[Catalog]) -> dict[str, tuple[Catalog, Tab
 
 
 def asset_name(business_unit: str, table: Table) -> str:
-    """<domain>_<dataset>_<type> (seed 000 section 9), or the table's declared existing name: the Glue
+    """<domain>_<dataset>_<type>, or the table's declared existing name: the Glue
     table name, hence the asset name."""
     return table.name or f"{business_unit.replace('-', '_')}_{table.dataset}_{table.type.value}"

@@ -44,6 +44,7 @@ class EnvironmentConfig(_Model):
     account: AccountId = Field(description="12-digit AWS account id, quoted")
     shared_account_reason: str | None = Field(
         None,
+        examples=["sandbox shares the dev account until its own account is approved"],
         min_length=10,
         description=(
             "environments have one account each; to deploy this one into an account another environment "
@@ -54,10 +55,13 @@ class EnvironmentConfig(_Model):
     identity_center_instance_arn: IdentityCenterInstanceArn
     network: Network
     project_artifacts_s3_uri: S3Uri | None = Field(
-        None, description="S3 location for project artefacts; default: the foundation stack's bucket"
+        None,
+        description="S3 location for project artefacts; default: the foundation stack's bucket",
+        examples=["s3://acme-projects-dev/artifacts/"],
     )
     project_artifacts_kms_key_arn: KmsKeyArn | None = Field(
         None,
+        examples=["arn:aws:kms:eu-west-1:123456789012:key/1a2b3c4d-5e6f-4a5b-8c9d-0e1f2a3b4c5d"],
         description=(
             "KMS key that encrypts project_artifacts_s3_uri (required with it): SMUS project roles may use "
             "only this key; default: the foundation's project storage key"
@@ -66,8 +70,9 @@ class EnvironmentConfig(_Model):
     production_data: bool = Field(
         False,
         description=(
-            "the account may hold production data, personal data included (seed 001: prod, and prod-staging for "
-            "validation on full data); sharing a pii column to any other environment needs a reasoned override"
+            "the account may hold production data, personal data included (e.g. prod, and a pre-production "
+            "account that validates on full data); sharing a pii column to any other environment needs a "
+            "reasoned override"
         ),
     )
     deletion_protection: bool = Field(

@@ -55,7 +55,7 @@ class Glossary(_Model):
         description="key <unit>-<use-case> of the project that owns the glossary, e.g. data-platform-etl"
     )
     description: str = Field("", max_length=4096)
-    terms: list[GlossaryTerm] = Field(default_factory=list)
+    terms: list[GlossaryTerm] = Field(default_factory=list, description="the glossary's terms")
 
     def relations(self) -> list[tuple[int, str, int, str]]:
         """(term index, 'is_a' | 'classifies', position, reference) of every relation."""
@@ -83,7 +83,7 @@ class FieldType(StrEnum):
 
 class FormField(_Model):
     name: FormName = Field(max_length=128)
-    type: FieldType
+    type: FieldType = Field(description="glossary_term fields name their glossary")
     description: str = Field("", max_length=2048, description="help text shown beside the field")
     required: bool = Field(False, description="the form cannot be saved without a value")
     searchable: bool = Field(False, description="indexed for catalog search")

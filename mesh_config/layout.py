@@ -23,6 +23,7 @@ class Layout(BaseModel):
         1,
         ge=1,
         le=MAX_POOL,
+        examples=[4],
         description=(
             "stacks holding the projects (projects-1 ... projects-N), each project by a hash of its key; "
             "raising it moves about 1/N of the projects into the new stack (a replacement)"
@@ -32,6 +33,7 @@ class Layout(BaseModel):
         1,
         ge=1,
         le=MAX_POOL,
+        examples=[2],
         description=(
             "stacks holding the producers' tables and data sources (products-1 ... products-N), by a hash "
             "of the producer project's key"
@@ -43,6 +45,7 @@ class Layout(BaseModel):
         # The stacks deploy side by side, each one subscription at a time (a few seconds each):
         # ten keep the account under AcceptSubscriptionRequest's 3 TPS (DataZone quotas).
         le=10,
+        examples=[2],
         description=(
             "stacks holding the declared subscriptions (subscriptions, subscriptions-2 ...), by a hash of "
             "consumer and asset; each chains its own subscriptions, so N run side by side"
@@ -52,6 +55,7 @@ class Layout(BaseModel):
         0,
         ge=0,
         le=MAX_POOL,
+        examples=[2],
         description=(
             "0: every business unit's Glue database in the catalogs stack; N: in catalogs-1 ... catalogs-N by "
             "a hash of the business unit (moving a deployed database replaces it: set it before they exist)"
@@ -61,6 +65,7 @@ class Layout(BaseModel):
         0,
         ge=0,
         le=MAX_POOL,
+        examples=[4],
         description=(
             "0: the domain-unit tree in the domain stack; N: each business unit's subtree in one of N nested "
             "stacks of the domain stack, by a hash of its id (moving a deployed unit replaces it: set it first)"

@@ -125,8 +125,8 @@ class MeshConfig:
         )
         # The consumer account's permissions on the filter are part of its identity too: they are
         # create-only on the producer's grant, and a grant replaced on the same filter would be
-        # revoked by the deletion of the one it replaces (same principal, same resource). Since
-        # issue 22 the account gets SELECT only (mesh_constructs/lake_formation_share.py).
+        # revoked by the deletion of the one it replaces (same principal, same resource). The
+        # account gets SELECT only (mesh_constructs/lake_formation_share.py).
         content += FILTER_GRANT_VERSION
         return Naming.data_cells_filter(share.name, consumer.environment, table.dataset, content)
 

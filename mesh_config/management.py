@@ -1,6 +1,6 @@
 """How the management application reaches one environment (`management:` in <env>.yaml).
 
-Seed 001: the management application runs in the tools account and assumes a role in each
+The management application runs in the tools account and assumes a role in each
 environment account, DataMeshAdmin in the pre-production accounts and DataMeshReadOnly in prod.
 """
 
@@ -39,10 +39,13 @@ class Management(BaseModel):
         ),
     )
     tools_account: AccountId | None = Field(
-        None, description="the account the management application runs in; default: mesh.yaml pipeline.account"
+        None,
+        description="the account the management application runs in; default: mesh.yaml pipeline.account",
+        examples=["444444444444"],
     )
     principals: list[ApproverPrincipalArn] = Field(
         default_factory=list,
+        examples=[["arn:aws:iam::444444444444:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_DataSteward_*"]],
         description=(
             "the tools-account principals (e.g. Identity Center permission-set roles, '*' allowed) that may assume "
             "the role; required with access: admin; readonly default: any principal of the tools account that its "

@@ -14,6 +14,7 @@ from mesh_config.data_products import Catalog, Subscription
 from mesh_config.formats import GroupId, ParameterName, Slug
 from mesh_config.governance import Glossary, MetadataForm, UnitGrants
 from mesh_config.layout import Layout
+from mesh_config.organization import Organization
 from mesh_config.pipeline import PipelineConfig
 from mesh_config.shares import Share, Team
 from mesh_config.tags import Tags
@@ -34,7 +35,7 @@ def _unique(values: list[str]) -> list[str]:
 
 
 GroupList = Annotated[list[GroupName], AfterValidator(_unique)]
-EnvironmentList = Annotated[list[Slug], AfterValidator(_unique), Field(min_length=1)]
+EnvironmentList = Annotated[list[Slug], AfterValidator(_unique), Field(min_length=1, examples=[["dev"]])]
 
 
 def _in(environments: list[str] | None, env: str) -> bool:
@@ -92,19 +93,23 @@ class DomainUnit(_Model):
 
 class ParameterOverride(_Model):
     name: ParameterName
-    value: str
+    value: str = Field(description="the value every project of the profile gets")
     editable: bool = Field(False, description="whether project creators may change it")
 
 
 class ProfileEnvironment(_Model):
     """One blueprint inside a project profile."""
 
-    blueprint: Blueprint
+    blueprint: Blueprint = Field(description="a managed blueprint enabled under blueprints")
     name: str | None = Field(None, description="environment configuration name; default: the blueprint name")
     description: str = Field("", max_length=2048)
-    deployment_mode: DeploymentMode = DeploymentMode.ON_CREATE
+    deployment_mode: DeploymentMode = Field(
+        DeploymentMode.ON_CREATE, description="ON_CREATE: with the project; ON_DEMAND: when a member asks"
+    )
     deployment_order: int = Field(0, ge=0, le=16, description="Tooling must come first (lowest order)")
-    parameter_overrides: list[ParameterOverride] = Field(default_factory=list)
+    parameter_overrides: list[ParameterOverride] = Field(
+        default_factory=list, description="blueprint parameters set by the profile"
+    )
 
 
 class ProjectProfile(_Model):
@@ -214,7 +219,7 @@ class MeshDefinition(_Model):
         None, description="the self-mutating deployment pipeline; without it only direct mode (-c direct=true) works"
     )
     identity_center: IdentityCenter = Field(default_factory=IdentityCenter)
-    domain: DomainSettings = Field(default_factory=DomainSettings)
+    domain: DomainSettings = Field(default_factory=DomainSettings, description="the SMUS domain of each environment")
     blueprints: list[Blueprint | BlueprintInEnvironments] = Field(
         min_length=1,
         description=(
@@ -223,8 +228,10 @@ class MeshDefinition(_Model):
         ),
     )
     domain_units: list[DomainUnit] = Field(default_factory=list)
-    project_profiles: list[ProjectProfile] = Field(default_factory=list)
-    projects: list[Project] = Field(default_factory=list)
+    project_profiles: list[ProjectProfile] = Field(
+        default_factory=list, description="capabilities projects are created from"
+    )
+    projects: list[Project] = Field(default_factory=list, description="projects <unit>-<use case> with their groups")
     glossaries: list[Glossary] = Field(
         default_factory=list, description="business glossaries, deployed in every environment after the projects"
     )
@@ -240,10 +247,13 @@ class MeshDefinition(_Model):
     )
     shares: list[Share] = Field(
         default_factory=list,
-        description="tables shared by Lake Formation from one environment's account to others' (seed 001)",
+        description="tables shared by Lake Formation from one environment's account to others'",
     )
     teams: list[Team] = Field(
         default_factory=list, description="least-privilege Lake Formation grants of teams on catalog tables"
+    )
+    organization: Organization | None = Field(
+        None, description="the AWS Organization around the mesh: OUs, guardrails, permission sets, audit baseline"
     )
     layout: Layout = Field(
         default_factory=Layout,

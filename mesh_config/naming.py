@@ -1,4 +1,4 @@
-"""The seed naming conventions (seed 000 section 9), computed in one place.
+"""The naming conventions of the reference design, computed in one place.
 
 Every physical name the app creates comes from here, and ``naming_rules`` lists the
 CloudFormation constraints each one must satisfy so that validation can check them before
@@ -70,7 +70,7 @@ def approval_action_name(env: str) -> str:
 
 
 def glossary_name(org: str, scope: str) -> str:
-    """<org>-enterprise-glossary, or <bu>-glossary (seed 000 section 9): the same in every domain."""
+    """<org>-enterprise-glossary, or <bu>-glossary (the reference design's naming): the same in every domain."""
     return f"{org}-enterprise-glossary" if scope == ENTERPRISE_SCOPE else f"{scope}-glossary"
 
 
@@ -164,10 +164,10 @@ class Naming:
         return f"{self.org}-{self.env}-mesh-datazone-handler"
 
     def catalog_database(self, business_unit: str, existing: str | None = None) -> str:
-        """<bu>_<env>_catalog: the seed's <bu>-<env>-catalog with '_' for '-', because Athena (and
+        """<bu>_<env>_catalog: the reference design's <bu>-<env>-catalog with '_' for '-', because Athena (and
         Hive-compatible engines) refuse '-' in unquoted database names and Glue folds names to
         lower case. The one place the variant is derived. ``existing``: a catalog's declared name
-        for a database that predates the conventions (seed 001's prod_customers_db)."""
+        for a database that predates the conventions (e.g. the three-PROD-accounts example's prod_customers_db)."""
         return existing or f"{business_unit}_{self.env}_catalog".replace("-", "_")
 
     def catalog_database_pattern(self) -> str:
@@ -209,7 +209,7 @@ class Naming:
 
     @staticmethod
     def resource_link(database: str) -> str:
-        """The consumer's Glue resource link to a shared database (seed 001's shared_from_prod)."""
+        """The consumer's Glue resource link to a shared database (the reference design's shared_from_prod)."""
         return f"shared_{database}"
 
     @staticmethod
@@ -225,7 +225,7 @@ class Naming:
         return "/".join(("", self.org, self.env, "mesh", *parts))
 
     def management_role(self, access: str) -> str:
-        """<org>-<env>-datamesh-admin | -readonly (seed 001): fixed, the tools account assumes it by name."""
+        """<org>-<env>-datamesh-admin | -readonly: fixed, the tools account assumes it by name."""
         return f"{self.org}-{self.env}-datamesh-{access}"
 
     def smoke_test_role(self) -> str:

@@ -26,6 +26,7 @@ class Promotion(BaseModel):
     )
     wave: Slug | None = Field(
         None,
+        examples=["preprod"],
         description=(
             "pipeline environments with the same wave name, consecutive in mesh.yaml's order, are deployed in "
             "parallel in one pipeline stage"
@@ -38,6 +39,7 @@ class Promotion(BaseModel):
     )
     approver_principals: list[ApproverPrincipalArn] = Field(
         default_factory=list,
+        examples=[["arn:aws:iam::444444444444:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_ProdApprover_*"]],
         description=(
             "IAM principals (e.g. the approvers' IAM Identity Center permission-set roles; '*' allowed) that may "
             "assume this environment's approver role, the only role granted codepipeline:PutApprovalResult on its "

@@ -1,4 +1,4 @@
-"""Cross-account Lake Formation shares (seed 001) and team grants (seed 002 Design 1)."""
+"""Cross-account Lake Formation shares and team grants."""
 
 from __future__ import annotations
 
@@ -90,7 +90,7 @@ class TableGrant(_Model):
 
 
 class Team(_Model):
-    """A team's least-privilege grants on catalog tables (seed 002 Design 1), in each environment."""
+    """A team's least-privilege grants on catalog tables, in each environment."""
 
     name: Slug
     groups: list[Slug] = Field(

@@ -479,7 +479,7 @@ def check_environments(
                 doc.issue(
                     ("account",),
                     f"environment '{env.name}' uses account {env.account}, which environment '{other}' already uses",
-                    "give each environment its own account (seed 000: one account per environment), or, if this is "
+                    "give each environment its own account (one account per environment), or, if this is "
                     "deliberate, say why with 'shared_account_reason: <why>' in this file",
                 )
             )

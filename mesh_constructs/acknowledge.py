@@ -41,6 +41,11 @@ def wildcard_resource_finding(scope: IConstruct, resource: str) -> str:
     return f"AwsSolutions-IAM5[Resource::{render_for_nag(stack_of(scope).resolve(resource))}]"
 
 
+# Context key an app sets to False when it synthesizes without CDK's built-in CloudFormation
+# validation (cdk.App(builtin_cloud_formation_validation=False)): the E3019 acknowledgments below
+# serve that validator only, and with thousands of memberships they are a quarter of a large synth.
+BUILTIN_VALIDATION_CONTEXT = "mesh:builtinValidation"
+
 DISTINCT_MEMBERS_REASON = (
     "E3019 false positive: ProjectMembership's primary identifier includes the member, so several members of one "
     "project are distinct."
@@ -79,6 +84,7 @@ class _DistinctMembers:
         if self._done:
             return
         self._done = True
+        acknowledged = self._stack.node.try_get_context(BUILTIN_VALIDATION_CONTEXT) is not False
         # One resolve for all of the stack's memberships instead of one each.
         keys = self._stack.resolve([[domain, project] for _, domain, project in self.members])
         by_project: dict[str, list[datazone.CfnProjectMembership]] = defaultdict(list)
@@ -88,8 +94,10 @@ class _DistinctMembers:
             if len(siblings) < 2:
                 continue
             for membership in siblings:
+                # cfn-lint reads the template, whoever runs it: always written.
                 membership.add_metadata("cfn-lint", {"config": {"ignore_checks": ["E3019"]}})
-                acknowledge(membership, DISTINCT_MEMBERS_REASON, "CloudFormation-Validate::E3019")
+                if acknowledged:
+                    acknowledge(membership, DISTINCT_MEMBERS_REASON, "CloudFormation-Validate::E3019")
 
 
 _DISTINCT_MEMBERS: WeakKeyDictionary[Stack, _DistinctMembers] = WeakKeyDictionary()

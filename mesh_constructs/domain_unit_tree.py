@@ -111,11 +111,15 @@ class DomainUnitTree(Construct):
 
     def add_to_member_pool(self, key: str, group_name: str, group_id: str) -> None:
         """Let a group be a project member in the unit: granted on the unit and every ancestor."""
+        construct_id = f"MemberPool-{group_name}"
         for unit in self.ancestors(key):
+            # Checked before the detail is built: every project of a unit asks again for its groups.
+            if (unit, construct_id, _MEMBER_POOL) in self._grants:
+                continue
             self._grant(
                 unit,
-                f"MemberPool-{group_name}",
-                "ADD_TO_PROJECT_MEMBER_POOL",
+                construct_id,
+                _MEMBER_POOL,
                 datazone.CfnPolicyGrant.PolicyGrantDetailProperty(
                     add_to_project_member_pool=datazone.CfnPolicyGrant.AddToProjectMemberPoolPolicyGrantDetailProperty(
                         include_child_domain_units=False
@@ -168,6 +172,9 @@ class DomainUnitTree(Construct):
                 group=datazone.CfnPolicyGrant.GroupPolicyGrantPrincipalProperty(group_identifier=group_id)
             ),
         )
+
+
+_MEMBER_POOL = "ADD_TO_PROJECT_MEMBER_POOL"
 
 
 def _parents_first(units: Sequence[DomainUnitSpec]) -> list[DomainUnitSpec]:

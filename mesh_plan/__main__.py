@@ -1,6 +1,8 @@
 """python -m mesh_plan: what a deployment would change, refusing to lose data without permission.
 
   python -m mesh_plan                       the working tree against the merge base with main
+  python -m mesh_plan --mesh-dir my-mesh    ... of another mesh folder (default: MESH_DIR, else
+                                            cdk.json's context.mesh_dir, else environments)
   python -m mesh_plan --baseline git:REV    ... against another revision
   python -m mesh_plan --baseline deployed --target cdk.out
                                             the pipeline: against what each account runs
@@ -22,10 +24,28 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from mesh_config import ConfigError, EnvironmentConfig, MeshConfig, load_mesh
+from mesh_config.mesh_dir import resolve_mesh_dir
 from mesh_config.naming import bootstrap_lookup_role_name, plan_reader_role_name, plan_runner_role_name
 from mesh_plan.assembly import StackTemplate, read_assembly
-from mesh_plan.baseline import ROOT, BaselineError, default_revision, deployed_baseline, git_baseline, synthesize
+from mesh_plan.baseline import (
+    ROOT,
+    BaselineError,
+    choose_revision,
+    deployed_baseline,
+    folder_in_revision,
+    git_baseline,
+    repository_path,
+    synthesize,
+)
 from mesh_plan.changes import plan
+from mesh_plan.header import (
+    EMPTY_BASELINE_NOTE,
+    EMPTY_DEPLOYED_NOTE,
+    Compared,
+    git_side,
+    new_folder_note,
+    outside_note,
+)
 from mesh_plan.report import render, to_json
 from mesh_plan.rules import unused, violations
 
@@ -124,7 +144,10 @@ def _error(error: ClientError) -> tuple[str, str]:
 
 def main(argv: list[str] | None = None, client_factory: Any = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mesh_plan", description=__doc__.splitlines()[0])
-    parser.add_argument("--mesh-dir", default="environments")
+    parser.add_argument(
+        "--mesh-dir",
+        help="folder with mesh.yaml; default: MESH_DIR, else cdk.json's context.mesh_dir, else environments",
+    )
     parser.add_argument(
         "--target", type=Path, help="a synthesized cloud assembly; default: synthesize the working tree"
     )
@@ -132,19 +155,33 @@ def main(argv: list[str] | None = None, client_factory: Any = None) -> int:
     parser.add_argument("--json", type=Path, default=Path("plan.json"), help="where to write the plan for tools")
     args = parser.parse_args(argv)
     try:
-        config = load_mesh(args.mesh_dir)
+        folder = resolve_mesh_dir(args.mesh_dir)
+        mesh_dir = folder.path
+        config = load_mesh(mesh_dir)
         with tempfile.TemporaryDirectory(prefix="mesh-plan-target-") as tmp:
-            target = read_assembly(args.target) if args.target else synthesize(ROOT, args.mesh_dir, Path(tmp) / "out")
+            # The app runs in the repository root: the folder as an absolute path, wherever the plan runs.
+            here = str(Path(mesh_dir).resolve())
+            target = read_assembly(args.target) if args.target else synthesize(ROOT, here, Path(tmp) / "out")
         env_names = {e.name for e in config.environments}
         envs = environments_of(config, target)
         target = {n: s for n, s in target.items() if envs[n] in env_names}  # not the pipeline's own stack
+        notes: list[str] = []
         if args.baseline == "deployed":
             baseline = deployed_baseline(target, client_factory or role_client_factory(config))
+            side = "the templates deployed in each environment's account (read through <org>-<env>-mesh-plan-reader)"
+            notes += [] if baseline else [EMPTY_DEPLOYED_NOTE]
         elif args.baseline.startswith("git"):
             _, _, revision = args.baseline.partition(":")
-            baseline = git_baseline(revision or default_revision(), args.mesh_dir)
+            commit, how = choose_revision(revision)
+            side = git_side(commit, how)
+            if folder_in_revision(commit, mesh_dir):
+                baseline = git_baseline(commit, mesh_dir)
+                notes += [] if repository_path(mesh_dir) else [outside_note(mesh_dir, commit)]
+            else:
+                baseline, notes = {}, [new_folder_note(mesh_dir, commit)]
         else:
             baseline = read_assembly(Path(args.baseline))
+            side = f"the cloud assembly {args.baseline}"
     except ConfigError as error:
         print(error.render(), file=sys.stderr)
         return 2
@@ -152,12 +189,17 @@ def main(argv: list[str] | None = None, client_factory: Any = None) -> int:
         print(f"change plan: {error}", file=sys.stderr)
         return 2
     envs = environments_of(config, {**baseline, **target})
-    changes = plan({n: s for n, s in baseline.items() if envs.get(n) in env_names}, target)
+    baseline = {n: s for n, s in baseline.items() if envs.get(n) in env_names}
+    if not baseline and not notes:
+        notes.append(EMPTY_BASELINE_NOTE)
+    target_side = f"the cloud assembly {args.target}" if args.target else "the working tree, synthesized"
+    compared = Compared(folder.describe(), side, target_side, tuple(notes))
+    changes = plan(baseline, target)
     problems = violations(changes, config.mesh.allow_changes)
-    print(render(changes, envs, problems, [e.name for e in config.environments]))
+    print(render(changes, envs, problems, [e.name for e in config.environments], compared))
     for entry in unused(changes, config.mesh.allow_changes):
         print(f"note: allow_changes entry {entry.stack}/{entry.resource} matches no change: remove it once deployed")
-    args.json.write_text(json.dumps(to_json(changes, envs, problems), indent=2))
+    args.json.write_text(json.dumps(to_json(changes, envs, problems, compared), indent=2))
     return 1 if problems else 0
 
 

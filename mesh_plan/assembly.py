@@ -14,6 +14,7 @@ NESTED = "cdk:cloud-assembly"
 NESTED_STACK = "AWS::CloudFormation::Stack"
 # Where CDK writes a nested stack's template (asset metadata, on by default in the CLI).
 ASSET_PATH = "aws:asset:path"
+CONSTRUCT_PATH = "aws:cdk:path"
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,8 @@ class StackTemplate:
     # For a nested stack: its parent stack's name and its logical id there.
     parent: str | None = None
     logical_id: str | None = None
+    # The stack's construct path (dev/Projects-1), which its resources' aws:cdk:path start with.
+    path: str = ""
 
     @property
     def resources(self) -> dict[str, dict[str, Any]]:
@@ -44,7 +47,8 @@ def read_assembly(directory: Path) -> dict[str, StackTemplate]:
             account, _, region = location.partition("/")
             template = json.loads((directory / props["templateFile"]).read_text())
             name = props.get("stackName") or props["templateFile"].removesuffix(".template.json")
-            stacks[name] = StackTemplate(name, account, region, template)
+            path = artifact.get("displayName", "").partition(" (")[0]
+            stacks[name] = StackTemplate(name, account, region, template, path=path)
             stacks.update(_nested(directory, stacks[name]))
     return stacks
 
@@ -56,8 +60,11 @@ def _nested(directory: Path, stack: StackTemplate) -> dict[str, StackTemplate]:
         if resource.get("Type") != NESTED_STACK or not path.endswith(".nested.template.json"):
             continue
         template = json.loads((directory / path).read_text())
+        # CDK puts a nested stack <id>'s resource at <parent path>/<id>.NestedStack/<id>.NestedStackResource.
+        resource_path = resource.get("Metadata", {}).get(CONSTRUCT_PATH, "")
+        own_path = resource_path.rpartition("/")[0].removesuffix(".NestedStack")
         child = StackTemplate(
-            f"{stack.name}/{logical_id}", stack.account, stack.region, template, stack.name, logical_id
+            f"{stack.name}/{logical_id}", stack.account, stack.region, template, stack.name, logical_id, own_path
         )
         out[child.name] = child
         out.update(_nested(directory, child))

@@ -14,6 +14,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from mesh_config.mesh_dir import ENV_VAR
 from mesh_plan.assembly import StackTemplate, read_assembly
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,6 +24,7 @@ import json, sys
 import aws_cdk as cdk
 from app import build_app
 context = {**json.load(open("cdk.json"))["context"], "mesh_dir": sys.argv[1], "direct": "true"}
+context["aws:cdk:enable-path-metadata"] = True  # as `cdk synth`: the plan names resources by their paths
 build_app(cdk.App(outdir=sys.argv[2], context=context)).synth()
 """
 
@@ -34,6 +36,7 @@ class BaselineError(RuntimeError):
 def synthesize(root: Path, mesh_dir: str, outdir: Path) -> dict[str, StackTemplate]:
     """The environments' stacks (direct mode: what the pipeline deploys) of the app in ``root``."""
     env = {**os.environ, "PATH": f"{ROOT / 'node_modules' / '.bin'}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env.pop(ENV_VAR, None)  # the folder is given: MESH_DIR must not override it in the app
     result = subprocess.run(
         [sys.executable, "-c", SYNTH, mesh_dir, str(outdir)], cwd=root, env=env, capture_output=True, text=True
     )
@@ -52,24 +55,60 @@ def _git(*args: str) -> str:
 
 def default_revision() -> str:
     """The merge base of HEAD with the main branch (HEAD itself on main: the working tree's edits)."""
+    return choose_revision("")[0]
+
+
+def choose_revision(given: str) -> tuple[str, str]:
+    """The baseline commit and how it was chosen, in words for the plan's header."""
+    if given:
+        return _commit(given), f"given with --baseline git:{given}"
+    head = _git("rev-parse", "HEAD")
     for branch in MAIN_BRANCHES:
         try:
-            return _git("merge-base", "HEAD", branch)
+            commit = _git("merge-base", "HEAD", branch)
         except BaselineError:
             continue
-    return _git("rev-parse", "HEAD")
+        mine = " (HEAD itself: the plan shows the uncommitted edits)" if commit == head else ""
+        return commit, f"merge base of HEAD and {branch}{mine}"
+    return head, "HEAD (no main branch to take a merge base with)"
+
+
+def _commit(revision: str) -> str:
+    return _git("rev-parse", "--verify", f"{revision}^{{commit}}")
+
+
+def repository_path(mesh_dir: str) -> str | None:
+    """The mesh folder relative to the repository root, as a revision's tree holds it; None for a
+    folder outside the repository (kept in a repository of its own)."""
+    try:
+        return Path(mesh_dir).resolve().relative_to(ROOT).as_posix()
+    except ValueError:
+        return None
+
+
+def folder_in_revision(revision: str, mesh_dir: str) -> bool:
+    """Whether ``revision`` has the mesh folder (with its mesh.yaml): a new folder has no baseline.
+    A folder outside the repository is in no revision: it is compared as it is now."""
+    folder = repository_path(mesh_dir)
+    if folder is None:
+        return True
+    spec = f"{_commit(revision)}:{folder}/mesh.yaml"
+    return subprocess.run(["git", "cat-file", "-e", spec], cwd=ROOT, capture_output=True).returncode == 0
 
 
 def git_baseline(revision: str, mesh_dir: str) -> dict[str, StackTemplate]:
-    """Synthesize ``revision`` in a temporary worktree, with the same mesh folder path."""
-    commit = _git("rev-parse", "--verify", f"{revision}^{{commit}}")
+    """Synthesize ``revision`` in a temporary worktree, with the same mesh folder (relative to the
+    repository root; one outside the repository as it is now); a revision without that folder has
+    no stacks (everything is new)."""
+    commit = _commit(revision)
+    if not folder_in_revision(commit, mesh_dir):
+        return {}
+    folder = repository_path(mesh_dir) or str(Path(mesh_dir).resolve())
     with tempfile.TemporaryDirectory(prefix="mesh-plan-") as tmp:
         tree = Path(tmp) / "tree"
         _git("worktree", "add", "--detach", str(tree), commit)
         try:
-            if not (tree / mesh_dir).is_dir():
-                return {}  # the mesh folder did not exist then: everything is new
-            return synthesize(tree, mesh_dir, Path(tmp) / "cdk.out")
+            return synthesize(tree, folder, Path(tmp) / "cdk.out")
         finally:
             _git("worktree", "remove", "--force", str(tree))
 
@@ -97,7 +136,9 @@ def deployed_baseline(target: Mapping[str, StackTemplate], cloudformation_for: C
                 continue
             raise BaselineError(f"GetTemplate {name} in {stack.account}: {message or error}") from error
         template = json.loads(body) if isinstance(body, str) else dict(body)
-        out[name] = StackTemplate(name, stack.account, stack.region, template, stack.parent, stack.logical_id)
+        out[name] = StackTemplate(
+            name, stack.account, stack.region, template, stack.parent, stack.logical_id, stack.path
+        )
     return out
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
 from mesh_plan.assembly import StackTemplate
+from mesh_plan.names import mesh_name
 from mesh_plan.schemas import create_only_paths
 
 # CDK's own bookkeeping, never a change anyone reviews.
@@ -30,6 +31,8 @@ class Change:
     action: Action
     # Why it is replaced: the create-only properties that changed, or the logical id it moves to.
     reasons: tuple[str, ...] = field(default_factory=tuple)
+    # Its mesh name (project, table, unit, subscription...): mesh_plan.names.
+    name: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "action": self.action.value, "reasons": list(self.reasons)}
@@ -103,8 +106,18 @@ def plan(baseline: Mapping[str, StackTemplate], target: Mapping[str, StackTempla
         if target_id is not None and change.action in (Action.DELETED, Action.ORPHANED):
             change = Change(change.stack, change.logical_id, change.resource_type, Action.REPLACED,
                             (f"logical id moved to {target_id}",))  # fmt: skip
-        out.append(change)
+        out.append(replace(change, name=_name(change, target, baseline)))
     return sorted(out, key=lambda c: (c.stack, c.logical_id))
+
+
+def _name(change: Change, *sides: Mapping[str, StackTemplate]) -> str:
+    """The resource's mesh name as the target declares it, or as the baseline did for a removal."""
+    for side in sides:
+        stack = side.get(change.stack)
+        resource = stack.template.get("Resources", {}).get(change.logical_id) if stack is not None else None
+        if resource is not None:
+            return mesh_name(resource, stack.path)
+    return ""
 
 
 def _deletion(stack: str, logical_id: str, resource: dict[str, Any]) -> Change:

@@ -6,16 +6,22 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mesh_plan.changes import Action, Change
+from mesh_plan.header import Compared
 from mesh_plan.rules import STATEFUL_TYPES, Violation
 
 
 def render(
-    changes: Sequence[Change], envs: Mapping[str, str], problems: Sequence[Violation], order: Sequence[str] = ()
+    changes: Sequence[Change],
+    envs: Mapping[str, str],
+    problems: Sequence[Violation],
+    order: Sequence[str] = (),
+    compared: Compared | None = None,
 ) -> str:
-    """``envs``: stack name -> environment name; ``order``: environments in promotion order."""
+    """``envs``: stack name -> environment name; ``order``: environments in promotion order;
+    ``compared``: what was compared, said first."""
+    lines: list[str] = [*compared.lines(), ""] if compared else []
     if not changes:
-        return "No changes."
-    lines: list[str] = []
+        return "\n".join([*lines, "No changes."])
     by_env: dict[str, dict[str, list[Change]]] = {}
     for change in changes:
         by_env.setdefault(envs.get(change.stack, "?"), {}).setdefault(change.stack, []).append(change)
@@ -28,7 +34,8 @@ def render(
             for c in items:
                 mark = "!!" if id(c) in flagged else ("* " if c.resource_type in STATEFUL_TYPES else "  ")
                 why = f"  ({'; '.join(c.reasons)})" if c.reasons else ""
-                lines.append(f"    {mark} {c.action.value:<20} {c.resource_type:<40} {c.logical_id}{why}")
+                what = f"{c.name}  [{c.logical_id}]" if c.name else c.logical_id
+                lines.append(f"    {mark} {c.action.value:<20} {c.resource_type:<40} {what}{why}")
     counts = {a: sum(1 for c in changes if c.action is a) for a in Action}
     lines.append("")
     lines.append(", ".join(f"{n} {a.value}" for a, n in counts.items() if n))
@@ -41,9 +48,12 @@ def render(
     return "\n".join(lines)
 
 
-def to_json(changes: Sequence[Change], envs: Mapping[str, str], problems: Sequence[Violation]) -> dict[str, Any]:
+def to_json(
+    changes: Sequence[Change], envs: Mapping[str, str], problems: Sequence[Violation], compared: Compared | None = None
+) -> dict[str, Any]:
     flagged = {id(v.change): v for v in problems}
     return {
+        **({"compared": compared.to_json()} if compared else {}),
         "changes": [
             {
                 **c.to_json(),

@@ -55,7 +55,8 @@ def violations(changes: Sequence[Change], allowed: Sequence[AllowedChange]) -> l
             continue
         verb = "replaced" if change.action is Action.REPLACED else "deleted"
         why = f" ({', '.join(change.reasons)})" if change.reasons else ""
-        what = f"{change.resource_type} {change.stack}/{change.logical_id} would be {verb}{why}"
+        named = f" {change.name}" if change.name else ""
+        what = f"{change.resource_type}{named} ({change.stack}/{change.logical_id}) would be {verb}{why}"
         if change.resource_type in NEVER:
             out.append(Violation(change, f"{what}: a domain is never replaced by the pipeline", DOMAIN_PROCEDURE))
         elif not _allowed(change, allowed):

@@ -1,5 +1,5 @@
-"""The role through which the datamesh CLI and console act in one environment (seed 001:
-DataMeshAdmin in the pre-production accounts, DataMeshReadOnly in prod).
+"""The role through which the datamesh CLI and console act in one environment
+(e.g. DataMeshAdmin in the pre-production accounts, DataMeshReadOnly in prod).
 
 IAM and DataZone authorize separately, so the role gets both:
 - IAM: exactly the actions the datamesh services call (mesh_config.management), DataZone ones

@@ -51,6 +51,7 @@ from stacks.pipeline_stage_split import (
     StageLayout,
     origins,
     split_pipeline_stages,
+    stack_levels,
 )
 from stacks.sharing_stages import SharedDataStage, SharesStage, sharing_consumers, sharing_producers
 from stacks.tools_account_trust import principals_matching
@@ -164,7 +165,7 @@ class PipelineStack(Stack):
         self.pipeline.build_pipeline()
         # Before anything names a stage: the approver roles and the auto-approver name actions of
         # the final layout.
-        self._layout = split_pipeline_stages(self.pipeline.pipeline, MAX_ACTIONS_PER_STAGE)
+        self._layout = split_pipeline_stages(self.pipeline.pipeline, MAX_ACTIONS_PER_STAGE, stack_levels(self.stages))
         self._log_artifact_buckets()
         self._pin_broadening_check_cli()
         key_arns = narrow_cross_region_keys(self, self.pipeline)

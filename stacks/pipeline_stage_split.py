@@ -22,6 +22,14 @@ stage but at a higher run order." (CodePipeline User Guide, Variables reference,
 variables": https://docs.aws.amazon.com/codepipeline/latest/userguide/reference-variables.html).
 Input artifacts come from the Source, Build and Assets stages, all earlier than any cut stage.
 
+CDK's own cut is blind to dependencies: it fills each stage to 50 actions and carries the rest of
+a RunOrder over to the next, so every cut inside a RunOrder adds a sequential step. Given each
+stack's dependency level (its longest chain of dependencies within its cdk.Stage, read from the
+stage's cloud assembly, the same graph CDK Pipelines orders by), the consecutive chunks of one
+CDK stage (``prod.1``, ``prod.2``, ...) are merged back into one sequence, every deployment at
+RunOrder ``pre steps + level``, and cut again where whole levels fit: ``prod.1``, ``prod.2``, ...
+The first keeps its name (the broadening check and the approver roles name it).
+
 The layout functions are pure; they work on the stages as CDK renders them (``stack.resolve`` of
 the L1 pipeline's ``stages``: camelCase structure, action ``configuration`` as CloudFormation
 writes it) and give back the CloudFormation ``Stages`` property, which ``split_pipeline_stages``
@@ -30,13 +38,15 @@ writes over the L1 pipeline.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from graphlib import TopologicalSorter
 from itertools import pairwise
 from typing import Any
 
 import jsii
-from aws_cdk import Stack
+from aws_cdk import Stack, Stage
 from aws_cdk import aws_codepipeline as codepipeline
 from constructs import IValidation
 
@@ -49,9 +59,14 @@ DEPLOY = "Deploy"
 
 @dataclass(frozen=True)
 class PlacedAction:
+    """``stack``: the stack a Deploy action deploys; ``stage``: the rendered stage the action comes
+    from when that is not its layout's origin (a merged CDK chunk)."""
+
     name: str
     run_order: int
     category: str
+    stack: str | None = None
+    stage: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,14 +120,21 @@ def _cost(part: Sequence[PlacedAction]) -> tuple[int, int, int]:
 
 
 def split_stage(
-    name: str, actions: Sequence[PlacedAction], max_actions: int = CODEPIPELINE_MAX_ACTIONS_PER_STAGE
+    name: str,
+    actions: Sequence[PlacedAction],
+    max_actions: int = CODEPIPELINE_MAX_ACTIONS_PER_STAGE,
+    *,
+    first: str | None = None,
+    then: str = "{name}-{index}",
 ) -> list[StageLayout]:
     """One stage, cut into consecutive stages of at most ``max_actions`` actions with the least
-    sequential depth (then the fewest stages). A stage within the limit is returned as it is."""
+    sequential depth (then the fewest stages). A stage within the limit is returned as it is.
+    The parts are named ``first`` (default: ``name``), then ``then`` with index 2, 3, ..."""
     if max_actions < 1:
         raise ValueError(f"max_actions must be positive, not {max_actions}")
+    first = first or name
     if len(actions) <= max_actions:
-        return [StageLayout(name, name, tuple(actions))]
+        return [StageLayout(first, name, tuple(actions))]
     ordered = sorted(actions, key=lambda a: a.run_order)  # stable: same-RunOrder actions keep their order
     head = _head_length(ordered)
     if head > max_actions:
@@ -141,22 +163,97 @@ def split_stage(
     for index, (start, end) in enumerate(pairwise(bounds)):
         part = ordered[start:end]
         renumber = {order: k for k, order in enumerate(sorted({a.run_order for a in part}), start=1)}
-        stage_name = name if index == 0 else f"{name}-{index + 1}"
+        stage_name = first if index == 0 else then.format(name=name, index=index + 1)
         if len(stage_name) > STAGE_NAME_MAX_LENGTH:
             raise ValueError(f"pipeline stage name {stage_name!r} is longer than {STAGE_NAME_MAX_LENGTH} characters")
         stages.append(
-            StageLayout(stage_name, name, tuple(PlacedAction(a.name, renumber[a.run_order], a.category) for a in part))
+            StageLayout(
+                stage_name,
+                name,
+                tuple(PlacedAction(a.name, renumber[a.run_order], a.category, a.stack, a.stage) for a in part),
+            )
         )
     return stages
 
 
+def merge_chunks(stages: Sequence[StageLayout], levels: Mapping[str, int]) -> list[StageLayout]:
+    """CDK Pipelines' chunks of one stage (``prod.1``, ``prod.2``, ...) merged into one stage named
+    after their origin (``prod``), every deployment at RunOrder ``pre steps + its stack's level``,
+    the post steps after the last level. Chunks are left as they are unless every deployment's
+    stack has a level and the chunks hold pre steps, deployments, post steps in that order."""
+    result: list[StageLayout] = []
+    index = 0
+    while index < len(stages):
+        group = _chunk_group(stages, index)
+        merged = _merged(group, levels) if len(group) > 1 else None
+        result += [merged] if merged is not None else group
+        index += len(group)
+    return result
+
+
+def _chunk_group(stages: Sequence[StageLayout], start: int) -> list[StageLayout]:
+    match = _CHUNK.match(stages[start].name)
+    if match is None or match["index"] != "1":
+        return [stages[start]]
+    group = [stages[start]]
+    while start + len(group) < len(stages) and stages[start + len(group)].name == f"{match['origin']}.{len(group) + 1}":
+        group.append(stages[start + len(group)])
+    return group
+
+
+def _merged(group: Sequence[StageLayout], levels: Mapping[str, int]) -> StageLayout | None:
+    origin = _CHUNK.match(group[0].name)["origin"]  # type: ignore[index]
+    actions = [(stage.name, a) for stage in group for a in sorted(stage.actions, key=lambda a: a.run_order)]
+    kinds = ["deploy" if a.category == DEPLOY else "other" for _, a in actions]
+    first, last = kinds.index("deploy") if "deploy" in kinds else -1, len(kinds) - 1 - kinds[::-1].index("deploy")
+    if first < 0 or "other" in kinds[first:last] or any(a.stack not in levels for _, a in actions[first : last + 1]):
+        return None
+    head = actions[:first]
+    if any(stage != group[0].name for stage, _ in head):
+        return None
+    head_orders = max((a.run_order for _, a in head), default=0)
+    deepest = max(levels[a.stack] for _, a in actions[first : last + 1])  # type: ignore[index]
+
+    def placed(stage: str, action: PlacedAction, run_order: int) -> PlacedAction:
+        return PlacedAction(action.name, run_order, action.category, action.stack, stage)
+
+    tail = actions[last + 1 :]
+    tail_base = min((a.run_order for _, a in tail), default=0)
+    return StageLayout(
+        origin,
+        origin,
+        (
+            *(placed(stage, a, a.run_order) for stage, a in head),
+            *(placed(stage, a, head_orders + levels[a.stack]) for stage, a in actions[first : last + 1]),  # type: ignore[index]
+            *(placed(stage, a, head_orders + deepest + 1 + a.run_order - tail_base) for stage, a in tail),
+        ),
+    )
+
+
+_CHUNK = re.compile(r"^(?P<origin>.+)\.(?P<index>[1-9][0-9]*)$")
+
+
 def split_layout(
-    stages: Iterable[StageLayout], max_actions: int = CODEPIPELINE_MAX_ACTIONS_PER_STAGE
+    stages: Iterable[StageLayout],
+    max_actions: int = CODEPIPELINE_MAX_ACTIONS_PER_STAGE,
+    levels: Mapping[str, int] | None = None,
 ) -> list[StageLayout]:
     """Every stage over the limit split (the rule is generic: environments, waves, sharing stages,
-    asset stages), in pipeline order; refuses a split name that another stage already has."""
+    asset stages), in pipeline order; refuses a split name that another stage already has. With
+    ``levels`` (stack name -> dependency level), CDK's chunks are first merged (merge_chunks) and
+    cut again at level boundaries, named like CDK's: ``<origin>.1``, ``<origin>.2``, ..."""
     stages = list(stages)
-    result = [part for stage in stages for part in split_stage(stage.name, stage.actions, max_actions)]
+    if levels:
+        stages = merge_chunks(stages, levels)
+    result = [
+        part
+        for stage in stages
+        for part in (
+            split_stage(stage.name, stage.actions, max_actions, first=f"{stage.name}.1", then="{name}.{index}")
+            if any(a.stage for a in stage.actions)
+            else split_stage(stage.name, stage.actions, max_actions)
+        )
+    ]
     names = [s.name for s in result]
     clashes = sorted({n for n in names if names.count(n) > 1})
     if clashes:
@@ -193,7 +290,12 @@ def layout_of(rendered_stages: Sequence[dict[str, Any]]) -> list[StageLayout]:
             stage["name"],
             stage["name"],
             tuple(
-                PlacedAction(a["name"], int(a.get("runOrder", 1)), a["actionTypeId"]["category"])
+                PlacedAction(
+                    a["name"],
+                    int(a.get("runOrder", 1)),
+                    a["actionTypeId"]["category"],
+                    _stack_name(a) if a["actionTypeId"]["category"] == DEPLOY else None,
+                )
                 for a in stage["actions"]
             ),
         )
@@ -201,11 +303,16 @@ def layout_of(rendered_stages: Sequence[dict[str, Any]]) -> list[StageLayout]:
     ]
 
 
+def _stack_name(action: dict[str, Any]) -> str | None:
+    name = action.get("configuration", {}).get("StackName")
+    return name if isinstance(name, str) else None
+
+
 def apply_layout(rendered_stages: Sequence[dict[str, Any]], layout: Sequence[StageLayout]) -> list[dict[str, Any]]:
     """The rendered stages rearranged as ``layout`` says (every action exactly once, new RunOrders),
     in CloudFormation's casing, ready for ``add_property_override("Stages", ...)``."""
     actions = {(s["name"], a["name"]): a for s in rendered_stages for a in s["actions"]}
-    placed = [(stage.origin, a.name) for stage in layout for a in stage.actions]
+    placed = [(a.stage or stage.origin, a.name) for stage in layout for a in stage.actions]
     if sorted(placed) != sorted(actions):
         raise ValueError("the layout does not hold every action of the pipeline exactly once")
     for stage in rendered_stages:
@@ -216,7 +323,7 @@ def apply_layout(rendered_stages: Sequence[dict[str, Any]], layout: Sequence[Sta
         {
             "Name": stage.name,
             "Actions": [
-                _action_to_cloudformation({**actions[(stage.origin, a.name)], "runOrder": a.run_order})
+                _action_to_cloudformation({**actions[(a.stage or stage.origin, a.name)], "runOrder": a.run_order})
                 for a in stage.actions
             ],
         }
@@ -264,15 +371,40 @@ def _action_to_cloudformation(action: dict[str, Any]) -> dict[str, Any]:
 # --- The CDK pipeline ---------------------------------------------------------------------------
 
 
-def split_pipeline_stages(pipeline: codepipeline.Pipeline, max_actions: int) -> list[StageLayout]:
+def dependency_levels(dependencies: Mapping[str, Iterable[str]]) -> dict[str, int]:
+    """Node -> 1 + the longest chain of dependencies below it (1: depends on nothing listed)."""
+    levels: dict[str, int] = {}
+    graph = {node: [d for d in deps if d in dependencies] for node, deps in dependencies.items()}
+    for node in TopologicalSorter(graph).static_order():  # dependencies first; a cycle raises
+        levels[node] = 1 + max((levels[d] for d in graph[node]), default=0)
+    return levels
+
+
+def stack_levels(stages: Iterable[Stage]) -> dict[str, int]:
+    """Stack name -> its dependency level within its stage, from each stage's cloud assembly
+    (synthesized once: CDK Pipelines has read it already, the same graph it orders by)."""
+    levels: dict[str, int] = {}
+    for stage in stages:
+        artifacts = {a.id: a for a in stage.synth().stacks}
+        by_id = dependency_levels({i: [d.id for d in a.dependencies] for i, a in artifacts.items()})
+        levels.update({artifacts[i].stack_name: level for i, level in by_id.items()})
+    return levels
+
+
+def split_pipeline_stages(
+    pipeline: codepipeline.Pipeline, max_actions: int, levels: Mapping[str, int] | None = None
+) -> list[StageLayout]:
     """Cut every stage of a built pipeline over ``max_actions`` actions into consecutive stages and
-    return the final layout. A pipeline within the limit is left exactly as CDK renders it. Call it
+    return the final layout; with ``levels`` (stack_levels), CDK's own chunks are cut again at
+    dependency levels. A pipeline within the limit is left exactly as CDK renders it. Call it
     after the last action is added (CDK Pipelines: after ``build_pipeline()``)."""
     stack = Stack.of(pipeline)
     cfn: codepipeline.CfnPipeline = pipeline.node.default_child  # type: ignore[assignment]
     rendered = stack.resolve(cfn.stages)
-    layout = split_layout(layout_of(rendered), max_actions)
-    if [s.name for s in layout] != [s["name"] for s in rendered]:
+    layout = split_layout(layout_of(rendered), max_actions, levels)
+    if [(s.name, len(s.actions)) for s in layout] != [(s["name"], len(s["actions"])) for s in rendered] or any(
+        a.stage for s in layout for a in s.actions
+    ):
         cfn.add_property_override("Stages", apply_layout(rendered, layout))
         cfn.node.add_validation(_StagesStillAsSplit(stack, cfn.stages, rendered))
     return layout

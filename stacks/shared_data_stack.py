@@ -1,4 +1,4 @@
-"""Consumer side of the Lake Formation shares of one account (seed 001: prod-dev, prod-staging).
+"""Consumer side of the Lake Formation shares of one account (e.g. prod-dev, prod-staging).
 
 Deployed in a stage of its own after the producers' shares: the RAM invitations accepted where
 the accounts are outside one organization, a Glue resource link per shared database, and the

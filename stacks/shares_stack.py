@@ -1,4 +1,4 @@
-"""Producer side of the Lake Formation shares of one account (seed 001: the PROD account).
+"""Producer side of the Lake Formation shares of one account (e.g. the PROD account).
 
 For each share and consumer: DESCRIBE on the database, and per table either the table itself
 (full access) or a data-cells filter (rows and columns), granted to the consumer account; every

@@ -3,7 +3,7 @@
     ... -> prod (its catalogs and tables) -> prod-shares (filters, grants to the consumer accounts)
         -> [prod-dev-shared-data | prod-staging-shared-data] (links, grants to consumer principals)
 
-The data stays in the producer (seed 001's PROD), which the pipeline promotes last; the producer's
+The data stays in the producer (e.g. PROD), which the pipeline promotes last; the producer's
 grants must exist before a consumer links and re-grants them. So sharing is its own step after
 the promotion chain, producers first, then the consumers in one wave.
 """

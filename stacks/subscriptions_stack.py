@@ -1,4 +1,4 @@
-"""The declared subscriptions of one environment (seed 000 section 8), deployed after the products
+"""The declared subscriptions of one environment, deployed after the products
 stacks that publish the subscribed tables; layout.subscription_stacks of them side by side, each
 with a part of the subscriptions (placement.py).
 

@@ -1,4 +1,4 @@
-"""Teams' least-privilege Lake Formation grants on the catalogs' tables (seed 002 Design 1).
+"""Teams' least-privilege Lake Formation grants on the catalogs' tables.
 
 One grants custom resource per environment, run by the catalogs' grants handler (a data-lake
 administrator): DESCRIBE on each database a team reads, then the declared permissions per table,

@@ -79,6 +79,16 @@ def producers_app(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
 
 
 @pytest.fixture(scope="session")
+def comprehensive_starter_app(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
+    """`datamesh init --comprehensive` as written (two environments, a nested unit stack), synthesized."""
+    from tests.starter_meshes import init
+
+    mesh_dir = tmp_path_factory.mktemp("starter") / "mesh"
+    init(mesh_dir, "--comprehensive")
+    return synth_app(mesh_dir, tmp_path_factory.mktemp("starter.out"))
+
+
+@pytest.fixture(scope="session")
 def cdk_context() -> dict:
     return json.loads((ROOT / "cdk.json").read_text())["context"]
 

@@ -15,9 +15,19 @@ from mesh_config import load_mesh
 from tests.datamesh_fakes import MESH, TOKEN
 
 
-def console_app(clients, sessions: Sessions | None = None, host: str | None = None) -> FastAPI:
+def console_app(
+    clients, sessions: Sessions | None = None, host: str | None = None, profile: str | None = None
+) -> FastAPI:
+    return served_app(lambda profile, role: lambda service, region: clients[service], sessions, host, profile)
+
+
+def served_app(
+    clients_for, sessions: Sessions | None = None, host: str | None = None, profile: str | None = None
+) -> FastAPI:
+    """The application over ``clients_for`` (profile, role) -> clients: context.console_clients for
+    real botocore clients, as `serve` runs it."""
     host = host or console_host("127.0.0.1")
-    environments = Environments(load_mesh(MESH), lambda profile, role: lambda service, region: clients[service])
+    environments = Environments(load_mesh(MESH), clients_for, profile)
     guard = Guard(TOKEN, console_host=host, sessions=sessions)
     return create_app(environments, guard, [*allowed_hosts("127.0.0.1"), host])
 

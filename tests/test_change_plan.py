@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -23,10 +24,16 @@ def stage_stacks(outdir: Path) -> dict[str, StackTemplate]:
 
 
 @pytest.fixture(scope="module")
-def baseline(tmp_path_factory: pytest.TempPathFactory) -> dict[str, StackTemplate]:
+def example_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled example's stages, synthesized once into a cloud assembly folder."""
     out = tmp_path_factory.mktemp("before")
     synth_app(ROOT / "environments", out, direct="true")
-    return stage_stacks(out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def baseline(example_out: Path) -> dict[str, StackTemplate]:
+    return stage_stacks(example_out)
 
 
 @pytest.fixture(scope="module")
@@ -253,3 +260,96 @@ def test_git_baseline_synthesizes_a_revision_in_a_temporary_worktree(baseline):
     stacks = git_baseline("HEAD", "environments")
     assert set(stacks) == set(baseline)
     assert stacks["acme-dev-domain"].account == "123456789012"
+
+
+# --- What the report says first, and the names it gives --------------------------------------
+
+
+def test_the_report_starts_with_the_folder_the_baseline_and_the_target(example_out, tmp_path, capsys):
+    mesh = str(ROOT / "environments")
+    out = tmp_path / "plan.json"
+    code = main(["--mesh-dir", mesh, "--target", str(example_out), "--baseline", str(example_out), "--json", str(out)])
+    assert code == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:3] == [
+        f"Mesh folder: {mesh} (--mesh-dir)",
+        f"Baseline:    the cloud assembly {example_out}",
+        f"Target:      the cloud assembly {example_out}",
+    ]
+    assert lines[-1] == "No changes."
+    compared = json.loads(out.read_text())["compared"]
+    assert compared["mesh_folder"] == f"{mesh} (--mesh-dir)" and compared["notes"] == []
+
+
+def test_a_new_mesh_folder_is_said_to_be_new_against_the_git_baseline(example_out, tmp_path, capsys):
+    """The user's own folder, in no revision yet: the header says so instead of only 'N added'."""
+    from mesh_plan.baseline import choose_revision
+
+    folder = ROOT / f"test-new-mesh-{os.getpid()}"
+    shutil.copytree(ROOT / "environments", folder)
+    try:
+        code = main(["--mesh-dir", str(folder), "--target", str(example_out), "--json", str(tmp_path / "p.json")])
+    finally:
+        shutil.rmtree(folder)
+    printed = capsys.readouterr().out
+    commit, how = choose_revision("")
+    assert code == 0  # adding is never refused
+    assert f"Baseline:    git {commit[:10]}, {how}" in printed
+    assert (
+        f"NOTE: revision {commit[:10]} has no mesh folder {folder} (a new mesh): every resource below is new" in printed
+    )
+    assert "Target:      the cloud assembly" in printed
+    assert " added" in printed and "deleted" not in printed
+
+
+def test_the_git_baseline_says_how_its_revision_was_chosen():
+    import subprocess
+
+    from mesh_plan.baseline import choose_revision
+
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    assert choose_revision("HEAD") == (head, "given with --baseline git:HEAD")
+    _, how = choose_revision("")
+    assert how.startswith(("merge base of HEAD and ", "HEAD (no main branch"))
+
+
+def test_resources_are_named_by_their_mesh_names(baseline, edited):
+    from mesh_plan.report import render
+
+    after, _ = edited
+    changes = plan(baseline, after)
+    assert find(changes, "acme-dev-projects-1", "opsplanning").name == "ops-planning-dev-project"
+    table = find(changes, "acme-dev-products-1", "Tableopssupplyshipments", "AWS::Glue::Table")
+    assert table.name == "ops_dev_catalog.ops_supply_shipments_table"  # named from the baseline: it is deleted
+    replaced = find(changes, "acme-dev-projects-1", "salesanalytics")
+    report = render(changes, {c.stack: "dev" for c in changes}, violations(changes, []))
+    assert f"sales-analytics-dev-project  [{replaced.logical_id}]  (ProjectProfileId)" in report
+    (refusal,) = [v for v in violations(changes, []) if v.change == replaced]
+    assert refusal.message.startswith(
+        f"AWS::DataZone::Project sales-analytics-dev-project (acme-dev-projects-1/{replaced.logical_id}) would be"
+    )
+
+
+def test_resources_without_a_name_are_named_by_their_construct_path(baseline):
+    from mesh_plan.names import mesh_name
+
+    def named(stack: str, kind: str) -> set[str]:
+        s = baseline[stack]
+        return {mesh_name(r, s.path) for r in s.resources.values() if r["Type"] == kind}
+
+    assert "Subscription-sales-analytics-finance_gl_transactions_table" in named(
+        "acme-dev-subscriptions", "Custom::DataZoneSubscription"
+    )
+    assert "finance-domain-unit" in named("acme-dev-domain", "AWS::DataZone::DomainUnit")
+    assert "Units/finance/Owner-finance-team-leads" in named("acme-dev-domain", "AWS::DataZone::Owner")
+
+
+def test_a_folder_outside_the_repository_is_compared_as_it_is_now(example_out, tmp_path, capsys):
+    """A mesh kept in a repository of its own: the git baseline is the code's revision on that folder."""
+    folder = tmp_path / "own-repo" / "mesh"
+    shutil.copytree(ROOT / "environments", folder)
+    code = main(["--mesh-dir", str(folder), "--target", str(example_out), "--json", str(tmp_path / "p.json")])
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    assert f"NOTE: the mesh folder {folder} is outside this repository" in printed
+    assert "every resource below is new" not in printed

@@ -24,6 +24,7 @@ from mesh_constructs import (
     SmusDomain,
     SmusDomainProps,
 )
+from mesh_constructs.acknowledge import BUILTIN_VALIDATION_CONTEXT
 from mesh_constructs.project_profile import DeploymentMode
 
 ACCOUNT, REGION = "123456789012", "eu-west-1"
@@ -509,6 +510,42 @@ class TestProject:
                     "ProjectIdentifier": Match.any_value(),
                 },
             )
+
+    def test_memberships_sharing_a_project_carry_e3019_acknowledgments_only_for_the_builtin_validation(self):
+        def acknowledged_and_ignored(context: dict) -> tuple[set[str], set[str]]:
+            app = cdk.App(context=context)
+            stack = cdk.Stack(app, "S", env=cdk.Environment(account=ACCOUNT, region=REGION))
+            Project(
+                stack,
+                "p",
+                ProjectProps(
+                    domain_id="dzd_abc123",
+                    domain_unit_id="unit123",
+                    project_profile_id="profile123",
+                    name="p",
+                    members={"leads": ("g-leads", Designation.OWNER), "analysts": ("g-a", Designation.CONTRIBUTOR)},
+                ),
+            )
+            template = app.synth().get_stack_by_name("S").template
+            ignored = {
+                key
+                for key, r in template["Resources"].items()
+                if "E3019" in r.get("Metadata", {}).get("cfn-lint", {}).get("config", {}).get("ignore_checks", [])
+            }
+            acknowledged = {
+                c.node.path
+                for c in app.node.find_all()
+                for entry in c.node.metadata
+                if entry.type == cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY
+                and "CloudFormation-Validate::E3019" in entry.data
+            }
+            return acknowledged, ignored
+
+        acknowledged, ignored = acknowledged_and_ignored({})
+        assert acknowledged == {"S/p/Member-leads", "S/p/Member-analysts"} and len(ignored) == 2
+        # An app synthesized without the built-in validation keeps cfn-lint's metadata only.
+        acknowledged, ignored = acknowledged_and_ignored({BUILTIN_VALIDATION_CONTEXT: False})
+        assert acknowledged == set() and len(ignored) == 2
 
 
 class TestFoundationConstructs:

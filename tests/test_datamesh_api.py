@@ -273,7 +273,7 @@ def test_drift_reports_what_differs(api):
     ("code", "http", "status", "words"),
     [
         ("AccessDeniedException", 403, 403, "access denied"),
-        ("ExpiredTokenException", 400, 401, "session expired"),
+        ("ExpiredTokenException", 400, 503, "session credentials expired"),  # AWS's, not the console's sign-in
         ("ResourceNotFoundException", 404, 404, "not found"),
         ("ConflictException", 409, 409, "conflict"),
         ("ValidationException", 400, 422, "listing projects: bad"),
@@ -292,7 +292,7 @@ def test_aws_errors_are_problem_details(api, code, http, status, words):
         assert client.get(BASE + "/projects").headers["retry-after"] == "30"
 
 
-def test_an_unreachable_endpoint_is_503(api, monkeypatch):
+def test_an_unreachable_endpoint_is_504(api, monkeypatch):
     client, _ = api
 
     def unreachable(self):
@@ -301,7 +301,8 @@ def test_an_unreachable_endpoint_is_503(api, monkeypatch):
         raise from_aws(error, "listing projects")
 
     monkeypatch.setattr(ProjectService, "list", unreachable)
-    assert "Could not connect" in problem_of(client.get(BASE + "/projects"), 503)["detail"]
+    body = problem_of(client.get(BASE + "/projects"), 504)
+    assert "Could not connect" in body["detail"] and body["type"] == "urn:datamesh:problem:aws-unreachable"
 
 
 def test_unknown_names_are_404_with_a_suggestion(api):

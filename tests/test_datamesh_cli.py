@@ -136,7 +136,7 @@ def test_drift_exits_2_and_lists_what_drifted(cli_aws, monkeypatch):
     dz.add_response(
         "list_domain_units_for_parent",
         {"items": []},
-        {"domainIdentifier": DOMAIN, "parentDomainUnitIdentifier": ROOT_UNIT, "maxResults": 50},
+        {"domainIdentifier": DOMAIN, "parentDomainUnitIdentifier": ROOT_UNIT, "maxResults": 25},
     )
     dz.add_response("list_projects", {"items": []}, {"domainIdentifier": DOMAIN, "maxResults": 50})
     dz.add_response("search", {"items": []}, {"domainIdentifier": DOMAIN, "searchScope": "GLOSSARY", "maxResults": 50})

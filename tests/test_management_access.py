@@ -1,4 +1,4 @@
-"""The management roles (seed 001: DataMeshAdmin / DataMeshReadOnly per environment): their trust,
+"""The management roles (DataMeshAdmin / DataMeshReadOnly per environment): their trust,
 IAM policy, DataZone identity and Lake Formation reading right, on the synthesized example; and
 that their IAM actions are exactly what the datamesh services call."""
 

@@ -69,9 +69,12 @@ def test_nag_runs_when_the_builtin_validation_is_off(tmp_path):
 
 
 def test_the_app_skips_the_builtin_validation_unless_asked(monkeypatch):
-    from app import builtin_validation
+    from app import builtin_validation, new_app
+    from mesh_constructs.acknowledge import BUILTIN_VALIDATION_CONTEXT
 
     monkeypatch.delenv("CDK_VALIDATION", raising=False)
     assert builtin_validation() is False
+    assert new_app().node.try_get_context(BUILTIN_VALIDATION_CONTEXT) is False
     monkeypatch.setenv("CDK_VALIDATION", "true")
     assert builtin_validation() is True
+    assert new_app().node.try_get_context(BUILTIN_VALIDATION_CONTEXT) is True

@@ -18,10 +18,14 @@ from stacks.pipeline_stage_split import (
     PlacedAction,
     StageLayout,
     apply_layout,
+    dependency_levels,
+    layout_of,
+    merge_chunks,
     origins,
     split_layout,
     split_pipeline_stages,
     split_stage,
+    stack_levels,
 )
 from tests.synth import ROOT, SynthesizedApp, synth_app
 from tests.test_cfn_lint import PIPELINE_IGNORED_RULES, cfn_lint
@@ -170,6 +174,134 @@ def test_apply_layout_writes_cloudformation_casing_and_every_action_once():
     rendered[0]["actions"][0]["somethingNew"] = True
     with pytest.raises(ValueError, match="somethingNew"):
         apply_layout(rendered, layout)
+
+
+# --- CDK Pipelines' own chunks, cut again at dependency levels -----------------------------------
+
+
+def cdk_chunks(name: str, levels: list[int], pre: int = 3, post: int = 1) -> tuple[list[dict], dict[str, int]]:
+    """An environment rendered as CDK Pipelines renders one over 50 actions: its tranches (the pre
+    steps, one per dependency level, the post steps) cut every 50 actions by aws-cdk-lib's
+    ``chunkTranches`` (a tranche that does not fit is split, its rest opens the next chunk), named
+    ``<name>.1``, ``<name>.2``, each chunk's RunOrders from 1. Also gives each stack's level."""
+
+    def action(action_name: str, category: str, stack: str | None = None) -> dict:
+        rendered = {
+            "name": action_name,
+            "actionTypeId": {"category": category, "owner": "AWS", "provider": "X", "version": "1"},
+        }
+        if stack:
+            rendered["configuration"] = {"StackName": stack}
+        return rendered
+
+    stack_level = {f"{name}-s{lv}-{i}": lv for lv, size in enumerate(levels, start=1) for i in range(size)}
+    # Pre steps: an approval and the broadening check (RunOrder 1), its confirmation (2).
+    head = [[action("Approve", "Approval"), action("Check", "Build")], [action("Confirm", "Approval")]][
+        : max(1, pre - 1)
+    ]
+    tranches = [*head]
+    tranches += [
+        [action(f"{s}.Deploy", "Deploy", s) for s, lv in stack_level.items() if lv == level]
+        for level in range(1, len(levels) + 1)
+    ]
+    tranches += [[action(f"Smoke-{i}", "Build") for i in range(post)]]
+    chunks: list[list[list[dict]]] = []
+    pending = [list(t) for t in tranches]
+    while pending:
+        chunk, count = [], 0
+        while pending:
+            room = 50 - count
+            if len(pending[0]) <= room:
+                chunk.append(pending.pop(0))
+                count += len(chunk[-1])
+            else:
+                chunk.append(pending[0][:room])
+                pending[0] = pending[0][room:]
+                break
+        chunks.append(chunk)
+    stages = []
+    for index, chunk in enumerate(chunks, start=1):
+        actions_, order = [], 1
+        for tranche in chunk:
+            actions_ += [{**a, "runOrder": order} for a in tranche]
+            order += 1 if tranche else 0
+        stages.append({"name": f"{name}.{index}" if len(chunks) > 1 else name, "actions": actions_})
+    return stages, stack_level
+
+
+def test_dependency_levels_are_the_longest_chain_below_each_node():
+    assert dependency_levels({"f": [], "d": ["f"], "p": ["d"], "c": ["d", "f"], "g": ["p", "c"], "x": ["assets"]}) == {
+        "f": 1,
+        "d": 2,
+        "p": 3,
+        "c": 3,
+        "g": 4,
+        "x": 1,
+    }
+    with pytest.raises(ValueError, match="cycle"):
+        dependency_levels({"a": ["b"], "b": ["a"]})
+
+
+@pytest.mark.parametrize(
+    "levels", [[1, 1, 46, 1, 9, 5], [1, 1, 40, 39, 9, 5], [1, 1, 60, 30, 9, 5], [1, 1, 20, 20, 20, 20]]
+)
+def test_cdk_chunks_are_cut_again_where_whole_levels_fit(levels):
+    rendered, stack_level = cdk_chunks("prod", levels)
+    cdk_layout = layout_of(rendered)
+    assert len(cdk_layout) > 1, "the case must make CDK Pipelines cut"
+    cdk_depth = sum(s.deploy_run_orders for s in cdk_layout)
+    layout = split_layout(cdk_layout, 50, stack_level)
+    names = [s.name for s in layout]
+    assert names == [f"prod.{i}" for i in range(1, len(names) + 1)]
+    assert all(len(s.actions) <= 50 for s in layout)
+    where = {a.name: (i, a.run_order) for i, s in enumerate(layout) for a in s.actions}
+    assert sorted(where) == sorted(a["name"] for s in rendered for a in s["actions"]), "every action exactly once"
+    # Dependencies: a deeper stack starts after every shallower one has finished.
+    for a, la in stack_level.items():
+        for b, lb in stack_level.items():
+            if la < lb:
+                assert where[f"{a}.Deploy"] < where[f"{b}.Deploy"]
+    assert {a.name for a in layout[0].actions} >= {"Approve", "Check", "Confirm"}
+    assert where["Smoke-0"][0] == len(layout) - 1
+    depth = sum(s.deploy_run_orders for s in layout)
+    # A level over 50 must be cut (one step more); otherwise every level is one step.
+    assert depth == len(levels) + sum(1 for n in levels if n > 50 - 3)
+    assert depth <= cdk_depth
+    # apply_layout finds every action in the chunk it came from.
+    stages = apply_layout(rendered, layout)
+    assert [len(s["Actions"]) for s in stages] == [len(s.actions) for s in layout]
+
+
+def test_the_cdk_split_of_level_three_costs_a_step_that_the_merge_gives_back():
+    rendered, stack_level = cdk_chunks("dev", [1, 1, 40, 39, 9, 5])
+    assert sum(s.deploy_run_orders for s in layout_of(rendered)) == 7
+    assert sum(s.deploy_run_orders for s in split_layout(layout_of(rendered), 50, stack_level)) == 6
+
+
+def test_chunks_are_left_as_cdk_cut_them_without_every_level():
+    rendered, stack_level = cdk_chunks("dev", [1, 1, 40, 39, 9, 5])
+    layout = layout_of(rendered)
+    assert merge_chunks(layout, {}) == layout
+    missing = dict(stack_level)
+    missing.pop(next(iter(missing)))
+    assert merge_chunks(layout, missing) == layout
+    assert [s.name for s in split_layout(layout, 50)] == ["dev.1", "dev.2"]
+
+
+def test_the_example_stacks_have_their_dependency_levels(example_app):
+    levels = stack_levels(_pipeline_stack(example_app).stages)
+    for env in ("dev", "staging", "prod"):
+        assert levels[f"acme-{env}-foundation"] == 1 and levels[f"acme-{env}-domain"] == 2
+    by_name = {s.stack_name: s for s in example_app.assembly.stacks_recursively}
+    for name, level in levels.items():
+        deps = [
+            d for d in by_name[name].dependencies if d.id in {s.id for s in example_app.assembly.stacks_recursively}
+        ]
+        assert level == 1 + max((levels[by_name_of(example_app, d.id)] for d in deps), default=0), name
+
+
+def by_name_of(app: SynthesizedApp, artifact_id: str) -> str:
+    return next(s.stack_name for s in app.assembly.stacks_recursively if s.id == artifact_id)
 
 
 def _small_pipeline(stack: cdk.Stack) -> codepipeline.Pipeline:

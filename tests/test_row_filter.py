@@ -32,7 +32,7 @@ def test_lake_formation_subset_is_accepted(expression):
     assert row_filter_problems(expression, COLUMNS, PARTITIONS) == []
 
 
-def test_the_seeds_sample_is_refused_with_why_and_how():
+def test_the_reference_designs_sample_is_refused_with_why_and_how():
     (problem,) = row_filter_problems("MOD(hash(customer_id), 10) = 0", COLUMNS, PARTITIONS)
     assert "computes a value (MOD, HASH)" in problem
     assert "no functions or arithmetic" in problem

@@ -26,7 +26,7 @@ def _consumer(m: dict, env: str) -> dict:
     return next(c for c in m["shares"][0]["consumers"] if c["environment"] == env)
 
 
-def test_example_shares_the_customers_table_as_seed_001_does():
+def test_example_shares_the_customers_table_as_the_reference_design_does():
     config = load_mesh(VARIANT)
     (share,) = config.mesh.shares
     assert (share.producer, share.catalog, share.tables) == ("prod", "finance", ["customers"])
@@ -53,7 +53,7 @@ def test_a_changed_filter_gets_a_new_name():
     )
 
 
-def test_the_seeds_row_filter_is_refused_with_the_bucket_column_advice(variant_dir):
+def test_the_reference_designs_row_filter_is_refused_with_the_bucket_column_advice(variant_dir):
     edit_text(
         variant_dir / "mesh.yaml", "row_filter: sample_bucket = 0", 'row_filter: "MOD(hash(customer_id), 10) = 0"'
     )

@@ -215,7 +215,7 @@ def test_consumer_links_the_database_and_grants_its_project_role(variant):
     assert "Filter" not in full and full["Permissions"] == ["DESCRIBE", "SELECT"]
 
 
-def test_team_grants_translate_seed_002(variant):
+def test_team_grants_translate_the_reference_designs_design_1(variant):
     template = _template(variant, "acme-prod-team-grants")
     (grants,) = of_type(template, "Custom::LakeFormationGrants").values()
     entries = grants["Properties"]["Grants"]

@@ -1,4 +1,4 @@
-"""The three-PROD-accounts variant (seed 001) is selected by configuration alone and is as clean."""
+"""The three-PROD-accounts variant is selected by configuration alone and is as clean."""
 
 from __future__ import annotations
 

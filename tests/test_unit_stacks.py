@@ -273,10 +273,16 @@ def test_the_change_plan_reads_nested_stacks_and_refuses_a_units_move(tmp_path: 
     before = synth(2)
     nested = {n: s for n, s in before.items() if s.parent == "acme-dev-domain"}
     assert len(nested) == 2 and all(n.startswith("acme-dev-domain/Units") for n in nested)
+    # The plan names a nested stack's resources by their path inside it.
+    assert sorted(s.path for s in nested.values()) == ["dev/Domain/Units-1", "dev/Domain/Units-2"]
     # Three units stacks: jump hash moves about a third of the business units into units-3.
     changes = plan(before, synth(3))
     moved = [c for c in changes if c.resource_type == "AWS::DataZone::DomainUnit" and c.action is Action.REPLACED]
     assert moved and all("logical id moved to acme-dev-domain/Units3" in c.reasons[0] for c in moved)
+    assert all(c.name.endswith("-domain-unit") for c in moved)
+    owners = [c.name for c in changes if c.resource_type == "AWS::DataZone::Owner" and c.stack in nested]
+    # As in a domain stack without nested stacks: Units/<unit>/Owner-<group>.
+    assert owners and all(n.startswith("Units/gen") and "/Owner-" in n for n in owners), owners
     refused = {v.change.logical_id for v in plan_violations(changes, [])}
     assert {c.logical_id for c in moved} <= refused
 

@@ -1,4 +1,4 @@
-"""Promotion check (seed 001): one project in two environments, and what promoting it from the
+"""Promotion check: one project in two environments, and what promoting it from the
 first into the second will change: group members, environments, published assets, their
 glossary terms and metadata forms.
 

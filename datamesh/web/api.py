@@ -24,14 +24,16 @@ Status = Literal["PENDING", "ACCEPTED", "REJECTED"]
 ERRORS: dict[int | str, dict[str, object]] = {
     status: {"model": Problem, "description": text}
     for status, text in {
-        401: "no valid session or token, or the AWS session expired",
+        401: "not signed in: no valid console session or API token",
         403: "AWS denied the access, or the CSRF token is wrong",
         404: "no such environment, project, asset, glossary or request",
         409: "the change conflicts with the current state",
         422: "invalid input",
         429: "AWS throttled the requests even after retries (see Retry-After)",
         502: "AWS answered with another error",
-        503: "AWS is unavailable, or the environment cannot be reached",
+        503: "AWS is unavailable, or the server has no usable AWS credentials (type aws-credentials: `aws` names "
+        "the profile, the role and the fix)",
+        504: "AWS did not answer within the timeouts (type aws-unreachable)",
     }.items()
 }
 router = APIRouter(prefix="/api/v1", responses=ERRORS)

@@ -19,6 +19,7 @@ from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp
 
+from datamesh.version import package_version
 from datamesh.web import api, console, docs, pages, problems, signin
 from datamesh.web.environments import Environments
 from datamesh.web.gate import Gate
@@ -68,7 +69,7 @@ class MeshApp(FastAPI):
 def create_app(environments: Environments, guard: Guard, allowed_hosts: Sequence[str] = LOOPBACK_HOSTS) -> FastAPI:
     app = MeshApp(
         title="datamesh",
-        version="1",
+        version=package_version(),
         summary="Run the SMUS data mesh: projects, catalog, glossaries, subscription requests and drift.",
         description=(
             "Send the API token `datamesh serve` printed as `Authorization: Bearer <token>`; in the browser, "

@@ -9,7 +9,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from datamesh.context import ClientFactory, MeshContext, open_context
+from datamesh.aws_access import ActingAs
+from datamesh.context import ClientFactory, MeshContext, acting_role, open_context
 from datamesh.services.overview import EnvironmentSummary, environment_summary
 from mesh_config import MeshConfig
 
@@ -23,6 +24,7 @@ class Environments:
         assume: bool = True,
     ) -> None:
         self.config = config
+        self.profile, self.assume = profile, assume
         self._open = lambda name: open_context(config, name, clients_for, profile, assume)
         self._contexts: dict[str, MeshContext] = {}
         self._lock = threading.Lock()
@@ -37,6 +39,10 @@ class Environments:
             if name not in self._contexts:
                 self._contexts[name] = self._open(name)
             return self._contexts[name]
+
+    def acting_as(self, name: str) -> ActingAs:
+        """Who the server acts as in environment ``name`` (the same rule as open_context)."""
+        return ActingAs(name, self.profile, acting_role(self.config, self.config.environment(name), self.assume))
 
     def summaries(self) -> list[EnvironmentSummary]:
         return [environment_summary(self.config, env) for env in self.config.environments]

@@ -11,6 +11,7 @@ from urllib.parse import quote, urlsplit
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 
 from datamesh.context import MeshContext
 from datamesh.web.problems import Problem
@@ -29,7 +30,14 @@ def is_https_url(value: object) -> bool:
     return parts.scheme == "https" and bool(parts.netloc)
 
 
+def code_spans(value: object) -> Markup:
+    """Text whose `backquoted` parts are commands: escaped, and those parts set as <code>."""
+    parts = str(value).split("`")
+    return Markup("").join(Markup("<code>{}</code>").format(p) if i % 2 else escape(p) for i, p in enumerate(parts))
+
+
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.filters["code_spans"] = code_spans
 templates.env.filters["segment"] = segment
 templates.env.tests["https_url"] = is_https_url
 

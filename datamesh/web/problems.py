@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
+from datamesh.aws_access import AwsUnavailable, fix_steps
 from datamesh.errors import MeshError
 from mesh_config.schema_errors import SchemaError, words_for
 
@@ -31,7 +32,20 @@ STATUS: dict[str, int] = {
     "throttled": 429,
     "aws": 502,
     "unavailable": 503,
+    # The server has no usable AWS credentials: the service is unavailable until they are fixed.
+    # Not 401, which would tell a signed-in user to sign in to the console again.
+    "credentials": 503,
+    # No answer from AWS within the timeouts (aws_access.py): the server as a gateway timed out.
+    "unreachable": 504,
 }
+# Titles of the problem types that are not an HTTP status's phrase (RFC 9457: the type's summary).
+TITLES: dict[str, str] = {
+    "auth": "Not signed in",
+    "credentials": "AWS credentials unavailable",
+    "unreachable": "AWS unreachable",
+}
+# Problem type URNs that name AWS as what is missing.
+TYPES: dict[str, str] = {"credentials": "aws-credentials", "unreachable": "aws-unreachable"}
 # Throttling survived botocore's standard retries: ask the client to wait before the next try.
 RETRY_AFTER_S = 30
 
@@ -39,6 +53,18 @@ RETRY_AFTER_S = 30
 class InvalidParam(BaseModel):
     location: str = Field(description="where: body.comment, query.limit...")
     message: str
+
+
+class AwsAccess(BaseModel):
+    """Why the server cannot act in AWS for an environment, and how to fix it."""
+
+    environment: str
+    profile: str | None = Field(description="the AWS profile the server runs with; null: the default chain")
+    role: str | None = Field(description="the management role assumed from it; null: the profile's own credentials")
+    failure: str = Field(
+        description="no-credentials | unknown-profile | expired | invalid-credentials | assume-role | unreachable"
+    )
+    fix: list[str] = Field(description="what to do, in order")
 
 
 class Problem(BaseModel):
@@ -50,6 +76,7 @@ class Problem(BaseModel):
     detail: str = Field(description="what went wrong and what to do, in one line")
     instance: str = Field(description="the request path")
     errors: list[InvalidParam] | None = Field(None, description="each invalid parameter, for 422")
+    aws: AwsAccess | None = Field(None, description="for aws-credentials and aws-unreachable: what failed, the fix")
 
 
 # Renders a problem for the console: (request, problem) -> HTML response.
@@ -63,15 +90,40 @@ def in_our_words(error: dict[str, Any]) -> str:
     return f"{problem}; {fix}"
 
 
-def problem(request: Request, status: int, kind: str, detail: str, errors: list[InvalidParam] | None = None) -> Problem:
+def problem(
+    request: Request,
+    status: int,
+    kind: str,
+    detail: str,
+    errors: list[InvalidParam] | None = None,
+    aws: AwsAccess | None = None,
+) -> Problem:
     return Problem(
-        type=f"urn:datamesh:problem:{kind.replace('_', '-')}",
-        title=HTTPStatus(status).phrase,
+        type=f"urn:datamesh:problem:{TYPES.get(kind, kind.replace('_', '-'))}",
+        title=TITLES.get(kind, HTTPStatus(status).phrase),
         status=status,
         detail=detail,
         instance=request.url.path,
         errors=errors,
+        aws=aws,
     )
+
+
+def aws_access(request: Request, error: AwsUnavailable) -> AwsAccess | None:
+    """Who the server acted as in the request's environment, and the fix for ``error``."""
+    env = request.path_params.get("env")
+    environments = request.app.state.environments
+    if env not in environments.names:
+        return None
+    acting = environments.acting_as(env)
+    steps = fix_steps(error.failure, acting)
+    return AwsAccess(environment=env, profile=acting.profile, role=acting.role, failure=error.failure, fix=steps)
+
+
+def of_error(request: Request, error: MeshError) -> Problem:
+    status = STATUS.get(error.kind, 422)
+    access = aws_access(request, error) if isinstance(error, AwsUnavailable) else None
+    return problem(request, status, error.kind, str(error), aws=access)
 
 
 def respond(request: Request, found: Problem, render_page: PageRenderer) -> Response:
@@ -83,6 +135,8 @@ def respond(request: Request, found: Problem, render_page: PageRenderer) -> Resp
             response.headers.update(headers)
         return response
     body = found.model_dump(exclude_none=True)
+    if found.aws is not None:
+        body["aws"] = found.aws.model_dump()  # a null profile or role says something: kept
     return JSONResponse(body, status_code=found.status, media_type=MEDIA_TYPE, headers=headers)
 
 
@@ -91,8 +145,7 @@ def install(app: FastAPI, render_page: PageRenderer) -> None:
 
     async def mesh_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, MeshError)
-        status = STATUS.get(error.kind, 422)
-        return respond(request, problem(request, status, error.kind, str(error)), render_page)
+        return respond(request, of_error(request, error), render_page)
 
     async def invalid_request(request: Request, error: Exception) -> Response:
         assert isinstance(error, RequestValidationError)

@@ -4,7 +4,7 @@ Resource properties::
 
     DomainId, ConsumerProjectId, ProducerProjectId, AssetName, Reason
 
-Seed 000 section 8. DataZone has no auto-approve flag, and the YAML change that declares the
+DataZone has no auto-approve flag, and the YAML change that declares the
 subscription was reviewed and merged, so the deployment acts on both sides (its identity is a
 member of both projects):
 

@@ -1,0 +1,58 @@
+"""YAML text helpers shared by the starter templates: placeholders that validate, quoting, the modeline."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import mesh_config
+
+# The JSON Schemas of the checkout (make schemas), when this is one: editors then validate the
+# starter files as they are edited. An installed package has no schemas/ folder: no modeline.
+SCHEMAS_DIR = Path(mesh_config.__file__).resolve().parent.parent / "schemas"
+
+
+def schema_reference(target: Path, schema: str) -> str | None:
+    """``schema`` relative to ``target`` (the mesh folder), or None outside a checkout."""
+    path = SCHEMAS_DIR / schema
+    if not path.exists():
+        return None
+    return Path(os.path.relpath(path, target.resolve())).as_posix()
+
+
+def modeline(target: Path, schema: str) -> str:
+    """The yaml-language-server line pointing from ``target`` (the mesh folder) to ``schema``."""
+    reference = schema_reference(target, schema)
+    return f"# yaml-language-server: $schema={reference}\n" if reference else ""
+
+
+def quoted(value: str) -> str:
+    """A YAML double-quoted scalar (JSON strings are YAML)."""
+    return json.dumps(value)
+
+
+def flow(values: list[str] | tuple[str, ...]) -> str:
+    return "[" + ", ".join(values) + "]"
+
+
+def vpc_id(position: int) -> str:
+    return f"vpc-{position + 1:017x}"
+
+
+def subnet_ids(position: int, count: int = 3) -> list[str]:
+    return [f"subnet-{position + 1:08x}{k + 1:09x}" for k in range(count)]
+
+
+def group_id(number: int) -> str:
+    """A placeholder Identity Center group id (a version-4-shaped UUID)."""
+    return f"00000000-0000-4000-8000-{number:012d}"
+
+
+def connection_arn(region: str, account: str) -> str:
+    return f"arn:aws:codeconnections:{region}:{account}:connection/00000000-0000-0000-0000-000000000000"
+
+
+def sso_role(account: str, permission_set: str) -> str:
+    """An Identity Center permission-set role of the tools account ('*': the path and the suffix)."""
+    return f"arn:aws:iam::{account}:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_{permission_set}_*"
