@@ -478,15 +478,19 @@ def projects_remove_member(
 @catalog_app.command("import-glossary")
 def catalog_import(
     glossary: Annotated[str, typer.Argument(help="glossary name (finance-glossary) or scope (finance)")],
-    csv_file: Annotated[typer.FileText, typer.Argument(help="CSV with name,short_description,long_description")],
+    csv_file: Annotated[
+        typer.FileBinaryRead,
+        typer.Argument(help="CSV with name,short_description,long_description (',' ';' or tab; UTF-8, BOM allowed)"),
+    ],
     dry_run: Annotated[bool, DRY_RUN] = False,
 ) -> None:
     """Merge terms from CSV into a glossary of mesh.yaml.
 
     Example: datamesh catalog import-glossary finance terms.csv
     """
-    text = csv_file.read()
-    _edited(lambda e: e.import_glossary(glossary, text, write=not dry_run), dry_run)
+    # Bytes: the CSV reader decodes (UTF-8 with or without Excel's byte-order mark) and names the file.
+    data, source = csv_file.read(), csv_file.name
+    _edited(lambda e: e.import_glossary(glossary, data, source=source, write=not dry_run), dry_run)
 
 
 # --- Assets and permissions --------------------------------------------------------------

@@ -9,11 +9,12 @@ from mesh_config.management import ManagementAccess, tools_account_of
 from mesh_config.mesh import MeshDefinition
 from mesh_config.naming import Naming
 from mesh_config.regions import partition_of
+from mesh_config.retired_keys import ENVIRONMENT_FILE, changed_key, upgrade_note
 from mesh_config.yaml_source import YamlDocument
 
 # Where a mesh written before the rule finds what to change; the message names it so that an
 # upgrade that breaks `cdk synth` says why and where to read on.
-ADMIN_PRINCIPALS_UPGRADE_NOTE = 'CHANGELOG.md, Upgrade notes, "admin management roles need principals"'
+ADMIN_PRINCIPALS_UPGRADE_NOTE = upgrade_note(changed_key(ENVIRONMENT_FILE, "management", "principals").note)
 
 
 def check_management(mesh: MeshDefinition, env: EnvironmentConfig, doc: YamlDocument) -> list[ConfigIssue]:

@@ -6,6 +6,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from mesh_config.blueprints import Blueprint
 from mesh_config.change_safety import AllowedChange
@@ -25,7 +26,11 @@ def _unique(values: list[str]) -> list[str]:
     seen: set[str] = set()
     dupes = [v for v in values if v in seen or seen.add(v)]  # type: ignore[func-returns-value]
     if dupes:
-        raise ValueError(f"listed more than once: {', '.join(sorted(set(dupes)))}")
+        raise PydanticCustomError(
+            "listed_twice",
+            "{names} listed more than once",
+            {"names": ", ".join(repr(d) for d in sorted(set(dupes))), "fix": "list each entry once"},
+        )
     return values
 
 
@@ -158,14 +163,6 @@ class Project(_Model):
     contributors: MemberList = Field(
         default_factory=list,
         description="groups designated PROJECT_CONTRIBUTOR: a name, or {group: name, environments: [dev]}",
-    )
-    viewers: GroupList = Field(
-        default_factory=list,
-        description=(
-            "not supported: SMUS V2 projects have only the Owner and Contributor designations. Groups declared "
-            "under identity_center.groups are assigned to the domain and can browse and search the catalog "
-            "without being project members"
-        ),
     )
     environments: list[Slug] | None = Field(
         None, description="environment names where the project exists; default: every environment"

@@ -120,7 +120,8 @@ def test_glossary_import_refuses_a_csv_without_its_header(mesh_dir: Path, tmp_pa
         cli.app, ["--mesh-dir", str(mesh_dir), "catalog", "import-glossary", "finance", str(csv_file)]
     )
     assert result.exit_code == 1
-    assert "the CSV has no column name, short_description" in result.output
+    assert "terms.csv has 3 problems; nothing was imported" in result.output
+    assert "line 1: the header has no column name, short_description" in result.output
 
 
 @pytest.fixture
