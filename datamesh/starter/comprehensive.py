@@ -16,7 +16,7 @@ from datamesh.starter.text import connection_arn, flow, group_id, modeline, quot
 
 # The keys written as comments only (model path, in the mesh.yaml or <env>.yaml models).
 COMMENTED_MESH_KEYS = frozenset(
-    {"projects.viewers", "catalogs.database", "catalogs.tables.name", "shares.consumers.pii_override", "allow_changes"}
+    {"catalogs.database", "catalogs.tables.name", "shares.consumers.pii_override", "organization", "allow_changes"}
 )
 COMMENTED_ENVIRONMENT_KEYS = frozenset(
     {"shared_account_reason", "project_artifacts_s3_uri", "project_artifacts_kms_key_arn", "promotion.wave"}
@@ -188,8 +188,6 @@ projects:
     description: Reports on {bu} data, a consumer of the data products
     owners: [{team}]
     environments: {every}   # where the project exists (default: every environment)
-    # viewers: []   # not supported: SMUS projects have no read-only designation; a group declared
-    #               # under identity_center.groups can already browse and search the catalog
 
 # Business glossaries, in every domain. Scope 'enterprise' is {a.org}-enterprise-glossary; a
 # business unit's is <bu>-glossary. A relation names a term of the same glossary ('Customer') or of
@@ -342,6 +340,16 @@ layout:
   subscription_stacks: 1   # the declared subscriptions (at most 10)
   catalog_stacks: 0   # 0: every Glue database in the catalogs stack
   unit_stacks: 1   # 0: the unit tree in the domain stack; N: in N nested stacks of it
+
+# The AWS Organization around the mesh (optional; docs/organization.md): OUs per environment,
+# guardrails, permission sets and the audit baseline, deployed in the management account first.
+# organization:
+#   management_account: "100000000000"
+#   root_id: r-ab12   # aws organizations list-roots
+#   ous: {{{first}: Mesh/NonProd, {last}: Mesh/Prod}}   # OU path per environment (accounts are moved by hand)
+#   allowed_regions: [eu-west-1]   # the region guardrail denies the others (global services exempt)
+#   log_archive_account: "100000000001"   # the audit log bucket's account
+#   owns: [scps, tag_policy, permission_sets, trail, log_archive, account_baseline]   # leave out what a landing zone owns
 
 # Stateful resources the change plan may replace or delete, each with its reason (remove once deployed).
 # allow_changes:
