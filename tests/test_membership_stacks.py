@@ -20,6 +20,7 @@ from mesh_config.placement import jump_hash, membership_stack_part
 from tests.config_edits import EXAMPLE, assert_issue, edit_yaml, load_issues
 from tests.synth import SynthesizedApp, of_type, synth_app
 from tests.test_cfn_lint import cfn_lint
+from tests.test_nag import violations
 
 MEMBERSHIP = "AWS::DataZone::ProjectMembership"
 # Three projects stacks and two members stacks: a members stack refers to several projects stacks.
@@ -249,9 +250,11 @@ def test_the_synth_estimate_counts_the_members_stacks(tmp_path: Path) -> None:
     assert synth_resources(pooled.mesh, envs) == synth_resources(plain.mesh, envs) + members_stacks
 
 
-def test_the_members_and_projects_stacks_pass_cfn_lint(pooled) -> None:
-    """E3019 would report several memberships of one project in one template without the metadata."""
+def test_the_members_and_projects_stacks_pass_cfn_lint_and_the_builtin_validation(pooled) -> None:
+    """E3019 would report several memberships of one project in one template without the metadata
+    (cfn-lint) and the acknowledgments (CDK's built-in validation, which the synth ran)."""
     _, app, _ = pooled
+    assert violations(app.validation_report()) == []
     stacks = [s for s in app.stacks() if "-members-" in s.stack_name or "-projects-" in s.stack_name]
     assert len([s for s in stacks if "-members-" in s.stack_name]) == 2 * 3
     paths = [Path(s.template_full_path) for s in stacks]
