@@ -17,6 +17,7 @@ from mesh_config.layout import Layout
 from mesh_config.layout_checks import synth_resources
 from mesh_config.mesh import Project
 from mesh_config.placement import jump_hash, membership_stack_part
+from scripts.smoke_test import expected_for
 from tests.config_edits import EXAMPLE, assert_issue, edit_yaml, load_issues
 from tests.synth import SynthesizedApp, of_type, synth_app
 from tests.test_cfn_lint import cfn_lint
@@ -260,3 +261,13 @@ def test_the_members_and_projects_stacks_pass_cfn_lint_and_the_builtin_validatio
     paths = [Path(s.template_full_path) for s in stacks]
     result = cfn_lint(paths)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_smoke_test_checks_the_members_stacks(tmp_path: Path) -> None:
+    config = load_mesh(_copy(tmp_path, _with_layout(LAYOUT)))
+    stacks = expected_for(config, "staging").stacks
+    assert {name: names for name, names in stacks.items() if "-members-" in name} == {
+        "acme-staging-members-1": (),
+        "acme-staging-members-2": (),
+    }
+    assert not [name for name in expected_for(load_mesh(EXAMPLE), "staging").stacks if "-members-" in name]
