@@ -17,10 +17,13 @@ from mesh_config.layout import Layout
 from mesh_config.layout_checks import synth_resources
 from mesh_config.mesh import Project
 from mesh_config.placement import jump_hash, membership_stack_part
+from mesh_plan.changes import Action, plan
+from mesh_plan.rules import violations as violations_of
 from scripts.smoke_test import expected_for
 from tests.config_edits import EXAMPLE, assert_issue, edit_yaml, load_issues
 from tests.synth import SynthesizedApp, of_type, synth_app
 from tests.test_cfn_lint import cfn_lint
+from tests.test_change_plan import stage_stacks
 from tests.test_nag import violations
 
 MEMBERSHIP = "AWS::DataZone::ProjectMembership"
@@ -271,3 +274,19 @@ def test_the_smoke_test_checks_the_members_stacks(tmp_path: Path) -> None:
         "acme-staging-members-2": (),
     }
     assert not [name for name in expected_for(load_mesh(EXAMPLE), "staging").stacks if "-members-" in name]
+
+
+def test_turning_it_on_moves_each_membership_which_the_plan_reports_and_does_not_refuse(pooled) -> None:
+    """The plan compares templates: a membership's project reference is a GetAtt in its projects stack
+    and a stack output in its members stack, so it lists a deletion there and an addition here."""
+    config, app, plain = pooled
+    changes = plan(stage_stacks(plain.outdir), stage_stacks(app.outdir))
+    # (environment, logical id): the memberships keep their logical ids.
+    deleted = {(c.stack.split("-")[1], c.logical_id) for c in changes if c.action is Action.DELETED}
+    added = {(c.stack.split("-")[1], c.logical_id) for c in changes if c.action is Action.ADDED}
+    assert deleted and deleted == added
+    assert all("-projects-" in c.stack if c.action is Action.DELETED else "-members-" in c.stack for c in changes)
+    # Nothing else: the projects stay, and the projects stacks only gain outputs.
+    assert {(c.resource_type, c.action) for c in changes} == {(MEMBERSHIP, Action.DELETED), (MEMBERSHIP, Action.ADDED)}
+    assert len(changes) == 2 * len(deleted)
+    assert violations_of(changes, config.mesh.allow_changes) == []
