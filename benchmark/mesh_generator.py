@@ -63,12 +63,12 @@ class Shape:
 # The benchmark's generated cases (the brief's scale targets).
 SHAPES: dict[str, Shape] = {
     "1000": Shape(business_units=20, projects=1000, tables_per_unit=10, subscriptions=50),
-    # Memberships in their own pool: in the projects stacks, the projects need 64 stacks (three memberships and one
-    # project each), and the projects level spans two pipeline stages (7 sequential deployments instead
-    # of 6). Without them, a projects stack is bound by its outputs, one id per project (36 stacks), and
-    # the 15 058 memberships the estimate counts per environment need 48 stacks at validation's 70 % of
-    # 450 resources (the count it asks for when membership_stacks is too small); they deploy beside
-    # governance, and the projects level fits one stage beside the foundation and the domain.
+    # membership_stacks: with its memberships in its projects stack a project is four resources, and the
+    # 5 006 projects need 64 projects stacks, more than a pipeline stage holds beside the foundation and
+    # the domain (7 sequential deployments instead of 6). With them in members stacks a projects stack is
+    # bound by its outputs, one project id each (36 stacks at validation's counts), and the 15 058
+    # memberships validation estimates per environment need 48 stacks at its 70 % of 450 resources (the
+    # count it asks for when membership_stacks is set lower); they deploy beside governance.
     "5000": Shape(
         business_units=200,
         projects=5000,
