@@ -339,6 +339,7 @@ layout:
   product_stacks: 1   # the producers' tables and data sources
   subscription_stacks: 1   # the declared subscriptions (at most 10)
   catalog_stacks: 0   # 0: every Glue database in the catalogs stack
+  membership_stacks: 0   # 0: memberships in their project's stack; N: members-1 ... members-N (past ~3 000 projects)
   unit_stacks: 1   # 0: the unit tree in the domain stack; N: in N nested stacks of it
 
 # The AWS Organization around the mesh (optional; docs/organization.md): OUs per environment,
