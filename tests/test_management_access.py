@@ -128,6 +128,7 @@ def test_management_principals_must_live_in_the_tools_account(env_dir: Path):
 DEV_PRINCIPALS = """  principals:
     - arn:aws:iam::444444444444:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_DataEngineer_*
     - arn:aws:iam::444444444444:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_DataPlatformManager_*
+    - permission_set: DataMeshAdmin   # mesh.yaml's permission set: its role in the tools account
 """
 
 
