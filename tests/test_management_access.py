@@ -54,6 +54,8 @@ def test_dev_has_an_admin_role_trusted_by_named_roles_of_the_tools_account(examp
         "ArnLike": {
             "aws:PrincipalArn": [
                 "arn:aws:iam::444444444444:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_DataEngineer_*",
+                # {permission_set: DataMeshAdmin}: the set's role in the tools account.
+                "arn:aws:iam::444444444444:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_DataMeshAdmin_*",
                 "arn:aws:iam::444444444444:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_DataPlatformManager_*",
             ]
         }
