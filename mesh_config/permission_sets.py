@@ -133,7 +133,11 @@ class PermissionSet(_Model):
     )
     managed_policies: Annotated[list[ManagedPolicyName], AfterValidator(_unique)] = Field(
         default_factory=list,
-        description="AWS managed policies attached besides the inline policy, by name",
+        max_length=10,
+        description=(
+            "AWS managed policies attached besides the inline policy, by name; at most 10, IAM's default quota of "
+            "managed policies per role"
+        ),
         examples=[["AWSCloudFormationReadOnlyAccess"]],
     )
     groups: Annotated[list[Slug | GroupInAccounts], AfterValidator(_unique_groups)] = Field(

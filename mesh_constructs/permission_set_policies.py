@@ -12,8 +12,10 @@ Formation's grants decide which tables and columns answer.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from aws_cdk import aws_iam as iam
 
@@ -203,6 +205,22 @@ def _approver(ctx: PolicyContext) -> list[iam.PolicyStatement]:
             ],
         )
     ]
+
+
+# Identity Center's limit on an inline policy: 10,240 characters without whitespace
+# (https://docs.aws.amazon.com/singlesignon/latest/userguide/limits.html).
+MAX_INLINE_POLICY_CHARACTERS = 10_240
+
+
+def check_policy_size(permission_set: str, document: Any) -> None:
+    """Refuse at synth an inline policy Identity Center would refuse at deployment."""
+    size = len("".join(json.dumps(document, separators=(",", ":")).split()))
+    if size > MAX_INLINE_POLICY_CHARACTERS:
+        raise ValueError(
+            f"permission set {permission_set}: its inline policy is {size} characters without whitespace, over "
+            f"Identity Center's limit of {MAX_INLINE_POLICY_CHARACTERS}: assign it in fewer environments, or split it "
+            "into sets for some environments each"
+        )
 
 
 def inline_policy(kind: InlinePolicy, ctx: PolicyContext) -> iam.PolicyDocument | None:

@@ -24,7 +24,7 @@ from mesh_config import MeshConfig
 from mesh_config.permission_sets import PermissionSet, assignments
 from mesh_config.promotion import PromotionMode
 from mesh_config.regions import partition_of
-from mesh_constructs.permission_set_policies import PolicyContext, PolicyTarget, inline_policy
+from mesh_constructs.permission_set_policies import PolicyContext, PolicyTarget, check_policy_size, inline_policy
 
 
 class IdentityStack(Stack):
@@ -73,6 +73,8 @@ class IdentityStack(Stack):
 
     def _permission_set(self, ps: PermissionSet, instance_arn: str, context: PolicyContext) -> sso.CfnPermissionSet:
         policy = inline_policy(ps.inline_policy, context)
+        if policy is not None:
+            check_policy_size(ps.name, self.resolve(policy))
         return sso.CfnPermissionSet(
             self,
             ps.name,

@@ -20,6 +20,7 @@ from mesh_config.permission_sets import (
     session_minutes,
     sso_role_arn_pattern,
 )
+from mesh_constructs.permission_set_policies import MAX_INLINE_POLICY_CHARACTERS, check_policy_size
 from stacks.organization_stage import OrganizationStage, has_organization_stage
 from tests.config_edits import EXAMPLE, assert_issue, edit_text, edit_yaml, load_issues
 
@@ -305,3 +306,15 @@ def test_a_delegated_administrator_gets_the_identity_stack(env_dir: Path):
     stage = OrganizationStage(cdk.App(), config=load_mesh(env_dir))
     assert stage.identity is not None
     assert (stage.identity.account, stage.identity.region) == ("555555555555", "eu-central-1")
+
+
+def test_an_inline_policy_over_identity_centers_limit_is_refused_at_synth():
+    statement = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/" + "x" * 100}
+    check_policy_size("Small", {"Statement": [statement]})
+    with pytest.raises(ValueError, match=r"Big: its inline policy is \d+ characters .* limit of 10240"):
+        check_policy_size("Big", {"Statement": [statement] * (MAX_INLINE_POLICY_CHARACTERS // 100)})
+
+
+def test_the_example_policies_fit_identity_centers_limit(template: Template):
+    for name, props in _permission_sets(template).items():
+        check_policy_size(name, props["InlinePolicy"])
