@@ -318,3 +318,31 @@ def test_an_inline_policy_over_identity_centers_limit_is_refused_at_synth():
 def test_the_example_policies_fit_identity_centers_limit(template: Template):
     for name, props in _permission_sets(template).items():
         check_policy_size(name, props["InlinePolicy"])
+
+
+# --- in the pipeline ---------------------------------------------------------------------------
+
+
+def test_the_pipeline_deploys_the_identity_stack_in_the_management_account_before_the_environments(example_app):
+    template = example_app.templates()["acme-mesh-pipeline"]
+    (pipeline,) = [
+        r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::CodePipeline::Pipeline"
+    ]
+    names = [s["Name"] for s in pipeline["Stages"]]
+    assert names.index("organization") < names.index("dev")
+    (deploy,) = next(s for s in pipeline["Stages"] if s["Name"] == "organization")["Actions"]
+    assert deploy["Configuration"]["StackName"] == "acme-identity"
+    assert f":iam::{MANAGEMENT}:role/cdk-hnb659fds-deploy-role-{MANAGEMENT}-eu-west-1" in str(deploy["RoleArn"])
+
+
+def test_the_approver_roles_trust_the_approvers_permission_set(example_app):
+    template = example_app.templates()["acme-mesh-pipeline"]
+    roles = {
+        r["Properties"]["RoleName"]: r["Properties"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::IAM::Role" and "RoleName" in r["Properties"]
+    }
+    pattern = sso_role_arn_pattern("aws", TOOLS, "MeshApprovers")
+    for env in ("staging", "prod"):
+        (statement,) = roles[approver_role_name("acme", env)]["AssumeRolePolicyDocument"]["Statement"]
+        assert pattern in statement["Condition"]["ArnLike"]["aws:PrincipalArn"]
