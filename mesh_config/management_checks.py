@@ -40,7 +40,8 @@ def check_management(mesh: MeshDefinition, env: EnvironmentConfig, doc: YamlDocu
             f"name a role of account {tools} (the account the datamesh CLI runs in), or set management.tools_account",
         )
         for i, arn in enumerate(management.principals)
-        if arn.split(":")[4] != tools
+        # A permission set is resolved to its role in the tools account (check_permission_sets).
+        if isinstance(arn, str) and arn.split(":")[4] != tools
     ]
     return issues
 

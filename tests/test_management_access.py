@@ -54,6 +54,8 @@ def test_dev_has_an_admin_role_trusted_by_named_roles_of_the_tools_account(examp
         "ArnLike": {
             "aws:PrincipalArn": [
                 "arn:aws:iam::444444444444:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_DataEngineer_*",
+                # {permission_set: DataMeshAdmin}: the set's role in the tools account.
+                "arn:aws:iam::444444444444:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_DataMeshAdmin_*",
                 "arn:aws:iam::444444444444:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_DataPlatformManager_*",
             ]
         }
@@ -128,6 +130,7 @@ def test_management_principals_must_live_in_the_tools_account(env_dir: Path):
 DEV_PRINCIPALS = """  principals:
     - arn:aws:iam::444444444444:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_DataEngineer_*
     - arn:aws:iam::444444444444:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_DataPlatformManager_*
+    - permission_set: DataMeshAdmin   # mesh.yaml's permission set: its role in the tools account
 """
 
 
