@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import mesh_config
+
+if TYPE_CHECKING:
+    from datamesh.starter.answers import Answers, EnvironmentAnswers
 
 # The JSON Schemas of the checkout (make schemas), when this is one: editors then validate the
 # starter files as they are edited. An installed package has no schemas/ folder: no modeline.
@@ -56,3 +61,13 @@ def connection_arn(region: str, account: str) -> str:
 def sso_role(account: str, permission_set: str) -> str:
     """An Identity Center permission-set role of the tools account ('*': the path and the suffix)."""
     return f"arn:aws:iam::{account}:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_{permission_set}_*"
+
+
+def starter_files(
+    answers: Answers, mesh_text: str, environment: Callable[[EnvironmentAnswers, int], str]
+) -> dict[str, str]:
+    """File name -> text: mesh.yaml and one <env>.yaml per environment, in promotion order."""
+    files = {"mesh.yaml": mesh_text}
+    for position, env in enumerate(answers.environments):
+        files[f"{env.name}.yaml"] = environment(env, position)
+    return files
