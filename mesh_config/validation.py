@@ -15,6 +15,7 @@ from mesh_config.errors import ConfigIssue, choices, repeated_indexes
 from mesh_config.governance_checks import check_governance
 from mesh_config.layout_checks import check_layout, check_quotas
 from mesh_config.management_checks import check_management
+from mesh_config.notification_checks import check_notifications
 from mesh_config.mesh import DEFAULT_PROFILE_KEY, MeshDefinition, Project, ProjectProfile
 from mesh_config.naming import (
     ACCESS_LOGS,
@@ -494,6 +495,7 @@ def check_environments(
             )
     for env, doc in envs:
         issues += check_management(mesh, env, doc)
+        issues += check_notifications(mesh, env, doc)
     pipeline_envs = [(e, d) for e, d in envs if e.promotion.mode is PromotionMode.PIPELINE]
     seen_waves: set[str] = set()
     previous: str | None = None
