@@ -16,14 +16,14 @@ GetProject), so a change in the events' payload beyond those ids costs names, no
 Recipients, from the ``ROUTES`` environment variable (JSON, written at synth from the
 environment's ``notifications``)::
 
-    {"projects": {"<project name>": [topic ARN, ...]},   # its owner groups' topics + its own topic
-     "groups": {"<Identity Center group id>": topic ARN},
+    {"groups": {"<Identity Center group id>": topic ARN},  # notifications.groups, one topic each
+     "projects": {"<project name>": [topic ARN]},        # notifications.project_topics
      "fallback": topic ARN}                             # the environment's alarm topic
 
-A project's recipients are the topics the config routes it to, plus the topic of every group that
-ListProjectMemberships shows as PROJECT_OWNER now (owners added in the portal are told too). A
-project nobody is routed to goes to the fallback topic with a note saying so: a request nobody
-sees would wait forever.
+A project's recipients are the topic of every group that ListProjectMemberships shows as
+PROJECT_OWNER when the event comes (owners added in the portal are told too), plus the project's
+own topic. A project nobody is routed to goes to the fallback topic with a note saying so: a
+request nobody sees would wait forever.
 
 A name that cannot be read (AccessDenied: DataZone authorizes its callers apart from IAM) leaves
 the id in the message and the config's routes in force; a failure to publish raises, so Lambda's
