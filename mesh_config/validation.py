@@ -15,7 +15,6 @@ from mesh_config.errors import ConfigIssue, choices, repeated_indexes
 from mesh_config.governance_checks import check_governance
 from mesh_config.layout_checks import check_layout, check_quotas
 from mesh_config.management_checks import check_management
-from mesh_config.notification_checks import check_notifications
 from mesh_config.mesh import DEFAULT_PROFILE_KEY, MeshDefinition, Project, ProjectProfile
 from mesh_config.naming import (
     ACCESS_LOGS,
@@ -32,6 +31,7 @@ from mesh_config.naming import (
     approver_role_name,
     smoke_test_runner_role_name,
 )
+from mesh_config.notification_checks import check_notifications
 from mesh_config.promotion import PromotionMode
 from mesh_config.regions import region_problem
 from mesh_config.share_checks import check_share_pii, check_share_regions, check_shares, check_teams

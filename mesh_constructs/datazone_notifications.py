@@ -84,7 +84,9 @@ class DataZoneNotifications(Construct):
         )
         # Publishing to an encrypted topic: SNS generates the data key as the publisher (SNS developer
         # guide, "Encryption at rest"); named actions, not grant_encrypt's ReEncrypt* / GenerateDataKey*.
-        role.add_to_policy(iam.PolicyStatement(actions=["kms:Decrypt", "kms:GenerateDataKey"], resources=[props.key.key_arn]))
+        role.add_to_policy(
+            iam.PolicyStatement(actions=["kms:Decrypt", "kms:GenerateDataKey"], resources=[props.key.key_arn])
+        )
         routes = {
             "projects": {name: [t.topic_arn] for name, t in sorted(props.project_topics.items())},
             "groups": {group: t.topic_arn for group, t in sorted(props.group_topics.items())},
@@ -122,4 +124,3 @@ class DataZoneNotifications(Construct):
             # EventBridge retries a failed asynchronous invocation; Lambda retries errors twice more.
             rule.add_target(targets.LambdaFunction(self.function, retry_attempts=4, max_event_age=Duration.hours(2)))
             self.rules[rule_id] = rule
-

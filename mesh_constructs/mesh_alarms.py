@@ -188,7 +188,9 @@ class MeshAlarms(Construct):
                 )
             )
 
-    def _rule(self, rule_id: str, what: str, pattern: events.EventPattern, message: events.RuleTargetInput) -> events.Rule:
+    def _rule(
+        self, rule_id: str, what: str, pattern: events.EventPattern, message: events.RuleTargetInput
+    ) -> events.Rule:
         rule = events.Rule(self, rule_id, description=f"Mesh monitoring: {what}", event_pattern=pattern)
         for topic in (self._props.topic, *self._props.extra_topics):
             rule.add_target(targets.SnsTopic(topic, message=message))

@@ -98,4 +98,3 @@ class NotificationTopic(Construct):
             self.topic.add_subscription(subscriptions.EmailSubscription(email))
         for url in props.https_endpoints:
             self.topic.add_subscription(subscriptions.UrlSubscription(url, protocol=sns.SubscriptionProtocol.HTTPS))
-

@@ -41,9 +41,7 @@ class MonitoringStack(Stack):
                 https_endpoints=alarms.https_endpoints,
             ),
         ).topic
-        extra = [
-            sns.Topic.from_topic_arn(self, f"ExistingTopic{i}", arn) for i, arn in enumerate(alarms.topic_arns)
-        ]
+        extra = [sns.Topic.from_topic_arn(self, f"ExistingTopic{i}", arn) for i, arn in enumerate(alarms.topic_arns)]
 
         groups = config.mesh.identity_center.groups
         self.group_topics: dict[str, sns.ITopic] = {}

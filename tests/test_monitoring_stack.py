@@ -57,13 +57,16 @@ def test_the_alarm_topic_is_named_encrypted_and_subscribed(staging):
         "AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "data-platform-oncall@acme.example"}
     )
     template.has_resource_properties(
-        "AWS::SNS::Subscription", {"Protocol": "https", "Endpoint": Match.string_like_regexp("^https://events.pagerduty")}
+        "AWS::SNS::Subscription",
+        {"Protocol": "https", "Endpoint": Match.string_like_regexp("^https://events.pagerduty")},
     )
 
 
 def test_the_key_lets_cloudwatch_and_eventbridge_of_this_account_publish(staging):
     (key,) = of_type(staging, "AWS::KMS::Key").values()
-    (statement,) = [s for s in key["Properties"]["KeyPolicy"]["Statement"] if s.get("Sid") == "AllowAlarmAndEventPublishers"]
+    (statement,) = [
+        s for s in key["Properties"]["KeyPolicy"]["Statement"] if s.get("Sid") == "AllowAlarmAndEventPublishers"
+    ]
     assert sorted(statement["Principal"]["Service"]) == ["cloudwatch.amazonaws.com", "events.amazonaws.com"]
     assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": "234567890123"}}
     assert key["Properties"]["EnableKeyRotation"] is True
@@ -142,7 +145,10 @@ def test_a_failed_mesh_custom_resource_is_an_alarm(staging):
 
 @pytest.mark.parametrize(
     ("rule", "detail_type"),
-    [("AlarmsDataSourceRunFailed", "Data Source Run Failed"), ("AlarmsSubscriptionGrantFailed", "Subscription Grant Failed")],
+    [
+        ("AlarmsDataSourceRunFailed", "Data Source Run Failed"),
+        ("AlarmsSubscriptionGrantFailed", "Subscription Grant Failed"),
+    ],
 )
 def test_datazone_failures_are_alarms(staging, rule, detail_type):
     assert _rule(staging, rule)["EventPattern"] == {"source": ["aws.datazone"], "detail-type": [detail_type]}

@@ -23,7 +23,9 @@ def test_environments_without_the_section_have_none() -> None:
 
 
 def test_a_notification_to_an_unknown_group_is_refused(env_dir: Path) -> None:
-    edit_text(env_dir / "staging.yaml", "    sales-team: [sales-data-owners@acme.example]", "    sales: [s@acme.example]")
+    edit_text(
+        env_dir / "staging.yaml", "    sales-team: [sales-data-owners@acme.example]", "    sales: [s@acme.example]"
+    )
     issue = assert_issue(
         load_issues(env_dir), "staging.yaml", "notifications.groups.sales", "not declared in mesh.yaml identity_center"
     )
@@ -56,7 +58,9 @@ def test_a_project_absent_from_the_environment_is_refused(env_dir: Path) -> None
 def test_a_malformed_e_mail_is_refused_with_the_format_in_words(env_dir: Path) -> None:
     edit_text(env_dir / "staging.yaml", "deployed: [qa-team@acme.example]", "deployed: [qa-team.acme.example]")
     issues = load_issues(env_dir)
-    issue = assert_issue(issues, "staging.yaml", "notifications.deployed[0]", "'qa-team.acme.example' has the wrong format")
+    issue = assert_issue(
+        issues, "staging.yaml", "notifications.deployed[0]", "'qa-team.acme.example' has the wrong format"
+    )
     assert "e-mail address" in issue.fix
     assert issue.line is not None
 
@@ -92,7 +96,9 @@ def test_the_qa_list_of_an_environment_no_pipeline_deploys_is_refused(env_dir: P
 
 
 def test_every_problem_is_reported_at_once(env_dir: Path) -> None:
-    edit_text(env_dir / "staging.yaml", "    sales-team: [sales-data-owners@acme.example]", "    sales: [s@acme.example]")
+    edit_text(
+        env_dir / "staging.yaml", "    sales-team: [sales-data-owners@acme.example]", "    sales: [s@acme.example]"
+    )
     edit_text(env_dir / "staging.yaml", "    finance-reporting: ", "    finance-reports: ")
     edit_text(env_dir / "prod.yaml", "    sales-team: [sales-data-owners@acme.example]", "    sales-team: []")
     issues = load_issues(env_dir)

@@ -67,9 +67,7 @@ def members(*groups: str, designation: str = "PROJECT_OWNER") -> dict:
 
 
 def published(sns_stub: Stubber, topic: str) -> None:
-    sns_stub.add_response(
-        "publish", {"MessageId": "m1"}, {"TopicArn": topic, "Subject": ANY, "Message": ANY}
-    )
+    sns_stub.add_response("publish", {"MessageId": "m1"}, {"TopicArn": topic, "Subject": ANY, "Message": ANY})
 
 
 def run(client, sns, deadline, evt, routes=ROUTES):
@@ -106,7 +104,10 @@ def test_memberships_are_read_across_pages_and_only_owners_count(client, sns, de
         dz.add_response("list_project_memberships", {**members("other-group"), "nextToken": "t2"})
         dz.add_response(
             "list_project_memberships",
-            {"members": members(OWNERS_GROUP)["members"] + members("contrib", designation="PROJECT_CONTRIBUTOR")["members"]},
+            {
+                "members": members(OWNERS_GROUP)["members"]
+                + members("contrib", designation="PROJECT_CONTRIBUTOR")["members"]
+            },
             {"domainIdentifier": DOMAIN, "projectIdentifier": PRODUCER, "maxResults": 50, "nextToken": "t2"},
         )
         published(sn, TOPIC.format("finance-owners"))
@@ -116,13 +117,17 @@ def test_memberships_are_read_across_pages_and_only_owners_count(client, sns, de
     assert TOPIC.format("finance-stewards") in result["published"]
 
 
-@pytest.mark.parametrize(("kind", "word"), [(notify.REQUEST_ACCEPTED, "accepted"), (notify.REQUEST_REJECTED, "rejected")])
+@pytest.mark.parametrize(
+    ("kind", "word"), [(notify.REQUEST_ACCEPTED, "accepted"), (notify.REQUEST_REJECTED, "rejected")]
+)
 def test_a_decision_notifies_the_requesting_project(client, sns, deadline, kind, word):
     messages = []
     with Stubber(client) as dz, Stubber(sns) as sn:
         dz.add_response(
             "get_subscription_request_details",
-            request_details("ACCEPTED" if word == "accepted" else "REJECTED", decisionComment="ok for Q4", reviewerId="u9"),
+            request_details(
+                "ACCEPTED" if word == "accepted" else "REJECTED", decisionComment="ok for Q4", reviewerId="u9"
+            ),
         )
         dz.add_response("list_project_memberships", members())
         published(sn, TOPIC.format("marketing-owners"))
@@ -145,7 +150,10 @@ def test_a_failed_run_notifies_the_data_sources_project_with_the_error(client, s
         "type": "PRIORITIZED",
         "createdAt": "2026-12-01T10:00:00Z",
         "updatedAt": "2026-12-01T10:00:00Z",
-        "errorMessage": {"errorType": "ACCESS_DENIED_EXCEPTION", "errorDetail": "Insufficient Lake Formation permission(s)"},
+        "errorMessage": {
+            "errorType": "ACCESS_DENIED_EXCEPTION",
+            "errorDetail": "Insufficient Lake Formation permission(s)",
+        },
     }
     source = {
         "id": "ds1",
@@ -187,7 +195,13 @@ def test_a_project_nobody_is_routed_to_goes_to_the_fallback_naming_the_project(c
         dz.add_response("list_project_memberships", members("unmapped-group"))
         published(sn, ALARMS)
         sns.meta.events.register("before-parameter-build.sns.Publish", lambda params, **_: messages.append(params))
-        run(client, sns, deadline, event(notify.REQUEST_CREATED), routes={"projects": {}, "groups": {}, "fallback": ALARMS})
+        run(
+            client,
+            sns,
+            deadline,
+            event(notify.REQUEST_CREATED),
+            routes={"projects": {}, "groups": {}, "fallback": ALARMS},
+        )
     assert f"Nobody is routed for {PRODUCER_NAME}" in messages[0]["Message"]
 
 

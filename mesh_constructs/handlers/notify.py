@@ -63,7 +63,9 @@ def on_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return handle(event, datazone, sns, routes, Deadline.of(context, margin=MARGIN))
 
 
-def handle(event: dict[str, Any], datazone: Any, sns: Any, routes: dict[str, Any], deadline: Deadline) -> dict[str, Any]:
+def handle(
+    event: dict[str, Any], datazone: Any, sns: Any, routes: dict[str, Any], deadline: Deadline
+) -> dict[str, Any]:
     kind = event.get("detail-type", "")
     detail = event.get("detail") or {}
     metadata = detail.get("metadata") or {}
