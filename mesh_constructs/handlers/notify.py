@@ -211,7 +211,7 @@ def _run_failed(reader: _Reader, detail: dict[str, Any]) -> tuple[list[str], str
         "",
         f"Error: {error.get('errorType', '?')}: {error.get('errorDetail', '(no detail)')}",
         f"Run id: {run_id}",
-        "What to do: docs/troubleshooting.md, 'A data source run failed'.",
+        "What to do: docs/troubleshooting.md, 'A data-source run failed'.",
     ]
     return ([project_id] if project_id else []), f"Data source {name} failed to run", "\n".join(lines)
 
