@@ -74,7 +74,7 @@ def test_the_key_lets_cloudwatch_and_eventbridge_of_this_account_publish(staging
 
 def test_each_group_with_addresses_gets_a_topic_of_its_people(staging):
     template = Template.from_json(staging)
-    for group in ("finance-team-leads", "sales-team", "data-platform-admins"):
+    for group in ("finance-team-leads", "data-platform-admins"):
         template.has_resource_properties("AWS::SNS::Topic", {"TopicName": f"acme-staging-mesh-notify-{group}"})
     template.has_resource_properties(
         "AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "finance-data-owners@acme.example"}

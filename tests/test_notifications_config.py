@@ -24,12 +24,17 @@ def test_environments_without_the_section_have_none() -> None:
 
 def test_a_notification_to_an_unknown_group_is_refused(env_dir: Path) -> None:
     edit_text(
-        env_dir / "staging.yaml", "    sales-team: [sales-data-owners@acme.example]", "    sales: [s@acme.example]"
+        env_dir / "staging.yaml",
+        "    finance-team-leads: [finance-data-owners@acme.example]",
+        "    finance-leads: [f@acme.example]",
     )
     issue = assert_issue(
-        load_issues(env_dir), "staging.yaml", "notifications.groups.sales", "not declared in mesh.yaml identity_center"
+        load_issues(env_dir),
+        "staging.yaml",
+        "notifications.groups.finance-leads",
+        "not declared in mesh.yaml identity_center",
     )
-    assert "sales-team" in issue.fix
+    assert "finance-team-leads" in issue.fix
 
 
 def test_a_notification_to_an_unknown_project_is_refused(env_dir: Path) -> None:
@@ -74,8 +79,12 @@ def test_alarms_that_reach_nobody_are_refused(env_dir: Path) -> None:
 
 
 def test_a_group_without_addresses_is_refused(env_dir: Path) -> None:
-    edit_text(env_dir / "prod.yaml", "    sales-team: [sales-data-owners@acme.example]", "    sales-team: []")
-    assert_issue(load_issues(env_dir), "prod.yaml", "notifications.groups.sales-team", "no e-mail address")
+    edit_text(
+        env_dir / "prod.yaml",
+        "    data-platform-admins: [data-platform-oncall@acme.example]",
+        "    data-platform-admins: []",
+    )
+    assert_issue(load_issues(env_dir), "prod.yaml", "notifications.groups.data-platform-admins", "no e-mail address")
 
 
 def test_an_alarm_topic_of_another_region_is_refused(env_dir: Path) -> None:
@@ -97,13 +106,19 @@ def test_the_qa_list_of_an_environment_no_pipeline_deploys_is_refused(env_dir: P
 
 def test_every_problem_is_reported_at_once(env_dir: Path) -> None:
     edit_text(
-        env_dir / "staging.yaml", "    sales-team: [sales-data-owners@acme.example]", "    sales: [s@acme.example]"
+        env_dir / "staging.yaml",
+        "    finance-team-leads: [finance-data-owners@acme.example]",
+        "    finance-leads: [f@acme.example]",
     )
     edit_text(env_dir / "staging.yaml", "    finance-reporting: ", "    finance-reports: ")
-    edit_text(env_dir / "prod.yaml", "    sales-team: [sales-data-owners@acme.example]", "    sales-team: []")
+    edit_text(
+        env_dir / "prod.yaml",
+        "    data-platform-admins: [data-platform-oncall@acme.example]",
+        "    data-platform-admins: []",
+    )
     issues = load_issues(env_dir)
     assert {(Path(i.file).name, i.path) for i in issues} >= {
-        ("staging.yaml", "notifications.groups.sales"),
+        ("staging.yaml", "notifications.groups.finance-leads"),
         ("staging.yaml", "notifications.project_topics.finance-reports"),
-        ("prod.yaml", "notifications.groups.sales-team"),
+        ("prod.yaml", "notifications.groups.data-platform-admins"),
     }
