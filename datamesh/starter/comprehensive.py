@@ -412,7 +412,7 @@ notifications:
     {a.project_key}: "arn:aws:sns:{env.region}:{env.account}:{a.project_key}-team"
 """
     if not is_first:
-        text += f"  deployed: [qa@{a.org}.example]   # told when the pipeline has deployed and smoke-tested {env.name}\n"
+        text += f"  deployed: [qa@{a.org}.example]   # told once {env.name} is deployed and smoke-tested\n"
     text += f"""
 # The role through which the datamesh CLI and console act here: {a.org}-{env.name}-datamesh-{access}.
 management:
