@@ -3,9 +3,9 @@
 One KMS key per stack encrypts its topics. SNS encrypts with the key on the publisher's behalf, so
 the key policy lets the publishing services use it (CloudWatch for alarms, EventBridge for rules;
 SNS developer guide, "Key management: enable compatibility between event sources from AWS services
-and encrypted topics"), conditioned on this account; the topic policy allows CloudWatch's alarms
-of this account to publish (EventBridge targets add their own statement) and refuses anything
-but TLS.
+and encrypted topics"), CloudWatch's conditioned on this account; the topic policy allows
+CloudWatch's alarms of this account to publish (EventBridge targets add their own statement) and
+refuses anything but TLS.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
-PUBLISHERS = ("cloudwatch.amazonaws.com", "events.amazonaws.com")
+# What a publisher needs of the key of an encrypted topic (SNS developer guide, "Key management").
+KEY_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey*"]
 
 
 class NotificationKey(Construct):
@@ -40,11 +41,22 @@ class NotificationKey(Construct):
         )
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
-                sid="AllowAlarmAndEventPublishers",
-                principals=[iam.ServicePrincipal(p) for p in PUBLISHERS],
-                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                sid="AllowAlarmsOfThisAccount",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=KEY_ACTIONS,
                 resources=["*"],  # in a key policy, "*" is this key
                 conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
+            )
+        )
+        # Unconditioned: EventBridge's KMS requests carry no aws:SourceAccount / aws:SourceArn
+        # (SNS developer guide, the same section; MDAA's grantCloudWatchAlarmsTopicAccess notes it), so
+        # a condition would drop every event. The topic policy still admits only this account's rules.
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowEventBridgeRules",
+                principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                actions=KEY_ACTIONS,
+                resources=["*"],
             )
         )
 

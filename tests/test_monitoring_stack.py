@@ -62,13 +62,14 @@ def test_the_alarm_topic_is_named_encrypted_and_subscribed(staging):
     )
 
 
-def test_the_key_lets_cloudwatch_and_eventbridge_of_this_account_publish(staging):
+def test_the_key_lets_this_accounts_alarms_and_eventbridge_publish(staging):
     (key,) = of_type(staging, "AWS::KMS::Key").values()
-    (statement,) = [
-        s for s in key["Properties"]["KeyPolicy"]["Statement"] if s.get("Sid") == "AllowAlarmAndEventPublishers"
-    ]
-    assert sorted(statement["Principal"]["Service"]) == ["cloudwatch.amazonaws.com", "events.amazonaws.com"]
-    assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": "234567890123"}}
+    statements = {s.get("Sid"): s for s in key["Properties"]["KeyPolicy"]["Statement"]}
+    alarms, rules = statements["AllowAlarmsOfThisAccount"], statements["AllowEventBridgeRules"]
+    assert alarms["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert alarms["Condition"] == {"StringEquals": {"aws:SourceAccount": "234567890123"}}
+    # EventBridge's KMS requests carry no aws:SourceAccount: a condition would drop every event.
+    assert rules["Principal"] == {"Service": "events.amazonaws.com"} and "Condition" not in rules
     assert key["Properties"]["EnableKeyRotation"] is True
 
 
