@@ -112,6 +112,21 @@ def plan_runner_role_name(org: str) -> str:
     return f"{org}-mesh-change-plan"
 
 
+def pipeline_alarm_topic_name(org: str) -> str:
+    """The tools account's topic told of failed pipeline stages (every environment's alarm recipients)."""
+    return f"{org}-mesh-pipeline-alarms"
+
+
+def deployed_topic_name(org: str, env: str) -> str:
+    """The tools account's topic told when the pipeline has deployed ``env`` and its smoke test passed."""
+    return f"{org}-mesh-{env}-deployed"
+
+
+def smoke_test_action_name(env: str) -> str:
+    """The post-deploy smoke test's action in an environment's pipeline stage."""
+    return f"SmokeTest-{env}"
+
+
 def smoke_test_runner_role_name(org: str, env: str) -> str:
     """The pipeline's smoke-test CodeBuild role, the only principal the target's smoke-test role trusts."""
     return f"{org}-mesh-smoke-test-{env}"
@@ -232,6 +247,15 @@ class Naming:
     def management_role(self, access: str) -> str:
         """<org>-<env>-datamesh-admin | -readonly: fixed, the tools account assumes it by name."""
         return f"{self.org}-{self.env}-datamesh-{access}"
+
+    def alarm_topic(self) -> str:
+        """<org>-<env>-mesh-alarms: the monitoring stack's topic; fixed, so a chat or paging tool can be
+        pointed at it before the stack exists."""
+        return f"{self.org}-{self.env}-mesh-alarms"
+
+    def group_topic(self, group: str) -> str:
+        """The topic of one Identity Center group's people, told of their projects' DataZone events."""
+        return f"{self.org}-{self.env}-mesh-notify-{group}"
 
     def smoke_test_role(self) -> str:
         # A fixed name: the pipeline in the tools account must know it before the stack exists.

@@ -31,6 +31,7 @@ from mesh_config.naming import (
     approver_role_name,
     smoke_test_runner_role_name,
 )
+from mesh_config.notification_checks import check_notifications
 from mesh_config.permission_set_checks import check_permission_sets
 from mesh_config.promotion import PromotionMode
 from mesh_config.regions import region_problem
@@ -486,6 +487,7 @@ def check_environments(
             )
     for env, doc in envs:
         issues += check_management(mesh, env, doc)
+        issues += check_notifications(mesh, env, doc)
     issues += check_permission_sets(mesh, envs, mesh_doc)
     pipeline_envs = [(e, d) for e, d in envs if e.promotion.mode is PromotionMode.PIPELINE]
     seen_waves: set[str] = set()

@@ -17,6 +17,7 @@ from stacks.domain_stack import DomainStack
 from stacks.foundation_stack import FoundationStack
 from stacks.governance_stack import GovernanceStack
 from stacks.members_stack import MembersStack
+from stacks.monitoring_stack import MonitoringStack
 from stacks.products_stack import ProductsStack
 from stacks.projects_stack import ProjectsStack
 from stacks.stack_defaults import environment_of, stack_settings, tag_environment
@@ -152,6 +153,13 @@ class MeshStage(Stage):
             for stack in self.products.values():
                 subscriptions_stack.add_stack_dependency(stack)
             self.subscriptions[part] = subscriptions_stack
+
+        # Beside the others, referencing none: it watches their first deployment too.
+        self.monitoring: MonitoringStack | None = None
+        if env_config.notifications is not None:
+            self.monitoring = MonitoringStack(
+                self, "Monitoring", **settings("monitoring", "alarms, dashboard and DataZone notifications")
+            )
 
         for pool in (self.projects, self.catalog_databases, self.products, self.subscriptions):
             order_rebalance(config, env_config, pool)

@@ -48,6 +48,7 @@ from stacks.pipeline_acknowledgments import (
     narrow_security_check,
     use_connection_by_its_prefix,
 )
+from stacks.pipeline_notifications import add_pipeline_notifications
 from stacks.pipeline_stage_split import (
     CODEPIPELINE_MAX_ACTIONS_PER_STAGE,
     OriginLayout,
@@ -172,6 +173,8 @@ class PipelineStack(Stack):
         # Before anything names a stage: the approver roles and the auto-approver name actions of
         # the final layout.
         self._layout = split_pipeline_stages(self.pipeline.pipeline, MAX_ACTIONS_PER_STAGE, stack_levels(self.stages))
+        # Failed stages and environments deployed and smoke-tested, to the configured recipients.
+        self.notification_rules = add_pipeline_notifications(self, config, self.pipeline_name, self._layout)
         self._log_artifact_buckets()
         self._pin_broadening_check_cli()
         key_arns = narrow_cross_region_keys(self, self.pipeline)
