@@ -6,8 +6,9 @@ Context:
              MESH_DIR environment variable, else cdk.json's mesh_dir, else environments
              (mesh_config/mesh_dir.py decides, for the CLI and the change plan too)
   direct     true: synthesize the stages themselves, without the pipeline (sandbox accounts,
-             first deployment before the pipeline exists). Default: the pipeline stack, whose
-             stages are deployed by the pipeline.
+             first deployment before the pipeline exists): the organisation stage first (when
+             mesh.yaml has an `organization` section; docs/organization.md), then the
+             environments. Default: the pipeline stack, whose stages are deployed by the pipeline.
 
 cdk.json runs it as `python -O app.py`: -O skips the jsii bindings' runtime type checks (typeguard
 on every construct argument, a sixth of a large synth's Python time). The test suite runs without
@@ -29,6 +30,7 @@ from mesh_config.mesh_dir import resolve_cdk_context
 from mesh_config.naming import pipeline_stack_name
 from mesh_constructs.acknowledge import BUILTIN_VALIDATION_CONTEXT
 from stacks import MeshStage
+from stacks.organization_stage import organization_stage
 from stacks.pipeline_stack import PipelineStack
 from stacks.sharing_stages import SharedDataStage, SharesStage, sharing_consumers, sharing_producers
 
@@ -36,10 +38,13 @@ APP_ROOT = Path(__file__).resolve().parent
 
 
 def add_stages(scope: cdk.App | cdk.Stack, config: MeshConfig) -> list[cdk.Stage]:
-    """One MeshStage per environment in promotion order, then the sharing stages (producers, then
-    consumers): `cdk deploy` them in this order."""
+    """The organisation stage (management account: OUs, guardrails), one MeshStage per environment
+    in promotion order, then the sharing stages (producers, then consumers): `cdk deploy` them in
+    this order."""
     envs = list(config.environments)
-    stages: list[cdk.Stage] = [MeshStage(scope, env.name, config=config, env_config=env) for env in envs]
+    organization = organization_stage(scope, config)
+    stages: list[cdk.Stage] = [organization] if organization else []
+    stages += [MeshStage(scope, env.name, config=config, env_config=env) for env in envs]
     stages += [SharesStage(scope, config=config, env_config=env) for env in sharing_producers(config, envs)]
     stages += [SharedDataStage(scope, config=config, env_config=env) for env in sharing_consumers(config, envs)]
     return stages

@@ -31,6 +31,7 @@ from mesh_config.naming import (
     approver_role_name,
     smoke_test_runner_role_name,
 )
+from mesh_config.organization_checks import check_organization
 from mesh_config.promotion import PromotionMode
 from mesh_config.regions import region_problem
 from mesh_config.share_checks import check_share_pii, check_share_regions, check_shares, check_teams
@@ -494,6 +495,7 @@ def check_environments(
             )
     for env, doc in envs:
         issues += check_management(mesh, env, doc)
+    issues += check_organization(mesh, envs, mesh_doc)
     pipeline_envs = [(e, d) for e, d in envs if e.promotion.mode is PromotionMode.PIPELINE]
     seen_waves: set[str] = set()
     previous: str | None = None
