@@ -220,8 +220,8 @@ class OversizedStatementError(ValueError):
 
 
 def pack_statements(org: str, statements: list[dict[str, Any]], limit: int | None = None) -> list[ServiceControlPolicy]:
-    """As few SCPs as the statements fit in, in order (first fit: an OU takes at most five SCPs,
-    so the fewer the better). Raises OversizedStatementError for a statement no SCP can hold."""
+    """As few SCPs as the statements fit in (first fit, in statement order: an OU takes at most
+    five SCPs, so the fewer the better; the order of statements has no effect on evaluation). Raises OversizedStatementError for a statement no SCP can hold."""
     limit = SCP_MAX_CHARACTERS if limit is None else limit
     groups: list[list[dict[str, Any]]] = []
     for statement in statements:
