@@ -206,8 +206,8 @@ def _check_guardrails(
         issues.append(
             doc.issue(
                 (SECTION,),
-                f"the guardrails need {len(policies)} service control policies; an OU takes at most 5, one of them "
-                "AWS's FullAWSAccess",
+                f"the guardrails need {len(policies)} service control policies; an OU takes at most "
+                f"{SCPS_PER_TARGET + 1}, one of them AWS's FullAWSAccess",
                 "list fewer allowed_regions or place fewer environments in OUs",
             )
         )

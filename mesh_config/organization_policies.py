@@ -221,7 +221,8 @@ class OversizedStatementError(ValueError):
 
 def pack_statements(org: str, statements: list[dict[str, Any]], limit: int | None = None) -> list[ServiceControlPolicy]:
     """As few SCPs as the statements fit in (first fit, in statement order: an OU takes at most
-    five SCPs, so the fewer the better; the order of statements has no effect on evaluation). Raises OversizedStatementError for a statement no SCP can hold."""
+    five SCPs, so the fewer the better; the order of statements has no effect on evaluation).
+    Raises OversizedStatementError for a statement no SCP can hold."""
     limit = SCP_MAX_CHARACTERS if limit is None else limit
     groups: list[list[dict[str, Any]]] = []
     for statement in statements:
