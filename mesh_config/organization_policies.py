@@ -13,6 +13,8 @@ What each statement denies, and whom it never denies:
   https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_examples_general.html).
   The deployment roles are not exempt: they deploy only into the environments' regions, which
   validation requires to be allowed.
+- ``DenyBedrockOutsideAllowedGeographies``: Bedrock inference outside ``allowed_regions`` unless by
+  a geographic cross-Region inference profile of their geographies (see BEDROCK_INFERENCE_ACTIONS).
 - ``ProtectCloudTrail``: stopping, deleting or reconfiguring trails and event data stores, except by
   the deployment roles (an account baseline may deploy a trail of its own through them).
 - ``DenyLeavingOrganization``: organizations:LeaveOrganization, for everyone: no deployment leaves.
@@ -96,6 +98,21 @@ GLOBAL_SERVICE_ACTIONS = (
     "wellarchitected:*",
 )
 
+# Amazon Bedrock's geographic cross-Region inference runs a request made in an allowed region in
+# another region of the same geography, and the SCP sees that region as aws:RequestedRegion (AWS's
+# example "Deny access to AWS based on the requested AWS region with Bedrock CRIS",
+# aws-samples/service-control-policy-examples, Region-controls): these actions leave the region
+# deny and get a statement of their own that lets them through another region only by a geographic
+# inference profile of the allowed regions' geographies (never a global. one: it routes anywhere).
+BEDROCK_INFERENCE_ACTIONS = (
+    "bedrock:CreateModelInvocationJob",
+    "bedrock:InvokeModel",
+    "bedrock:InvokeModelWithResponseStream",
+)
+# The geographies of the Bedrock User Guide ("Geographic cross-Region inference": US, EU, APAC) by
+# region prefix; a region elsewhere exempts no profile.
+INFERENCE_GEOGRAPHIES = {"us": "us", "eu": "eu", "ap": "apac"}
+
 # Disabling the audit trail: trails, their event selectors, and CloudTrail Lake event data stores.
 CLOUDTRAIL_ACTIONS = (
     "cloudtrail:DeleteEventDataStore",
@@ -173,13 +190,22 @@ def guardrail_statements(org: str, organization: Organization, envs: list[Enviro
     def except_principals(arns: list[str]) -> dict[str, Any]:
         return {"ArnNotLike": {"aws:PrincipalArn": arns}} if arns else {}
 
+    regions = sorted(set(organization.allowed_regions))
+    outside = {"StringNotEquals": {"aws:RequestedRegion": regions}}
     return [
         {
             "Sid": "DenyOutsideAllowedRegions",
             "Effect": "Deny",
-            "NotAction": list(GLOBAL_SERVICE_ACTIONS),
+            "NotAction": [*GLOBAL_SERVICE_ACTIONS, *BEDROCK_INFERENCE_ACTIONS],
             "Resource": "*",
-            "Condition": {"StringNotEquals": {"aws:RequestedRegion": sorted(set(organization.allowed_regions))}},
+            "Condition": outside,
+        },
+        {
+            "Sid": "DenyBedrockOutsideAllowedGeographies",
+            "Effect": "Deny",
+            "Action": list(BEDROCK_INFERENCE_ACTIONS),
+            "Resource": "*",
+            "Condition": {**outside, **_unless_geographic_profile(regions)},
         },
         {
             "Sid": "ProtectCloudTrail",
@@ -209,6 +235,17 @@ def guardrail_statements(org: str, organization: Organization, envs: list[Enviro
             "Condition": {"Null": {SSE_C_KEY: "false"}},
         },
     ]
+
+
+def _unless_geographic_profile(regions: list[str]) -> dict[str, Any]:
+    geographies = sorted(
+        {INFERENCE_GEOGRAPHIES[r.split("-")[0]] for r in regions if r.split("-")[0] in INFERENCE_GEOGRAPHIES}
+    )
+    if not geographies:
+        return {}
+    partition = partition_of(regions[0])
+    profiles = [f"arn:{partition}:bedrock:*:*:inference-profile/{g}.*" for g in geographies]
+    return {"ArnNotLike": {"bedrock:InferenceProfileArn": profiles}}
 
 
 class OversizedStatementError(ValueError):

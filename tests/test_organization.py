@@ -127,9 +127,13 @@ def test_an_oversized_scp_statement_fails_the_synth_with_a_clear_message(env_dir
 
 
 def test_more_scps_than_an_ou_takes_are_refused(env_dir: Path, monkeypatch):
-    """At the largest statement's size the five statements need four SCPs; with three slots free
+    """At the largest statement's size the statements need four SCPs; with three slots free
     (lowered here) that is one too many."""
-    monkeypatch.setattr(organization_policies, "SCP_MAX_CHARACTERS", 921)
+    config = load_mesh(env_dir)
+    statements = organization_policies.guardrail_statements("acme", config.mesh.organization, list(config.environments))
+    largest = max(len(minified({"Version": "2012-10-17", "Statement": [s]})) for s in statements)
+    assert len(organization_policies.pack_statements("acme", statements, limit=largest)) == 4
+    monkeypatch.setattr(organization_policies, "SCP_MAX_CHARACTERS", largest)
     monkeypatch.setattr(organization_checks, "SCPS_PER_TARGET", 3)
     issue = assert_issue(load_issues(env_dir), "mesh.yaml", "organization", "need 4 service control policies")
     assert "an OU takes at most 4" in issue.problem

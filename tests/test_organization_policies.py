@@ -44,6 +44,8 @@ def deploy_role(account: str, region: str = "eu-west-1") -> str:
 
 DEVELOPER = _role(DEV, "aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_DataEngineer_0123abcd")
 SETTINGS_WRITER = _role(PROD, "acme-prod-lakeformation-settings")
+EU_PROFILE = f"arn:aws:bedrock:eu-west-1:{DEV}:inference-profile/eu.anthropic.claude-sonnet-4-5-20250929-v1:0"
+GLOBAL_PROFILE = f"arn:aws:bedrock:eu-west-1:{DEV}:inference-profile/global.anthropic.claude-sonnet-4-5-20250929-v1:0"
 
 
 @pytest.fixture(scope="module")
@@ -112,6 +114,32 @@ CASES = [
         "An SSE-KMS upload",
         Request("s3:PutObject", DEVELOPER, "eu-west-1", {"s3:x-amz-server-side-encryption": "aws:kms"}),
         set(),
+    ),
+    ("Bedrock in an allowed region", Request("bedrock:InvokeModel", DEVELOPER, "eu-west-1"), set()),
+    (
+        "Bedrock routed by an EU inference profile",
+        Request("bedrock:InvokeModel", DEVELOPER, "eu-west-3", {"bedrock:InferenceProfileArn": EU_PROFILE}),
+        set(),
+    ),
+    (
+        "Bedrock outside the regions without a profile",
+        Request("bedrock:InvokeModel", DEVELOPER, "us-east-1"),
+        {"DenyBedrockOutsideAllowedGeographies"},
+    ),
+    (
+        "Bedrock routed by a global profile",
+        Request(
+            "bedrock:InvokeModelWithResponseStream",
+            DEVELOPER,
+            "us-east-2",
+            {"bedrock:InferenceProfileArn": GLOBAL_PROFILE},
+        ),
+        {"DenyBedrockOutsideAllowedGeographies"},
+    ),
+    (
+        "Other Bedrock calls outside the regions",
+        Request("bedrock:CreateAgent", DEVELOPER, "eu-west-3"),
+        {"DenyOutsideAllowedRegions"},
     ),
     ("A deployment in its region", Request("cloudformation:CreateStack", deploy_role(DEV), "eu-west-1"), set()),
     ("CloudFormation creating the domain", Request("datazone:CreateDomain", cfn_exec(DEV), "eu-west-1"), set()),
