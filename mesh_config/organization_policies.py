@@ -157,7 +157,7 @@ def minified(document: dict[str, Any]) -> str:
     return json.dumps(document, separators=(",", ":"))
 
 
-def deployment_role_arns(org: str, organization: Organization, envs: list[EnvironmentConfig]) -> list[str]:
+def deployment_role_arns(organization: Organization, envs: list[EnvironmentConfig]) -> list[str]:
     """The CDK bootstrap roles (CloudFormation execution and deploy) of every environment the
     organisation places in an OU: the only principals the guardrails let through."""
     arns: list[str] = []
@@ -184,7 +184,7 @@ def settings_writer_arns(org: str, organization: Organization, envs: list[Enviro
 
 def guardrail_statements(org: str, organization: Organization, envs: list[EnvironmentConfig]) -> list[dict[str, Any]]:
     """Every SCP statement, in a fixed order (the packing keeps it)."""
-    deployers = deployment_role_arns(org, organization, envs)
+    deployers = deployment_role_arns(organization, envs)
     writers = settings_writer_arns(org, organization, envs)
 
     def except_principals(arns: list[str]) -> dict[str, Any]:
