@@ -156,14 +156,7 @@ def _check_regions(
         found = region_problem(organization.region)
         if found:
             issues.append(doc.issue((SECTION, "region"), *found))
-    elif mesh.pipeline is None:
-        issues.append(
-            doc.issue(
-                (SECTION,),
-                "no region for the organisation's stacks: 'region' is not set and there is no pipeline to take it from",
-                "set organization.region (e.g. the region the pipeline will use)",
-            )
-        )
+
     # Only the environments placed in an OU run under the region SCP; the others are not governed.
     needed = [(f"environment '{env.name}'", env.region) for env, _ in envs if env.name in organization.ous]
     if mesh.pipeline is not None:

@@ -28,7 +28,9 @@ from mesh_config.naming import (
     plan_runner_role_name,
     smoke_test_runner_role_name,
 )
+from mesh_config.permission_sets import principal_arns
 from mesh_config.pipeline import PipelineConfig
+from mesh_config.regions import partition_of
 from mesh_config.synth_compute import (
     COMPUTE_MEMORY_GB,
     SynthCompute,
@@ -37,7 +39,7 @@ from mesh_config.synth_compute import (
 )
 from mesh_constructs.access_log_bucket import access_log_bucket
 from stacks.mesh_stage import MeshStage
-from stacks.organization_stage import organization_stage
+from stacks.organization_stage import OrganizationStage, has_organization_stage
 from stacks.pipeline_acknowledgments import (
     acknowledge_pipeline_findings,
     narrow_asset_role,
@@ -147,9 +149,11 @@ class PipelineStack(Stack):
         self.approver_roles: dict[str, iam.Role] = {}
         self.smoke_test_runners: dict[str, iam.Role] = {}
         self.stages: list[MeshStage] = []
-        # The organisation first: the OUs and guardrails every environment account is governed by.
-        self.organization = organization_stage(self, config)
-        if self.organization is not None:
+        # The organisation's stacks first: the OUs and guardrails that govern every environment
+        # account, and the access (permission sets) the environments depend on.
+        self.organization: OrganizationStage | None = None
+        if has_organization_stage(config):
+            self.organization = OrganizationStage(self, config=config)
             self.pipeline.add_stage(self.organization, pre=self._organization_pre_steps(config))
         # Consecutive environments of one wave deploy in parallel; the others one after another.
         # Direct-only environments (sandboxes) are not in the pipeline at all.
@@ -291,13 +295,20 @@ class PipelineStack(Stack):
 
     def _grant_organization_approval(self, config: MeshConfig) -> None:
         """The organisation stage's approver role: trusted by every gated environment's approvers."""
-        principals = sorted({p for env in gated_environments(config) for p in env.promotion.approver_principals})
+        partition = partition_of(self.region)
+        principals = sorted(
+            {
+                arn
+                for env in gated_environments(config)
+                for arn in principal_arns(env.promotion.approver_principals, partition, self.account)
+            }
+        )
         stage_name, action_name = self.approval_action(ORGANIZATION_APPROVAL)
         role = iam.Role(
             self,
             "Approver-organization",
             role_name=approver_role_name(self._org, ORGANIZATION_APPROVAL),
-            description="Approves changes to the mesh's OUs and guardrails; assumed by the environments' approvers",
+            description="Approves changes to the mesh's organisation stage; assumed by the environments' approvers",
             assumed_by=principals_matching(principals),
             max_session_duration=Duration.hours(1),
         )
@@ -313,7 +324,9 @@ class PipelineStack(Stack):
             f"Approver-{env.name}",
             role_name=approver_role_name(self._org, env.name),
             description=f"Approves promotions of the mesh into {env.name}; assumed by its named approvers",
-            assumed_by=principals_matching(env.promotion.approver_principals),
+            assumed_by=principals_matching(
+                principal_arns(env.promotion.approver_principals, partition_of(self.region), self.account)
+            ),
             max_session_duration=Duration.hours(1),
         )
         self._allow_approval(role, stage_name, action_name)

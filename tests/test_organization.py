@@ -17,7 +17,7 @@ from app import add_stages
 from mesh_config import load_mesh
 from mesh_config.organization_policies import minified
 from mesh_config.policy_grammar import scp_problems
-from stacks.organization_stage import OrganizationStage, organization_stage
+from stacks.organization_stage import OrganizationStage, has_organization_stage
 from tests.config_edits import assert_issue, edit_text, edit_yaml, load_issues
 from tests.synth import of_type
 
@@ -111,11 +111,6 @@ def test_owning_guardrails_needs_an_ou(env_dir: Path):
     assert_issue(load_issues(env_dir), "mesh.yaml", "organization.ous", "no environment has an OU")
 
 
-def test_without_a_pipeline_the_organisation_needs_a_region(env_dir: Path):
-    edit_yaml(env_dir / "mesh.yaml", lambda data: data.pop("pipeline"))
-    assert_issue(load_issues(env_dir), "mesh.yaml", "organization", "no region for the organisation's stacks")
-
-
 def test_an_oversized_scp_statement_fails_the_synth_with_a_clear_message(env_dir: Path, monkeypatch):
     """The limit as validation applies it (lowered here: the example's statements are far below 5 120)."""
     monkeypatch.setattr(organization_policies, "SCP_MAX_CHARACTERS", 800)
@@ -200,14 +195,17 @@ def test_the_stack_lives_in_the_management_account_with_termination_protection(e
 
 @pytest.mark.parametrize(
     ("owns", "types"),
-    [("[tag_policy]", ["TAG_POLICY"]), ("[scps]", ["SERVICE_CONTROL_POLICY"]), ("[permission_sets]", None)],
+    [("[tag_policy]", ["TAG_POLICY"]), ("[scps]", ["SERVICE_CONTROL_POLICY"]), ("[permission_sets]", None), ("[]", None)],
 )
 def test_each_part_only_when_owned(env_dir: Path, owns: str, types: list[str] | None):
     edit_text(env_dir / "mesh.yaml", '  log_archive_account: "200000000000"', f"  owns: {owns}")
     config = load_mesh(env_dir)
-    stage = organization_stage(cdk.App(), config)
-    if types is None:  # a landing zone owns the guardrails: no organisation stack, no empty stage
-        assert stage is None
+    if owns == "[]":  # a landing zone owns everything: no organisation stage at all
+        assert not has_organization_stage(config)
+        return
+    stage = OrganizationStage(cdk.App(), config=config)
+    if types is None:  # a landing zone owns the guardrails: no organisation stack
+        assert stage.organization is None
         return
     template = Template.from_stack(stage.organization).to_json()
     assert [p["Properties"]["Type"] for p in of_type(template, "AWS::Organizations::Policy").values()] == types
@@ -241,9 +239,10 @@ def _pipeline_stages(example_app) -> list[tuple[str, list[str]]]:
 def test_the_pipeline_deploys_the_organisation_first_after_its_own_approval(example_app):
     stages = _pipeline_stages(example_app)
     names = [name for name, _ in stages]
-    assert names.index("Organization") < names.index("dev")
-    actions = dict(stages)["Organization"]
-    assert actions == ["Approve-organization", "acme-organization.Deploy"]
+    assert names.index("organization") < names.index("dev")
+    actions = dict(stages)["organization"]
+    assert actions[0] == "Approve-organization"
+    assert sorted(actions[1:]) == ["acme-identity.Deploy", "acme-organization.Deploy"]
 
 
 def test_the_organisation_approval_has_its_own_role_trusted_by_the_approvers(example_app):
@@ -269,4 +268,4 @@ def _principal_arns(trust: dict) -> set[str]:
 def test_direct_mode_puts_the_organisation_stage_first():
     stages = add_stages(cdk.App(), load_mesh(Path("environments")))
     assert isinstance(stages[0], OrganizationStage)
-    assert [s.node.id for s in stages[:4]] == ["Organization", "dev", "staging", "prod"]
+    assert [s.node.id for s in stages[:4]] == ["organization", "dev", "staging", "prod"]
