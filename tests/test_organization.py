@@ -75,7 +75,7 @@ def test_the_log_archive_account_is_required_when_the_trail_is_owned(env_dir: Pa
 
 
 def test_no_log_archive_account_is_needed_when_the_landing_zone_owns_the_trail(env_dir: Path):
-    edit_text(env_dir / "mesh.yaml", '  log_archive_account: "200000000000"', "  owns: [scps, tag_policy]")
+    edit_text(env_dir / "mesh.yaml", '  log_archive_account: "200000000000"', "  owns: [scps, tag_policy, permission_sets]")
     assert load_mesh(env_dir).mesh.organization.log_archive_account is None
 
 
@@ -195,15 +195,17 @@ def test_the_stack_lives_in_the_management_account_with_termination_protection(e
 
 @pytest.mark.parametrize(
     ("owns", "types"),
-    [("[tag_policy]", ["TAG_POLICY"]), ("[scps]", ["SERVICE_CONTROL_POLICY"]), ("[permission_sets]", None), ("[]", None)],
+    [
+        ("[tag_policy, permission_sets]", ["TAG_POLICY"]),
+        ("[scps, permission_sets]", ["SERVICE_CONTROL_POLICY"]),
+        ("[permission_sets]", None),
+    ],
 )
 def test_each_part_only_when_owned(env_dir: Path, owns: str, types: list[str] | None):
     edit_text(env_dir / "mesh.yaml", '  log_archive_account: "200000000000"', f"  owns: {owns}")
     config = load_mesh(env_dir)
-    if owns == "[]":  # a landing zone owns everything: no organisation stage at all
-        assert not has_organization_stage(config)
-        return
     stage = OrganizationStage(cdk.App(), config=config)
+    assert stage.identity is not None
     if types is None:  # a landing zone owns the guardrails: no organisation stack
         assert stage.organization is None
         return
@@ -218,7 +220,8 @@ def test_the_lake_formation_settings_writer_has_the_name_the_scp_exempts(example
 
 
 def test_without_an_organization_section_there_is_no_stage_and_no_named_writer(env_dir: Path):
-    edit_yaml(env_dir / "mesh.yaml", lambda data: data.pop("organization"))
+    edit_yaml(env_dir / "mesh.yaml", lambda d: (d.pop("organization"), d["identity_center"].pop("permission_sets")))
+    assert not has_organization_stage(load_mesh(env_dir))
     app = cdk.App()
     stages = add_stages(app, load_mesh(env_dir))
     assert not any(isinstance(s, OrganizationStage) for s in stages)
