@@ -106,6 +106,16 @@ def cloudformation_execution_role_name(account: str, region: str) -> str:
     return f"cdk-{CDK_BOOTSTRAP_QUALIFIER}-cfn-exec-role-{account}-{region}"
 
 
+def cloudformation_deploy_role_name(account: str, region: str) -> str:
+    """The role the pipeline assumes to start CloudFormation in a target account (`cdk bootstrap`'s)."""
+    return f"cdk-{CDK_BOOTSTRAP_QUALIFIER}-deploy-role-{account}-{region}"
+
+
+def organization_stack_name(org: str) -> str:
+    """The management account's stack: the mesh's OUs, service control policies and tag policy."""
+    return f"{org}-organization"
+
+
 def plan_runner_role_name(org: str) -> str:
     """The pipeline's synth role in the tools account, which runs the change plan: the only
     principal the plan reader roles trust."""
@@ -182,6 +192,11 @@ class Naming:
     def datazone_handler_role(self) -> str:
         """The mesh's custom-resource identity in the domain (one role per domain)."""
         return f"{self.org}-{self.env}-mesh-datazone-handler"
+
+    def lake_formation_settings_role(self) -> str:
+        """The role of the account's one writer of its Lake Formation settings, named when the mesh's
+        service control policies must exempt it (PutDataLakeSettings is denied to every other role)."""
+        return f"{self.org}-{self.env}-lakeformation-settings"
 
     def catalog_database(self, business_unit: str, existing: str | None = None) -> str:
         """<bu>_<env>_catalog: the reference design's <bu>-<env>-catalog with '_' for '-', because Athena (and

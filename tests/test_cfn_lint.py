@@ -26,12 +26,12 @@ def cfn_lint(paths: list[Path], ignored: dict[str, str] | None = None) -> subpro
 
 def test_every_template_passes_cfn_lint(example_app):
     templates = example_app.template_files()
-    # The pipeline's, the organisation's identity stack, 3 environments x 7 stacks and the monitoring
-    # stacks of staging and prod.
-    assert len(templates) == 25
+    # The pipeline's, the organisation's two stacks (guardrails, identity), 3 environments x 7 stacks and
+    # the monitoring stacks of staging and prod.
+    assert len(templates) == 26
     pipeline = [t for t in templates if t.parent == example_app.outdir]
     stages = [t for t in templates if t.parent != example_app.outdir]
-    assert len(pipeline) == 1 and len(stages) == 24
+    assert len(pipeline) == 1 and len(stages) == 25
     for paths, ignored in ((stages, None), (pipeline, PIPELINE_IGNORED_RULES)):
         result = cfn_lint(paths, ignored)
         assert result.returncode == 0, result.stdout + result.stderr
