@@ -75,7 +75,9 @@ def test_the_log_archive_account_is_required_when_the_trail_is_owned(env_dir: Pa
 
 
 def test_no_log_archive_account_is_needed_when_the_landing_zone_owns_the_trail(env_dir: Path):
-    edit_text(env_dir / "mesh.yaml", '  log_archive_account: "200000000000"', "  owns: [scps, tag_policy, permission_sets]")
+    edit_text(
+        env_dir / "mesh.yaml", '  log_archive_account: "200000000000"', "  owns: [scps, tag_policy, permission_sets]"
+    )
     assert load_mesh(env_dir).mesh.organization.log_archive_account is None
 
 
