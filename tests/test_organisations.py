@@ -141,7 +141,8 @@ def test_approver_role_is_trusted_only_by_the_named_principals(pipeline_template
     assert statement["Principal"] == {"AWS": f"arn:aws:iam::{TOOLS}:root"}
     assert statement["Condition"]["ArnLike"]["aws:PrincipalArn"] == sorted(
         f"arn:aws:iam::{TOOLS}:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_{name}_*"
-        for name in ("ProductOwner", "DataPlatformManager", "ITOperationsManager")
+        # The roles named by ARN, and the approvers' permission set named by name (prod.yaml).
+        for name in ("ProductOwner", "DataPlatformManager", "ITOperationsManager", "MeshApprovers")
     )
 
 
