@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mesh_config.budget import Budget
 from mesh_config.formats import (
     AccountId,
     IdentityCenterInstanceArn,
@@ -89,6 +90,12 @@ class EnvironmentConfig(_Model):
     promotion: Promotion = Field(default_factory=Promotion, description="how the pipeline promotes into it")
     management: Management = Field(
         default_factory=Management, description="the role through which the datamesh CLI and console act here"
+    )
+    budget: Budget | None = Field(
+        None,
+        description=(
+            "an AWS Budgets cost budget of this account with alerts, in the <org>-<env>-baseline stack @default none"
+        ),
     )
 
     @property
