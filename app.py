@@ -29,6 +29,7 @@ from mesh_config.mesh_dir import resolve_cdk_context
 from mesh_config.naming import pipeline_stack_name
 from mesh_constructs.acknowledge import BUILTIN_VALIDATION_CONTEXT
 from stacks import MeshStage
+from stacks.organization_stage import OrganizationStage, has_organization_stage
 from stacks.pipeline_stack import PipelineStack
 from stacks.sharing_stages import SharedDataStage, SharesStage, sharing_consumers, sharing_producers
 
@@ -39,7 +40,8 @@ def add_stages(scope: cdk.App | cdk.Stack, config: MeshConfig) -> list[cdk.Stage
     """One MeshStage per environment in promotion order, then the sharing stages (producers, then
     consumers): `cdk deploy` them in this order."""
     envs = list(config.environments)
-    stages: list[cdk.Stage] = [MeshStage(scope, env.name, config=config, env_config=env) for env in envs]
+    stages: list[cdk.Stage] = [OrganizationStage(scope, config=config)] if has_organization_stage(config) else []
+    stages += [MeshStage(scope, env.name, config=config, env_config=env) for env in envs]
     stages += [SharesStage(scope, config=config, env_config=env) for env in sharing_producers(config, envs)]
     stages += [SharedDataStage(scope, config=config, env_config=env) for env in sharing_consumers(config, envs)]
     return stages

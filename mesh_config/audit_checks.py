@@ -83,11 +83,30 @@ def check_budget(env: EnvironmentConfig, doc: YamlDocument) -> list[ConfigIssue]
     return issues
 
 
+def organization_region(mesh: MeshDefinition) -> str | None:
+    """Where the organisation stacks (trail, log archive) deploy: organization.region, else the pipeline's."""
+    if mesh.organization is None:
+        return None
+    if mesh.organization.region is not None:
+        return mesh.organization.region
+    return mesh.pipeline.region if mesh.pipeline is not None else None
+
+
 def check_audit(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue]:
     organization = mesh.organization
     if organization is None:
         return []
     issues: list[ConfigIssue] = []
+    owns_audit = organization.owns_part(BaselinePart.TRAIL) or organization.owns_part(BaselinePart.LOG_ARCHIVE)
+    if owns_audit and organization_region(mesh) is None:
+        issues.append(
+            doc.issue(
+                ("organization", "region"),
+                "the trail and log-archive stacks have no region: organization.region is not set and there is "
+                "no pipeline to take it from",
+                "set organization.region (e.g. the region of the management account's other stacks)",
+            )
+        )
     needing = [p.value for p in (BaselinePart.TRAIL, BaselinePart.LOG_ARCHIVE) if organization.owns_part(p)]
     if needing and organization.log_archive_account is None:
         issues.append(

@@ -132,6 +132,10 @@ def log_archive_bucket_name(org: str, account: str) -> str:
     return f"{org}-log-archive-{account}"
 
 
+def log_archive_access_logs_bucket_name(org: str, account: str) -> str:
+    return f"{org}-log-archive-access-{account}"
+
+
 def log_archive_key_alias(org: str) -> str:
     """The alias of the log-archive key, by which the trail in another account names it."""
     return f"alias/{org}-log-archive"

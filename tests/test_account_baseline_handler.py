@@ -31,9 +31,7 @@ def got_block(stub: Stubber, flags: dict) -> None:
 
 
 def put_block(stub: Stubber) -> None:
-    stub.add_response(
-        "put_public_access_block", {}, {"AccountId": ACCOUNT, "PublicAccessBlockConfiguration": ALL_ON}
-    )
+    stub.add_response("put_public_access_block", {}, {"AccountId": ACCOUNT, "PublicAccessBlockConfiguration": ALL_ON})
 
 
 def got_ebs(stub: Stubber, on: bool) -> None:

@@ -102,7 +102,9 @@ def handle(event: dict[str, Any], s3control: Any, ec2: Any, deadline: Deadline) 
     account = str(props["AccountId"])
     public_access = block_public_access(s3control, account, deadline)
     ebs = encrypt_ebs_by_default(ec2, deadline)
-    LOG.info("account baseline of %s: public access block %s, EBS encryption by default %s", account, public_access, ebs)
+    LOG.info(
+        "account baseline of %s: public access block %s, EBS encryption by default %s", account, public_access, ebs
+    )
     return {
         "PhysicalResourceId": physical_id(props),
         "Data": {"PublicAccessBlock": public_access, "EbsEncryptionByDefault": ebs},
