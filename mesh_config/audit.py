@@ -41,7 +41,7 @@ class Audit(BaseModel):
         90,
         ge=1,
         le=3650,
-        description="days after which trail logs move to S3 Glacier Flexible Retrieval @default 90",
+        description="days after which trail logs move to S3 Glacier Flexible Retrieval",
     )
     expire_after_days: int | None = Field(
         None,

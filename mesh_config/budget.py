@@ -70,7 +70,7 @@ class Threshold(_Model):
     percent: float = Field(
         gt=0, le=MAX_PERCENT, description="percent of the budgeted amount (more than 0, at most 1000)", examples=[80]
     )
-    spend: SpendKind = Field(SpendKind.ACTUAL, description="actual or forecasted spend @default actual")
+    spend: SpendKind = Field(SpendKind.ACTUAL, description="actual or forecasted spend")
 
 
 def _default_thresholds() -> list[Threshold]:
@@ -106,11 +106,11 @@ class Budget(_Model):
         "USD",
         description=(
             "the currency of amount: USD unless the payer account's preferred payment currency is another one, "
-            "which the budget must then use @default USD"
+            "which the budget must then use"
         ),
         examples=["EUR"],
     )
-    period: Period = Field(Period.MONTHLY, description="how often the budget resets @default monthly")
+    period: Period = Field(Period.MONTHLY, description="how often the budget resets")
     thresholds: list[Threshold] = Field(
         default_factory=_default_thresholds,
         description=(
