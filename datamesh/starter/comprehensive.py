@@ -19,7 +19,13 @@ COMMENTED_MESH_KEYS = frozenset(
     {"projects.viewers", "catalogs.database", "catalogs.tables.name", "shares.consumers.pii_override", "allow_changes"}
 )
 COMMENTED_ENVIRONMENT_KEYS = frozenset(
-    {"shared_account_reason", "project_artifacts_s3_uri", "project_artifacts_kms_key_arn", "promotion.wave"}
+    {
+        "shared_account_reason",
+        "project_artifacts_s3_uri",
+        "project_artifacts_kms_key_arn",
+        "promotion.wave",
+        "budget.recipients.sns_topic_arn",
+    }
 )
 STEWARDS_GROUP = "data-stewards"
 SCIENTISTS_GROUP = "data-scientists"
@@ -378,6 +384,18 @@ production_data: {str(is_last).lower()}
 deletion_protection: {str(not is_first).lower()}
 tags:   # extra tags here; Environment is added automatically
   DataClassification: {"production" if is_last else "internal"}
+
+# The account's cost budget (AWS Budgets, in the {a.org}-{env.name}-baseline stack), with alerts.
+budget:
+  amount: {50000 if is_last else 5000}
+  currency: USD   # the payer account's billing currency: USD unless a preferred payment currency is set
+  period: monthly   # monthly | quarterly | annually
+  thresholds:   # at most 5
+    - {{percent: 80, spend: actual}}
+    - {{percent: 100, spend: forecasted}}
+  recipients:   # at least one e-mail address or an SNS topic
+    emails: [data-platform@{a.org}.example]
+    # sns_topic_arn: arn:aws:sns:{env.region}:{env.account}:finops-alerts   # budgets.amazonaws.com must be allowed to publish
 
 # How the pipeline promotes a change into this environment.
 promotion:
