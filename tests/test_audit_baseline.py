@@ -441,3 +441,11 @@ def test_the_audit_templates_pass_cfn_lint(audit_app):
 
 def test_example_folder_is_unchanged_by_the_fixture():
     assert "organization:" not in (EXAMPLE / "mesh.yaml").read_text()
+
+
+def test_every_scoped_statement_of_the_audit_stacks_can_match_its_arns(audit_app):
+    from tests.test_iam_resource_types import _stacks, problems_of
+
+    names = {"acme-trail", "acme-log-archive", "acme-dev-baseline"}
+    problems = problems_of([s for s in _stacks(audit_app) if s.name in names])
+    assert not problems, "\n".join(problems)
