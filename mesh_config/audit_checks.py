@@ -8,6 +8,13 @@ from mesh_config.budget import CURRENCIES, MAX_EMAILS, MAX_NOTIFICATIONS
 from mesh_config.environment import EnvironmentConfig
 from mesh_config.errors import ConfigIssue
 from mesh_config.mesh import MeshDefinition
+from mesh_config.naming import (
+    BUCKET_RULE,
+    NameRule,
+    Naming,
+    log_archive_access_logs_bucket_name,
+    log_archive_bucket_name,
+)
 from mesh_config.organization import BaselinePart
 from mesh_config.yaml_source import YamlDocument
 
@@ -83,6 +90,28 @@ def check_budget(env: EnvironmentConfig, doc: YamlDocument) -> list[ConfigIssue]
     return issues
 
 
+# AWS Budgets' BudgetName: at most 100 characters, without ':' or '\\' (CreateBudget).
+BUDGET_NAME_RULE = NameRule("budget", r"[^:\\]+", 100)
+SHORTEN_ORG = "use a shorter 'org' or environment 'name'"
+
+
+def check_audit_names(
+    mesh: MeshDefinition, env: EnvironmentConfig, mesh_doc: YamlDocument, env_doc: YamlDocument
+) -> list[ConfigIssue]:
+    """The names the baseline stack derives for one environment, against their services' rules."""
+    naming = Naming.of(mesh.org, env)
+    names: list[tuple[NameRule, str]] = []
+    if env.budget is not None:
+        names.append((BUDGET_NAME_RULE, naming.budget()))
+    if mesh.organization is not None and mesh.organization.owns_part(BaselinePart.CONFIG):
+        names.append((BUCKET_RULE, naming.bucket("config")))
+    return [
+        env_doc.issue(("name",), f"in environment '{env.name}': {problem}", SHORTEN_ORG)
+        for rule, name in names
+        for problem in rule.problems(name)
+    ]
+
+
 def organization_region(mesh: MeshDefinition) -> str | None:
     """Where the organisation stacks (trail, log archive) deploy: organization.region, else the pipeline's."""
     if mesh.organization is None:
@@ -126,6 +155,16 @@ def check_audit(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue]:
                 "add log_archive to owns, or remove trail (a landing zone's trail then stays in charge)",
             )
         )
+    if organization.owns_part(BaselinePart.LOG_ARCHIVE) and organization.log_archive_account is not None:
+        account = organization.log_archive_account
+        for name in (
+            log_archive_bucket_name(mesh.org, account),
+            log_archive_access_logs_bucket_name(mesh.org, account),
+        ):
+            issues += [
+                doc.issue(("org",), f"the log-archive bucket: {problem}", "use a shorter 'org'")
+                for problem in BUCKET_RULE.problems(name)
+            ]
     audit = organization.audit
     if audit.expire_after_days is not None and audit.expire_after_days <= audit.archive_after_days:
         issues.append(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from mesh_config.audit_checks import check_audit, check_budget
+from mesh_config.audit_checks import check_audit, check_audit_names, check_budget
 from mesh_config.blueprints import Blueprint
 from mesh_config.data_product_checks import check_data_products
 from mesh_config.derived_names import check_glue_databases, check_mesh_names
@@ -574,4 +574,5 @@ def check_names(
                 "shorten the use case (or the environment's short_name)",
             )
     issues += check_layout(mesh, env, mesh_doc)
+    issues += check_audit_names(mesh, env, mesh_doc, env_doc)
     return issues

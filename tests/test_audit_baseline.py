@@ -22,6 +22,7 @@ from tests.test_cfn_lint import cfn_lint
 from tests.test_nag import violations
 
 TRAIL_ARN = f"arn:aws:cloudtrail:eu-west-1:{MANAGEMENT}:trail/acme-organization-trail"
+MANAGEMENT_TRAILS = f"arn:aws:cloudtrail:*:{MANAGEMENT}:trail/*"
 ARCHIVE_BUCKET = f"acme-log-archive-{LOG_ARCHIVE}"
 
 
@@ -298,9 +299,7 @@ def test_log_archive_key_lets_only_the_trail_encrypt(audit_app):
                             "Resource": "*",
                             "Condition": {
                                 "StringEquals": {"aws:SourceArn": TRAIL_ARN},
-                                "StringLike": {
-                                    "kms:EncryptionContext:aws:cloudtrail:arn": f"arn:aws:cloudtrail:*:{MANAGEMENT}:trail/*"
-                                },
+                                "StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn": MANAGEMENT_TRAILS},
                             },
                         },
                         {
@@ -449,3 +448,12 @@ def test_every_scoped_statement_of_the_audit_stacks_can_match_its_arns(audit_app
     names = {"acme-trail", "acme-log-archive", "acme-dev-baseline"}
     problems = problems_of([s for s in _stacks(audit_app) if s.name in names])
     assert not problems, "\n".join(problems)
+
+
+def test_derived_audit_names_too_long_for_their_services_are_refused(tmp_path):
+    mesh = with_organization(tmp_path / "environments")
+    long_org = "a" * 40
+    edit_text(mesh / "mesh.yaml", "org: acme\n", f"org: {long_org}\n")
+    issues = load_issues(mesh)
+    assert_issue(issues, "mesh.yaml", "org", f"S3 bucket name '{long_org}-log-archive-access-{LOG_ARCHIVE}'")
+    assert_issue(issues, "dev.yaml", "name", f"S3 bucket name '{long_org}-dev-config-123456789012'")

@@ -395,7 +395,7 @@ budget:
     - {{percent: 100, spend: forecasted}}
   recipients:   # at least one e-mail address or an SNS topic
     emails: [data-platform@{a.org}.example]
-    # sns_topic_arn: arn:aws:sns:{env.region}:{env.account}:finops-alerts   # budgets.amazonaws.com must be allowed to publish
+    # sns_topic_arn: arn:aws:sns:{env.region}:{env.account}:finops-alerts   # budgets.amazonaws.com may publish
 
 # How the pipeline promotes a change into this environment.
 promotion:
