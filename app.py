@@ -37,8 +37,8 @@ APP_ROOT = Path(__file__).resolve().parent
 
 
 def add_stages(scope: cdk.App | cdk.Stack, config: MeshConfig) -> list[cdk.Stage]:
-    """One MeshStage per environment in promotion order, then the sharing stages (producers, then
-    consumers): `cdk deploy` them in this order."""
+    """The organisation's stage (when the mesh owns a part of it), one MeshStage per environment in
+    promotion order, then the sharing stages (producers, then consumers): `cdk deploy` them in this order."""
     envs = list(config.environments)
     stages: list[cdk.Stage] = [OrganizationStage(scope, config=config)] if has_organization_stage(config) else []
     stages += [MeshStage(scope, env.name, config=config, env_config=env) for env in envs]

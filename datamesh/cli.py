@@ -478,15 +478,19 @@ def projects_remove_member(
 @catalog_app.command("import-glossary")
 def catalog_import(
     glossary: Annotated[str, typer.Argument(help="glossary name (finance-glossary) or scope (finance)")],
-    csv_file: Annotated[typer.FileText, typer.Argument(help="CSV with name,short_description,long_description")],
+    csv_file: Annotated[
+        typer.FileBinaryRead,
+        typer.Argument(help="CSV with name,short_description,long_description (',' ';' or tab; UTF-8, BOM allowed)"),
+    ],
     dry_run: Annotated[bool, DRY_RUN] = False,
 ) -> None:
     """Merge terms from CSV into a glossary of mesh.yaml.
 
     Example: datamesh catalog import-glossary finance terms.csv
     """
-    text = csv_file.read()
-    _edited(lambda e: e.import_glossary(glossary, text, write=not dry_run), dry_run)
+    # Bytes: the CSV reader decodes (UTF-8 with or without Excel's byte-order mark) and names the file.
+    data, source = csv_file.read(), csv_file.name
+    _edited(lambda e: e.import_glossary(glossary, data, source=source, write=not dry_run), dry_run)
 
 
 # --- Assets and permissions --------------------------------------------------------------
@@ -749,7 +753,15 @@ def export(
         outcome = _guard(lambda: run_export(request, STATE.clients, STATE.profile))
     for path in outcome.written.files:
         out.print(f"wrote {path}", markup=False)
-    out.print(f"{outcome.written.notes} 'export:' comment(s) to review", markup=False)
+    written = outcome.written
+    if written.kept or written.replaced:
+        out.print(f"kept as they were: {', '.join(written.kept)}", markup=False)
+        out.print(f"replaced by what the domain holds: {', '.join(written.replaced)}", markup=False)
+    if written.comments_lost:
+        err.print(
+            f"the kept sections are written as data, without their comments: {written.comments_lost}", markup=False
+        )
+    out.print(f"{written.notes} 'export:' comment(s) to review", markup=False)
     if outcome.problems is not None:
         err.print("the loader reports what to complete before the mesh deploys:", markup=False)
         err.print(outcome.problems.render(), markup=False)

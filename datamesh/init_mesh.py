@@ -252,9 +252,12 @@ def init_command(
         files = render(answers, directory, comprehensive_sample)
     except (InitError, comprehensive.ComprehensiveNeedsTwoEnvironments) as error:
         _fail([str(error)])
-    directory.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        (directory / name).write_text(text, encoding="utf-8")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            (directory / name).write_text(text, encoding="utf-8")
+    except OSError as error:
+        _fail([f"cannot write {error.filename or directory}: {error.strerror or error}; choose another folder"])
     kind = "comprehensive sample" if comprehensive_sample else "minimal mesh"
     typer.echo(f"Wrote a {kind} to {directory}/: {', '.join(files)}")
     typer.echo("\n".join(next_steps(answers, directory)))

@@ -112,13 +112,12 @@ def check_audit_names(
     ]
 
 
-def organization_region(mesh: MeshDefinition) -> str | None:
-    """Where the organisation stacks (trail, log archive) deploy: organization.region, else the pipeline's."""
-    if mesh.organization is None:
-        return None
-    if mesh.organization.region is not None:
+def organization_region(mesh: MeshDefinition, first_environment_region: str) -> str:
+    """Where the organisation stacks deploy: organization.region, else the pipeline's, else the first
+    environment's (as stacks/organization_stage.py decides)."""
+    if mesh.organization is not None and mesh.organization.region is not None:
         return mesh.organization.region
-    return mesh.pipeline.region if mesh.pipeline is not None else None
+    return mesh.pipeline.region if mesh.pipeline is not None else first_environment_region
 
 
 def check_audit(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue]:
@@ -126,16 +125,6 @@ def check_audit(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue]:
     if organization is None:
         return []
     issues: list[ConfigIssue] = []
-    owns_audit = organization.owns_part(BaselinePart.TRAIL) or organization.owns_part(BaselinePart.LOG_ARCHIVE)
-    if owns_audit and organization_region(mesh) is None:
-        issues.append(
-            doc.issue(
-                ("organization", "region"),
-                "the trail and log-archive stacks have no region: organization.region is not set and there is "
-                "no pipeline to take it from",
-                "set organization.region (e.g. the region of the management account's other stacks)",
-            )
-        )
     needing = [p.value for p in (BaselinePart.TRAIL, BaselinePart.LOG_ARCHIVE) if organization.owns_part(p)]
     if needing and organization.log_archive_account is None:
         issues.append(

@@ -22,6 +22,7 @@ from mesh_config.governance import FieldType, MetadataForm, split_term_ref
 from mesh_config.mesh import DeploymentMode, MeshDefinition, Project
 from mesh_config.placement import unit_ancestors
 from mesh_config.project_references import referenced_project
+from mesh_config.retired_keys import PREFIXES_NOTE, upgrade_note
 from mesh_config.yaml_source import YamlDocument
 
 Loc = tuple[str | int, ...]
@@ -165,8 +166,8 @@ def _overlap_issue(
         f"prefix '{mine}' {relation} the prefix '{theirs}' of catalogs[{earlier[0]}].tables[{earlier[1]}]{whose}: "
         f"the two overlap in the {layer} layer's bucket of {where}, which every business unit shares, so each "
         "table would read the other's files",
-        "give every table a prefix of its own, e.g. <bu>/<dataset>/ (a deployed mesh: CHANGELOG.md, Upgrade notes, "
-        '"prefixes and unit names newly refused")',
+        "give every table a prefix of its own, e.g. <bu>/<dataset>/ (a deployed mesh: see "
+        f"{upgrade_note(PREFIXES_NOTE)})",
     )
 
 

@@ -20,6 +20,7 @@ from mesh_config.environment import EnvironmentConfig
 from mesh_config.errors import ConfigIssue
 from mesh_config.mesh import MeshDefinition
 from mesh_config.naming import GLUE_DATABASE_RULE, NameRule, Naming
+from mesh_config.retired_keys import PREFIXES_NOTE, upgrade_note
 from mesh_config.yaml_source import YamlDocument
 
 Loc = tuple[str | int, ...]
@@ -36,7 +37,7 @@ def check_mesh_names(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssu
 
 
 # Where a mesh that used to load learns what to do (these rules were added after release).
-UPGRADE_NOTE = 'CHANGELOG.md, Upgrade notes, "prefixes and unit names newly refused"'
+UPGRADE_NOTE = upgrade_note(PREFIXES_NOTE)
 
 
 def _check_filter_names(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue]:

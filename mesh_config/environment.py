@@ -93,9 +93,7 @@ class EnvironmentConfig(_Model):
     )
     budget: Budget | None = Field(
         None,
-        description=(
-            "an AWS Budgets cost budget of this account with alerts, in the <org>-<env>-baseline stack"
-        ),
+        description=("an AWS Budgets cost budget of this account with alerts, in the <org>-<env>-baseline stack"),
     )
 
     @property

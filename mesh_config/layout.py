@@ -61,6 +61,18 @@ class Layout(BaseModel):
             "a hash of the business unit (moving a deployed database replaces it: set it before they exist)"
         ),
     )
+    membership_stacks: int = Field(
+        0,
+        ge=0,
+        le=MAX_POOL,
+        examples=[48],
+        description=(
+            "0: each project's group memberships in its project's stack; N: in members-1 ... members-N by a hash "
+            "of the project's key (all of a project's together), deployed after the projects stacks beside "
+            "governance. Past about 3 000 projects it keeps the projects level within one pipeline stage; "
+            "changing it re-creates the memberships that move (no data: a member loses access for that moment)"
+        ),
+    )
     unit_stacks: int = Field(
         0,
         ge=0,

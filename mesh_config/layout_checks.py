@@ -27,6 +27,7 @@ from mesh_config.placement import (
     MAX_PARAMETERS_PER_STACK,
     MAX_RESOURCES_PER_STACK,
     MAX_TEMPLATE_BYTES,
+    MEMBERS_STACK_FIXED_RESOURCES,
     NESTED_UNITS_FIXED_PARAMETERS,
     NESTED_UNITS_FIXED_RESOURCES,
     PRODUCER_FIXED_RESOURCES,
@@ -41,9 +42,10 @@ from mesh_config.placement import (
     governance_resource_count,
     has_governance_stack,
     member_pools,
+    membership_stack_part,
     product_template_bytes,
     products_stack_part,
-    project_resource_count,
+    project_membership_count,
     project_stack_part,
     referenced_projects,
     subscribed_projects,
@@ -106,9 +108,20 @@ def stack_loads(mesh: MeshDefinition, env: EnvironmentConfig) -> dict[str, Stack
         if not entry.items:
             entry.resources += PROJECTS_STACK_FIXED_RESOURCES
         # The id published for the shared-data stage (an SSM parameter).
-        entry.resources += project_resource_count(project, env.name) + (project.key in share_principals)
-        entry.outputs += project.key in referenced
+        entry.resources += 1 + (project.key in share_principals)
         entry.items.add(project.key)
+        members_part = membership_stack_part(project, layout)
+        if members_part is None:
+            entry.resources += project_membership_count(project, env.name)
+            entry.outputs += project.key in referenced
+            continue
+        # Its memberships read its id from the projects stack: every project's id is an output there.
+        entry.outputs += 1
+        members = load(members_part, "membership_stacks")
+        if not members.items:
+            members.resources += MEMBERS_STACK_FIXED_RESOURCES
+        members.resources += project_membership_count(project, env.name)
+        members.items.add(project.key)
 
     domain = load("domain", "unit_stacks")
     domain.resources += domain_resource_count(mesh, env.name)

@@ -18,6 +18,7 @@ from mesh_config.mesh import DomainUnit, MeshDefinition, Project, ProjectProfile
 from mesh_config.naming import Naming, approver_role_name
 from mesh_config.placement import (
     catalog_stack_part,
+    membership_stack_part,
     products_stack_part,
     project_stack_part,
     subscription_stack_part,
@@ -72,6 +73,13 @@ class MeshConfig:
     def project_stacks(self, env: EnvironmentConfig) -> dict[str, list[Project]]:
         """Stack-name suffix (projects-<n>) -> the projects it holds in ``env``, in stack order."""
         return _by_stack(self.projects_in(env), lambda p: project_stack_part(p, self.mesh.layout))
+
+    def membership_stacks(self, env: EnvironmentConfig) -> dict[str, list[Project]]:
+        """Stack-name suffix (members-<n>) -> the projects whose memberships it holds in ``env``; empty
+        with layout.membership_stacks 0 (each project's memberships are in its projects stack)."""
+        if self.mesh.layout.membership_stacks == 0:
+            return {}
+        return _by_stack(self.projects_in(env), lambda p: membership_stack_part(p, self.mesh.layout) or "")
 
     def catalog_stacks(self, env: EnvironmentConfig) -> dict[str, list[Catalog]]:
         """Stack-name suffix (catalogs, or catalogs-<n> with layout.catalog_stacks) -> the catalogs whose

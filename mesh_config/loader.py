@@ -12,6 +12,7 @@ copying the folder (a copy replaces each link by what it points to, outside or n
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from pathlib import Path
 from typing import Any
@@ -19,10 +20,13 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from mesh_config.environment import EnvironmentConfig
-from mesh_config.errors import ConfigError, ConfigIssue, clip, quoted
-from mesh_config.formats import EXPLAINED, PLAIN_WORDS, SLUG_PATTERN
+from mesh_config.errors import ConfigError, ConfigIssue, quoted
+from mesh_config.formats import PLAIN_WORDS, SLUG_PATTERN
 from mesh_config.loaded import MeshConfig
 from mesh_config.mesh import MeshDefinition
+from mesh_config.retired_keys import ENVIRONMENT_FILE, refuse_removed_keys
+from mesh_config.salvage import MESH_PLACEHOLDERS, Salvaged, environment_placeholders, salvage
+from mesh_config.schema_errors import schema_issues
 from mesh_config.tags import check_environment_tag_total, without_oversized_tags
 from mesh_config.validation import check_environment, check_environments, check_mesh, check_names, check_network
 from mesh_config.yaml_source import MAX_FILE_BYTES, YamlDocument, decode_text, parse_yaml, read_inside, read_yaml
@@ -33,105 +37,30 @@ MESH_FILE = "mesh.yaml"
 MAX_ENVIRONMENT_NAME = 64
 
 
-def _field_names(model: type[BaseModel], seen: set[type] | None = None) -> set[str]:
-    """Every field name reachable from a model, for 'did you mean' hints."""
-    seen = seen if seen is not None else set()
-    if model in seen:
-        return set()
-    seen.add(model)
-    names = set(model.model_fields)
-    for info in model.model_fields.values():
-        for arg in _types_in(info.annotation):
-            if isinstance(arg, type) and issubclass(arg, BaseModel):
-                names |= _field_names(arg, seen)
-    return names
-
-
-def _types_in(annotation: Any) -> list[Any]:
-    out = [annotation]
-    for arg in getattr(annotation, "__args__", ()) or ():
-        out += _types_in(arg)
-    return out
-
-
-# Keys earlier releases accepted: what replaced them, and where the upgrade is described.
-LAYOUT_UPGRADE = 'CHANGELOG.md, Upgrade notes, "stacks follow resources, not business units"'
-REMOVED_KEYS = {
-    key: (
-        f"remove it: stacks no longer follow business units; the mesh-wide 'layout' ({what}) sets how many "
-        f"stacks hold them, and moving to it replaces deployed projects and tables once: see {LAYOUT_UPGRADE}"
-    )
-    for key, what in (
-        ("project_stack_shards", "layout.project_stacks"),
-        ("product_stack_shards", "layout.product_stacks"),
-    )
-}
-
-
-def _fix_for(error: dict[str, Any], known_fields: set[str], typed: str | None) -> tuple[str, str]:
-    """(problem, fix) in the user's terms for one pydantic error; ``typed`` is the scalar as
-    written in the file, quoted instead of the parsed value."""
-    kind = error["type"]
-    loc = error["loc"]
-    value = error.get("input")
-    shown = typed if typed is not None and not isinstance(value, str) else value
-    if kind == "extra_forbidden" and str(loc[-1]) in REMOVED_KEYS:
-        return f"key '{loc[-1]}' was removed", REMOVED_KEYS[str(loc[-1])]
-    if kind == "extra_forbidden":
-        key = str(loc[-1])
-        close = difflib.get_close_matches(key, sorted(known_fields), n=1)
-        hint = f"did you mean '{close[0]}'?" if close else "remove it"
-        return f"unknown key '{clip(key)}'", f"{hint} (the JSON Schema in schemas/ lists every allowed key)"
-    if kind == "missing":
-        return f"required key '{loc[-1]}' is missing", f"add '{loc[-1]}'"
-    if kind == "string_type" and isinstance(value, bool):
-        return (
-            f"expected text, got the boolean {value!r}",
-            'quote the value in YAML (e.g. "true"): unquoted true/false/yes/no/on/off are booleans',
-        )
-    if kind == "string_type" and isinstance(value, int | float):
-        shown = clip(str(shown))
-        return (
-            f"expected text, got the number {shown}",
-            f'quote the value in YAML ("{shown}"): unquoted digits are read as a number and can lose leading zeros',
-        )
-    if kind == "string_pattern_mismatch":
-        pattern = error.get("ctx", {}).get("pattern", "")
-        words = PLAIN_WORDS.get(pattern)
-        explain = EXPLAINED.get(pattern)
-        why = explain(value) if explain is not None and isinstance(value, str) else None
-        problem = f"value {quoted(value)} has the wrong format" + (f": {why}" if why else "")
-        fix = f"use {words}" if words else f"it must match {pattern}"
-        # Explained formats are the location rules added after release: a mesh that loaded before learns why.
-        upgrade = ' (a deployed mesh: CHANGELOG.md, Upgrade notes, "prefixes and unit names newly refused")'
-        return problem, fix + (upgrade if why else "")
-    if kind == "enum":
-        return f"value {quoted(value)} is not allowed", f"use one of: {error.get('ctx', {}).get('expected', '')}"
-    fix = error.get("ctx", {}).get("fix")
-    if isinstance(fix, str):  # a model's own rule (PydanticCustomError) that knows its fix
-        return str(error["msg"]), fix
-    message = str(error["msg"]).removeprefix("Value error, ")
-    return f"{message} (got {quoted(value)})" if "input" in error and not isinstance(value, dict | list) else message, (
-        "correct the value as described"
-    )
-
-
-def _validate(model: type[BaseModel], doc: YamlDocument) -> tuple[Any, list[ConfigIssue]]:
+def _validate(
+    model: type[BaseModel], doc: YamlDocument, file: str, placeholders: dict[str, Any]
+) -> tuple[Any, list[ConfigIssue], Salvaged | None]:
+    """(the model or None, the file's issues, a partial model for the rules when it failed)."""
     if not isinstance(doc.data, dict):
-        return None, [doc.issue((), "the file must be a YAML mapping (key: value pairs)", "see environments/ examples")]
+        issue = doc.issue((), "the file must be a YAML mapping (key: value pairs)", "see environments/ examples")
+        return None, [issue], None
     # Thousands of tags are refused before pydantic or any rule looks at them one by one. The rest
     # is validated without them, and the model returned so that the other rules still report
-    # (the refusal alone makes the load fail).
+    # (the refusal alone makes the load fail). Removed keys likewise (retired_keys).
     data, refused = without_oversized_tags(doc)
+    data, retired = refuse_removed_keys(data, doc, file)
+    refused += retired
     try:
-        return model.model_validate(data), refused
+        return model.model_validate(data), refused, None
     except ValidationError as exc:
-        known = _field_names(model)
-        issues = []
-        for error in exc.errors():
-            problem, fix = _fix_for(error, known, doc.text_of(tuple(error["loc"])))
-            issues.append(doc.issue(tuple(error["loc"]), problem, fix))
-        return None, refused + issues
+        issues = schema_issues(model, doc, exc.errors(), data)
+        return None, refused + issues, salvage(model, doc, data, exc.errors(), placeholders)
+
+
+def _files_beside(root: Path) -> list[tuple[int, str]]:
+    """Every <name>.yaml beside mesh.yaml whose name is a valid environment name."""
+    stems = sorted(p.stem for p in root.glob("*.yaml") if p.name != MESH_FILE)
+    return [(0, s) for s in stems if len(s) <= MAX_ENVIRONMENT_NAME and re.fullmatch(SLUG_PATTERN, s)]
 
 
 def _environment_names(doc: YamlDocument) -> tuple[list[tuple[int, str]], list[ConfigIssue]]:
@@ -251,18 +180,32 @@ def load_mesh(directory: str | Path, *, mesh_text: str | None = None) -> MeshCon
         read_yaml(root / MESH_FILE, mesh_display, folder) if mesh_text is None else _parse_text(mesh_text, mesh_display)
     )
     issues += found
-    if mesh_doc is None:
-        raise ConfigError(issues)
-    names, name_issues = _environment_names(mesh_doc)
-    mesh, found = _validate(MeshDefinition, mesh_doc)
-    # A name refused above is reported once, in the loader's words (pydantic's would say only "wrong format").
-    refused = {i.path for i in name_issues}
-    issues += name_issues + [i for i in found if i.path not in refused]
-    if mesh is not None:
-        issues += check_mesh(mesh, mesh_doc)
+    # One run reports every file's problems: the rules also run on a partial model of a file that
+    # failed its schema (salvage), and their issues are kept where no removal explains them.
+    rules: list[ConfigIssue] = []
+    salvaged: list[Salvaged] = []
+    mesh: MeshDefinition | None = None
+    checked_mesh, mesh_view = None, mesh_doc
+    names: list[tuple[int, str]] = []
+    if mesh_doc is not None:
+        names, name_issues = _environment_names(mesh_doc)
+        mesh, found, partial = _validate(MeshDefinition, mesh_doc, MESH_FILE, MESH_PLACEHOLDERS)
+        # A name refused above is reported once, in the loader's words (pydantic's would say only "wrong format").
+        refused = {i.path for i in name_issues}
+        issues += name_issues + [i for i in found if i.path not in refused]
+        checked_mesh, mesh_view = (mesh, mesh_doc) if partial is None else (partial.model, partial.doc)
+        salvaged += [partial] if partial is not None else []
+        if checked_mesh is not None:
+            rules += check_mesh(checked_mesh, mesh_view)
+    if (
+        mesh_doc is None
+        or not isinstance(mesh_doc.data, dict)
+        or not isinstance(mesh_doc.data.get("environments"), list)
+    ):
+        names = _files_beside(root)  # mesh.yaml does not say which: check every environment file there is
 
-    # Environment files are read even when mesh.yaml is invalid, so that one run reports
-    # every file's problems; cross-file checks need a valid mesh and are skipped otherwise.
+    # Environment files are read even when mesh.yaml is invalid; cross-file checks need a mesh
+    # (salvaged or not) and the environment file as written.
     # ``names`` are the valid names only, whether or not the rest of mesh.yaml is valid.
     declared = [name for _, name in names]
     environments: list[EnvironmentConfig] = []
@@ -271,27 +214,34 @@ def load_mesh(directory: str | Path, *, mesh_text: str | None = None) -> MeshCon
         if name in declared[:position]:
             continue
 
-        def missing(index: int = index, name: str = name) -> ConfigIssue:
-            return _missing_environment_file(root, display_root, mesh_doc, index, name, declared)
-
-        env_doc, found = read_yaml(root / f"{name}.yaml", f"{display_root}/{name}.yaml", folder, missing)
+        # Without mesh.yaml the names come from the files themselves: none is missing.
+        on_missing = (
+            functools.partial(_missing_environment_file, root, display_root, mesh_doc, index, name, declared)
+            if mesh_doc is not None
+            else None
+        )
+        env_doc, found = read_yaml(root / f"{name}.yaml", f"{display_root}/{name}.yaml", folder, on_missing)
         issues += found
         if env_doc is None:
             continue
-        env, found = _validate(EnvironmentConfig, env_doc)
+        env, found, partial = _validate(EnvironmentConfig, env_doc, ENVIRONMENT_FILE, environment_placeholders(name))
         issues += found
+        if partial is not None:
+            salvaged.append(partial)
+            rules += check_environment(partial.model, partial.doc, name)
         if env is None:
             continue
-        issues += check_environment(env, env_doc, name)
-        if mesh is not None:
-            issues += check_names(mesh, env, mesh_doc, env_doc)
-            issues += check_network(mesh, env, mesh_doc, env_doc)
-            issues += check_environment_tag_total(mesh.tags, env.tags, mesh_doc, env_doc)
+        rules += check_environment(env, env_doc, name)
+        if checked_mesh is not None:
+            rules += check_names(checked_mesh, env, mesh_view, env_doc)
+            rules += check_network(checked_mesh, env, mesh_view, env_doc)
+            rules += check_environment_tag_total(checked_mesh.tags, env.tags, mesh_view, env_doc)
         environments.append(env)
         env_docs.append((env, env_doc))
-    if mesh is not None:
-        issues += check_environments(mesh, env_docs, mesh_doc)
+    if checked_mesh is not None:
+        rules += check_environments(checked_mesh, env_docs, mesh_view)
 
-    if issues:
+    issues += [i for i in rules if all(s.keeps(i) for s in salvaged)]
+    if issues or mesh is None:
         raise ConfigError(issues)
     return MeshConfig(mesh, tuple(environments))

@@ -11,6 +11,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from mesh_config.formats import AccountId, ApproverPrincipalArn
+from mesh_config.permission_sets import PermissionSetPrincipal
 
 
 class ManagementAccess(StrEnum):
@@ -43,11 +44,15 @@ class Management(BaseModel):
         description="the account the management application runs in; default: mesh.yaml pipeline.account",
         examples=["444444444444"],
     )
-    principals: list[ApproverPrincipalArn] = Field(
+    principals: list[ApproverPrincipalArn | PermissionSetPrincipal] = Field(
         default_factory=list,
-        examples=[["arn:aws:iam::444444444444:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_DataSteward_*"]],
+        examples=[
+            ["arn:aws:iam::444444444444:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_DataSteward_*"],
+            [{"permission_set": "DataMeshAdmin"}],
+        ],
         description=(
-            "the tools-account principals (e.g. Identity Center permission-set roles, '*' allowed) that may assume "
+            "the tools-account principals (e.g. Identity Center permission-set roles: an ARN with '*' allowed, or "
+            "{permission_set: <name>} for the set's role in the tools account) that may assume "
             "the role; required with access: admin; readonly default: any principal of the tools account that its "
             "own IAM policies allow"
         ),
@@ -68,7 +73,9 @@ READ_ACTIONS: dict[str, tuple[str, ...]] = {
         "GetAsset",
         "GetGroupProfile",
         "GetProject",
+        "GetProjectProfile",
         "GetSubscriptionRequestDetails",
+        "GetUserProfile",
         "ListDomainUnitsForParent",
         "ListEnvironments",
         "ListProjectMemberships",

@@ -9,11 +9,12 @@ from mesh_config.management import ManagementAccess, tools_account_of
 from mesh_config.mesh import MeshDefinition
 from mesh_config.naming import Naming
 from mesh_config.regions import partition_of
+from mesh_config.retired_keys import ENVIRONMENT_FILE, changed_key, upgrade_note
 from mesh_config.yaml_source import YamlDocument
 
 # Where a mesh written before the rule finds what to change; the message names it so that an
 # upgrade that breaks `cdk synth` says why and where to read on.
-ADMIN_PRINCIPALS_UPGRADE_NOTE = 'CHANGELOG.md, Upgrade notes, "admin management roles need principals"'
+ADMIN_PRINCIPALS_UPGRADE_NOTE = upgrade_note(changed_key(ENVIRONMENT_FILE, "management", "principals").note)
 
 
 def check_management(mesh: MeshDefinition, env: EnvironmentConfig, doc: YamlDocument) -> list[ConfigIssue]:
@@ -39,7 +40,8 @@ def check_management(mesh: MeshDefinition, env: EnvironmentConfig, doc: YamlDocu
             f"name a role of account {tools} (the account the datamesh CLI runs in), or set management.tools_account",
         )
         for i, arn in enumerate(management.principals)
-        if arn.split(":")[4] != tools
+        # A permission set is resolved to its role in the tools account (check_permission_sets).
+        if isinstance(arn, str) and arn.split(":")[4] != tools
     ]
     return issues
 

@@ -6,14 +6,16 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from mesh_config.blueprints import Blueprint
 from mesh_config.change_safety import AllowedChange
 from mesh_config.data_products import Catalog, Subscription
-from mesh_config.formats import GroupId, ParameterName, Slug
+from mesh_config.formats import AccountId, GroupId, ParameterName, Region, Slug
 from mesh_config.governance import Glossary, MetadataForm, UnitGrants
 from mesh_config.layout import Layout
 from mesh_config.organization import Organization
+from mesh_config.permission_sets import PermissionSet
 from mesh_config.pipeline import PipelineConfig
 from mesh_config.shares import Share, Team
 from mesh_config.tags import Tags
@@ -25,7 +27,11 @@ def _unique(values: list[str]) -> list[str]:
     seen: set[str] = set()
     dupes = [v for v in values if v in seen or seen.add(v)]  # type: ignore[func-returns-value]
     if dupes:
-        raise ValueError(f"listed more than once: {', '.join(sorted(set(dupes)))}")
+        raise PydanticCustomError(
+            "listed_twice",
+            "{names} listed more than once",
+            {"names": ", ".join(repr(d) for d in sorted(set(dupes))), "fix": "list each entry once"},
+        )
     return values
 
 
@@ -57,6 +63,28 @@ class IdentityCenter(_Model):
     groups: dict[Slug, GroupId] = Field(
         default_factory=dict,
         description="group name -> IAM Identity Center group id (a UUID, optionally prefixed by a 10-hex store id)",
+    )
+    permission_sets: list[PermissionSet] = Field(
+        default_factory=list,
+        description=(
+            "permission sets giving groups console and CLI access to the environments' accounts, deployed by the "
+            "<org>-identity stack when organization.owns includes permission_sets"
+        ),
+    )
+    admin_account: AccountId | None = Field(
+        None,
+        description=(
+            "the delegated administrator account of Identity Center, where the <org>-identity stack is deployed "
+            "@default organization.management_account"
+        ),
+        examples=["555555555555"],
+    )
+    region: Region | None = Field(
+        None,
+        description=(
+            "the region Identity Center is enabled in (its permission sets can only be managed there) "
+            "@default organization.region, else the pipeline's"
+        ),
     )
 
 
@@ -158,14 +186,6 @@ class Project(_Model):
     contributors: MemberList = Field(
         default_factory=list,
         description="groups designated PROJECT_CONTRIBUTOR: a name, or {group: name, environments: [dev]}",
-    )
-    viewers: GroupList = Field(
-        default_factory=list,
-        description=(
-            "not supported: SMUS V2 projects have only the Owner and Contributor designations. Groups declared "
-            "under identity_center.groups are assigned to the domain and can browse and search the catalog "
-            "without being project members"
-        ),
     )
     environments: list[Slug] | None = Field(
         None, description="environment names where the project exists; default: every environment"

@@ -60,6 +60,11 @@ def pipeline_stack_name(org: str) -> str:
     return f"{org}-mesh-pipeline"
 
 
+def identity_stack_name(org: str) -> str:
+    """The stack of the mesh's Identity Center permission sets, in the account administering Identity Center."""
+    return f"{org}-identity"
+
+
 def pipeline_name(org: str) -> str:
     return f"{org}-mesh"
 

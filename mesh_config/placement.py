@@ -37,8 +37,9 @@ def business_unit_of(unit_id: str, units: Mapping[str, DomainUnit]) -> str:
     return (unit_ancestors(unit_id, units) or [unit_id])[-1]
 
 
-def project_resource_count(project: Project, env: str) -> int:
-    return 1 + len(project.owners_in(env)) + len(project.contributors_in(env))
+def project_membership_count(project: Project, env: str) -> int:
+    """One AWS::DataZone::ProjectMembership per owner and contributor group."""
+    return len(project.owners_in(env)) + len(project.contributors_in(env))
 
 
 def jump_hash(key: str, buckets: int) -> int:
@@ -66,6 +67,14 @@ def construct_id_of(part: str) -> str:
 def project_stack_part(project: Project, layout: Layout) -> str:
     """projects-<n> of layout.project_stacks, by the project's key alone."""
     return _pooled("projects", project.key, layout.project_stacks)
+
+
+def membership_stack_part(project: Project, layout: Layout) -> str | None:
+    """members-<n> of layout.membership_stacks, by the project's key alone (all of a project's
+    memberships together), or None: in the project's own stack (layout.membership_stacks 0)."""
+    if layout.membership_stacks == 0:
+        return None
+    return _pooled("members", project.key, layout.membership_stacks)
 
 
 def subscription_key(subscription: Subscription) -> str:
@@ -152,6 +161,8 @@ PRODUCER_FIXED_RESOURCES = 3
 PRODUCTS_STACK_FIXED_RESOURCES = 4  # with the CDKMetadata resource
 # A projects stack's CDKMetadata.
 PROJECTS_STACK_FIXED_RESOURCES = 1
+# A members stack's CDKMetadata: it has no outputs, and reads the project, domain and group ids.
+MEMBERS_STACK_FIXED_RESOURCES = 1
 # A subscriptions stack's fixed part: the handler identity and its handler with the Provider framework.
 SUBSCRIPTIONS_FIXED_RESOURCES = 22
 

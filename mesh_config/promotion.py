@@ -7,6 +7,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from mesh_config.formats import ApproverPrincipalArn, Slug
+from mesh_config.permission_sets import PermissionSetPrincipal
 
 
 class PromotionMode(StrEnum):
@@ -37,11 +38,15 @@ class Promotion(BaseModel):
         default_factory=list,
         description="who must approve, shown in the approval request (e.g. 'Senior Data Engineer')",
     )
-    approver_principals: list[ApproverPrincipalArn] = Field(
+    approver_principals: list[ApproverPrincipalArn | PermissionSetPrincipal] = Field(
         default_factory=list,
-        examples=[["arn:aws:iam::444444444444:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_ProdApprover_*"]],
+        examples=[
+            ["arn:aws:iam::444444444444:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_ProdApprover_*"],
+            [{"permission_set": "ProdApprovers"}],
+        ],
         description=(
-            "IAM principals (e.g. the approvers' IAM Identity Center permission-set roles; '*' allowed) that may "
+            "IAM principals (e.g. the approvers' IAM Identity Center permission-set roles, as an ARN with '*' "
+            "allowed or {permission_set: <name>} for the set's role in the tools account) that may "
             "assume this environment's approver role, the only role granted codepipeline:PutApprovalResult on its "
             "approval"
         ),

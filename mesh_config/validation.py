@@ -32,8 +32,10 @@ from mesh_config.naming import (
     approver_role_name,
     smoke_test_runner_role_name,
 )
+from mesh_config.permission_set_checks import check_permission_sets
 from mesh_config.promotion import PromotionMode
 from mesh_config.regions import region_problem
+from mesh_config.retired_keys import ENVIRONMENT_FILE, changed_key, upgrade_note
 from mesh_config.share_checks import check_share_pii, check_share_regions, check_shares, check_teams
 from mesh_config.tags import check_mesh_tag_total, check_tags
 from mesh_config.yaml_source import YamlDocument
@@ -282,18 +284,6 @@ def _check_projects(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue
                 )
             )
         issues += _check_project_profile(mesh, doc, i, project, profiles)
-        if project.viewers:
-            issues.append(
-                doc.issue(
-                    ("projects", i, "viewers"),
-                    f"project '{project.key}' lists viewers, but SageMaker Unified Studio (DataZone V2) projects "
-                    "have only the Owner and Contributor designations: CloudFormation's ProjectMembership accepts "
-                    "PROJECT_OWNER and PROJECT_CONTRIBUTOR, and a read-only designation would fail the deploy",
-                    "remove 'viewers'. Every group declared under identity_center.groups is assigned to the domain "
-                    "and can already browse and search the catalog; to query the project's data, make the group "
-                    "a contributor, or a member of a consumer project that subscribes to its data products",
-                )
-            )
         reported: set[str] = set()
         for env in mesh.environments:
             if not project.exists_in(env):
@@ -371,6 +361,9 @@ def _check_project_profile(
 # Redshift Serverless workgroups need subnets in at least three Availability Zones
 # (Redshift Serverless "Considerations": a workgroup's subnets must span three AZs).
 REDSHIFT_MIN_SUBNETS = 3
+# Rules that refuse what earlier releases accepted point to their upgrade notes.
+_SUBNETS = changed_key(ENVIRONMENT_FILE, "network", "subnet_ids")
+_APPROVERS = changed_key(ENVIRONMENT_FILE, "promotion", "approver_principals")
 
 
 def check_network(
@@ -393,7 +386,7 @@ def check_network(
             f"project profile(s) {', '.join(redshift)} use RedshiftServerless, which needs subnets in three "
             f"Availability Zones, but {env_doc.file} lists {len(subnets)} subnet(s)",
             f"list at least {REDSHIFT_MIN_SUBNETS} private subnets, each in a different Availability Zone, or "
-            f"remove RedshiftServerless from those profiles (in {mesh_doc.file})",
+            f"remove RedshiftServerless from those profiles (in {mesh_doc.file}); see {upgrade_note(_SUBNETS.note)}",
         )
     ]
 
@@ -467,8 +460,7 @@ def _check_promotion(env: EnvironmentConfig, doc: YamlDocument) -> list[ConfigIs
             doc.issue(
                 ("promotion", "approver_principals"),
                 f"environment '{env.name}' waits for a manual approval, but no one is named who may give it",
-                "list the IAM principals (e.g. the approvers' Identity Center permission-set role ARNs in the tools "
-                "account, '*' allowed) that may assume the stage's approver role",
+                _APPROVERS.fix_with_note,
             )
         )
     return issues
@@ -497,6 +489,7 @@ def check_environments(
             )
     for env, doc in envs:
         issues += check_management(mesh, env, doc)
+    issues += check_permission_sets(mesh, envs, mesh_doc)
     pipeline_envs = [(e, d) for e, d in envs if e.promotion.mode is PromotionMode.PIPELINE]
     seen_waves: set[str] = set()
     previous: str | None = None

@@ -11,6 +11,7 @@ from mesh_constructs.domain_unit_tree import DomainUnitSpec, DomainUnitTree, Dom
 from mesh_constructs.group_profiles import GroupProfiles, GroupProfilesProps
 from mesh_constructs.lake_formation_admins import LakeFormationSettings, LakeFormationSettingsProps
 from mesh_constructs.project import Designation, Project, ProjectProps
+from mesh_constructs.project_members import ProjectMembers, ProjectMembersProps
 from mesh_constructs.project_profile import ProfileEnvironmentSpec, ProjectProfile, ProjectProfileProps
 from mesh_constructs.smus_domain import SmusDomain, SmusDomainProps
 
@@ -29,6 +30,8 @@ __all__ = [
     "LakeFormationSettingsProps",
     "ProfileEnvironmentSpec",
     "Project",
+    "ProjectMembers",
+    "ProjectMembersProps",
     "ProjectProfile",
     "ProjectProfileProps",
     "ProjectProps",

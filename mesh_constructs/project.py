@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_datazone as datazone
 from constructs import Construct
 
-from mesh_constructs.acknowledge import acknowledge_distinct_members
+from mesh_constructs.project_members import Designation, Members, add_project_member
 from mesh_constructs.scope_cache import stack_of
 
-
-class Designation(StrEnum):
-    """The managed designations of SMUS V2 projects. The DataZone API also lists
-    PROJECT_CATALOG_VIEWER / _CONSUMER / _STEWARD, but AWS::DataZone::ProjectMembership accepts
-    only these two and the SMUS admin guide names Owner and Contributor as the managed
-    designations (MDAA's project construct and aws/CICD-for-SageMakerUnifiedStudio use the same two)."""
-
-    OWNER = "PROJECT_OWNER"
-    CONTRIBUTOR = "PROJECT_CONTRIBUTOR"
+__all__ = ["Designation", "Project", "ProjectProps"]
 
 
 @dataclass(frozen=True)
@@ -35,7 +25,7 @@ class ProjectProps:
     project_profile_id: str
     name: str
     description: str = ""
-    members: Mapping[str, tuple[str, Designation]] = field(default_factory=dict)
+    members: Members = field(default_factory=dict)
     removal_policy: RemovalPolicy = RemovalPolicy.RETAIN
 
 
@@ -59,13 +49,8 @@ class Project(Construct):
             self.add_member(group_name, group_id, designation)
 
     def add_member(self, group_name: str, group_id: str, designation: Designation) -> datazone.CfnProjectMembership:
-        membership = datazone.CfnProjectMembership(
-            self,
-            f"Member-{group_name}",
-            domain_identifier=self._props.domain_id,
-            project_identifier=self.project_id,
-            designation=designation.value,
-            member=datazone.CfnProjectMembership.MemberProperty(group_identifier=group_id),
+        # The path of ProjectMembers' memberships without its level: a project's memberships are its
+        # direct children, as deployed (their logical ids and paths are a contract).
+        return add_project_member(
+            self, self._stack, self._props.domain_id, self.project_id, group_name, group_id, designation
         )
-        acknowledge_distinct_members(self._stack, membership, self._props.domain_id, self.project_id)
-        return membership

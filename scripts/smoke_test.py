@@ -119,6 +119,8 @@ def expected_for(config: MeshConfig, environment: str) -> Expected:
     stacks: dict[str, tuple[str, ...]] = {naming.stack("foundation"): (), naming.stack("domain"): ()}
     for part, projects in config.project_stacks(env).items():
         stacks[naming.stack(part)] = tuple(naming.project(p.domain_unit, p.use_case) for p in projects)
+    # layout.membership_stacks: the members stacks' status (memberships have no name to count).
+    stacks |= {naming.stack(part): () for part in config.membership_stacks(env)}
     resource_types: dict[str, frozenset[str]] = {}
     if has_governance_stack(config.mesh):
         governance = naming.stack("governance")

@@ -90,15 +90,16 @@ def render(assemblies: list[AssemblySummary], outdir: Path) -> str:
     environments = {s.environment for s in stacks}
     nested = sum(s.nested_stacks for s in stacks)
     head = (
-        f"Synthesized {len(stacks)} stacks ({nested} nested) with {sum(s.resources for s in stacks)} resources "
-        f"for {len(environments)} AWS environments; templates in {outdir}/"
+        f"Synthesized {_counted(len(stacks), 'stack')} ({nested} nested) with "
+        f"{_counted(sum(s.resources for s in stacks), 'resource')} for "
+        f"{_counted(len(environments), 'AWS environment')}; templates in {outdir}/"
     )
     rows = [
         (
             a.name,
             ", ".join(a.environments),
-            f"{len(a.stacks)} stack{'s' if len(a.stacks) != 1 else ''}",
-            f"{a.resources} resources",
+            _counted(len(a.stacks), "stack"),
+            _counted(a.resources, "resource"),
             f"{_shown(a.directory, outdir)}/",
         )
         for a in assemblies
@@ -109,6 +110,10 @@ def render(assemblies: list[AssemblySummary], outdir: Path) -> str:
         cells = [row[i].ljust(widths[i]) if i in (0, 1) else row[i].rjust(widths[i]) for i in range(4)]
         lines.append("  " + "  ".join(cells) + "  " + row[4])
     return "\n".join(lines)
+
+
+def _counted(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _shown(directory: Path, outdir: Path) -> str:

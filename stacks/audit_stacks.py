@@ -35,17 +35,20 @@ def _organization(config: MeshConfig) -> Organization:
 
 def trail_arn(config: MeshConfig) -> str:
     organization = _organization(config)
-    region = organization_region(config.mesh)
+    region = organization_region(config.mesh, config.environments[0].region)
     name = organization_trail_name(config.mesh.org)
-    return f"arn:{partition_of(region or '')}:cloudtrail:{region}:{organization.management_account}:trail/{name}"
+    return f"arn:{partition_of(region)}:cloudtrail:{region}:{organization.management_account}:trail/{name}"
 
 
 class LogArchiveStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, config: MeshConfig, **kwargs: Any) -> None:
         organization = _organization(config)
-        account, region = organization.log_archive_account, organization_region(config.mesh)
-        if account is None or region is None:
-            raise ValueError("the log archive needs organization.log_archive_account and a region (validated)")
+        account, region = (
+            organization.log_archive_account,
+            organization_region(config.mesh, config.environments[0].region),
+        )
+        if account is None:
+            raise ValueError("the log archive needs organization.log_archive_account (validated)")
         org = config.mesh.org
         super().__init__(
             scope,
@@ -77,9 +80,12 @@ class LogArchiveStack(Stack):
 class TrailStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, config: MeshConfig, **kwargs: Any) -> None:
         organization = _organization(config)
-        account, region = organization.log_archive_account, organization_region(config.mesh)
-        if account is None or region is None:
-            raise ValueError("the trail needs organization.log_archive_account and a region (validated)")
+        account, region = (
+            organization.log_archive_account,
+            organization_region(config.mesh, config.environments[0].region),
+        )
+        if account is None:
+            raise ValueError("the trail needs organization.log_archive_account (validated)")
         org = config.mesh.org
         super().__init__(
             scope,

@@ -29,6 +29,8 @@ from constructs import Construct
 from mesh_config import EnvironmentConfig, MeshConfig
 from mesh_config.management import ManagementAccess, management_actions
 from mesh_config.management_checks import ADMIN_PRINCIPALS_UPGRADE_NOTE
+from mesh_config.permission_sets import principal_arns
+from mesh_config.regions import partition_of
 from mesh_constructs.acknowledge import acknowledge, wildcard_resource_finding
 from mesh_constructs.datazone_handler_identity import DataZoneHandlerIdentity, DataZoneHandlerIdentityProps
 from mesh_constructs.smus_domain import SmusDomain
@@ -54,7 +56,9 @@ def management_identity(
         )
     # Read-only without principals: any tools-account principal its own IAM policies allow.
     trusted = (
-        principals_matching(management.principals) if management.principals else iam.AccountPrincipal(tools_account)
+        principals_matching(principal_arns(management.principals, partition_of(env_config.region), tools_account))
+        if management.principals
+        else iam.AccountPrincipal(tools_account)
     )
     identity = DataZoneHandlerIdentity(
         scope,

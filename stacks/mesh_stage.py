@@ -17,6 +17,7 @@ from stacks.catalogs_stack import CatalogsStack
 from stacks.domain_stack import DomainStack
 from stacks.foundation_stack import FoundationStack
 from stacks.governance_stack import GovernanceStack
+from stacks.members_stack import MembersStack
 from stacks.products_stack import ProductsStack
 from stacks.projects_stack import ProjectsStack
 from stacks.stack_defaults import environment_of, stack_settings, tag_environment
@@ -66,6 +67,19 @@ class MeshStage(Stage):
                 domain=self.domain,
                 projects=all_projects,
                 **settings("governance", "business glossaries and metadata forms"),
+            )
+
+        # layout.membership_stacks > 0: the projects' memberships, after the projects stacks whose ids
+        # they read and beside governance (nothing depends on them).
+        self.members: dict[str, MembersStack] = {}
+        for part, members_of in config.membership_stacks(env_config).items():
+            self.members[part] = MembersStack(
+                self,
+                construct_id_of(part),
+                domain=self.domain,
+                projects=all_projects,
+                members_of=members_of,
+                **settings(part, f"{part}: projects' group memberships"),
             )
 
         self.catalogs: CatalogsStack | None = None
@@ -149,19 +163,27 @@ class MeshStage(Stage):
 
         for pool in (self.projects, self.catalog_databases, self.products, self.subscriptions):
             order_rebalance(config, env_config, pool)
+        # A membership holds no data, so the change plan lets it move without an allow_changes entry
+        # to mark the rebalance: the newest members stack always follows the others. It is a leaf
+        # (nothing depends on a members stack), so this lengthens no chain the other stacks wait on.
+        order_rebalance(config, env_config, self.members, always=True)
         tag_environment(self, config, env_config)
 
 
-def order_rebalance(config: MeshConfig, env_config: EnvironmentConfig, pool: Mapping[str, Stack]) -> None:
+def order_rebalance(
+    config: MeshConfig, env_config: EnvironmentConfig, pool: Mapping[str, Stack], *, always: bool = False
+) -> None:
     """During a rebalance (allow_changes accepts a replacement in one of the pool's stacks), the
     stack that receives the moved items deploys after the ones that give them up: a moved project or
     table keeps its name, which DataZone and Glue hold unique, so the old one must be gone first. A
-    jump hash moves items only into the newest stack of a pool, the last one."""
+    jump hash moves items only into the newest stack of a pool, the last one. ``always``: for a pool
+    whose moves no allow_changes entry marks (memberships: a moved one created before the old one is
+    deleted would be deleted with it)."""
     naming = config.naming(env_config)
     stacks = {naming.stack(part) for part in pool}
-    if len(pool) < 2 or not any(
-        a.change is AllowedKind.REPLACE and a.stack in stacks for a in config.mesh.allow_changes
-    ):
+    if len(pool) < 2:
+        return
+    if not always and not any(a.change is AllowedKind.REPLACE and a.stack in stacks for a in config.mesh.allow_changes):
         return
     *givers, receiver = pool.values()
     for giver in givers:

@@ -28,7 +28,9 @@ from mesh_config.naming import (
     plan_runner_role_name,
     smoke_test_runner_role_name,
 )
+from mesh_config.permission_sets import principal_arns
 from mesh_config.pipeline import PipelineConfig
+from mesh_config.regions import partition_of
 from mesh_config.synth_compute import (
     COMPUTE_MEMORY_GB,
     SynthCompute,
@@ -37,6 +39,7 @@ from mesh_config.synth_compute import (
 )
 from mesh_constructs.access_log_bucket import access_log_bucket
 from stacks.mesh_stage import MeshStage
+from stacks.organization_stage import OrganizationStage, has_organization_stage
 from stacks.pipeline_acknowledgments import (
     acknowledge_pipeline_findings,
     narrow_asset_role,
@@ -139,6 +142,9 @@ class PipelineStack(Stack):
         self.approver_roles: dict[str, iam.Role] = {}
         self.smoke_test_runners: dict[str, iam.Role] = {}
         self.stages: list[MeshStage] = []
+        # The organisation's stacks first: the environments' access depends on them.
+        if has_organization_stage(config):
+            self.pipeline.add_stage(OrganizationStage(self, config=config))
         # Consecutive environments of one wave deploy in parallel; the others one after another.
         # Direct-only environments (sandboxes) are not in the pipeline at all.
         for wave_name, group in groupby(config.pipeline_environments(), key=lambda e: e.promotion.wave):
@@ -263,7 +269,9 @@ class PipelineStack(Stack):
             f"Approver-{env.name}",
             role_name=approver_role_name(self._org, env.name),
             description=f"Approves promotions of the mesh into {env.name}; assumed by its named approvers",
-            assumed_by=principals_matching(env.promotion.approver_principals),
+            assumed_by=principals_matching(
+                principal_arns(env.promotion.approver_principals, partition_of(self.region), self.account)
+            ),
             max_session_duration=Duration.hours(1),
         )
         role.add_to_policy(

@@ -12,6 +12,7 @@ from constructs import Construct
 from mesh_config import EnvironmentConfig, MeshConfig
 from mesh_config.mesh import Project as ProjectConfig
 from mesh_constructs import Designation, Project, ProjectProps
+from mesh_constructs.project_members import Members
 from stacks.domain_stack import DomainStack
 from stacks.removal import stateful_removal_policy
 
@@ -32,14 +33,9 @@ class ProjectsStack(Stack):
         naming = config.naming(env_config)
         removal = stateful_removal_policy(env_config)
         self.projects: dict[str, Project] = {}
+        # layout.membership_stacks > 0: the memberships are in the members stacks (members_stack.py).
+        with_members = config.mesh.layout.membership_stacks == 0
         for project in projects:
-            members = {
-                **{g: (domain.groups.group_id(g), Designation.OWNER) for g in project.owners_in(env_config.name)},
-                **{
-                    g: (domain.groups.group_id(g), Designation.CONTRIBUTOR)
-                    for g in project.contributors_in(env_config.name)
-                },
-            }
             # The construct id is the project's key: placement and ids never depend on siblings.
             self.projects[project.key] = Project(
                 self,
@@ -50,7 +46,7 @@ class ProjectsStack(Stack):
                     project_profile_id=domain.profile_id(project.profile_in(env_config.name)),  # type: ignore[arg-type]
                     name=naming.project(project.domain_unit, project.use_case),
                     description=project.description,
-                    members=members,
+                    members=project_members(project, env_config, domain) if with_members else {},
                     removal_policy=removal,
                 ),
             )
@@ -63,3 +59,11 @@ class ProjectsStack(Stack):
                     parameter_name=naming.ssm_parameter("projects", key, "id"),
                     string_value=construct.project_id,
                 )
+
+
+def project_members(project: ProjectConfig, env_config: EnvironmentConfig, domain: DomainStack) -> Members:
+    """The project's groups in ``env_config`` with their designations, owners first."""
+    return {
+        **{g: (domain.groups.group_id(g), Designation.OWNER) for g in project.owners_in(env_config.name)},
+        **{g: (domain.groups.group_id(g), Designation.CONTRIBUTOR) for g in project.contributors_in(env_config.name)},
+    }

@@ -1,5 +1,6 @@
 """The bundled example with an organization section that owns every audit part (trail, log
-archive, account baseline and the opt-in detective services), for the audit tests."""
+archive, account baseline and the opt-in detective services) beside the example's permission sets,
+for the audit tests."""
 
 from __future__ import annotations
 
@@ -21,12 +22,17 @@ organization:
   root_id: r-ab12
   allowed_regions: [eu-west-1]
   log_archive_account: "{LOG_ARCHIVE}"
-  owns: [{", ".join(owns)}]
+  owns: [{", ".join(["permission_sets", *owns])}]
 {extra}"""
 
 
 def with_organization(target: Path, owns: list[str] | None = None, extra: str = "", source: Path = EXAMPLE) -> Path:
+    """A copy of ``source`` whose organization section (replaced if it has one) owns ``owns``."""
     shutil.copytree(source, target)
-    with (target / "mesh.yaml").open("a", encoding="utf-8") as mesh:
-        mesh.write(organization_yaml(ALL_AUDIT_PARTS if owns is None else owns, extra))
+    mesh = target / "mesh.yaml"
+    text = mesh.read_text(encoding="utf-8")
+    if "\norganization:\n" in text:
+        # The bundled example's section is the file's last: everything from it on is replaced.
+        text = text[: text.index("\norganization:\n") + 1]
+    mesh.write_text(text + organization_yaml(ALL_AUDIT_PARTS if owns is None else owns, extra), encoding="utf-8")
     return target

@@ -129,7 +129,7 @@ class StubbedDomain:
             self.dz.add_response(
                 "list_domain_units_for_parent",
                 {"items": [{"id": i, "name": n} for i, n in children]},
-                {"domainIdentifier": DOMAIN, "parentDomainUnitIdentifier": parent, **MAX},
+                {"domainIdentifier": DOMAIN, "parentDomainUnitIdentifier": parent, "maxResults": 25},
             )
             pending += [i for i, _ in children]
 

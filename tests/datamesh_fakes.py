@@ -135,7 +135,7 @@ def units(stub: Stubber, parent: str, units: list[tuple[str, str]]) -> None:
     stub.add_response(
         "list_domain_units_for_parent",
         {"items": [{"id": i, "name": n} for i, n in units]},
-        {"domainIdentifier": DOMAIN, "parentDomainUnitIdentifier": parent, "maxResults": 50},
+        {"domainIdentifier": DOMAIN, "parentDomainUnitIdentifier": parent, "maxResults": 25},
     )
 
 

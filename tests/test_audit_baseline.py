@@ -16,7 +16,7 @@ from mesh_constructs.account_baseline import BASELINE_ACTIONS
 from mesh_constructs.log_archive_bucket import DELETE_ACTIONS, PROTECTION_ACTIONS
 from stacks.baseline_stack import account_parts
 from tests.audit_meshes import LOG_ARCHIVE, MANAGEMENT, with_organization
-from tests.config_edits import EXAMPLE, assert_issue, edit_text, load_issues
+from tests.config_edits import assert_issue, edit_text, load_issues
 from tests.synth import ROOT, SynthesizedApp, of_type, synth_app
 from tests.test_cfn_lint import cfn_lint
 from tests.test_nag import violations
@@ -150,9 +150,11 @@ def test_shared_accounts_hold_the_account_wide_parts_once(tmp_path):
 # --- the baseline stack -------------------------------------------------------------------------
 
 
-def test_without_an_organization_the_baseline_holds_the_budget_only(example_app):
+def test_the_bundled_example_budgets_and_baselines_each_account(example_app):
     dev = example_app.templates()["acme-dev-baseline"]
-    assert {r["Type"] for r in dev["Resources"].values()} == {"AWS::Budgets::Budget"}
+    # organization owns the default parts: the account baseline, no opt-in service
+    assert {"AWS::Budgets::Budget", "Custom::AccountBaseline"} <= {r["Type"] for r in dev["Resources"].values()}
+    assert not of_type(dev, "AWS::GuardDuty::Detector") and not of_type(dev, "AWS::Config::ConfigurationRecorder")
     Template.from_json(dev).has_resource_properties(
         "AWS::Budgets::Budget",
         {
@@ -176,7 +178,7 @@ def test_without_an_organization_the_baseline_holds_the_budget_only(example_app)
             ],
         },
     )
-    assert "acme-trail" not in example_app.templates()
+    assert {"acme-trail", "acme-log-archive"} <= set(example_app.templates())
 
 
 def test_an_sns_topic_is_one_more_subscriber_of_every_alert(tmp_path):
@@ -194,7 +196,7 @@ def test_an_sns_topic_is_one_more_subscriber_of_every_alert(tmp_path):
             {"Address": "data-platform-finops@acme.example", "SubscriptionType": "EMAIL"},
             {"Address": "arn:aws:sns:eu-west-1:345678901234:finops-alerts", "SubscriptionType": "SNS"},
         ]
-    # owns nothing: no organisation stage, and the baseline is the budget alone
+    # owns no audit part: no trail or log archive, and the baseline is the budget alone
     assert not [n for n in app.templates() if n in ("acme-trail", "acme-log-archive")]
     assert {r["Type"] for r in app.templates()["acme-prod-baseline"]["Resources"].values()} == {"AWS::Budgets::Budget"}
 
@@ -438,8 +440,12 @@ def test_the_audit_templates_pass_cfn_lint(audit_app):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_example_folder_is_unchanged_by_the_fixture():
-    assert "organization:" not in (EXAMPLE / "mesh.yaml").read_text()
+def test_without_an_organization_section_only_budgets_are_created(tmp_path):
+    app = synth_app(ROOT / "examples" / "three-prod-accounts", tmp_path / "out", direct="true")
+    assert not {"acme-trail", "acme-log-archive", "acme-identity"} & set(app.templates())
+    for env in ("prod-dev", "prod-staging", "prod"):
+        resources = app.templates()[f"acme-{env}-baseline"]["Resources"].values()
+        assert {r["Type"] for r in resources} == {"AWS::Budgets::Budget"}
 
 
 def test_every_scoped_statement_of_the_audit_stacks_can_match_its_arns(audit_app):

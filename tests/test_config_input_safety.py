@@ -46,13 +46,15 @@ def test_alias_bomb_is_refused_quickly_with_bounded_memory(env_dir: Path) -> Non
     (env_dir / "mesh.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
-    started = time.perf_counter()
+    # CPU time, not wall time: on a loaded machine the wall clock measures the other processes.
+    # Unbounded expansion would take hours and gigabytes; the bound only has to tell the two apart.
+    started = time.process_time()
     issues = load_issues(env_dir)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
 
     assert_issue(issues, "mesh.yaml", "", "expands to more than 500,000 values")
     grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
-    assert elapsed < 10, f"took {elapsed:.1f} s"
+    assert elapsed < 10, f"took {elapsed:.1f} s of CPU"
     assert grown_mib < 500, f"peak memory grew by {grown_mib:.0f} MiB"
 
 
@@ -452,14 +454,16 @@ def test_thousands_of_tags_are_refused_before_validating_them(env_dir: Path) -> 
     tags = {"aws:reserved": "x", **_many_tags(5_000)}
     edit_yaml(env_dir / "mesh.yaml", lambda m: m.update(tags=tags))
 
-    started = time.perf_counter()
+    # CPU time, not wall time: on a loaded machine the wall clock measures the other processes.
+    # Unbounded expansion would take hours and gigabytes; the bound only has to tell the two apart.
+    started = time.process_time()
     issues = load_issues(env_dir)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
 
     issue = assert_issue(issues, "mesh.yaml", "tags", "5,001 tags")
     assert "at most 50" in issue.problem
     assert [i for i in issues if i.path.startswith("tags")] == [issue], "the tags were not validated one by one"
-    assert elapsed < 10, f"took {elapsed:.1f} s"
+    assert elapsed < 10, f"took {elapsed:.1f} s of CPU"
 
 
 def test_more_than_50_tags_in_an_environment_file_are_refused(env_dir: Path) -> None:

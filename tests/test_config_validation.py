@@ -314,15 +314,6 @@ def test_same_group_with_two_designations_in_one_project(env_dir: Path) -> None:
     )
 
 
-def test_viewers_are_refused_with_the_alternative(env_dir: Path) -> None:
-    edit_yaml(env_dir / "mesh.yaml", lambda m: m["projects"][0].update(viewers=["executives"]))
-
-    issues = load_issues(env_dir)
-    issue = assert_issue(issues, "mesh.yaml", "projects[0].viewers", "only the Owner and Contributor designations")
-    assert "browse and search the catalog" in issue.fix and "contributor" in issue.fix
-    assert len(issues) == 1
-
-
 def test_project_environments_names_an_unknown_environment(env_dir: Path) -> None:
     edit_yaml(env_dir / "mesh.yaml", lambda m: m["projects"][0].update(environments=["dev", "qa"]))
 
@@ -428,7 +419,7 @@ def test_a_removed_shard_key_points_to_the_upgrade_note(env_dir: Path) -> None:
     edit_yaml(env_dir / "mesh.yaml", lambda m: m["domain_units"][0].update(project_stack_shards=2))
     issue = assert_issue(load_issues(env_dir), "mesh.yaml", "domain_units[0].project_stack_shards", "was removed")
     assert "layout.project_stacks" in issue.fix
-    assert 'Upgrade notes, "stacks follow resources, not business units"' in issue.fix
+    assert "see CHANGELOG.md, upgrade note 'stacks follow resources, not business units'" in issue.fix
 
 
 def test_too_many_domain_units_for_the_domain_quota(env_dir: Path) -> None:

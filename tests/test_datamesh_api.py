@@ -409,3 +409,23 @@ def test_the_openapi_document_lists_every_resource_and_its_problems(aws):
     assert not [p for p in paths if not p.startswith("/api/v1/")], "console pages stay out of the API document"
     responses = spec["paths"]["/api/v1/environments/{env}/projects"]["get"]["responses"]
     assert {"404", "422", "429", "503"} <= set(responses)
+
+
+def test_invalid_requests_are_told_in_our_words_not_pydantics(aws):
+    # Refused before any handler runs: no AWS call (the domain lookup stays unanswered).
+    clients, _ = aws
+    client = TestClient(web_app(clients), base_url="http://127.0.0.1", headers={"Authorization": f"Bearer {TOKEN}"})
+    missing = problem_of(client.post(BASE + "/assets/adhoc_churn_scores/publish", json={}), 422)
+    assert missing["errors"][0]["message"] == "required key 'confirm' is missing; add 'confirm: ...'"
+    refused = problem_of(client.post(BASE + "/assets/adhoc_churn_scores/publish", json={"confirm": False}), 422)
+    assert refused["errors"][0]["message"] == "expected one of True, got the boolean False; use one of: True"
+    paging = problem_of(client.get(BASE + "/projects", params={"limit": "many"}), 422)
+    assert paging["errors"][0]["message"] == (
+        "expected a whole number, got the text 'many'; write digits only, without quotes (e.g. 3)"
+    )
+    broken = client.post(
+        BASE + "/assets/adhoc_churn_scores/publish", content=b"{", headers={"Content-Type": "application/json"}
+    )
+    assert problem_of(broken, 422)["errors"][0]["message"].startswith("the body is not valid JSON (")
+    for body in (missing, refused, paging, broken.json()):
+        assert "Input should be" not in str(body) and "Field required" not in str(body)

@@ -120,7 +120,8 @@ def test_glossary_import_refuses_a_csv_without_its_header(mesh_dir: Path, tmp_pa
         cli.app, ["--mesh-dir", str(mesh_dir), "catalog", "import-glossary", "finance", str(csv_file)]
     )
     assert result.exit_code == 1
-    assert "the CSV has no column name, short_description" in result.output
+    assert "terms.csv has 3 problems; nothing was imported" in result.output
+    assert "line 1: the header has no column name, short_description" in result.output
 
 
 @pytest.fixture
@@ -135,7 +136,7 @@ def test_drift_exits_2_and_lists_what_drifted(cli_aws, monkeypatch):
     dz.add_response(
         "list_domain_units_for_parent",
         {"items": []},
-        {"domainIdentifier": DOMAIN, "parentDomainUnitIdentifier": ROOT_UNIT, "maxResults": 50},
+        {"domainIdentifier": DOMAIN, "parentDomainUnitIdentifier": ROOT_UNIT, "maxResults": 25},
     )
     dz.add_response("list_projects", {"items": []}, {"domainIdentifier": DOMAIN, "maxResults": 50})
     dz.add_response("search", {"items": []}, {"domainIdentifier": DOMAIN, "searchScope": "GLOSSARY", "maxResults": 50})

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from datamesh import cli
 from datamesh.export.form_smithy import parse_form
 from mesh_config import load_mesh
+from tests.config_edits import edit_yaml
 from tests.synth import ROOT
 
 runner = CliRunner()
@@ -65,8 +66,8 @@ def _client():
     return boto3.client("datazone", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
 
 
-def _page(**params):
-    return {"domainIdentifier": DOMAIN, "maxResults": 50, **params}
+def _page(page_size: int = 50, **params):
+    return {"domainIdentifier": DOMAIN, "maxResults": page_size, **params}
 
 
 def _group(group_id: str) -> dict:
@@ -94,7 +95,7 @@ def _unit(
         stub.add_response(
             "list_policy_grants",
             {"grantList": [{"principal": p, "detail": detail} for p in (grants or {}).get(policy, [])]},
-            _page(entityType="DOMAIN_UNIT", entityIdentifier=unit_id, policyType=policy),
+            _page(25, entityType="DOMAIN_UNIT", entityIdentifier=unit_id, policyType=policy),
         )
 
 
@@ -102,7 +103,7 @@ def _children(stub: Stubber, parent: str, units: list[tuple[str, str]], token: s
     response: dict = {"items": [{"id": i, "name": n} for i, n in units]}
     if "next" in more:
         response["nextToken"] = more["next"]
-    params = _page(parentDomainUnitIdentifier=parent)
+    params = _page(25, parentDomainUnitIdentifier=parent)
     if token:
         params["nextToken"] = token
     stub.add_response("list_domain_units_for_parent", response, params)
@@ -577,6 +578,9 @@ def test_the_form_reader_is_the_inverse_of_the_form_model():
 def test_an_existing_mesh_keeps_its_settings_and_group_names(datazone: Stubber, tmp_path: Path):
     folder = tmp_path / "environments"
     shutil.copytree(ROOT / "environments", folder)
+    # The corp domain has none of acme's projects, which its catalogs and subscriptions name (kept
+    # sections naming what the domain lacks: the next test).
+    edit_yaml(folder / "mesh.yaml", lambda mesh: [mesh.pop(k) for k in ("catalogs", "subscriptions")])
     dev_before = (folder / "dev.yaml").read_text()
     stub_domain(datazone)
     result = _export(folder, "--force")
@@ -591,7 +595,90 @@ def test_an_existing_mesh_keeps_its_settings_and_group_names(datazone: Stubber, 
     assert config.mesh.identity_center.groups["data-platform-admins"] == G_ADMIN
     assert config.mesh.domain.administrators == ["data-platform-admins"]
     assert {p.key: p.owners for p in config.mesh.projects}["finance-reporting"] == ["finance-team-leads"]
-    assert "Not carried over (the export" in (folder / "mesh.yaml").read_text()
+    assert "kept as they were: org, environments, tags, pipeline\n" in result.output
+    header = " ".join(line.strip("# ") for line in (folder / "mesh.yaml").read_text().splitlines()[:9])
+    assert "Kept as they were in the previous mesh.yaml: org, environments, tags, pipeline. Replaced" in header
+
+
+def test_kept_sections_that_name_what_the_domain_lacks_are_reported_not_dropped(datazone: Stubber, tmp_path: Path):
+    folder = tmp_path / "environments"
+    shutil.copytree(ROOT / "environments", folder)
+    stub_domain(datazone)
+    result = _export(folder, "--force")
+    assert result.exit_code == 1
+    assert "kept as they were: org, environments, tags, pipeline, catalogs, subscriptions\n" in result.output
+    assert "the loader reports what to complete before the mesh deploys:" in result.output
+    assert "subscriptions[0].consumer" in result.output and "unknown project 'sales-analytics'" in result.output
+    text = (folder / "mesh.yaml").read_text()
+    before = (ROOT / "environments" / "mesh.yaml").read_text()
+    assert before[before.index("# Domain catalogs") :] in text  # both sections, comments and all
+
+
+def test_a_region_other_than_the_environments_is_refused(tmp_path: Path):
+    folder = tmp_path / "environments"
+    shutil.copytree(ROOT / "environments", folder)
+    args = ["export", "--env", "dev", "--domain-id", DOMAIN, "--region", "us-east-1", "--force", str(folder)]
+    result = runner.invoke(cli.app, args)
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        f"error: --region us-east-1 differs from region eu-west-1 in {folder / 'dev.yaml'}: the domain of an "
+        "existing mesh is read in its environment's region; omit --region, or export into another folder"
+    )
+    assert (folder / "mesh.yaml").read_text() == (ROOT / "environments" / "mesh.yaml").read_text()
+
+
+def test_an_org_other_than_the_meshs_is_refused(tmp_path: Path):
+    folder = tmp_path / "environments"
+    shutil.copytree(ROOT / "environments", folder)
+    result = _export(folder, "--force", "--org", "corp")
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        f"error: --org corp differs from org acme in {folder / 'mesh.yaml'}: an existing mesh keeps its org; "
+        "omit --org, or export into another folder"
+    )
+
+
+@pytest.fixture
+def cloudformation(monkeypatch):
+    """A Stubber on a real CloudFormation client, the one the export reads the domain stack with."""
+    client = boto3.client("cloudformation", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+    stub = Stubber(client)
+    stub.activate()
+    asked: list[tuple[str | None, str | None, str, str]] = []
+
+    def clients(profile, role):
+        def client_for(service, region):
+            asked.append((profile, role, service, region))
+            return client
+
+        return client_for
+
+    monkeypatch.setattr(cli.STATE, "clients", clients)
+    stub.asked = asked  # type: ignore[attr-defined]
+    yield stub
+    stub.deactivate()
+
+
+def test_a_domain_stack_the_profile_cannot_find_names_the_account_and_domain_id(cloudformation: Stubber, tmp_path):
+    folder = tmp_path / "environments"
+    shutil.copytree(ROOT / "environments", folder)
+    # What CloudFormation answers for a stack that is not in the caller's account and region.
+    cloudformation.add_client_error(
+        "describe_stacks",
+        service_error_code="ValidationError",
+        service_message="Stack with id acme-dev-domain does not exist",
+        http_status_code=400,
+        expected_params={"StackName": "acme-dev-domain"},
+    )
+    result = runner.invoke(cli.app, ["--profile", "corp-admin", "export", "--env", "dev", "--force", str(folder)])
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        "error: stack acme-dev-domain, which gives dev's domain id, was not found with profile 'corp-admin': the "
+        "profile must reach account 123456789012 (dev's account, eu-west-1), or give the domain with --domain-id"
+    )
+    cloudformation.assert_no_pending_responses()
+    # With the caller's own credentials (no management role), in the environment's region.
+    assert cloudformation.asked == [("corp-admin", None, "cloudformation", "eu-west-1")]  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(
@@ -687,3 +774,31 @@ def test_what_the_domain_does_not_record_is_left_for_the_loader_to_ask(datazone:
     assert "the loader reports what to complete before the mesh deploys:" in result.output
     assert "dev.yaml" in result.output and "network.vpc_id" in result.output
     assert "Traceback" not in result.output
+
+
+def test_the_schema_lines_point_at_the_checkouts_schemas_from_any_folder(datazone: Stubber, tmp_path: Path):
+    stub_domain(datazone)
+    folder = tmp_path / "deep" / "adopted"
+    assert _export(folder, "--org", "corp").exit_code == 0
+    for name, schema in (("mesh.yaml", "mesh.schema.json"), ("dev.yaml", "environment.schema.json")):
+        first = (folder / name).read_text().splitlines()[0]
+        reference = first.removeprefix("# yaml-language-server: $schema=")
+        assert reference != first, first
+        assert (folder / reference).resolve() == (ROOT / "schemas" / schema).resolve()
+
+
+def test_a_folder_that_cannot_be_written_is_one_line(datazone: Stubber, tmp_path: Path):
+    stub_domain(datazone)
+    (tmp_path / "a-file").write_text("")
+    folder = tmp_path / "a-file" / "adopted"
+    result = _export(folder, "--org", "corp")
+    assert result.exit_code == 1
+    assert result.output.strip() == f"error: cannot write {folder}: Not a directory"
+
+
+def test_a_bad_region_is_refused_before_any_call(tmp_path: Path):
+    result = runner.invoke(
+        cli.app, ["export", "--env", "dev", "--domain-id", DOMAIN, "--region", "mars", str(tmp_path / "x")]
+    )
+    assert result.exit_code == 1
+    assert result.output.strip() == "error: --region 'mars' is not an AWS region name (e.g. eu-west-1)"

@@ -9,7 +9,8 @@ from tests.synth import ROOT
 
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
 EXPLICIT_ANCHOR = re.compile(r'<a id="([^"]+)"')
-# Pages that other work in progress adds; each is checked as soon as it exists.
+
+
 def slug(heading: str) -> str:
     """GitHub's anchor of a heading: lower case, punctuation dropped, spaces to hyphens."""
     text = re.sub(r"<[^>]+>", "", heading).strip().lower()

@@ -6,20 +6,76 @@ the export cannot take from the domain is an `# export:` comment, asserted by it
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from datamesh import cli
 from mesh_config import MeshConfig, load_mesh
+from mesh_config.mesh import MeshDefinition
 from tests.fake_mesh_aws import DEV_DOMAIN, FakeMeshAws
 from tests.synth import ROOT
 
 runner = CliRunner()
 ENV = "dev"
+# The sections the export writes from the domain; every other MeshDefinition field is kept.
+EXPORTED = [
+    "identity_center",
+    "domain",
+    "blueprints",
+    "domain_units",
+    "project_profiles",
+    "projects",
+    "glossaries",
+    "metadata_forms",
+]
+KEPT = [f for f in MeshDefinition.model_fields if f not in EXPORTED]
+# The bundled mesh has no shares, teams, organization, layout or allow_changes: valid ones, with comments.
+MORE_SECTIONS = """
+# Finance shares its budget with dev, without the owner's e-mail.
+shares:
+  - name: budget
+    catalog: finance
+    producer: prod
+    tables: [finance_budget_data_table]
+    consumers:
+      - environment: dev
+        filter:
+          excluded_columns: [budget_owner_email]  # personal data stays in prod
+        principals:
+          projects: [finance-customer360]
+
+# Analysts read the CRM accounts in prod.
+teams:
+  - name: analytics
+    groups: [finance-analysts]
+    environments: [prod]
+    grants:
+      - {table: sales_crm_accounts_table, permissions: [select]}
+
+# The organization around the mesh.
+organization:
+  management_account: "999999999999"
+  root_id: r-ab12
+  ous: {dev: Mesh/Dev, staging: Mesh/Staging, prod: Mesh/Prod}
+  allowed_regions: [eu-west-1]
+
+# Two project stacks.
+layout:
+  project_stacks: 2
+
+# Reviewed: the sales analytics project is recreated.
+allow_changes:
+  - stack: acme-dev-projects-1
+    resource: salesanalyticsD81D6479
+    change: replace
+    reason: Sales analytics moves to the full profile; its notebooks are in git
+"""
 
 
 @pytest.fixture
@@ -145,3 +201,79 @@ def test_only_project_storage_other_than_the_default_asks_for_project_artifacts(
     text = (tmp_path / "mesh.yaml").read_text()
     assert (f"the Tooling blueprint keeps project files in {location}" in text) is noted
     assert ("set project_artifacts_s3_uri" in text) is noted and written.notes == int(noted)
+
+
+def _every_section_mesh(tmp_path: Path) -> tuple[Path, MeshConfig]:
+    folder = tmp_path / "environments"
+    shutil.copytree(ROOT / "environments", folder)
+    with (folder / "mesh.yaml").open("a", encoding="utf-8") as mesh:
+        mesh.write(MORE_SECTIONS)
+    source = load_mesh(folder)
+    # Every field the export keeps is set to something other than its default, so that a field
+    # added to MeshDefinition later fails here until the test covers it.
+    defaults = {f: info.get_default(call_default_factory=True) for f, info in MeshDefinition.model_fields.items()}
+    unset = [
+        f for f in KEPT if not MeshDefinition.model_fields[f].is_required() and getattr(source.mesh, f) == defaults[f]
+    ]
+    assert not unset, unset
+    return folder, source
+
+
+def test_exporting_over_a_mesh_keeps_every_section_it_does_not_read_with_its_comments(
+    fake: FakeMeshAws, bundled: MeshConfig, tmp_path: Path
+):
+    folder, source = _every_section_mesh(tmp_path)
+    before = (folder / "mesh.yaml").read_text()
+    result = runner.invoke(cli.app, ["export", "--env", ENV, "--force", str(folder)])
+    assert result.exit_code == 0 and not fake.problems, result.output + "\n".join(fake.problems)
+    assert f"kept as they were: {', '.join(KEPT)}\n" in result.output
+    assert f"replaced by what the domain holds: {', '.join(EXPORTED)}\n" in result.output
+    assert "without their comments" not in result.output
+    exported = load_mesh(folder)
+    for name in KEPT:
+        assert getattr(exported.mesh, name) == getattr(source.mesh, name), name
+    _assert_round_trip(exported, bundled)
+    # Their text as it was: the comments above each section and inside it.
+    text = (folder / "mesh.yaml").read_text()
+    assert before[before.index("org: acme") : before.index("identity_center:")] in text
+    assert before[before.index("# Domain catalogs") :] in text
+    assert "excluded_columns: [budget_owner_email]  # personal data stays in prod\n" in text
+    # The previous header is replaced by the export's, not kept above org.
+    assert "# The acme data mesh" not in text and text.count("yaml-language-server") == 1
+
+
+def test_a_mesh_whose_text_cannot_be_cut_keeps_the_data_of_its_sections(
+    fake: FakeMeshAws, bundled: MeshConfig, tmp_path: Path
+):
+    """JSON is YAML: a flow-style mesh.yaml loads, but its sections are not lines to cut out."""
+    folder, source = _every_section_mesh(tmp_path)
+    data = source.mesh.model_dump(mode="json", exclude_unset=True)
+    (folder / "mesh.yaml").write_text(json.dumps(data), encoding="utf-8")
+    result = runner.invoke(cli.app, ["export", "--env", ENV, "--force", str(folder)])
+    assert result.exit_code == 0 and not fake.problems, result.output + "\n".join(fake.problems)
+    assert (
+        "the kept sections are written as data, without their comments: the existing mesh.yaml is not a block "
+        "mapping with its keys at column 0"
+    ) in result.output
+    exported = load_mesh(folder)
+    for name in KEPT:
+        assert getattr(exported.mesh, name) == getattr(source.mesh, name), name
+    _assert_round_trip(exported, bundled)
+
+
+def test_a_kept_section_aliasing_a_replaced_one_keeps_its_data():
+    """Cut out as text, `*note` would name an anchor of the replaced domain section: its data is kept."""
+    from datamesh.export.kept_sections import merge
+
+    existing = "org: acme\nenvironments: [dev]\ndomain:\n  description: &note Shared text\ntags:\n  Note: *note\n"
+    exported = "# header\norg: acme\nenvironments:\n  - dev\ndomain:\n  description: New\n"
+    merged = merge(exported, existing)
+    assert merged.comments_lost == "cut out of the existing mesh.yaml, their text does not read back as the same data"
+    assert merged.kept == ["org", "environments", "tags"] and merged.replaced == ["domain"]
+    assert merged.text.startswith("# header\norg: acme\n")
+    assert yaml.safe_load(merged.text) == {
+        "org": "acme",
+        "environments": ["dev"],
+        "tags": {"Note": "Shared text"},
+        "domain": {"description": "New"},
+    }

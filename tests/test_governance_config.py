@@ -107,14 +107,14 @@ def test_term_name_and_description_lengths(env_dir: Path) -> None:
 
     edit_yaml(env_dir / "mesh.yaml", long)
     issues = load_issues(env_dir)
-    assert_issue(issues, "mesh.yaml", "glossaries[2].terms[0].name", "at most 256 characters")
-    assert_issue(issues, "mesh.yaml", "glossaries[2].terms[3].short_description", "at most 1024 characters")
-    assert_issue(issues, "mesh.yaml", "glossaries[2].terms[2].long_description", "at most 4096 characters")
+    assert_issue(issues, "mesh.yaml", "glossaries[2].terms[0].name", "at most 256 are allowed")
+    assert_issue(issues, "mesh.yaml", "glossaries[2].terms[3].short_description", "at most 1,024 are allowed")
+    assert_issue(issues, "mesh.yaml", "glossaries[2].terms[2].long_description", "at most 4,096 are allowed")
 
 
 def test_empty_term_name(env_dir: Path) -> None:
     edit_text(env_dir / "mesh.yaml", "      - name: Quota\n", '      - name: ""\n')
-    assert_issue(load_issues(env_dir), "mesh.yaml", "glossaries[2].terms[3].name", "at least 1 character")
+    assert_issue(load_issues(env_dir), "mesh.yaml", "glossaries[2].terms[3].name", "the text is empty")
 
 
 def test_unknown_owning_project(env_dir: Path) -> None:
@@ -189,7 +189,7 @@ def test_form_name_format_and_length(env_dir: Path) -> None:
     issues = load_issues(env_dir)
     issue = assert_issue(issues, "mesh.yaml", "metadata_forms[1].name", "has the wrong format")
     assert "starting with a letter" in issue.fix
-    assert_issue(issues, "mesh.yaml", "metadata_forms[3].name", "at most 128 characters")
+    assert_issue(issues, "mesh.yaml", "metadata_forms[3].name", "at most 128 are allowed")
 
 
 def test_duplicate_form_and_field(env_dir: Path) -> None:

@@ -270,3 +270,23 @@ def test_no_internal_history_words_in_the_samples(tmp_path):
 
     text = " ".join(p.read_text() for p in tmp_path.glob("*/*.yaml")).lower()
     assert "seed" not in text
+
+
+def test_a_folder_that_cannot_be_created_is_one_line(tmp_path):
+    (tmp_path / "a-file").write_text("")
+    target = tmp_path / "a-file" / "mesh"
+
+    result = runner.invoke(app, ["init", str(target)], input="")
+
+    assert result.exit_code == 1
+    assert result.output.strip() == f"error: cannot write {target}: Not a directory; choose another folder"
+
+
+def test_an_environment_listed_twice_is_reported_once_per_problem(tmp_path):
+    result = runner.invoke(
+        app, ["init", str(tmp_path / "m"), "--environments", "dev,dev", "--region", "mars"], input=""
+    )
+
+    assert result.exit_code == 1
+    assert result.output.count("--region dev: 'mars' is not an AWS region name") == 1
+    assert "--environments: listed more than once: dev" in result.output

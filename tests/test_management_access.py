@@ -54,6 +54,8 @@ def test_dev_has_an_admin_role_trusted_by_named_roles_of_the_tools_account(examp
         "ArnLike": {
             "aws:PrincipalArn": [
                 "arn:aws:iam::444444444444:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_DataEngineer_*",
+                # {permission_set: DataMeshAdmin}: the set's role in the tools account.
+                "arn:aws:iam::444444444444:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_DataMeshAdmin_*",
                 "arn:aws:iam::444444444444:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_DataPlatformManager_*",
             ]
         }
@@ -128,6 +130,7 @@ def test_management_principals_must_live_in_the_tools_account(env_dir: Path):
 DEV_PRINCIPALS = """  principals:
     - arn:aws:iam::444444444444:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_DataEngineer_*
     - arn:aws:iam::444444444444:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_DataPlatformManager_*
+    - permission_set: DataMeshAdmin   # mesh.yaml's permission set: its role in the tools account
 """
 
 
@@ -143,7 +146,7 @@ def test_an_admin_role_without_principals_is_refused_with_the_upgrade_note(env_d
     assert "list under management.principals" in issue.fix and "'access: readonly'" in issue.fix
     assert "arn:aws:iam::444444444444:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_" in issue.fix
     # A mesh that validated before this rule is pointed at what changed and why.
-    assert 'CHANGELOG.md, Upgrade notes, "admin management roles need principals"' in issue.fix
+    assert "see CHANGELOG.md, upgrade note 'admin management roles need principals'" in issue.fix
 
 
 def test_an_admin_role_with_an_empty_principals_list_is_refused(env_dir: Path):
@@ -166,7 +169,7 @@ def test_the_stack_refuses_an_admin_role_without_principals_built_in_code():
     dev = config.environment("dev")
     unnamed = dev.model_copy(update={"management": dev.management.model_copy(update={"principals": []})})
     stack = cdk.Stack(cdk.App(), "Domain", env=cdk.Environment(account=dev.account, region=dev.region))
-    with pytest.raises(ValueError, match=r"admin needs management\.principals .*CHANGELOG\.md, Upgrade notes"):
+    with pytest.raises(ValueError, match=r"admin needs management\.principals .*CHANGELOG\.md, upgrade note"):
         management_identity(stack, config=config, env_config=unnamed, domain=None)  # type: ignore[arg-type]
 
 

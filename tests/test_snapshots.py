@@ -27,9 +27,10 @@ def snapshot_json(snapshot):
 
 def test_every_template_matches_its_snapshot(example_app, snapshot_json):
     templates = example_app.templates()
-    # The pipeline + 3 environments x (foundation, domain, one projects stack per business unit, governance,
-    # catalogs, one products stack per producing business unit, subscriptions, baseline: the budget).
-    assert len(templates) == 1 + 3 * 8
+    # The pipeline, the organisation's identity, trail and log-archive stacks + 3 environments x
+    # (foundation, domain, one projects stack per business unit, governance, catalogs, one products
+    # stack per producing business unit, subscriptions, baseline).
+    assert len(templates) == 4 + 3 * 8
     for name, template in templates.items():
         assert scrub(template) == snapshot_json(name=name)
 

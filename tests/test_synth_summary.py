@@ -70,3 +70,24 @@ def test_without_an_assembly_it_says_to_synthesize_first(tmp_path, capsys):
     assert main(["synth_summary.py", str(tmp_path)]) == 1
 
     assert f"{tmp_path}/manifest.json not found: run cdk synth first" in capsys.readouterr().err
+
+
+def test_one_of_each_is_said_in_the_singular(tmp_path):
+    (tmp_path / "only.template.json").write_text(json.dumps({"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}))
+    stack = {"type": "aws:cloudformation:stack", "environment": "aws://111111111111/eu-west-1"}
+    stack["properties"] = {"templateFile": "only.template.json", "stackName": "only"}
+    (tmp_path / "manifest.json").write_text(json.dumps({"artifacts": {"only": stack}}))
+
+    head, row = render(summarize(tmp_path), tmp_path).splitlines()
+
+    assert head == f"Synthesized 1 stack (0 nested) with 1 resource for 1 AWS environment; templates in {tmp_path}/"
+    assert row.split() == [
+        "(top",
+        "level)",
+        "aws://111111111111/eu-west-1",
+        "1",
+        "stack",
+        "1",
+        "resource",
+        f"{tmp_path}/",
+    ]

@@ -23,8 +23,11 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from datamesh.errors import MeshError
 from datamesh.export.domain_reader import DomainSnapshot, Glossary, Principal, Profile, Project, Unit
 from datamesh.export.form_smithy import parse_form
+from datamesh.export.kept_sections import EXPORTED, kept_keys, merge
+from datamesh.starter.text import schema_reference
 from mesh_config import MeshConfig
 from mesh_config.blueprints import Blueprint
 from mesh_config.governance import ENTERPRISE_SCOPE, GRANT_POLICY
@@ -77,6 +80,8 @@ class Target:
     short: str
     account: str
     existing: MeshConfig | None = None
+    directory: Path = Path(".")  # the folder written, for the schema references
+    existing_text: str | None = None  # the existing mesh.yaml, whose sections the export does not read are kept
 
 
 @dataclass
@@ -594,7 +599,9 @@ class MeshExport:
 
     # --- documents -------------------------------------------------------------------------------
 
-    def mesh(self) -> CommentedMap:
+    def mesh(self, kept: list[str] | None = None) -> CommentedMap:
+        """mesh.yaml; ``kept``: the sections an existing mesh.yaml keeps, named in the header."""
+        kept = kept or []
         d = self.s.domain
         domain = self.domain()
         units = self.units()
@@ -627,12 +634,10 @@ class MeshExport:
 
         out = CommentedMap()
         existing = self.t.existing.mesh if self.t.existing is not None else None
+        # Over an existing mesh, these two and every other section the export does not read are
+        # then replaced by the existing file's own text (kept_sections.py).
         out["org"] = self.t.org
         out["environments"] = list(existing.environments) if existing else [self.t.env]
-        if existing and existing.tags:
-            out["tags"] = dict(existing.tags)
-        if existing and existing.pipeline:
-            out["pipeline"] = existing.pipeline.model_dump(mode="json", exclude_defaults=True)
         out["identity_center"] = CommentedMap([("groups", groups)])
         out["domain"] = domain
         out["blueprints"] = self.blueprints()
@@ -641,18 +646,18 @@ class MeshExport:
         out["projects"] = projects
         out["glossaries"] = glossaries
         out["metadata_forms"] = forms
-        header = [
-            "yaml-language-server: $schema=../schemas/mesh.schema.json",
-            "",
+        header = [*_modeline(self.t.directory, "mesh.schema.json"), ""]
+        header += [
             f"Exported by `datamesh export` from domain '{d.name}' ({d.id}), account {d.account}, {d.region}.",
             f"Review every 'export:' comment before the first deploy, then follow {DOC} to bring the domain's",
             "objects under the mesh without recreating them.",
         ]
-        if existing:
-            header += [
-                "Kept from the previous mesh.yaml: org, environments, tags, pipeline. Not carried over (the export",
-                "describes the domain only): catalogs, subscriptions, shares, teams, layout, allow_changes.",
-            ]
+        if kept:
+            header += textwrap.wrap(
+                f"Kept as they were in the previous mesh.yaml: {', '.join(kept)}. Replaced by what the domain "
+                f"holds: {', '.join(EXPORTED)}.",
+                100,
+            )
         out.yaml_set_start_comment("\n".join(header))
         for section in self.notes.by_section:
             key = section if section in out else "identity_center"
@@ -678,27 +683,46 @@ class MeshExport:
         out["network"] = net
         out["deletion_protection"] = True
         out.yaml_add_eol_comment("adopted objects are RETAINed when removed from the mesh", "deletion_protection")
-        out.yaml_set_start_comment(
-            "yaml-language-server: $schema=../schemas/environment.schema.json\n"
-            f"Exported by `datamesh export` from domain {d.id}: the network is the Tooling blueprint's."
-        )
+        header = [*_modeline(self.t.directory, "environment.schema.json")]
+        header.append(f"Exported by `datamesh export` from domain {d.id}: the network is the Tooling blueprint's.")
+        out.yaml_set_start_comment("\n".join(header))
         return out
+
+
+def _modeline(directory: Path, schema: str) -> list[str]:
+    """The editor's schema line (relative to the written folder, as `datamesh init` writes it)."""
+    reference = schema_reference(directory, schema)
+    return [f"yaml-language-server: $schema={reference}"] if reference else []
 
 
 @dataclass(frozen=True)
 class Written:
     files: list[Path]
     notes: int
+    kept: list[str] = field(default_factory=list)  # sections of an existing mesh.yaml written as they were
+    replaced: list[str] = field(default_factory=list)  # sections of an existing mesh.yaml written from the domain
+    comments_lost: str | None = None  # why the kept sections lost their comments, None when they did not
 
 
 def write_export(snapshot: DomainSnapshot, target: Target, directory: Path) -> Written:
-    """Write mesh.yaml (and <env>.yaml unless the existing mesh already has it) into ``directory``."""
+    """Write mesh.yaml (and <env>.yaml unless the existing mesh already has it) into ``directory``;
+    over an existing mesh.yaml (``target.existing_text``) the sections the export does not read are kept."""
     export = MeshExport(snapshot, target)
-    documents = {directory / MESH_FILE: export.mesh()}
-    env_file = directory / f"{target.env}.yaml"
+    texts: dict[Path, str] = {}
+    merged = None
+    if target.existing_text is None:
+        texts[directory / MESH_FILE] = _dump(export.mesh())
+    else:
+        merged = merge(_dump(export.mesh(kept_keys(target.existing_text))), target.existing_text)
+        texts[directory / MESH_FILE] = merged.text
     if target.existing is None:
-        documents[env_file] = export.environment()
-    directory.mkdir(parents=True, exist_ok=True)
-    for path, document in documents.items():
-        path.write_text(_dump(document), encoding="utf-8")
-    return Written(list(documents), export.notes.count())
+        texts[directory / f"{target.env}.yaml"] = _dump(export.environment())
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        for path, text in texts.items():
+            path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise MeshError(f"cannot write {error.filename or directory}: {error.strerror or error}") from None
+    if merged is None:
+        return Written(list(texts), export.notes.count())
+    return Written(list(texts), export.notes.count(), merged.kept, merged.replaced, merged.comments_lost)

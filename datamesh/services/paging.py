@@ -1,4 +1,4 @@
-"""Every item of a paginated DataZone operation (boto3 paginators, DataZone's maximum page)."""
+"""Every item of a paginated DataZone operation (boto3 paginators, the operation's maximum page)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,28 @@ from typing import Any
 from datamesh.errors import from_aws
 
 PAGE_SIZE = 50
+LIMIT_KEYS = ("maxResults", "MaxResults")
+
+
+def page_size(client: Any, operation: str) -> int:
+    """The largest page ``operation`` accepts, at most PAGE_SIZE.
+
+    Most DataZone List/Search operations take 50, but ListPolicyGrants and ListDomainUnitsForParent
+    take 25 (maxResults range in the service model). botocore checks only the minimum of a range, so
+    a larger page would leave the client and be refused by the service with a ValidationException.
+    """
+    model = client.meta.service_model.operation_model(client.meta.method_to_api_mapping[operation])
+    members = model.input_shape.members if model.input_shape is not None else {}
+    for key in LIMIT_KEYS:
+        if key in members:
+            return min(PAGE_SIZE, int(members[key].metadata.get("max", PAGE_SIZE)))
+    return PAGE_SIZE
 
 
 def items(client: Any, operation: str, doing: str, key: str = "items", **kwargs: Any) -> Iterator[dict[str, Any]]:
     try:
-        pages = client.get_paginator(operation).paginate(PaginationConfig={"PageSize": PAGE_SIZE}, **kwargs)
+        config = {"PageSize": page_size(client, operation)}
+        pages = client.get_paginator(operation).paginate(PaginationConfig=config, **kwargs)
         for page in pages:
             yield from page.get(key, [])
     except Exception as error:

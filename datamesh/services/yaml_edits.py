@@ -15,7 +15,6 @@ folder opened without following links, so a link swapped in meanwhile is replace
 from __future__ import annotations
 
 import contextlib
-import csv
 import difflib
 import errno
 import io
@@ -31,12 +30,12 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from datamesh.errors import MeshError, NotFound, did_you_mean
+from datamesh.glossary_csv import glossary_rows
 from mesh_config import ConfigError, load_mesh
 from mesh_config.loader import mesh_folder, read_mesh_text
 from mesh_config.naming import glossary_name
 
 MESH_FILE = "mesh.yaml"
-CSV_COLUMNS = ("name", "short_description", "long_description")
 
 
 @dataclass(frozen=True)
@@ -196,10 +195,13 @@ class MeshEditor:
 
         return self._edit(change, write)
 
-    def import_glossary(self, glossary: str, csv_text: str, *, write: bool = False) -> YamlEdit:
+    def import_glossary(
+        self, glossary: str, csv_data: bytes | str, *, source: str = "the CSV", write: bool = False
+    ) -> YamlEdit:
         """Terms from CSV (name, short_description, long_description) into a declared glossary:
-        new names are added, known ones get the CSV's descriptions; terms absent from the CSV stay."""
-        rows = _csv_rows(csv_text)
+        new names are added, known ones get the CSV's descriptions; terms absent from the CSV stay.
+        ``source`` names the file in messages."""
+        rows = glossary_rows(csv_data, source)
 
         def change(data: Any) -> None:
             org = data["org"]
@@ -332,30 +334,3 @@ def _groups(project: Any) -> list[str]:
         for field in ("owners", "contributors")
         for e in project.get(field) or []
     ]
-
-
-def _csv_rows(text: str) -> list[dict[str, str]]:
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in ("name", "short_description") if c not in (reader.fieldnames or [])]
-    if missing:
-        raise MeshError(
-            f"the CSV has no column {', '.join(missing)}: its header must be {','.join(CSV_COLUMNS)} "
-            "(the format of export-glossary)"
-        )
-    rows = []
-    problems = []
-    for line, row in enumerate(reader, start=2):
-        name = (row.get("name") or "").strip()
-        if not name:
-            problems.append(f"line {line}: the term has no name")
-            continue
-        rows.append(
-            {
-                "name": name,
-                "short_description": (row.get("short_description") or "").strip(),
-                "long_description": (row.get("long_description") or "").strip(),
-            }
-        )
-    if problems:
-        raise MeshError("the CSV has problems; nothing imported:\n  " + "\n  ".join(problems))
-    return rows

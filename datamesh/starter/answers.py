@@ -116,7 +116,8 @@ def problems(answers: Answers) -> list[str]:
             (f"--region {env.name}", "region", env.region),
             (f"--identity-center-arn {env.name}", "arn", env.identity_center_instance_arn),
         ]
-    messages = [f"{option}: {why}" for option, kind, value in found if (why := problem(kind, value))]
+    # Once each: an environment listed twice would repeat its answers' problems.
+    messages = list(dict.fromkeys(f"{option}: {why}" for option, kind, value in found if (why := problem(kind, value))))
     names = [env.name for env in answers.environments]
     if not names:
         messages.append("--environments: name at least one environment (e.g. dev,prod)")

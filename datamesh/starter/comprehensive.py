@@ -12,11 +12,30 @@ from pathlib import Path
 
 from datamesh.starter.answers import Answers, EnvironmentAnswers
 from datamesh.starter.minimal import ADMINS_GROUP, team_group
-from datamesh.starter.text import connection_arn, flow, group_id, modeline, quoted, sso_role, subnet_ids, vpc_id
+from datamesh.starter.text import (
+    connection_arn,
+    flow,
+    group_id,
+    modeline,
+    quoted,
+    sso_role,
+    starter_files,
+    subnet_ids,
+    vpc_id,
+)
 
 # The keys written as comments only (model path, in the mesh.yaml or <env>.yaml models).
 COMMENTED_MESH_KEYS = frozenset(
-    {"projects.viewers", "catalogs.database", "catalogs.tables.name", "shares.consumers.pii_override", "allow_changes"}
+    {
+        "identity_center.permission_sets",
+        "identity_center.admin_account",
+        "identity_center.region",
+        "catalogs.database",
+        "catalogs.tables.name",
+        "shares.consumers.pii_override",
+        "organization",
+        "allow_changes",
+    }
 )
 COMMENTED_ENVIRONMENT_KEYS = frozenset(
     {
@@ -24,6 +43,8 @@ COMMENTED_ENVIRONMENT_KEYS = frozenset(
         "project_artifacts_s3_uri",
         "project_artifacts_kms_key_arn",
         "promotion.wave",
+        "promotion.approver_principals.permission_set",
+        "management.principals.permission_set",
         "budget.recipients.sns_topic_arn",
     }
 )
@@ -49,10 +70,9 @@ def render(answers: Answers, target: Path) -> dict[str, str]:
     """File name -> text: mesh.yaml and one <env>.yaml per environment."""
     if len(answers.environments) < 2:
         raise ComprehensiveNeedsTwoEnvironments(NEEDS_TWO)
-    files = {"mesh.yaml": _mesh(answers, target)}
-    for position, env in enumerate(answers.environments):
-        files[f"{env.name}.yaml"] = _environment(answers, env, position, target)
-    return files
+    return starter_files(
+        answers, _mesh(answers, target), lambda env, position: _environment(answers, env, position, target)
+    )
 
 
 def _mesh(a: Answers, target: Path) -> str:
@@ -106,6 +126,19 @@ identity_center:
     {team}: {group_id(2)}
     {STEWARDS_GROUP}: {group_id(3)}
     {SCIENTISTS_GROUP}: {group_id(4)}
+  # With the organization section below (it owns permission_sets): Identity Center permission
+  # sets assigned to these groups in the environments' accounts (docs/organization.md).
+  # admin_account: "100000000000"   # Identity Center's delegated administrator (default: the management account)
+  # region: eu-west-1   # Identity Center's region (default: the organization's)
+  # permission_sets:
+  #   - name: DataAnalyst
+  #     description: Query the data lake through Athena
+  #     session_duration: PT8H
+  #     inline_policy: data_analyst   # none, data_analyst, data_engineer, mesh_admin or approver
+  #     managed_policies: []   # AWS managed policy names
+  #     groups: [{team}, {{group: {SCIENTISTS_GROUP}, environments: [{first}]}}]
+  #     environments: {every}   # the accounts it is assigned in (default: every environment)
+  #     tools_account: false   # also in the pipeline's account
 
 # The domain of each environment ({a.org}-<env>-unified-domain).
 domain:
@@ -194,8 +227,6 @@ projects:
     description: Reports on {bu} data, a consumer of the data products
     owners: [{team}]
     environments: {every}   # where the project exists (default: every environment)
-    # viewers: []   # not supported: SMUS projects have no read-only designation; a group declared
-    #               # under identity_center.groups can already browse and search the catalog
 
 # Business glossaries, in every domain. Scope 'enterprise' is {a.org}-enterprise-glossary; a
 # business unit's is <bu>-glossary. A relation names a term of the same glossary ('Customer') or of
@@ -347,7 +378,19 @@ layout:
   product_stacks: 1   # the producers' tables and data sources
   subscription_stacks: 1   # the declared subscriptions (at most 10)
   catalog_stacks: 0   # 0: every Glue database in the catalogs stack
+  membership_stacks: 0   # 0: memberships in their project's stack; N: members-1 ... members-N (past ~3 000 projects)
   unit_stacks: 1   # 0: the unit tree in the domain stack; N: in N nested stacks of it
+
+# The AWS Organization around the mesh (optional; docs/organization.md): OUs per environment,
+# guardrails, permission sets and the audit baseline, deployed in the management account first.
+# organization:
+#   management_account: "100000000000"
+#   root_id: r-ab12   # aws organizations list-roots
+#   ous: {{{first}: Mesh/NonProd, {last}: Mesh/Prod}}   # OU path per environment (accounts are moved by hand)
+#   allowed_regions: [eu-west-1]   # the region guardrail denies the others (global services exempt)
+#   log_archive_account: "100000000001"   # the audit log bucket's account
+#   # the parts this tool creates: leave out what a landing zone owns
+#   owns: [scps, tag_policy, permission_sets, trail, log_archive, account_baseline]
 
 # Stateful resources the change plan may replace or delete, each with its reason (remove once deployed).
 # allow_changes:
@@ -403,13 +446,19 @@ promotion:
   # wave: {env.name}   # consecutive environments with the same wave deploy in parallel, in one stage
 """
     if is_first:
-        text += "  manual_approval: false   # merged changes land here first, without approval\n"
+        text += (
+            "  manual_approval: false   # merged changes land here first, without approval\n"
+            "  # With an approval, approver_principals may name a permission set:\n"
+            "  # approver_principals:\n"
+            "  #   - permission_set: MeshApprovers\n"
+        )
     else:
         text += f"""  manual_approval: true   # wait for an approval before deploying
   approvers: [Data Platform Manager]   # who must approve, shown in the approval request
   # The only principals that may assume this stage's approver role (tools-account roles; '*' allowed).
   approver_principals:
     - {sso_role(a.tools_account, "DataPlatformManager")}
+    # - permission_set: MeshApprovers   # a permission set of mesh.yaml's identity_center, by name
   confirm_permissions_broadening: {str(is_last).lower()}   # pause when the deployment broadens IAM permissions
 """
     text += f"""
@@ -422,5 +471,6 @@ management:
   # The tools-account principals that may assume the role (required with admin).
   principals:
     - {sso_role(a.tools_account, "DataPlatformManager")}
+    # - permission_set: DataMeshAdmin   # a permission set of mesh.yaml's identity_center, by name
 """
     return text

@@ -5,7 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from datamesh.starter.answers import Answers, EnvironmentAnswers
-from datamesh.starter.text import connection_arn, flow, group_id, modeline, quoted, sso_role, subnet_ids, vpc_id
+from datamesh.starter.text import (
+    connection_arn,
+    flow,
+    group_id,
+    modeline,
+    quoted,
+    sso_role,
+    starter_files,
+    subnet_ids,
+    vpc_id,
+)
 
 ADMINS_GROUP = "data-platform-admins"
 APPROVER_PERMISSION_SET = "DataPlatformAdmin"
@@ -17,10 +27,9 @@ def team_group(answers: Answers) -> str:
 
 def render(answers: Answers, target: Path) -> dict[str, str]:
     """File name -> text: mesh.yaml and one <env>.yaml per environment."""
-    files = {"mesh.yaml": _mesh(answers, target)}
-    for position, env in enumerate(answers.environments):
-        files[f"{env.name}.yaml"] = _environment(answers, env, position, target)
-    return files
+    return starter_files(
+        answers, _mesh(answers, target), lambda env, position: _environment(answers, env, position, target)
+    )
 
 
 def _mesh(a: Answers, target: Path) -> str:

@@ -4,22 +4,32 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import mesh_config
+
+if TYPE_CHECKING:
+    from datamesh.starter.answers import Answers, EnvironmentAnswers
 
 # The JSON Schemas of the checkout (make schemas), when this is one: editors then validate the
 # starter files as they are edited. An installed package has no schemas/ folder: no modeline.
 SCHEMAS_DIR = Path(mesh_config.__file__).resolve().parent.parent / "schemas"
 
 
-def modeline(target: Path, schema: str) -> str:
-    """The yaml-language-server line pointing from ``target`` (the mesh folder) to ``schema``."""
+def schema_reference(target: Path, schema: str) -> str | None:
+    """``schema`` relative to ``target`` (the mesh folder), or None outside a checkout."""
     path = SCHEMAS_DIR / schema
     if not path.exists():
-        return ""
-    relative = os.path.relpath(path, target.resolve())
-    return f"# yaml-language-server: $schema={Path(relative).as_posix()}\n"
+        return None
+    return Path(os.path.relpath(path, target.resolve())).as_posix()
+
+
+def modeline(target: Path, schema: str) -> str:
+    """The yaml-language-server line pointing from ``target`` (the mesh folder) to ``schema``."""
+    reference = schema_reference(target, schema)
+    return f"# yaml-language-server: $schema={reference}\n" if reference else ""
 
 
 def quoted(value: str) -> str:
@@ -51,3 +61,13 @@ def connection_arn(region: str, account: str) -> str:
 def sso_role(account: str, permission_set: str) -> str:
     """An Identity Center permission-set role of the tools account ('*': the path and the suffix)."""
     return f"arn:aws:iam::{account}:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_{permission_set}_*"
+
+
+def starter_files(
+    answers: Answers, mesh_text: str, environment: Callable[[EnvironmentAnswers, int], str]
+) -> dict[str, str]:
+    """File name -> text: mesh.yaml and one <env>.yaml per environment, in promotion order."""
+    files = {"mesh.yaml": mesh_text}
+    for position, env in enumerate(answers.environments):
+        files[f"{env.name}.yaml"] = environment(env, position)
+    return files

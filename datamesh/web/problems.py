@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 
 from datamesh.aws_access import AwsUnavailable, fix_steps
 from datamesh.errors import MeshError
+from mesh_config.schema_errors import SchemaError, words_for
 
 log = logging.getLogger("datamesh.web")
 MEDIA_TYPE = "application/problem+json"
@@ -82,6 +83,13 @@ class Problem(BaseModel):
 PageRenderer = Callable[[Request, Problem], Response]
 
 
+def in_our_words(error: dict[str, Any]) -> str:
+    """A request's validation error as the config loader words it, never pydantic's own text."""
+    found = SchemaError(error["type"], tuple(error["loc"]), error.get("input"), None, dict(error.get("ctx") or {}))
+    problem, fix = words_for(found, str(error.get("msg", "")))
+    return f"{problem}; {fix}"
+
+
 def problem(
     request: Request,
     status: int,
@@ -142,7 +150,8 @@ def install(app: FastAPI, render_page: PageRenderer) -> None:
     async def invalid_request(request: Request, error: Exception) -> Response:
         assert isinstance(error, RequestValidationError)
         params = [
-            InvalidParam(location=".".join(str(part) for part in e["loc"]), message=e["msg"]) for e in error.errors()
+            InvalidParam(location=".".join(str(part) for part in e["loc"]), message=in_our_words(e))
+            for e in error.errors()
         ]
         detail = "; ".join(f"{p.location}: {p.message}" for p in params)
         return respond(request, problem(request, 422, "invalid", detail, params), render_page)
