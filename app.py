@@ -6,8 +6,9 @@ Context:
              MESH_DIR environment variable, else cdk.json's mesh_dir, else environments
              (mesh_config/mesh_dir.py decides, for the CLI and the change plan too)
   direct     true: synthesize the stages themselves, without the pipeline (sandbox accounts,
-             first deployment before the pipeline exists). Default: the pipeline stack, whose
-             stages are deployed by the pipeline.
+             first deployment before the pipeline exists): the organisation stage first (when
+             mesh.yaml has an `organization` section; docs/organization.md), then the
+             environments. Default: the pipeline stack, whose stages are deployed by the pipeline.
 
 cdk.json runs it as `python -O app.py`: -O skips the jsii bindings' runtime type checks (typeguard
 on every construct argument, a sixth of a large synth's Python time). The test suite runs without
@@ -37,8 +38,9 @@ APP_ROOT = Path(__file__).resolve().parent
 
 
 def add_stages(scope: cdk.App | cdk.Stack, config: MeshConfig) -> list[cdk.Stage]:
-    """The organisation's stage (when the mesh owns a part of it), one MeshStage per environment in
-    promotion order, then the sharing stages (producers, then consumers): `cdk deploy` them in this order."""
+    """The organisation's stage (management account: OUs, guardrails, permission sets; when the mesh
+    owns a part of it), one MeshStage per environment in promotion order, then the sharing stages
+    (producers, then consumers): `cdk deploy` them in this order."""
     envs = list(config.environments)
     stages: list[cdk.Stage] = [OrganizationStage(scope, config=config)] if has_organization_stage(config) else []
     stages += [MeshStage(scope, env.name, config=config, env_config=env) for env in envs]

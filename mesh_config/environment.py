@@ -16,6 +16,7 @@ from mesh_config.formats import (
     VpcId,
 )
 from mesh_config.management import Management
+from mesh_config.notifications import Notifications
 from mesh_config.promotion import Promotion
 from mesh_config.tags import Tags
 
@@ -90,6 +91,13 @@ class EnvironmentConfig(_Model):
     promotion: Promotion = Field(default_factory=Promotion, description="how the pipeline promotes into it")
     management: Management = Field(
         default_factory=Management, description="the role through which the datamesh CLI and console act here"
+    )
+    notifications: Notifications | None = Field(
+        None,
+        description=(
+            "who is told what: alarm recipients, group -> e-mail for DataZone notifications, the QA list told "
+            "when the pipeline has deployed and smoke-tested the environment @default none (no monitoring stack)"
+        ),
     )
     budget: Budget | None = Field(
         None,

@@ -106,10 +106,35 @@ def cloudformation_execution_role_name(account: str, region: str) -> str:
     return f"cdk-{CDK_BOOTSTRAP_QUALIFIER}-cfn-exec-role-{account}-{region}"
 
 
+def cloudformation_deploy_role_name(account: str, region: str) -> str:
+    """The role the pipeline assumes to start CloudFormation in a target account (`cdk bootstrap`'s)."""
+    return f"cdk-{CDK_BOOTSTRAP_QUALIFIER}-deploy-role-{account}-{region}"
+
+
+def organization_stack_name(org: str) -> str:
+    """The management account's stack: the mesh's OUs, service control policies and tag policy."""
+    return f"{org}-organization"
+
+
 def plan_runner_role_name(org: str) -> str:
     """The pipeline's synth role in the tools account, which runs the change plan: the only
     principal the plan reader roles trust."""
     return f"{org}-mesh-change-plan"
+
+
+def pipeline_alarm_topic_name(org: str) -> str:
+    """The tools account's topic told of failed pipeline stages (every environment's alarm recipients)."""
+    return f"{org}-mesh-pipeline-alarms"
+
+
+def deployed_topic_name(org: str, env: str) -> str:
+    """The tools account's topic told when the pipeline has deployed ``env`` and its smoke test passed."""
+    return f"{org}-mesh-{env}-deployed"
+
+
+def smoke_test_action_name(env: str) -> str:
+    """The post-deploy smoke test's action in an environment's pipeline stage."""
+    return f"SmokeTest-{env}"
 
 
 def smoke_test_runner_role_name(org: str, env: str) -> str:
@@ -201,6 +226,11 @@ class Naming:
         """The mesh's custom-resource identity in the domain (one role per domain)."""
         return f"{self.org}-{self.env}-mesh-datazone-handler"
 
+    def lake_formation_settings_role(self) -> str:
+        """The role of the account's one writer of its Lake Formation settings, named when the mesh's
+        service control policies must exempt it (PutDataLakeSettings is denied to every other role)."""
+        return f"{self.org}-{self.env}-lakeformation-settings"
+
     def catalog_database(self, business_unit: str, existing: str | None = None) -> str:
         """<bu>_<env>_catalog: the reference design's <bu>-<env>-catalog with '_' for '-', because Athena (and
         Hive-compatible engines) refuse '-' in unquoted database names and Glue folds names to
@@ -265,6 +295,15 @@ class Naming:
     def management_role(self, access: str) -> str:
         """<org>-<env>-datamesh-admin | -readonly: fixed, the tools account assumes it by name."""
         return f"{self.org}-{self.env}-datamesh-{access}"
+
+    def alarm_topic(self) -> str:
+        """<org>-<env>-mesh-alarms: the monitoring stack's topic; fixed, so a chat or paging tool can be
+        pointed at it before the stack exists."""
+        return f"{self.org}-{self.env}-mesh-alarms"
+
+    def group_topic(self, group: str) -> str:
+        """The topic of one Identity Center group's people, told of their projects' DataZone events."""
+        return f"{self.org}-{self.env}-mesh-notify-{group}"
 
     def smoke_test_role(self) -> str:
         # A fixed name: the pipeline in the tools account must know it before the stack exists.

@@ -9,11 +9,16 @@ in ``owns`` only the parts this tool should create; the others are left to the l
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from mesh_config.audit import Audit
 from mesh_config.formats import AccountId, Region, _format
+
+if TYPE_CHECKING:
+    from mesh_config.environment import EnvironmentConfig
+    from mesh_config.loaded import MeshConfig
 
 
 class BaselinePart(StrEnum):
@@ -92,3 +97,10 @@ class Organization(BaseModel):
 
     def owns_part(self, part: BaselinePart) -> bool:
         return part in self.owns
+
+
+def guarded_by_organization(config: MeshConfig, env: EnvironmentConfig) -> bool:
+    """Whether the mesh's SCPs govern this environment's account (its OU is declared and the SCPs
+    are owned): then the roles the SCPs exempt must have the names they name."""
+    organization = config.mesh.organization
+    return organization is not None and organization.owns_part(BaselinePart.SCPS) and env.name in organization.ous

@@ -32,6 +32,8 @@ from mesh_config.naming import (
     approver_role_name,
     smoke_test_runner_role_name,
 )
+from mesh_config.notification_checks import check_notifications
+from mesh_config.organization_checks import check_organization
 from mesh_config.permission_set_checks import check_permission_sets
 from mesh_config.promotion import PromotionMode
 from mesh_config.regions import region_problem
@@ -489,7 +491,9 @@ def check_environments(
             )
     for env, doc in envs:
         issues += check_management(mesh, env, doc)
+        issues += check_notifications(mesh, env, doc)
     issues += check_permission_sets(mesh, envs, mesh_doc)
+    issues += check_organization(mesh, envs, mesh_doc)
     pipeline_envs = [(e, d) for e, d in envs if e.promotion.mode is PromotionMode.PIPELINE]
     seen_waves: set[str] = set()
     previous: str | None = None

@@ -38,6 +38,7 @@ DATAZONE_RESOURCE_TYPES: Mapping[str, str | None] = MappingProxyType(
         "datazone:DeleteGlossary": None,
         "datazone:DeleteGlossaryTerm": None,
         "datazone:GetAsset": None,
+        "datazone:GetDataSource": None,
         "datazone:GetDataSourceRun": None,
         "datazone:GetDomain": DOMAIN,
         "datazone:GetEnvironment": None,

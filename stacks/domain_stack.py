@@ -11,6 +11,7 @@ from constructs import Construct
 
 from mesh_config import EnvironmentConfig, MeshConfig
 from mesh_config.naming import smoke_test_runner_role_name
+from mesh_config.organization import guarded_by_organization
 from mesh_config.placement import construct_id_of, unit_stack_part
 from mesh_config.promotion import PromotionMode
 from mesh_constructs import (
@@ -222,6 +223,10 @@ class DomainStack(Stack):
                 retired_arns=[role(naming.catalog_handler_role()), role(naming.share_handler_role())],
                 # Every CDK app of the account deploys with it; the bootstrap, not the mesh, owns it.
                 keep_on_delete_arns=[deployer],
+                # Named where the organisation's SCP must exempt it from its PutDataLakeSettings deny.
+                role_name=(
+                    naming.lake_formation_settings_role() if guarded_by_organization(config, env_config) else None
+                ),
             ),
         )
 

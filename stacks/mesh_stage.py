@@ -18,6 +18,7 @@ from stacks.domain_stack import DomainStack
 from stacks.foundation_stack import FoundationStack
 from stacks.governance_stack import GovernanceStack
 from stacks.members_stack import MembersStack
+from stacks.monitoring_stack import MonitoringStack
 from stacks.products_stack import ProductsStack
 from stacks.projects_stack import ProjectsStack
 from stacks.stack_defaults import environment_of, stack_settings, tag_environment
@@ -153,6 +154,13 @@ class MeshStage(Stage):
             for stack in self.products.values():
                 subscriptions_stack.add_stack_dependency(stack)
             self.subscriptions[part] = subscriptions_stack
+
+        # Beside the others, referencing none: it watches their first deployment too.
+        self.monitoring: MonitoringStack | None = None
+        if env_config.notifications is not None:
+            self.monitoring = MonitoringStack(
+                self, "Monitoring", **settings("monitoring", "alarms, dashboard and DataZone notifications")
+            )
 
         # Issue 25's account baseline: independent of the mesh's stacks, deployed beside them.
         self.baseline: BaselineStack | None = None

@@ -48,6 +48,7 @@ from stacks.pipeline_acknowledgments import (
     narrow_security_check,
     use_connection_by_its_prefix,
 )
+from stacks.pipeline_notifications import add_pipeline_notifications
 from stacks.pipeline_stage_split import (
     CODEPIPELINE_MAX_ACTIONS_PER_STAGE,
     OriginLayout,
@@ -69,6 +70,13 @@ NODE_VERSION = "22"
 # build time, so a test can lower it to split the small example.
 MAX_ACTIONS_PER_STAGE = CODEPIPELINE_MAX_ACTIONS_PER_STAGE
 APPROVAL = "Approval"  # an action's category as CloudFormation writes it
+# The organisation stage's approval action (Approve-organization) and approver role name suffix.
+ORGANIZATION_APPROVAL = "organization"
+
+
+def gated_environments(config: MeshConfig) -> list[EnvironmentConfig]:
+    """The pipeline's environments whose promotion waits for a manual approval."""
+    return [env for env in config.pipeline_environments() if env.promotion.manual_approval]
 
 
 def synth_guard(compute: SynthCompute) -> str:
@@ -142,9 +150,12 @@ class PipelineStack(Stack):
         self.approver_roles: dict[str, iam.Role] = {}
         self.smoke_test_runners: dict[str, iam.Role] = {}
         self.stages: list[MeshStage] = []
-        # The organisation's stacks first: the environments' access depends on them.
+        # The organisation's stacks first: the OUs and guardrails that govern every environment
+        # account, and the access (permission sets) the environments depend on.
+        self.organization: OrganizationStage | None = None
         if has_organization_stage(config):
-            self.pipeline.add_stage(OrganizationStage(self, config=config))
+            self.organization = OrganizationStage(self, config=config)
+            self.pipeline.add_stage(self.organization, pre=self._organization_pre_steps(config))
         # Consecutive environments of one wave deploy in parallel; the others one after another.
         # Direct-only environments (sandboxes) are not in the pipeline at all.
         for wave_name, group in groupby(config.pipeline_environments(), key=lambda e: e.promotion.wave):
@@ -172,6 +183,8 @@ class PipelineStack(Stack):
         # Before anything names a stage: the approver roles and the auto-approver name actions of
         # the final layout.
         self._layout = split_pipeline_stages(self.pipeline.pipeline, MAX_ACTIONS_PER_STAGE, stack_levels(self.stages))
+        # Failed stages and environments deployed and smoke-tested, to the configured recipients.
+        self.notification_rules = add_pipeline_notifications(self, config, self.pipeline_name, self._layout)
         self._log_artifact_buckets()
         self._pin_broadening_check_cli()
         key_arns = narrow_cross_region_keys(self, self.pipeline)
@@ -185,6 +198,8 @@ class PipelineStack(Stack):
         for env in config.pipeline_environments():
             if env.promotion.manual_approval:
                 self._grant_approval(env)
+        if self.organization is not None and gated_environments(config):
+            self._grant_organization_approval(config)
 
     def _plan_runner(self, config: MeshConfig) -> iam.Role:
         """The synth step's role, named: the environments' plan reader roles trust exactly it."""
@@ -260,6 +275,49 @@ class PipelineStack(Stack):
             )
         return steps
 
+    def _organization_pre_steps(self, config: MeshConfig) -> list[pipelines.Step]:
+        """A change to the OUs, SCPs or tag policy reaches every account at once, production's too:
+        it waits for an approval whenever any environment does, from their approvers."""
+        gated = gated_environments(config)
+        if not gated:
+            return []
+        approvers = ", ".join(sorted({a for env in gated for a in env.promotion.approvers})) or "an authorised approver"
+        organization = config.mesh.organization
+        return [
+            pipelines.ManualApprovalStep(
+                approval_action_name(ORGANIZATION_APPROVAL),
+                comment=(
+                    f"Change the organisation's OUs, service control policies or tag policy (management account "
+                    f"{organization.management_account if organization else '?'}): they apply to every mesh "
+                    f"account, {', '.join(e.name for e in gated)} included. Approval required from: {approvers}, "
+                    f"through role {approver_role_name(self._org, ORGANIZATION_APPROVAL)}."
+                ),
+                notification_topic=self.approval_topic,
+            )
+        ]
+
+    def _grant_organization_approval(self, config: MeshConfig) -> None:
+        """The organisation stage's approver role: trusted by every gated environment's approvers."""
+        partition = partition_of(self.region)
+        principals = sorted(
+            {
+                arn
+                for env in gated_environments(config)
+                for arn in principal_arns(env.promotion.approver_principals, partition, self.account)
+            }
+        )
+        stage_name, action_name = self.approval_action(ORGANIZATION_APPROVAL)
+        role = iam.Role(
+            self,
+            "Approver-organization",
+            role_name=approver_role_name(self._org, ORGANIZATION_APPROVAL),
+            description="Approves changes to the mesh's organisation stage; assumed by the environments' approvers",
+            assumed_by=principals_matching(principals),
+            max_session_duration=Duration.hours(1),
+        )
+        self._allow_approval(role, stage_name, action_name)
+        self.approver_roles[ORGANIZATION_APPROVAL] = role
+
     def _grant_approval(self, env: EnvironmentConfig) -> None:
         """An approver role per gated stage: trusted by the principals the config names, and the only
         role of this stack with codepipeline:PutApprovalResult on that stage's approval action."""
@@ -274,6 +332,11 @@ class PipelineStack(Stack):
             ),
             max_session_duration=Duration.hours(1),
         )
+        self._allow_approval(role, stage_name, action_name)
+        self.approver_roles[env.name] = role
+
+    def _allow_approval(self, role: iam.Role, stage_name: str, action_name: str) -> None:
+        """``role`` alone may decide one approval action, and read the pipeline to find it."""
         role.add_to_policy(
             iam.PolicyStatement(
                 actions=["codepipeline:PutApprovalResult"],
@@ -297,7 +360,6 @@ class PipelineStack(Stack):
                 resources=[self.pipeline.pipeline.pipeline_arn],
             )
         )
-        self.approver_roles[env.name] = role
 
     def _action_arn(self, stage_name: str, action_name: str) -> str:
         return self.format_arn(

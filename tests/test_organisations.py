@@ -37,6 +37,10 @@ def two_regions(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
     mesh_dir = tmp_path_factory.mktemp("two-regions") / "environments"
     shutil.copytree(ROOT / "environments", mesh_dir)
     edit_text(mesh_dir / "prod.yaml", "region: eu-west-1", "region: us-east-1")
+    # The organisation's region SCP must allow where prod now runs (validation says so otherwise).
+    edit_text(
+        mesh_dir / "mesh.yaml", "allowed_regions: [eu-west-1, eu-central-1]", "allowed_regions: [eu-west-1, us-east-1]"
+    )
     # Synthesis raises on any unacknowledged cdk-nag finding: reaching the assertions means nag is clean.
     return synth_app(mesh_dir, tmp_path_factory.mktemp("two-regions-out"))
 

@@ -10,6 +10,7 @@ aws-cn, three-prod-accounts into aws-us-gov (pipeline included in both).
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +32,7 @@ def _moved(source: Path, region: str, target: Path) -> Path:
     shutil.copytree(source, target)
     for path in target.glob("*.yaml"):
         text = path.read_text(encoding="utf-8")
+        text = re.sub(r"allowed_regions: \[[^\]]*\]", f"allowed_regions: [{region}]", text)  # the organisation's
         path.write_text(text.replace("region: eu-west-1", f"region: {region}"), encoding="utf-8")
     return target
 

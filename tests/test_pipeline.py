@@ -93,11 +93,14 @@ def test_artifact_bucket_is_versioned_and_access_logged(pipeline):
     assert resources[logs]["Type"] == "AWS::S3::Bucket"
 
 
-def test_approval_topic_is_encrypted_with_a_rotated_key(pipeline):
+def test_every_pipeline_topic_is_encrypted_with_a_rotated_key(pipeline):
+    """The approval topic and the notification topics (a failed stage, an environment deployed)."""
     resources = pipeline["template"]["Resources"]
-    (topic,) = [r for r in resources.values() if r["Type"] == "AWS::SNS::Topic"]
-    key = topic["Properties"]["KmsMasterKeyId"]["Fn::GetAtt"][0]
-    assert resources[key]["Properties"]["EnableKeyRotation"] is True
+    topics = {k: r for k, r in resources.items() if r["Type"] == "AWS::SNS::Topic"}
+    assert any(k.startswith("ApprovalNotifications") for k in topics) and len(topics) == 3
+    for topic in topics.values():
+        key = topic["Properties"]["KmsMasterKeyId"]["Fn::GetAtt"][0]
+        assert resources[key]["Properties"]["EnableKeyRotation"] is True
 
 
 def test_synth_runs_the_test_suite_and_self_mutation_uses_the_pinned_cli(pipeline):

@@ -26,10 +26,11 @@ def test_every_stack_of_the_assembly_is_counted_with_its_environment_and_templat
 def test_the_stages_are_listed_in_promotion_order_after_the_top_level(example_app):
     assemblies = summarize(example_app.outdir)
 
-    assert [a.name for a in assemblies] == ["(top level)", "dev", "staging", "prod"]
+    # The organisation's stage (management account) deploys before the environments.
+    assert [a.name for a in assemblies] == ["(top level)", "organization", "dev", "staging", "prod"]
     assert [s.name for s in assemblies[0].stacks] == ["acme-mesh-pipeline"]
-    assert assemblies[1].directory == example_app.outdir / "assembly-acme-mesh-pipeline-dev"
-    assert assemblies[1].environments == ["aws://123456789012/eu-west-1"]
+    assert assemblies[2].directory == example_app.outdir / "assembly-acme-mesh-pipeline-dev"
+    assert assemblies[2].environments == ["aws://123456789012/eu-west-1"]
 
 
 def test_nested_stacks_count_with_their_resources(comprehensive_starter_app):
@@ -63,7 +64,8 @@ def test_the_summary_says_how_many_environments_stacks_and_resources_and_where(c
         "dev-shared-data",
     ]
     assert rows[1].endswith(f"{outdir}/assembly-acme-mesh-pipeline-dev/")
-    assert "aws://222222222222/eu-west-1  8 stacks" in rows[2]
+    # 8 stacks and the monitoring stack (the sample names notifications for every environment).
+    assert "aws://222222222222/eu-west-1  9 stacks" in rows[2]
 
 
 def test_without_an_assembly_it_says_to_synthesize_first(tmp_path, capsys):

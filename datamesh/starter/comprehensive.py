@@ -462,6 +462,25 @@ promotion:
   confirm_permissions_broadening: {str(is_last).lower()}   # pause when the deployment broadens IAM permissions
 """
     text += f"""
+# Who is told what (docs/monitoring.md): with this section the environment gets its
+# {a.org}-{env.name}-monitoring stack (alarm topic, alarms, dashboard, DataZone notifications).
+notifications:
+  alarms:   # failed custom resources, data-source runs, subscription grants, Lake Formation denials
+    emails: [data-platform@{a.org}.example]
+    # Paging tools that take SNS HTTPS subscriptions (PagerDuty, Opsgenie): their integration URL.
+    https_endpoints: [https://events.pagerduty.com/integration/00000000000000000000000000000000/enqueue]
+    # Existing topics of this region told as well, e.g. the one an AWS Chatbot channel listens to.
+    topic_arns: ["arn:aws:sns:{env.region}:{env.account}:ops-chat"]
+  # Identity Center group -> its people: told of their projects' subscription requests and failed runs.
+  groups:
+    {team_group(a)}: [{team_group(a)}@{a.org}.example]
+  # A team's own topic, told of its project's DataZone events as well (key <unit>-<use case>).
+  project_topics:
+    {a.project_key}: "arn:aws:sns:{env.region}:{env.account}:{a.project_key}-team"
+"""
+    if not is_first:
+        text += f"  deployed: [qa@{a.org}.example]   # told once {env.name} is deployed and smoke-tested\n"
+    text += f"""
 # The role through which the datamesh CLI and console act here: {a.org}-{env.name}-datamesh-{access}.
 management:
   # readonly: reads the domain, catalog and grants; admin: may also decide subscription requests,
