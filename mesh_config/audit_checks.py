@@ -125,16 +125,7 @@ def check_audit(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue]:
     if organization is None:
         return []
     issues: list[ConfigIssue] = []
-    needing = [p.value for p in (BaselinePart.TRAIL, BaselinePart.LOG_ARCHIVE) if organization.owns_part(p)]
-    if needing and organization.log_archive_account is None:
-        issues.append(
-            doc.issue(
-                ("organization", "log_archive_account"),
-                f"organization owns {' and '.join(needing)} but names no log_archive_account for the trail's bucket",
-                "set log_archive_account to the account id of the log-archive account (a member account that "
-                "nobody works in), or remove trail and log_archive from owns if a landing zone keeps the trail",
-            )
-        )
+    # A trail or log archive without log_archive_account: mesh_config/organization_checks.py says so.
     if organization.owns_part(BaselinePart.TRAIL) and not organization.owns_part(BaselinePart.LOG_ARCHIVE):
         issues.append(
             doc.issue(

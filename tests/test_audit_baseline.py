@@ -4,6 +4,7 @@ organisation's <org>-log-archive and <org>-trail stacks, on the synthesized temp
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -113,7 +114,7 @@ def test_a_negative_amount_and_an_unknown_spend_kind_are_refused(env_dir):
 def test_a_trail_without_a_log_archive_account_is_refused(tmp_path):
     mesh = with_organization(tmp_path / "environments")
     edit_text(mesh / "mesh.yaml", f'  log_archive_account: "{LOG_ARCHIVE}"\n', "")
-    assert_issue(load_issues(mesh), "mesh.yaml", "organization.log_archive_account", "names no log_archive_account")
+    assert_issue(load_issues(mesh), "mesh.yaml", "organization", "'log_archive_account' is not set")
 
 
 def test_a_trail_into_a_bucket_the_tool_does_not_own_is_refused_with_the_other_rules(tmp_path):
@@ -441,7 +442,12 @@ def test_the_audit_templates_pass_cfn_lint(audit_app):
 
 
 def test_without_an_organization_section_only_budgets_are_created(tmp_path):
-    app = synth_app(ROOT / "examples" / "three-prod-accounts", tmp_path / "out", direct="true")
+    mesh = tmp_path / "three-prod-accounts"
+    shutil.copytree(ROOT / "examples" / "three-prod-accounts", mesh)
+    text = (mesh / "mesh.yaml").read_text()
+    start = text.index("# The AWS Organization around the mesh")
+    (mesh / "mesh.yaml").write_text(text[:start] + text[text.index("identity_center:", start) :])
+    app = synth_app(mesh, tmp_path / "out", direct="true")
     assert not {"acme-trail", "acme-log-archive", "acme-identity"} & set(app.templates())
     for env in ("prod-dev", "prod-staging", "prod"):
         resources = app.templates()[f"acme-{env}-baseline"]["Resources"].values()
