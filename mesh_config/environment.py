@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mesh_config.budget import Budget
 from mesh_config.formats import (
     AccountId,
     IdentityCenterInstanceArn,
@@ -97,6 +98,10 @@ class EnvironmentConfig(_Model):
             "who is told what: alarm recipients, group -> e-mail for DataZone notifications, the QA list told "
             "when the pipeline has deployed and smoke-tested the environment @default none (no monitoring stack)"
         ),
+    )
+    budget: Budget | None = Field(
+        None,
+        description=("an AWS Budgets cost budget of this account with alerts, in the <org>-<env>-baseline stack"),
     )
 
     @property

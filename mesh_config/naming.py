@@ -142,6 +142,35 @@ def smoke_test_runner_role_name(org: str, env: str) -> str:
     return f"{org}-mesh-smoke-test-{env}"
 
 
+def trail_stack_name(org: str) -> str:
+    """The organisation trail's stack, in the management account."""
+    return f"{org}-trail"
+
+
+def log_archive_stack_name(org: str) -> str:
+    """The log-archive bucket's stack, in the log-archive account."""
+    return f"{org}-log-archive"
+
+
+def organization_trail_name(org: str) -> str:
+    return f"{org}-organization-trail"
+
+
+def log_archive_bucket_name(org: str, account: str) -> str:
+    """Named, not referenced: the trail in the management account writes to it across accounts, and
+    CDK refuses references between stacks of different accounts."""
+    return f"{org}-log-archive-{account}"
+
+
+def log_archive_access_logs_bucket_name(org: str, account: str) -> str:
+    return f"{org}-log-archive-access-{account}"
+
+
+def log_archive_key_alias(org: str) -> str:
+    """The alias of the log-archive key, by which the trail in another account names it."""
+    return f"alias/{org}-log-archive"
+
+
 @dataclass(frozen=True)
 class Naming:
     """Names for one organisation in one environment."""
@@ -178,6 +207,10 @@ class Naming:
 
     def stack(self, part: str) -> str:
         return f"{self.org}-{self.env}-{part}"
+
+    def budget(self) -> str:
+        """The environment's cost budget (unique in its account; no ':' or '\\' allowed)."""
+        return f"{self.org}-{self.env}-cost"
 
     def glossary(self, scope: str) -> str:
         return glossary_name(self.org, scope)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mesh_config.audit import Audit
 from mesh_config.formats import AccountId, Region, _format
 
 if TYPE_CHECKING:
@@ -87,6 +88,11 @@ class Organization(BaseModel):
             "Accelerator) already owns @default scps, tag_policy, permission_sets, trail, log_archive, account_baseline"
         ),
         examples=[["permission_sets", "guardduty"]],
+    )
+
+    audit: Audit = Field(
+        default_factory=Audit,
+        description="how the audit logs are kept (trail log lifecycle, AWS Config rules)",
     )
 
     def owns_part(self, part: BaselinePart) -> bool:

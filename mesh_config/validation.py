@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from mesh_config.audit_checks import check_audit, check_audit_names, check_budget
 from mesh_config.blueprints import Blueprint
 from mesh_config.data_product_checks import check_data_products
 from mesh_config.derived_names import check_glue_databases, check_mesh_names
@@ -73,6 +74,7 @@ def check_mesh(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue]:
     issues += check_teams(mesh, doc)
     issues += check_mesh_names(mesh, doc)
     issues += check_quotas(mesh, doc)
+    issues += check_audit(mesh, doc)
     return issues
 
 
@@ -405,6 +407,7 @@ def check_environment(env: EnvironmentConfig, doc: YamlDocument, expected_name: 
     issues += check_tags(env.tags, doc, ("tags",))
     issues += _duplicates(doc, "network.subnet_ids", list(env.network.subnet_ids), "", "subnet")
     issues += _check_promotion(env, doc)
+    issues += check_budget(env, doc)
     if env.project_artifacts_s3_uri is not None and env.project_artifacts_kms_key_arn is None:
         issues.append(
             doc.issue(
@@ -568,4 +571,5 @@ def check_names(
                 "shorten the use case (or the environment's short_name)",
             )
     issues += check_layout(mesh, env, mesh_doc)
+    issues += check_audit_names(mesh, env, mesh_doc, env_doc)
     return issues

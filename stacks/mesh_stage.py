@@ -11,6 +11,7 @@ from constructs import Construct
 from mesh_config import EnvironmentConfig, MeshConfig
 from mesh_config.change_safety import AllowedKind
 from mesh_config.placement import catalog_stack_part, construct_id_of, has_catalog_stack, has_governance_stack
+from stacks.baseline_stack import BaselineStack, baseline_description, has_baseline_stack
 from stacks.catalog_databases_stack import CatalogDatabasesStack
 from stacks.catalogs_stack import CatalogsStack
 from stacks.domain_stack import DomainStack
@@ -159,6 +160,13 @@ class MeshStage(Stage):
         if env_config.notifications is not None:
             self.monitoring = MonitoringStack(
                 self, "Monitoring", **settings("monitoring", "alarms, dashboard and DataZone notifications")
+            )
+
+        # Issue 25's account baseline: independent of the mesh's stacks, deployed beside them.
+        self.baseline: BaselineStack | None = None
+        if has_baseline_stack(config, env_config):
+            self.baseline = BaselineStack(
+                self, "Baseline", **settings("baseline", baseline_description(config, env_config))
             )
 
         for pool in (self.projects, self.catalog_databases, self.products, self.subscriptions):

@@ -17,6 +17,7 @@ from mesh_config import MeshConfig
 from mesh_config.naming import identity_stack_name, organization_stack_name
 from mesh_config.organization import BaselinePart
 from mesh_config.permission_set_checks import permission_sets_owned
+from stacks.audit_stacks import audit_stacks
 from stacks.identity_stack import IdentityStack
 from stacks.organization_stack import OrganizationStack
 
@@ -33,8 +34,16 @@ def guardrails_owned(config: MeshConfig) -> bool:
     )
 
 
+def audit_owned(config: MeshConfig) -> bool:
+    """Whether this tool deploys the <org>-trail or <org>-log-archive stack."""
+    organization = config.mesh.organization
+    return organization is not None and any(
+        organization.owns_part(p) for p in (BaselinePart.TRAIL, BaselinePart.LOG_ARCHIVE)
+    )
+
+
 def has_organization_stage(config: MeshConfig) -> bool:
-    return permission_sets_owned(config.mesh) or guardrails_owned(config)
+    return permission_sets_owned(config.mesh) or guardrails_owned(config) or audit_owned(config)
 
 
 class OrganizationStage(Stage):
@@ -78,5 +87,8 @@ class OrganizationStage(Stage):
                 ),
                 termination_protection=True,
             )
+        # The organisation trail (management account) and its log archive (log-archive account), the
+        # archive first: stacks/audit_stacks.py.
+        self.audit = audit_stacks(self, config)
         for key, value in sorted({**mesh.tags}.items()):
             Tags.of(self).add(key, value)

@@ -247,7 +247,12 @@ def test_the_pipeline_deploys_the_organisation_first_after_its_own_approval(exam
     assert names.index("organization") < names.index("dev")
     actions = dict(stages)["organization"]
     assert actions[0] == "Approve-organization"
-    assert sorted(actions[1:]) == ["acme-identity.Deploy", "acme-organization.Deploy"]
+    assert sorted(actions[1:]) == [
+        "acme-identity.Deploy",
+        "acme-log-archive.Deploy",
+        "acme-organization.Deploy",
+        "acme-trail.Deploy",
+    ]
 
 
 def test_the_organisation_approval_has_its_own_role_trusted_by_the_approvers(example_app):

@@ -45,6 +45,7 @@ COMMENTED_ENVIRONMENT_KEYS = frozenset(
         "promotion.wave",
         "promotion.approver_principals.permission_set",
         "management.principals.permission_set",
+        "budget.recipients.sns_topic_arn",
     }
 )
 STEWARDS_GROUP = "data-stewards"
@@ -426,6 +427,18 @@ production_data: {str(is_last).lower()}
 deletion_protection: {str(not is_first).lower()}
 tags:   # extra tags here; Environment is added automatically
   DataClassification: {"production" if is_last else "internal"}
+
+# The account's cost budget (AWS Budgets, in the {a.org}-{env.name}-baseline stack), with alerts.
+budget:
+  amount: {50000 if is_last else 5000}
+  currency: USD   # the payer account's billing currency: USD unless a preferred payment currency is set
+  period: monthly   # monthly | quarterly | annually
+  thresholds:   # at most 5
+    - {{percent: 80, spend: actual}}
+    - {{percent: 100, spend: forecasted}}
+  recipients:   # at least one e-mail address or an SNS topic
+    emails: [data-platform@{a.org}.example]
+    # sns_topic_arn: arn:aws:sns:{env.region}:{env.account}:finops-alerts   # budgets.amazonaws.com may publish
 
 # How the pipeline promotes a change into this environment.
 promotion:
