@@ -1,4 +1,4 @@
-"""The organisation's audit stacks (issue 25, audit): <org>-log-archive in the log-archive account
+"""The organisation's audit stacks: <org>-log-archive in the log-archive account
 (the bucket and key the trail writes to) and <org>-trail in the management account (the
 organisation CloudTrail), both in the organisation region. The log archive deploys first: the
 trail's creation checks that it may write to the bucket."""
@@ -33,6 +33,15 @@ def _organization(config: MeshConfig) -> Organization:
     return config.mesh.organization
 
 
+def _log_archive(config: MeshConfig) -> tuple[Organization, str, str]:
+    """The organisation, the log-archive account and the organisation region."""
+    organization = _organization(config)
+    if organization.log_archive_account is None:
+        raise ValueError("the audit stacks need organization.log_archive_account (validated)")
+    region = organization_region(config.mesh, config.environments[0].region)
+    return organization, organization.log_archive_account, region
+
+
 def trail_arn(config: MeshConfig) -> str:
     organization = _organization(config)
     region = organization_region(config.mesh, config.environments[0].region)
@@ -42,13 +51,7 @@ def trail_arn(config: MeshConfig) -> str:
 
 class LogArchiveStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, config: MeshConfig, **kwargs: Any) -> None:
-        organization = _organization(config)
-        account, region = (
-            organization.log_archive_account,
-            organization_region(config.mesh, config.environments[0].region),
-        )
-        if account is None:
-            raise ValueError("the log archive needs organization.log_archive_account (validated)")
+        organization, account, region = _log_archive(config)
         org = config.mesh.org
         super().__init__(
             scope,
@@ -79,13 +82,7 @@ class LogArchiveStack(Stack):
 
 class TrailStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, config: MeshConfig, **kwargs: Any) -> None:
-        organization = _organization(config)
-        account, region = (
-            organization.log_archive_account,
-            organization_region(config.mesh, config.environments[0].region),
-        )
-        if account is None:
-            raise ValueError("the trail needs organization.log_archive_account (validated)")
+        organization, account, region = _log_archive(config)
         org = config.mesh.org
         super().__init__(
             scope,

@@ -1,4 +1,4 @@
-"""<org>-<env>-baseline: what an environment account gets around the mesh (issue 25, audit baseline):
+"""<org>-<env>-baseline: what an environment account gets around the mesh:
 its cost budget, and, where mesh.yaml's organization owns them, the account-wide S3 Block Public
 Access and EBS encryption by default, GuardDuty, Security Hub, IAM Access Analyzer and AWS Config.
 
