@@ -101,7 +101,8 @@ class Recipients(_Model):
 
 
 class Budget(_Model):
-    amount: float = Field(gt=0, description="the budgeted cost per period", examples=[5000])
+    # Not infinite: AWS Budgets takes a decimal amount, .inf in YAML would fail at deploy time.
+    amount: float = Field(gt=0, allow_inf_nan=False, description="the budgeted cost per period", examples=[5000])
     currency: Currency = Field(
         "USD",
         description=(

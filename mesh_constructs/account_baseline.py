@@ -48,9 +48,9 @@ class AccountBaseline(Construct):
         )
         acknowledge(
             identity.policy,
-            "S3 Get/PutAccountPublicAccessBlock and EC2 Get/EnableEbsEncryptionByDefault act on the account itself "
-            "and have no resource-level permissions; the role has these four actions and nothing else (it cannot "
-            "switch either setting off).",
+            "s3:GetAccountPublicAccessBlock, s3:PutAccountPublicAccessBlock, ec2:GetEbsEncryptionByDefault and "
+            "ec2:EnableEbsEncryptionByDefault have no resource-level permissions, so IAM evaluates them against "
+            "'*'; the role has these four actions and nothing else (it cannot switch either setting off).",
             "AwsSolutions-IAM5[Resource::*]",
         )
         stack = Stack.of(self)

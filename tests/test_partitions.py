@@ -33,8 +33,19 @@ def _moved(source: Path, region: str, target: Path) -> Path:
     for path in target.glob("*.yaml"):
         text = path.read_text(encoding="utf-8")
         text = re.sub(r"allowed_regions: \[[^\]]*\]", f"allowed_regions: [{region}]", text)  # the organisation's
+        # Typed ARNs with a region (an alarm topic must be in its environment's region) move too;
+        # their partition stays as typed.
+        text = text.replace(":eu-west-1:", f":{region}:")
         path.write_text(text.replace("region: eu-west-1", f"region: {region}"), encoding="utf-8")
     return target
+
+
+def _without(text: str, typed: set[str]) -> str:
+    """``text`` without the typed ARNs in it (a typed ARN may sit inside a JSON string, e.g. a
+    Lambda's routing table): what remains was built by the app."""
+    for arn in sorted(typed, key=len, reverse=True):
+        text = text.replace(arn, "")
+    return text
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -84,7 +95,7 @@ def test_no_arn_is_in_the_aws_partition_but_the_yamls(mesh: str, region: str, tm
             f"{name}: {text}"
             for name, template in templates
             for text in _strings(template)
-            if "arn:aws:" in text and text not in typed
+            if "arn:aws:" in _without(text, typed)
         }
     )
     assert not wrong, f"ARNs in the aws partition in {partition} stacks:\n" + "\n".join(wrong)
