@@ -290,3 +290,10 @@ def test_an_environment_listed_twice_is_reported_once_per_problem(tmp_path):
     assert result.exit_code == 1
     assert result.output.count("--region dev: 'mars' is not an AWS region name") == 1
     assert "--environments: listed more than once: dev" in result.output
+
+
+def test_a_mesh_in_china_names_the_aws_cn_partition(tmp_path):
+    init(tmp_path / "cn", "--comprehensive", "--region", "cn-north-1")
+    text = " ".join(p.read_text() for p in (tmp_path / "cn").glob("*.yaml"))
+    assert "arn:aws-cn:codeconnections:cn-north-1:" in text and "arn:aws-cn:iam::" in text
+    assert "arn:aws:codeconnections" not in text and "arn:aws:iam::" not in text and "arn:aws:sns" not in text

@@ -23,6 +23,7 @@ from datamesh.starter.text import (
     subnet_ids,
     vpc_id,
 )
+from mesh_config.regions import partition_of
 
 # The keys written as comments only (model path, in the mesh.yaml or <env>.yaml models).
 COMMENTED_MESH_KEYS = frozenset(
@@ -403,6 +404,7 @@ layout:
 
 def _environment(a: Answers, env: EnvironmentAnswers, position: int, target: Path) -> str:
     is_first, is_last = env == a.first, env == a.last
+    partition = partition_of(env.region)  # a sample in China or GovCloud names its own partition
     # The first environment is the sandbox-like one; the last holds production data.
     access = "readonly" if is_last else "admin"
     head = modeline(target, "environment.schema.json")
@@ -419,7 +421,7 @@ network:   # the VPC where the projects' Tooling, Redshift and EMR environments 
   subnet_ids: {flow(subnet_ids(position))}
 # Project artefacts in an existing bucket instead of the foundation's (both keys together):
 # project_artifacts_s3_uri: s3://{a.org}-{env.name}-projects/artifacts
-# project_artifacts_kms_key_arn: arn:aws:kms:{env.region}:{env.account}:key/00000000-0000-0000-0000-000000000000
+# project_artifacts_kms_key_arn: arn:{partition}:kms:{env.region}:{env.account}:key/00000000-0000-0000-0000-000000000000
 # The account may hold production data, personal data included: pii columns leave it only when excluded.
 production_data: {str(is_last).lower()}
 # true: the domain, keys, buckets and projects are RETAINed when removed from the config and the stacks
@@ -438,7 +440,7 @@ budget:
     - {{percent: 100, spend: forecasted}}
   recipients:   # at least one e-mail address or an SNS topic
     emails: [data-platform@{a.org}.example]
-    # sns_topic_arn: arn:aws:sns:{env.region}:{env.account}:finops-alerts   # budgets.amazonaws.com may publish
+    # sns_topic_arn: arn:{partition}:sns:{env.region}:{env.account}:finops-alerts   # budgets.amazonaws.com may publish
 
 # How the pipeline promotes a change into this environment.
 promotion:
@@ -457,7 +459,7 @@ promotion:
   approvers: [Data Platform Manager]   # who must approve, shown in the approval request
   # The only principals that may assume this stage's approver role (tools-account roles; '*' allowed).
   approver_principals:
-    - {sso_role(a.tools_account, "DataPlatformManager")}
+    - {sso_role(a.tools_region, a.tools_account, "DataPlatformManager")}
     # - permission_set: MeshApprovers   # a permission set of mesh.yaml's identity_center, by name
   confirm_permissions_broadening: {str(is_last).lower()}   # pause when the deployment broadens IAM permissions
 """
@@ -470,13 +472,13 @@ notifications:
     # Paging tools that take SNS HTTPS subscriptions (PagerDuty, Opsgenie): their integration URL.
     https_endpoints: [https://events.pagerduty.com/integration/00000000000000000000000000000000/enqueue]
     # Existing topics of this region told as well, e.g. the one an AWS Chatbot channel listens to.
-    topic_arns: ["arn:aws:sns:{env.region}:{env.account}:ops-chat"]
+    topic_arns: ["arn:{partition}:sns:{env.region}:{env.account}:ops-chat"]
   # Identity Center group -> its people: told of their projects' subscription requests and failed runs.
   groups:
     {team_group(a)}: [{team_group(a)}@{a.org}.example]
   # A team's own topic, told of its project's DataZone events as well (key <unit>-<use case>).
   project_topics:
-    {a.project_key}: "arn:aws:sns:{env.region}:{env.account}:{a.project_key}-team"
+    {a.project_key}: "arn:{partition}:sns:{env.region}:{env.account}:{a.project_key}-team"
 """
     if not is_first:
         text += f"  deployed: [qa@{a.org}.example]   # told once {env.name} is deployed and smoke-tested\n"
@@ -489,7 +491,7 @@ management:
   tools_account: {quoted(a.tools_account)}   # where the management application runs (default: the pipeline's)
   # The tools-account principals that may assume the role (required with admin).
   principals:
-    - {sso_role(a.tools_account, "DataPlatformManager")}
+    - {sso_role(a.tools_region, a.tools_account, "DataPlatformManager")}
     # - permission_set: DataMeshAdmin   # a permission set of mesh.yaml's identity_center, by name
 """
     return text

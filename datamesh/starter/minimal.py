@@ -110,6 +110,6 @@ promotion:   # the pipeline waits for an approval before deploying here
   manual_approval: true
   # Who may approve: tools-account roles (Identity Center permission sets; '*' matches the suffix).
   approver_principals:
-    - {sso_role(a.tools_account, APPROVER_PERMISSION_SET)}
+    - {sso_role(a.tools_region, a.tools_account, APPROVER_PERMISSION_SET)}
 """
     return text

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import mesh_config
+from mesh_config.regions import partition_of
 
 if TYPE_CHECKING:
     from datamesh.starter.answers import Answers, EnvironmentAnswers
@@ -54,13 +55,19 @@ def group_id(number: int) -> str:
     return f"00000000-0000-4000-8000-{number:012d}"
 
 
+def arn(region: str, rest: str) -> str:
+    """An ARN in the partition of ``region`` (aws, aws-cn, aws-us-gov): a sample in China or
+    GovCloud must not name the aws partition."""
+    return f"arn:{partition_of(region)}:{rest}"
+
+
 def connection_arn(region: str, account: str) -> str:
-    return f"arn:aws:codeconnections:{region}:{account}:connection/00000000-0000-0000-0000-000000000000"
+    return arn(region, f"codeconnections:{region}:{account}:connection/00000000-0000-0000-0000-000000000000")
 
 
-def sso_role(account: str, permission_set: str) -> str:
+def sso_role(region: str, account: str, permission_set: str) -> str:
     """An Identity Center permission-set role of the tools account ('*': the path and the suffix)."""
-    return f"arn:aws:iam::{account}:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_{permission_set}_*"
+    return arn(region, f"iam::{account}:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_{permission_set}_*")
 
 
 def starter_files(
