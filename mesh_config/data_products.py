@@ -230,6 +230,20 @@ class Subscription(_Model):
     asset: SnakeName = Field(description="asset name <bu>_<dataset>_<type>, e.g. finance_gl_transactions_table")
     reason: str = Field(min_length=1, max_length=4096, description="why the consumer needs the data (kept by DataZone)")
     environments: list[Slug] | None = Field(None, description="environments where it applies; default: every one")
+    forms: FormValues = Field(
+        default_factory=dict,
+        description=(
+            "metadata forms sent with the subscription request (form name -> field values): what the producer unit's "
+            "subscribe rules require"
+        ),
+    )
+    extra_principals: list[str] = Field(
+        default_factory=list,
+        description=(
+            "IAM role ARNs of the consumer's environment account (ETL jobs, BI service roles) granted the same "
+            "Lake Formation access as the project, kept in step with the subscription"
+        ),
+    )
 
     def exists_in(self, env: str) -> bool:
         return self.environments is None or env in self.environments

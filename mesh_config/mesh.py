@@ -14,6 +14,7 @@ from mesh_config.data_products import Catalog, Subscription
 from mesh_config.formats import AccountId, GroupId, ParameterName, Region, Slug
 from mesh_config.governance import Glossary, MetadataForm, UnitGrants
 from mesh_config.layout import Layout
+from mesh_config.metadata_rules import MetadataRule
 from mesh_config.organization import Organization
 from mesh_config.permission_sets import PermissionSet
 from mesh_config.pipeline import PipelineConfig
@@ -111,6 +112,10 @@ class DomainUnit(_Model):
     grants: UnitGrants = Field(
         default_factory=UnitGrants,
         description="policies granted to projects of this unit and its children, e.g. who may create glossaries",
+    )
+    rules: list[MetadataRule] = Field(
+        default_factory=list,
+        description="metadata rules: forms or glossary terms DataZone requires to publish, or to subscribe, in this unit",
     )
 
 

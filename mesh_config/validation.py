@@ -16,6 +16,7 @@ from mesh_config.errors import ConfigIssue, choices, repeated_indexes
 from mesh_config.governance_checks import check_governance
 from mesh_config.layout_checks import check_layout, check_quotas
 from mesh_config.management_checks import check_management
+from mesh_config.metadata_rule_checks import check_metadata_rules, check_subscription_principals
 from mesh_config.mesh import DEFAULT_PROFILE_KEY, MeshDefinition, Project, ProjectProfile
 from mesh_config.naming import (
     ACCESS_LOGS,
@@ -70,6 +71,7 @@ def check_mesh(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue]:
     issues += _check_projects(mesh, doc)
     issues += check_governance(mesh, doc)
     issues += check_data_products(mesh, doc)
+    issues += check_metadata_rules(mesh, doc)
     issues += check_shares(mesh, doc)
     issues += check_teams(mesh, doc)
     issues += check_mesh_names(mesh, doc)
@@ -477,6 +479,7 @@ def check_environments(
     issues = check_share_pii(mesh, {env.name: env for env, _ in envs}, mesh_doc)
     issues += check_share_regions(mesh, {env.name: env for env, _ in envs}, mesh_doc)
     issues += check_glue_databases(mesh, [env for env, _ in envs], mesh_doc)
+    issues += check_subscription_principals(mesh, envs, mesh_doc)
     first_in_account: dict[str, str] = {}
     for env, doc in envs:
         other = first_in_account.setdefault(env.account, env.name)
