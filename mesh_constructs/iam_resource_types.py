@@ -33,10 +33,12 @@ DATAZONE_RESOURCE_TYPES: Mapping[str, str | None] = MappingProxyType(
         "datazone:CreateGlossary": None,
         "datazone:CreateGlossaryTerm": None,
         "datazone:CreateListingChangeSet": None,
+        "datazone:CreateRule": None,
         "datazone:CreateSubscriptionRequest": None,
         "datazone:DeleteFormType": None,
         "datazone:DeleteGlossary": None,
         "datazone:DeleteGlossaryTerm": None,
+        "datazone:DeleteRule": None,
         "datazone:GetAsset": None,
         "datazone:GetDataSource": None,
         "datazone:GetDataSourceRun": None,
@@ -47,6 +49,7 @@ DATAZONE_RESOURCE_TYPES: Mapping[str, str | None] = MappingProxyType(
         "datazone:GetGroupProfile": None,
         "datazone:GetProject": None,
         "datazone:GetProjectProfile": None,
+        "datazone:GetRule": None,
         "datazone:GetSubscription": None,
         "datazone:GetSubscriptionRequestDetails": None,
         "datazone:GetUserProfile": None,
@@ -55,6 +58,7 @@ DATAZONE_RESOURCE_TYPES: Mapping[str, str | None] = MappingProxyType(
         "datazone:ListEnvironments": None,
         "datazone:ListProjectMemberships": None,
         "datazone:ListProjects": None,
+        "datazone:ListRules": None,
         "datazone:ListSubscriptionGrants": None,
         "datazone:ListSubscriptionRequests": None,
         "datazone:ListSubscriptions": None,
@@ -65,6 +69,7 @@ DATAZONE_RESOURCE_TYPES: Mapping[str, str | None] = MappingProxyType(
         "datazone:StartDataSourceRun": None,
         "datazone:UpdateGlossary": None,
         "datazone:UpdateGlossaryTerm": None,
+        "datazone:UpdateRule": None,
     }
 )
 

@@ -148,6 +148,8 @@ class MeshStage(Stage):
                 projects=all_projects,
                 subscriptions=subscriptions,
                 part=part,
+                governance=self.governance,
+                catalogs=self.catalogs,
                 **settings(part, "subscriptions of consumer projects"),
             )
             # Listings exist once the products stacks have run and published.
