@@ -115,7 +115,7 @@ class DomainUnit(_Model):
     )
     rules: list[MetadataRule] = Field(
         default_factory=list,
-        description="metadata rules: forms or glossary terms DataZone requires to publish, or to subscribe, in this unit",
+        description="metadata rules: forms or glossary terms DataZone requires to publish or to subscribe in this unit",
     )
 
 

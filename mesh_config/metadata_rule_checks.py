@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from mesh_config.data_product_checks import _check_form_values, _check_term
-from mesh_config.data_products import Catalog, Subscription, Table, asset_name, tables_by_asset
+from mesh_config.data_products import Catalog, Table, asset_name, tables_by_asset
 from mesh_config.environment import EnvironmentConfig
 from mesh_config.errors import ConfigIssue, choices, repeated_indexes
 from mesh_config.governance import FieldType, split_term_ref
@@ -273,7 +273,8 @@ def role_arn_problem(arn: str) -> str | None:
     if parsed is None:
         return f"'{arn}' is not an ARN"
     if parsed["service"] == "iam" and not parsed["resource"].startswith("role/"):
-        return f"'{arn}' is an IAM {parsed['resource'].split('/')[0] or 'resource'}, not a role: only IAM roles are granted"
+        kind = parsed["resource"].split("/")[0] or "resource"
+        return f"'{arn}' is an IAM {kind}, not a role: only IAM roles are granted"
     if parsed["service"] != "iam":
         return f"'{arn}' is a {parsed['service'] or '(no service)'} ARN, not an IAM role"
     return f"'{arn}' is not a valid IAM role ARN"

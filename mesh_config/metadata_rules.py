@@ -30,7 +30,7 @@ RuleName = Annotated[
         min_length=1,
         max_length=MAX_RULE_NAME,
         pattern=RULE_NAME_PATTERN,
-        description="letters, digits, '_', '-' and spaces, unique among the mesh's rules, e.g. classified-before-publishing",
+        description="letters, digits, '_', '-' and spaces, unique in the mesh, e.g. classified-before-publishing",
     ),
 ]
 
@@ -69,7 +69,7 @@ class MetadataRule(_Model):
     terms: list[str] = Field(
         default_factory=list,
         max_length=MAX_RULE_ENTRIES,
-        description="publish rules only, instead of forms: glossary terms '<scope>/Term' the asset must carry, at most 5",
+        description="publish rules only, instead of forms: glossary terms '<scope>/Term' an asset carries, at most 5",
     )
     include_child_units: bool = Field(
         True, description="the rule also applies in the unit's child units (DataZone includeChildDomainUnits)"

@@ -16,8 +16,8 @@ from mesh_config.errors import ConfigIssue, choices, repeated_indexes
 from mesh_config.governance_checks import check_governance
 from mesh_config.layout_checks import check_layout, check_quotas
 from mesh_config.management_checks import check_management
-from mesh_config.metadata_rule_checks import check_metadata_rules, check_subscription_principals
 from mesh_config.mesh import DEFAULT_PROFILE_KEY, MeshDefinition, Project, ProjectProfile
+from mesh_config.metadata_rule_checks import check_metadata_rules, check_subscription_principals
 from mesh_config.naming import (
     ACCESS_LOGS,
     BUCKET_RULE,

@@ -66,8 +66,12 @@ class Subscription(Construct):
                 **(
                     {
                         "Forms": [
-                            {"FormName": f.name, "TypeIdentifier": f.name, "TypeRevision": f.revision,
-                             "Content": f.content}
+                            {
+                                "FormName": f.name,
+                                "TypeIdentifier": f.name,
+                                "TypeRevision": f.revision,
+                                "Content": f.content,
+                            }
                             for f in props.forms
                         ]
                     }

@@ -200,7 +200,9 @@ class GovernanceStack(Stack):
         for unit, rule in unit_rules:
             unit_id = domain.unit_id(unit.id, self)
             if unit.id not in owners:
-                owner = unit_owner(self, f"HandlerOwnsUnit-{unit.id}", domain_id, unit_id, self.identity.user_profile_id)
+                owner = unit_owner(
+                    self, f"HandlerOwnsUnit-{unit.id}", domain_id, unit_id, self.identity.user_profile_id
+                )
                 owner.node.add_dependency(*created[-1:])
                 created.append(owner)
                 owners[unit.id] = owner

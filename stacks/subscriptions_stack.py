@@ -21,11 +21,16 @@ from constructs import Construct, IConstruct
 from mesh_config import EnvironmentConfig, MeshConfig
 from mesh_config.data_products import Subscription as SubscriptionConfig
 from mesh_config.data_products import tables_by_asset
+from mesh_config.metadata_rule_checks import role_account
 from mesh_config.placement import subscription_key
 from mesh_constructs.datazone_handler import DataZoneHandler, DataZoneHandlerProps
+from mesh_constructs.lake_formation_grants import (
+    DATABASE,
+    LakeFormationGrant,
+    LakeFormationGrants,
+    LakeFormationGrantsProps,
+)
 from mesh_constructs.project import Project
-from mesh_config.metadata_rule_checks import role_account
-from mesh_constructs.lake_formation_grants import DATABASE, LakeFormationGrant, LakeFormationGrants, LakeFormationGrantsProps
 from mesh_constructs.subscription import SUBSCRIPTION_ACTIONS, RequestForm, Subscription, SubscriptionProps
 from stacks.domain_stack import DomainStack
 

@@ -58,7 +58,8 @@ def create_params(detail: dict = FORM_DETAIL, children: bool = True) -> dict:
 
 def created(detail: dict = FORM_DETAIL) -> dict:
     return {"identifier": RULE, "name": NAME, "ruleType": "METADATA_FORM_ENFORCEMENT", "target": TARGET,
-            "action": PUBLISH, "scope": handler.SCOPE, "detail": detail, "createdAt": NOW, "createdBy": "me"}  # fmt: skip
+            "action": PUBLISH, "scope": handler.SCOPE, "detail": detail, "createdAt": NOW,
+            "createdBy": "me"}  # fmt: skip
 
 
 def update_params(detail: dict = FORM_DETAIL, **overrides) -> dict:

@@ -229,9 +229,7 @@ def test_a_subscription_form_is_checked_like_a_table_form(env_dir: Path) -> None
     edit_yaml(env_dir / "mesh.yaml", change)
     issues = load_issues(env_dir)
     assert_issue(issues, "mesh.yaml", "subscriptions[0].forms.DataClassification.classification", "not an allowed")
-    assert_issue(
-        issues, "mesh.yaml", "subscriptions[0].forms.DataClassification.business_term", "cannot resolve"
-    )
+    assert_issue(issues, "mesh.yaml", "subscriptions[0].forms.DataClassification.business_term", "cannot resolve")
 
 
 @pytest.mark.parametrize(

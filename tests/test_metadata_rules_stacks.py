@@ -89,7 +89,9 @@ def test_the_bi_role_is_granted_the_subscribed_table_in_production_only(example_
     ]  # fmt: skip
     # After the subscription it follows: removed with it, and revoked first.
     (subscription,) = [
-        k for k in of_type(prod, "Custom::DataZoneSubscription") if k.startswith("Subscriptionfinancecustomer360salesproductcatalog")
+        k
+        for k in of_type(prod, "Custom::DataZoneSubscription")
+        if k.startswith("Subscriptionfinancecustomer360salesproductcatalog")
     ]
     assert subscription in grants["DependsOn"], key
     # Run by the account's grants handler (the catalogs stack's, a data-lake administrator).

@@ -13,6 +13,7 @@ from pathlib import Path
 from datamesh.starter.answers import Answers, EnvironmentAnswers
 from datamesh.starter.minimal import ADMINS_GROUP, team_group
 from datamesh.starter.text import (
+    arn,
     connection_arn,
     flow,
     group_id,
@@ -33,6 +34,8 @@ COMMENTED_MESH_KEYS = frozenset(
         "identity_center.region",
         "catalogs.database",
         "catalogs.tables.name",
+        "domain_units.rules.terms",
+        "subscriptions.forms",
         "shares.consumers.pii_override",
         "organization",
         "allow_changes",
@@ -169,6 +172,16 @@ domain_units:
     grants:
       create_glossary: [{producer}]   # may create business glossaries
       create_form_type: [{producer}]   # may create metadata forms
+    # Metadata rules (docs/governance-rules.md): what DataZone requires before an asset of the unit is
+    # published, or before a subscription to one is requested; the deployment checks its own tables.
+    rules:
+      - name: {bu}-quality-before-publishing   # unique among the mesh's rules
+        action: publish   # publish, or subscribe (forms the subscription requests must carry)
+        description: An asset is published only with its measured quality
+        forms: [DataQuality]   # the required metadata forms (at most 5), or instead:
+        # terms: [enterprise/Order]   # glossary terms the asset must carry (publish rules only, at most 5)
+        include_child_units: true   # also in the child units ({bu}-data)
+        environments: {every}   # where the rule exists (default: every environment)
   - id: {bu}-data
     parent: {bu}   # the parent unit's id: this is a team unit
     description: The {bu} data team
@@ -339,6 +352,10 @@ subscriptions:
     asset: {orders}   # a published table's asset name
     reason: Monthly order reporting   # kept by DataZone with the request
     environments: {every}   # where it applies (default: every environment)
+    # forms: {{DataQuality: {{quality_score: 90}}}}   # sent with the request (what subscribe rules require)
+    # IAM roles of an environment's account that get the same Lake Formation access (ETL jobs, BI
+    # service roles); each environment grants the roles of its own account.
+    extra_principals: [{arn(a.last.region, f"iam::{a.last.account}:role/{a.org}-bi-reports")}]
 
 # Tables shared by Lake Formation from one environment's account to others'.
 shares:

@@ -135,7 +135,9 @@ def reconcile(client: Any, props: dict[str, Any], physical_id: str | None, deadl
                 domainIdentifier=domain_id,
                 name=props["Name"],
                 description=description,
-                target={"domainUnitTarget": {"domainUnitId": props["DomainUnitId"], "includeChildDomainUnits": children}},
+                target={
+                    "domainUnitTarget": {"domainUnitId": props["DomainUnitId"], "includeChildDomainUnits": children}
+                },
                 action=props["Action"],
                 scope=SCOPE,
                 detail=wanted,
