@@ -232,7 +232,10 @@ def check_subscription_principals(
         loc: Loc = ("subscriptions", k, "extra_principals")
         for n in repeated_indexes(sub.extra_principals):
             issues.append(mesh_doc.issue((*loc, n), f"'{sub.extra_principals[n]}' listed twice", "list it once"))
-        where = [e for e in _shared_envs(mesh, sub.environments) if e in accounts]
+        envs = _shared_envs(mesh, sub.environments)
+        where = [e for e in envs if e in accounts]
+        # An environment file that failed to load has no account to compare with: its own error says why.
+        complete = len(where) == len(envs)
         for n, arn in enumerate(sub.extra_principals):
             problem = role_arn_problem(arn)
             if problem:
@@ -246,7 +249,7 @@ def check_subscription_principals(
                 )
                 continue
             account = role_account(arn)
-            if where and account not in {accounts[e] for e in where}:
+            if complete and where and account not in {accounts[e] for e in where}:
                 issues.append(
                     mesh_doc.issue(
                         (*loc, n),
