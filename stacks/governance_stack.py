@@ -20,7 +20,7 @@ from mesh_constructs.datazone_handler import DataZoneHandler, DataZoneHandlerPro
 from mesh_constructs.form_model import FormFieldSpec, FormFieldType
 from mesh_constructs.glossary import GLOSSARY_ACTIONS, Glossary, GlossaryProps, GlossaryTermSpec, TermRef
 from mesh_constructs.metadata_form import FORM_TYPE_ACTIONS, MetadataForm, MetadataFormProps
-from mesh_constructs.project import Project
+from mesh_constructs.project import DeployedProject
 from mesh_constructs.project_grant import ProjectGrant, ProjectGrantProps, ProjectPolicy
 from stacks.domain_stack import DomainStack
 from stacks.removal import stateful_removal_policy
@@ -35,7 +35,7 @@ class GovernanceStack(Stack):
         config: MeshConfig,
         env_config: EnvironmentConfig,
         domain: DomainStack,
-        projects: Mapping[str, Project],
+        projects: Mapping[str, DeployedProject],
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)

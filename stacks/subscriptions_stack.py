@@ -22,7 +22,7 @@ from mesh_config.data_products import Subscription as SubscriptionConfig
 from mesh_config.data_products import tables_by_asset
 from mesh_config.placement import subscription_key
 from mesh_constructs.datazone_handler import DataZoneHandler, DataZoneHandlerProps
-from mesh_constructs.project import Project
+from mesh_constructs.project import DeployedProject
 from mesh_constructs.subscription import SUBSCRIPTION_ACTIONS, Subscription, SubscriptionProps
 from stacks.domain_stack import DomainStack
 
@@ -36,7 +36,7 @@ class SubscriptionsStack(Stack):
         config: MeshConfig,
         env_config: EnvironmentConfig,
         domain: DomainStack,
-        projects: Mapping[str, Project],
+        projects: Mapping[str, DeployedProject],
         subscriptions: Sequence[SubscriptionConfig],
         part: str,
         **kwargs: Any,
