@@ -229,7 +229,10 @@ ENDPOINT_CATALOG: tuple[EndpointSpec, ...] = (
     EndpointSpec("AIRFLOW_OPS", "airflow.ops", "MWAA's operations", frozenset({_B.WORKFLOWS})),
     EndpointSpec("SQS", "sqs", "MWAA's Celery queue", frozenset({_B.WORKFLOWS})),
     EndpointSpec(
-        "CLOUDWATCH_MONITORING", "monitoring", "MWAA's and Spark's metrics", frozenset({_B.WORKFLOWS, _B.EMR_SERVERLESS})
+        "CLOUDWATCH_MONITORING",
+        "monitoring",
+        "MWAA's and Spark's metrics",
+        frozenset({_B.WORKFLOWS, _B.EMR_SERVERLESS}),
     ),
     EndpointSpec("ECR", "ecr.api", "MWAA's and custom images' registry", frozenset({_B.WORKFLOWS})),
     EndpointSpec("ECR_DOCKER", "ecr.dkr", "image layers", frozenset({_B.WORKFLOWS})),

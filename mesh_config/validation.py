@@ -17,7 +17,6 @@ from mesh_config.governance_checks import check_governance
 from mesh_config.layout_checks import check_layout, check_quotas
 from mesh_config.management_checks import check_management
 from mesh_config.mesh import DEFAULT_PROFILE_KEY, MeshDefinition, Project, ProjectProfile
-from mesh_config.network_checks import check_network_form, check_network_overlaps
 from mesh_config.naming import (
     ACCESS_LOGS,
     BUCKET_RULE,
@@ -33,6 +32,7 @@ from mesh_config.naming import (
     approver_role_name,
     smoke_test_runner_role_name,
 )
+from mesh_config.network_checks import check_network_form, check_network_overlaps
 from mesh_config.notification_checks import check_notifications
 from mesh_config.organization_checks import check_organization
 from mesh_config.permission_set_checks import check_permission_sets

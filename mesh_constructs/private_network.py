@@ -73,9 +73,7 @@ class PrivateNetwork(Construct):
 
         # DNS hostnames and resolution: interface endpoints answer the services' public names
         # with their private addresses only when both are on (PrivateLink, "Private DNS").
-        self.vpc = ec2.CfnVPC(
-            self, "Vpc", cidr_block=props.cidr, enable_dns_hostnames=True, enable_dns_support=True
-        )
+        self.vpc = ec2.CfnVPC(self, "Vpc", cidr_block=props.cidr, enable_dns_hostnames=True, enable_dns_support=True)
         self.vpc.apply_removal_policy(props.removal_policy)
         Tags.of(self.vpc).add("Name", f"{props.name}-vpc")
         self.vpc_id: str = self.vpc.ref
@@ -231,4 +229,3 @@ class PrivateNetwork(Construct):
         # The flow log is created only once its role may write.
         flow_log.node.add_dependency(role.node.find_child("DefaultPolicy"))
         return group, flow_log
-

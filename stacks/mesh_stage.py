@@ -18,8 +18,8 @@ from stacks.domain_stack import DomainStack
 from stacks.foundation_stack import FoundationStack
 from stacks.governance_stack import GovernanceStack
 from stacks.members_stack import MembersStack
-from stacks.network_stack import NetworkStack, has_network_stack
 from stacks.monitoring_stack import MonitoringStack
+from stacks.network_stack import NetworkStack, has_network_stack
 from stacks.products_stack import ProductsStack
 from stacks.projects_stack import ProjectsStack
 from stacks.stack_defaults import environment_of, stack_settings, tag_environment

@@ -90,7 +90,9 @@ def test_every_range_problem_of_a_file_is_reported_at_once(env_dir):
 
 
 def test_a_range_aws_refuses_for_a_vpc_is_refused(env_dir):
-    issue = assert_issue(dev_network(env_dir, "  create: {cidr: 10.0.0.0/12}\n"), "dev.yaml", "network.create.cidr", "/16 to /28")
+    issue = assert_issue(
+        dev_network(env_dir, "  create: {cidr: 10.0.0.0/12}\n"), "dev.yaml", "network.create.cidr", "/16 to /28"
+    )
     assert "10.0.0.0/16" in issue.fix
 
 
@@ -107,10 +109,14 @@ def test_nat_subnets_need_room_after_the_private_ones(env_dir):
 
 
 def test_zones_of_another_region_are_refused(env_dir):
-    issues = dev_network(env_dir, "  create: {cidr: 10.20.0.0/16, availability_zones: [use1-az1, euw1-az2, euw1-az3]}\n")
+    issues = dev_network(
+        env_dir, "  create: {cidr: 10.20.0.0/16, availability_zones: [use1-az1, euw1-az2, euw1-az3]}\n"
+    )
     issue = assert_issue(issues, "dev.yaml", "network.create.availability_zones[0]", "start with euw1-")
     assert "euw1-az1" in issue.fix
-    issues = dev_network_again(env_dir, "  create: {cidr: 10.20.0.0/16, availability_zones: [eu-west-1a, eu-west-1b, us-east-1c]}\n")
+    issues = dev_network_again(
+        env_dir, "  create: {cidr: 10.20.0.0/16, availability_zones: [eu-west-1a, eu-west-1b, us-east-1c]}\n"
+    )
     assert_issue(issues, "dev.yaml", "network.create.availability_zones[2]", "is in us-east-1")
 
 
@@ -151,7 +157,11 @@ def test_endpoints_follow_the_enabled_blueprints():
 def test_dev_network_has_three_private_subnets_in_three_zones_and_no_way_in(example_app: SynthesizedApp):
     template = example_app.templates()["acme-dev-network"]
     subnets = of_type(template, "AWS::EC2::Subnet")
-    assert sorted(s["Properties"]["AvailabilityZoneId"] for s in subnets.values()) == ["euw1-az1", "euw1-az2", "euw1-az3"]
+    assert sorted(s["Properties"]["AvailabilityZoneId"] for s in subnets.values()) == [
+        "euw1-az1",
+        "euw1-az2",
+        "euw1-az3",
+    ]
     assert sorted(s["Properties"]["CidrBlock"] for s in subnets.values()) == [
         "10.20.0.0/18",
         "10.20.128.0/18",
@@ -314,3 +324,16 @@ def test_nat_network_is_nag_and_lint_clean(nat_app):
     assert violations(report) == []
     result = cfn_lint([template_file])
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_network_page_names_every_endpoint_of_the_catalog():
+    text = (ROOT / "docs" / "network.md").read_text(encoding="utf-8")
+    missing = [e.name for e in ENDPOINT_CATALOG if f"`{e.name}`" not in text]
+    assert missing == []
+
+
+def test_a_schema_error_in_create_does_not_hide_the_range_rules(env_dir):
+    issues = dev_network(env_dir, "  create: {cidr: 10.20.0.1/16, subnet_prefix: 12, egress: open}\n")
+    paths = {i.path for i in issues}
+    assert {"network.create.subnet_prefix", "network.create.egress"} <= paths
+    assert_issue(issues, "dev.yaml", "network.create.cidr", "bits set after its /16 prefix")
