@@ -121,7 +121,7 @@ class CreatedNetwork(_Model):
     @property
     def network(self) -> ipaddress.IPv4Network:
         """The VPC's range; valid once network_checks accepted it."""
-        return ipaddress.IPv4Network(self.cidr)
+        return ipaddress.IPv4Network(self.cidr, strict=False)
 
     @property
     def private_prefix(self) -> int:

@@ -22,6 +22,7 @@ from mesh_config.network import (
     Endpoints,
     zone_id_prefix,
 )
+from mesh_config.regions import region_problem
 from mesh_config.yaml_source import YamlDocument
 
 _CREATE = ("network", "create")
@@ -162,6 +163,8 @@ def _zone_issues(create: CreatedNetwork, region: str, doc: YamlDocument) -> list
                 "use AZ IDs only (recommended: the same zones in every account) or names only",
             )
         )
+    if region_problem(region) is not None:
+        return issues  # the region is reported; its zones cannot be checked against it
     expected_id = zone_id_prefix(region)
     for index, zone in enumerate(zones):
         name, zone_id = AZ_NAME.match(zone), AZ_ID.match(zone)
