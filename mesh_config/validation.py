@@ -33,6 +33,7 @@ from mesh_config.naming import (
     approver_role_name,
     smoke_test_runner_role_name,
 )
+from mesh_config.network_checks import check_network_form, check_network_overlaps
 from mesh_config.notification_checks import check_notifications
 from mesh_config.organization_checks import check_organization
 from mesh_config.permission_set_checks import check_permission_sets
@@ -375,7 +376,8 @@ def check_network(
 ) -> list[ConfigIssue]:
     """The environment's network against what its project profiles will provision there."""
     subnets = env.network.subnet_ids
-    if len(subnets) >= REDSHIFT_MIN_SUBNETS:
+    # A created VPC always has three subnets in three zones; an empty list is check_network_form's.
+    if env.network.create is not None or not subnets or len(subnets) >= REDSHIFT_MIN_SUBNETS:
         return []
     redshift = [
         p.capability
@@ -408,6 +410,7 @@ def check_environment(env: EnvironmentConfig, doc: YamlDocument, expected_name: 
     issues += check_region(env.region, doc, ("region",))
     issues += check_tags(env.tags, doc, ("tags",))
     issues += _duplicates(doc, "network.subnet_ids", list(env.network.subnet_ids), "", "subnet")
+    issues += check_network_form(env, doc)
     issues += _check_promotion(env, doc)
     issues += check_budget(env, doc)
     if env.project_artifacts_s3_uri is not None and env.project_artifacts_kms_key_arn is None:
@@ -480,6 +483,7 @@ def check_environments(
     issues += check_share_regions(mesh, {env.name: env for env, _ in envs}, mesh_doc)
     issues += check_glue_databases(mesh, [env for env, _ in envs], mesh_doc)
     issues += check_subscription_principals(mesh, envs, mesh_doc)
+    issues += check_network_overlaps(envs)
     first_in_account: dict[str, str] = {}
     for env, doc in envs:
         other = first_in_account.setdefault(env.account, env.name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_datazone as datazone
@@ -11,7 +12,14 @@ from constructs import Construct
 from mesh_constructs.project_members import Designation, Members, add_project_member
 from mesh_constructs.scope_cache import stack_of
 
-__all__ = ["Designation", "Project", "ProjectProps"]
+__all__ = ["DeployedProject", "Designation", "Project", "ProjectProps"]
+
+
+class DeployedProject(Protocol):
+    """What other stacks use of a project: its id (a token)."""
+
+    @property
+    def project_id(self) -> str: ...
 
 
 @dataclass(frozen=True)

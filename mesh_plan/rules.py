@@ -25,6 +25,9 @@ STATEFUL_TYPES = frozenset(
         "AWS::LakeFormation::DataCellsFilter",
         "AWS::IAM::Role",
         "AWS::Logs::LogGroup",
+        # network.create's VPC holds no data, but SMUS projects' network interfaces live in its subnets.
+        "AWS::EC2::VPC",
+        "AWS::EC2::Subnet",
         "Custom::DataZoneGlossary",
         "Custom::DataZoneFormType",
     }

@@ -34,6 +34,7 @@ from mesh_constructs.project_profile import DeploymentMode
 from mesh_constructs.smus_domain import UserAssignment
 from stacks.deployer import cloudformation_execution_role_arn
 from stacks.management_access import management_identity
+from stacks.network_stack import NetworkStack
 from stacks.removal import stateful_removal_policy
 from stacks.smoke_test_access import smoke_test_role
 
@@ -48,6 +49,7 @@ class DomainStack(Stack):
         env_config: EnvironmentConfig,
         project_storage_s3_uri: str,
         project_storage_key_arn: str,
+        network: NetworkStack | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -118,8 +120,9 @@ class DomainStack(Stack):
                 blueprints=[b.value for b in config.blueprints_in(env_config)],
                 s3_location=env_config.project_artifacts_s3_uri or project_storage_s3_uri,
                 s3_kms_key_arn=env_config.project_artifacts_kms_key_arn or project_storage_key_arn,
-                vpc_id=env_config.network.vpc_id,
-                subnet_ids=env_config.network.subnet_ids,
+                # A created VPC through its stack's exports, a named one as written.
+                vpc_id=network.vpc_id if network is not None else str(env_config.network.vpc_id),
+                subnet_ids=network.subnet_ids if network is not None else env_config.network.subnet_ids,
             ),
         )
 

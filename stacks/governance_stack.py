@@ -31,7 +31,7 @@ from mesh_constructs.metadata_rule import (
     RequiredTerm,
     unit_owner,
 )
-from mesh_constructs.project import Project
+from mesh_constructs.project import DeployedProject
 from mesh_constructs.project_grant import ProjectGrant, ProjectGrantProps, ProjectPolicy
 from stacks.domain_stack import DomainStack
 from stacks.removal import stateful_removal_policy
@@ -46,7 +46,7 @@ class GovernanceStack(Stack):
         config: MeshConfig,
         env_config: EnvironmentConfig,
         domain: DomainStack,
-        projects: Mapping[str, Project],
+        projects: Mapping[str, DeployedProject],
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)

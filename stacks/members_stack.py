@@ -17,7 +17,8 @@ from constructs import Construct
 
 from mesh_config import EnvironmentConfig, MeshConfig
 from mesh_config.mesh import Project as ProjectConfig
-from mesh_constructs import Project, ProjectMembers, ProjectMembersProps
+from mesh_constructs import ProjectMembers, ProjectMembersProps
+from mesh_constructs.project import DeployedProject
 from stacks.domain_stack import DomainStack
 from stacks.projects_stack import project_members
 
@@ -31,7 +32,7 @@ class MembersStack(Stack):
         config: MeshConfig,
         env_config: EnvironmentConfig,
         domain: DomainStack,
-        projects: Mapping[str, Project],
+        projects: Mapping[str, DeployedProject],
         members_of: Sequence[ProjectConfig],
         **kwargs: Any,
     ) -> None:

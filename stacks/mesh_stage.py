@@ -19,6 +19,7 @@ from stacks.foundation_stack import FoundationStack
 from stacks.governance_stack import GovernanceStack
 from stacks.members_stack import MembersStack
 from stacks.monitoring_stack import MonitoringStack
+from stacks.network_stack import NetworkStack, has_network_stack
 from stacks.products_stack import ProductsStack
 from stacks.projects_stack import ProjectsStack
 from stacks.stack_defaults import environment_of, stack_settings, tag_environment
@@ -38,11 +39,16 @@ class MeshStage(Stage):
         self.foundation = FoundationStack(
             self, "Foundation", **settings("foundation", "data-lake buckets, Lake Formation grants role and registry")
         )
+        # network.create: the VPC beside the foundation; the domain stack reads its ids.
+        self.network: NetworkStack | None = None
+        if has_network_stack(env_config):
+            self.network = NetworkStack(self, "Network", **settings("network", "VPC of the projects"))
         self.domain = DomainStack(
             self,
             "Domain",
             project_storage_s3_uri=self.foundation.project_storage_s3_uri,
             project_storage_key_arn=self.foundation.project_storage_key_arn,
+            network=self.network,
             **settings("domain", "SMUS domain, units, blueprints, profiles and Lake Formation settings"),
         )
         # The domain stack's Lake Formation settings name the foundation's grants role, which must

@@ -38,7 +38,7 @@ from mesh_constructs.lake_formation_grants import (
     LakeFormationGrantsProps,
     data_location_arn,
 )
-from mesh_constructs.project import Project
+from mesh_constructs.project import DeployedProject
 from mesh_constructs.project_connections import ProjectConnections, ProjectConnectionsProps
 from stacks.catalogs_stack import CatalogsStack
 from stacks.governance_stack import GovernanceStack
@@ -62,7 +62,7 @@ class ProductsStack(Stack):
         catalogs: CatalogsStack,
         governance: GovernanceStack | None,
         management: DataZoneHandlerIdentity | None,
-        projects: Mapping[str, Project],
+        projects: Mapping[str, DeployedProject],
         products: Sequence[tuple[Catalog, str]],
         part: str,
         **kwargs: Any,

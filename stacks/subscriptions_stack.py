@@ -30,7 +30,7 @@ from mesh_constructs.lake_formation_grants import (
     LakeFormationGrants,
     LakeFormationGrantsProps,
 )
-from mesh_constructs.project import Project
+from mesh_constructs.project import DeployedProject
 from mesh_constructs.subscription import SUBSCRIPTION_ACTIONS, RequestForm, Subscription, SubscriptionProps
 from stacks.domain_stack import DomainStack
 
@@ -52,7 +52,7 @@ class SubscriptionsStack(Stack):
         config: MeshConfig,
         env_config: EnvironmentConfig,
         domain: DomainStack,
-        projects: Mapping[str, Project],
+        projects: Mapping[str, DeployedProject],
         subscriptions: Sequence[SubscriptionConfig],
         part: str,
         governance: GovernanceStack | None = None,

@@ -24,6 +24,7 @@ from datamesh.starter.text import (
     subnet_ids,
     vpc_id,
 )
+from mesh_config.network import zone_id_prefix
 from mesh_config.regions import partition_of
 
 # The keys written as comments only (model path, in the mesh.yaml or <env>.yaml models).
@@ -50,6 +51,7 @@ COMMENTED_ENVIRONMENT_KEYS = frozenset(
         "promotion.approver_principals.permission_set",
         "management.principals.permission_set",
         "budget.recipients.sns_topic_arn",
+        "network.create",
     }
 )
 STEWARDS_GROUP = "data-stewards"
@@ -424,6 +426,7 @@ def _environment(a: Answers, env: EnvironmentAnswers, position: int, target: Pat
     partition = partition_of(env.region)  # a sample in China or GovCloud names its own partition
     # The first environment is the sandbox-like one; the last holds production data.
     access = "readonly" if is_last else "admin"
+    zones = ", ".join(f"{zone_id_prefix(env.region)}-az{n}" for n in (1, 2, 3))
     head = modeline(target, "environment.schema.json")
     text = f"""{head}# The {env.name} environment: its account and what differs per account.
 name: {env.name}   # must match the file name
@@ -436,6 +439,14 @@ network:   # the VPC where the projects' Tooling, Redshift and EMR environments 
   vpc_id: {vpc_id(position)}
   # Private subnets, one per Availability Zone: at least two, three with RedshiftServerless.
   subnet_ids: {flow(subnet_ids(position))}
+  # Or let the mesh create the VPC instead of vpc_id and subnet_ids (the {a.org}-{env.name}-network stack:
+  # private subnets in three zones, the blueprints' VPC endpoints, flow logs; docs/network.md):
+  # create:
+  #   cidr: 10.{20 + position}.0.0/16   # apart from the other environments' ranges
+  #   availability_zones: [{zones}]   # AZ IDs (default: {env.region}a, b, c)
+  #   subnet_prefix: 18   # each private subnet's size (default: the VPC's prefix + 2)
+  #   egress: none   # nat_gateway: outbound internet (pip, git) through a NAT gateway per zone
+  #   endpoints: blueprints   # none: no interface endpoint (with egress: nat_gateway only)
 # Project artefacts in an existing bucket instead of the foundation's (both keys together):
 # project_artifacts_s3_uri: s3://{a.org}-{env.name}-projects/artifacts
 # project_artifacts_kms_key_arn: arn:{partition}:kms:{env.region}:{env.account}:key/00000000-0000-0000-0000-000000000000
