@@ -239,3 +239,9 @@ def test_delete_after_a_failed_create_calls_nothing(client, deadline):
         handler.handle({"RequestType": "Delete", "PhysicalResourceId": framework_id, "ResourceProperties": props()},
                        client, deadline)  # fmt: skip
         stub.assert_no_pending_responses()
+
+
+def test_the_change_plan_knows_which_properties_make_a_new_rule():
+    from mesh_plan.schemas import CUSTOM_CREATE_ONLY
+
+    assert CUSTOM_CREATE_ONLY["Custom::DataZoneMetadataRule"] == handler.IDENTITY
