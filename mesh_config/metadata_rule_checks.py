@@ -45,11 +45,9 @@ def unit_rules(mesh: MeshDefinition) -> list[tuple[int, DomainUnit, int, Metadat
     return [(i, u, j, r) for i, u in enumerate(mesh.domain_units) for j, r in enumerate(u.rules)]
 
 
-def rules_guarding(
-    mesh: MeshDefinition, unit_id: str, action: RuleAction, env: str | None = None
-) -> list[tuple[DomainUnit, MetadataRule]]:
+def rules_guarding(mesh: MeshDefinition, unit_id: str, action: RuleAction) -> list[tuple[DomainUnit, MetadataRule]]:
     """The rules of ``action`` that apply to an asset of ``unit_id`` (its own unit's, and its
-    ancestors' that include child units), in ``env`` or in any environment."""
+    ancestors' that include child units), in any environment (callers intersect environments)."""
     units = {u.id: u for u in mesh.domain_units}
     chain = unit_ancestors(unit_id, units)
     found = []
@@ -57,8 +55,6 @@ def rules_guarding(
         if rule.action is not action or unit.id not in chain:
             continue
         if unit.id != unit_id and not rule.include_child_units:
-            continue
-        if env is not None and not rule.exists_in(env):
             continue
         found.append((unit, rule))
     return found
