@@ -14,13 +14,10 @@ from typing import Any, cast
 from aws_cdk import aws_datazone as datazone
 from constructs import Construct
 
-from mesh_constructs.acknowledge import BUILTIN_VALIDATION_CONTEXT, DISTINCT_MEMBERS_REASON, acknowledge
+from mesh_constructs.member_set import acknowledge_shared, add_memberships
 from mesh_constructs.project import ProjectProps
 from mesh_constructs.scope_cache import stack_of
 from mesh_constructs.template_fragment import FragmentTemplate, TemplateFragment
-
-# cfn-lint's E3019 compares ProjectMembership resources without their member (acknowledge.py).
-_DISTINCT_MEMBERS_METADATA = {"cfn-lint": {"config": {"ignore_checks": ["E3019"]}}}
 
 
 @dataclass(frozen=True)
@@ -73,28 +70,7 @@ class ProjectSet(Construct):
             project_id = logical_ids[keyed.key] = template.add(
                 [keyed.key, "Resource"], "AWS::DataZone::Project", properties, removal_policy=p.removal_policy
             )
-            siblings = len(p.members) > 1
-            for group_name, (group_id, designation) in p.members.items():
-                membership = template.add(
-                    [keyed.key, f"Member-{group_name}"],
-                    "AWS::DataZone::ProjectMembership",
-                    {
-                        "Designation": designation.value,
-                        "DomainIdentifier": domain,
-                        "Member": {"GroupIdentifier": template.value(group_id)},
-                        "ProjectIdentifier": {"Fn::GetAtt": [project_id, "Id"]},
-                    },
-                    metadata=_DISTINCT_MEMBERS_METADATA if siblings else None,
-                )
-                if siblings:
-                    shared.append(membership)
+            shared += add_memberships(template, keyed.key, domain, {"Fn::GetAtt": [project_id, "Id"]}, p.members)
         self.fragment = TemplateFragment(self, "Fragment", template)
         self.projects_by_key = {key: ProjectRef(self, lid) for key, lid in logical_ids.items()}
-        # CDK's built-in validation (when it runs) takes acknowledgments on the constructs.
-        if stack.node.try_get_context(BUILTIN_VALIDATION_CONTEXT) is not False:
-            for logical_id in shared:
-                acknowledge(
-                    self.fragment.include.get_resource(logical_id),
-                    DISTINCT_MEMBERS_REASON,
-                    "CloudFormation-Validate::E3019",
-                )
+        acknowledge_shared(self.fragment, shared)
