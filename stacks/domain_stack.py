@@ -10,8 +10,9 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from mesh_config import EnvironmentConfig, MeshConfig
+from mesh_config.account_parts import account_parts
 from mesh_config.naming import smoke_test_runner_role_name
-from mesh_config.organization import guarded_by_organization
+from mesh_config.organization import BaselinePart, guarded_by_organization
 from mesh_config.placement import construct_id_of, unit_stack_part
 from mesh_config.promotion import PromotionMode
 from mesh_constructs import (
@@ -175,6 +176,7 @@ class DomainStack(Stack):
                 runner_role_name=smoke_test_runner_role_name(mesh.org, env_config.name),
                 domain_arn=self.domain.domain_arn,
                 stack_name_prefix=naming.stack(""),
+                account_settings=BaselinePart.ACCOUNT_BASELINE in account_parts(config, env_config),
             )
 
         # The datamesh CLI and console: assumed from the tools account.
