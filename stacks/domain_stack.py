@@ -11,10 +11,12 @@ from constructs import Construct
 
 from mesh_config import EnvironmentConfig, MeshConfig
 from mesh_config.account_parts import account_parts
+from mesh_config.blueprints import Blueprint
 from mesh_config.naming import smoke_test_runner_role_name
 from mesh_config.organization import BaselinePart, guarded_by_organization
 from mesh_config.placement import construct_id_of, unit_stack_part
 from mesh_config.promotion import PromotionMode
+from mesh_config.tooling import profiles_with_repositories
 from mesh_constructs import (
     BlueprintEnablement,
     BlueprintEnablementProps,
@@ -32,6 +34,7 @@ from mesh_constructs import (
 from mesh_constructs.datazone_handler_identity import DataZoneHandlerIdentity, DataZoneHandlerIdentityProps
 from mesh_constructs.lake_formation_admins import LakeFormationSettings, LakeFormationSettingsProps
 from mesh_constructs.project_profile import DeploymentMode
+from mesh_constructs.project_repository import tooling_overrides
 from mesh_constructs.smus_domain import UserAssignment
 from stacks.deployer import cloudformation_execution_role_arn
 from stacks.management_access import management_identity
@@ -125,6 +128,9 @@ class DomainStack(Stack):
         )
 
         self.profiles: dict[str, ProjectProfile] = {}
+        # A profile whose projects set a Git repository lets them set the Tooling blueprint's Git
+        # parameters (mesh_constructs/project_repository.py); the others are unchanged.
+        with_repositories = profiles_with_repositories(mesh, env_config.name)
         for profile in config.profiles_in(env_config):
             self.profiles[profile.capability] = ProjectProfile(
                 self,
@@ -141,7 +147,10 @@ class DomainStack(Stack):
                             deployment_mode=DeploymentMode(env.deployment_mode.value),
                             deployment_order=env.deployment_order,
                             description=env.description,
-                            parameter_overrides={o.name: (o.value, o.editable) for o in env.parameter_overrides},
+                            parameter_overrides=tooling_overrides(
+                                {o.name: (o.value, o.editable) for o in env.parameter_overrides},
+                                env.blueprint is Blueprint.TOOLING and profile.capability in with_repositories,
+                            ),
                         )
                         for env in profile.environments
                     ],
