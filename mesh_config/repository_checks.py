@@ -23,6 +23,8 @@ def check_repositories(
         for env_name, arn in project.repository.connections.items():
             loc = ("projects", i, "repository", "connections", env_name)
             env = by_name.get(env_name)
+            if env_name in mesh.environments and env is None:
+                continue  # its file failed to load: reported there
             if env is None or not project.exists_in(env_name):
                 where = [e for e in by_name if project.exists_in(e)]
                 issues.append(

@@ -58,10 +58,9 @@ def test_the_project_sets_the_tooling_blueprints_git_parameters(example):
             ],
         }
     ]
-    staging = _project(example, "staging", "finance-reporting-stg-project")
-    assert ":234567890123:" in staging["Properties"]["UserParameters"][0]["EnvironmentParameters"][0]["Value"]
-    # No connection in prod: no repository there; and no other project has one.
-    assert "UserParameters" not in _project(example, "prod", "finance-reporting-prod-project")["Properties"]
+    # No connection in staging and prod: no repository there; and no other project has one.
+    for env, name in (("staging", "finance-reporting-stg-project"), ("prod", "finance-reporting-prod-project")):
+        assert "UserParameters" not in _project(example, env, name)["Properties"]
     assert "UserParameters" not in _project(example, "dev", "sales-analytics-dev-project")["Properties"]
 
 
@@ -70,8 +69,10 @@ def test_the_profile_lets_its_projects_set_the_git_parameters_only_where_one_doe
     git = [o for o in overrides if o["Name"] in GIT]
     assert git == [{"Name": name, "IsEditable": True} for name in GIT]  # no value: each project sets its own
     assert {"Name": "enableSpaces", "Value": "false", "IsEditable": False} in overrides  # the profile's own, kept
-    # Prod has no repository, and the other profiles no project with one: unchanged.
-    for env, profile in (("prod", "sql-analytics-prod-profile"), ("dev", "all-capabilities-dev-profile")):
+    # Staging and prod have no repository, and the other profiles no project with one: unchanged.
+    unchanged = (("staging", "sql-analytics-stg-profile"), ("prod", "sql-analytics-prod-profile"),
+                 ("dev", "all-capabilities-dev-profile"))  # fmt: skip
+    for env, profile in unchanged:
         tooling = _tooling(example, env, profile)
         names = [o["Name"] for o in tooling.get("ConfigurationParameters", {}).get("ParameterOverrides", [])]
         assert not set(GIT) & set(names)
@@ -95,11 +96,10 @@ def test_adding_a_repository_to_a_deployed_project_updates_it_in_place(example, 
     before = read_assembly(tmp_path / "out")
     changes = plan(before, example)
     touched = {(c.stack, c.name): c for c in changes}
-    for env, name in (("dev", "finance-reporting-dev-project"), ("staging", "finance-reporting-stg-project")):
-        (change,) = [c for (stack, n), c in touched.items() if n == name]
-        assert change.action is Action.UPDATED and change.stack.startswith(f"acme-{env}-projects-")
+    (change,) = [c for (stack, n), c in touched.items() if n == "finance-reporting-dev-project"]
+    assert change.action is Action.UPDATED and change.stack.startswith("acme-dev-projects-")
     profiles = [c for c in changes if c.resource_type == "AWS::DataZone::ProjectProfile"]
-    assert {c.name for c in profiles} == {"sql-analytics-dev-profile", "sql-analytics-stg-profile"}
+    assert {c.name for c in profiles} == {"sql-analytics-dev-profile"}
     assert all(c.action is Action.UPDATED for c in profiles)
     assert violations(changes, []) == []
     assert {c.resource_type for c in changes} == {"AWS::DataZone::Project", "AWS::DataZone::ProjectProfile"}
