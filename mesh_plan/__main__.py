@@ -143,7 +143,7 @@ def role_client_factory(config: MeshConfig) -> Any:
             raise BaselineError(
                 f"the organisation's stacks in account {account}: {lookup} cannot be assumed ({code}: {message}). "
                 f"The plan refuses to pass blind: bootstrap account {account} in {region} with "
-                "`cdk bootstrap --trust <tools account>` (docs/organization.md, 'First deployment')"
+                "`cdk bootstrap --trust <tools account>` (docs/organization.md, 'The first deployment')"
             ) from error
 
     def client(account: str, region: str) -> Any:

@@ -69,7 +69,7 @@ def smoke_test_role(
         role.add_to_policy(iam.PolicyStatement(actions=actions, resources=["*"]))
         reads += (
             " s3:GetAccountPublicAccessBlock and ec2:GetEbsEncryptionByDefault have none either; they read the "
-            "account's Block Public Access flags and EBS encryption default."
+            "Block Public Access flags and the EBS encryption default, nothing else."
         )
     acknowledge(role, reads, "AwsSolutions-IAM5[Resource::*]")
     return role
