@@ -18,6 +18,7 @@ from mesh_config.metadata_rules import MetadataRule
 from mesh_config.organization import Organization
 from mesh_config.permission_sets import PermissionSet
 from mesh_config.pipeline import PipelineConfig
+from mesh_config.repositories import ProjectRepository
 from mesh_config.shares import Share, Team
 from mesh_config.tags import Tags
 
@@ -194,6 +195,13 @@ class Project(_Model):
     )
     environments: list[Slug] | None = Field(
         None, description="environment names where the project exists; default: every environment"
+    )
+    repository: ProjectRepository | None = Field(
+        None,
+        description=(
+            "a Git repository SMUS connects to the project (its notebooks, queries and workflows are versioned "
+            "there): repository, branch and a CodeConnections connection per environment (docs/repositories.md)"
+        ),
     )
 
     @property

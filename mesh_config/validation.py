@@ -39,6 +39,7 @@ from mesh_config.organization_checks import check_organization
 from mesh_config.permission_set_checks import check_permission_sets
 from mesh_config.promotion import PromotionMode
 from mesh_config.regions import region_problem
+from mesh_config.repository_checks import check_repositories
 from mesh_config.retired_keys import ENVIRONMENT_FILE, changed_key, upgrade_note
 from mesh_config.share_checks import check_share_pii, check_share_regions, check_shares, check_teams
 from mesh_config.tags import check_mesh_tag_total, check_tags
@@ -501,6 +502,7 @@ def check_environments(
         issues += check_notifications(mesh, env, doc)
     issues += check_permission_sets(mesh, envs, mesh_doc)
     issues += check_organization(mesh, envs, mesh_doc)
+    issues += check_repositories(mesh, envs, mesh_doc)
     pipeline_envs = [(e, d) for e, d in envs if e.promotion.mode is PromotionMode.PIPELINE]
     seen_waves: set[str] = set()
     previous: str | None = None

@@ -67,6 +67,8 @@ class ProjectSet(Construct):
             }
             if p.description:
                 properties["Description"] = p.description
+            if p.repository:
+                properties["UserParameters"] = [p.repository.user_parameter_json()]
             project_id = logical_ids[keyed.key] = template.add(
                 [keyed.key, "Resource"], "AWS::DataZone::Project", properties, removal_policy=p.removal_policy
             )

@@ -10,10 +10,13 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from mesh_config import EnvironmentConfig, MeshConfig
+from mesh_config.account_parts import account_parts
+from mesh_config.blueprints import Blueprint
 from mesh_config.naming import smoke_test_runner_role_name
-from mesh_config.organization import guarded_by_organization
+from mesh_config.organization import BaselinePart, guarded_by_organization
 from mesh_config.placement import construct_id_of, unit_stack_part
 from mesh_config.promotion import PromotionMode
+from mesh_config.tooling import profiles_with_repositories
 from mesh_constructs import (
     BlueprintEnablement,
     BlueprintEnablementProps,
@@ -31,6 +34,7 @@ from mesh_constructs import (
 from mesh_constructs.datazone_handler_identity import DataZoneHandlerIdentity, DataZoneHandlerIdentityProps
 from mesh_constructs.lake_formation_admins import LakeFormationSettings, LakeFormationSettingsProps
 from mesh_constructs.project_profile import DeploymentMode
+from mesh_constructs.project_repository import tooling_overrides
 from mesh_constructs.smus_domain import UserAssignment
 from stacks.deployer import cloudformation_execution_role_arn
 from stacks.management_access import management_identity
@@ -127,6 +131,9 @@ class DomainStack(Stack):
         )
 
         self.profiles: dict[str, ProjectProfile] = {}
+        # A profile whose projects set a Git repository lets them set the Tooling blueprint's Git
+        # parameters (mesh_constructs/project_repository.py); the others are unchanged.
+        with_repositories = profiles_with_repositories(mesh, env_config.name)
         for profile in config.profiles_in(env_config):
             self.profiles[profile.capability] = ProjectProfile(
                 self,
@@ -143,7 +150,10 @@ class DomainStack(Stack):
                             deployment_mode=DeploymentMode(env.deployment_mode.value),
                             deployment_order=env.deployment_order,
                             description=env.description,
-                            parameter_overrides={o.name: (o.value, o.editable) for o in env.parameter_overrides},
+                            parameter_overrides=tooling_overrides(
+                                {o.name: (o.value, o.editable) for o in env.parameter_overrides},
+                                env.blueprint is Blueprint.TOOLING and profile.capability in with_repositories,
+                            ),
                         )
                         for env in profile.environments
                     ],
@@ -178,6 +188,7 @@ class DomainStack(Stack):
                 runner_role_name=smoke_test_runner_role_name(mesh.org, env_config.name),
                 domain_arn=self.domain.domain_arn,
                 stack_name_prefix=naming.stack(""),
+                account_settings=BaselinePart.ACCOUNT_BASELINE in account_parts(config, env_config),
             )
 
         # The datamesh CLI and console: assumed from the tools account.

@@ -11,8 +11,10 @@ from constructs import Construct
 
 from mesh_config import EnvironmentConfig, MeshConfig
 from mesh_config.mesh import Project as ProjectConfig
+from mesh_config.tooling import repository_in
 from mesh_constructs import Designation, ProjectProps
 from mesh_constructs.project_members import Members
+from mesh_constructs.project_repository import GitRepository
 from mesh_constructs.project_set import KeyedProject, ProjectRef, ProjectSet
 from stacks.domain_stack import DomainStack
 from stacks.removal import stateful_removal_policy
@@ -50,6 +52,7 @@ class ProjectsStack(Stack):
                         description=project.description,
                         members=project_members(project, env_config, domain) if with_members else {},
                         removal_policy=removal,
+                        repository=git_repository(config, project, env_config),
                     ),
                 )
                 for project in projects
@@ -65,6 +68,13 @@ class ProjectsStack(Stack):
                     parameter_name=naming.ssm_parameter("projects", key, "id"),
                     string_value=construct.project_id,
                 )
+
+
+def git_repository(config: MeshConfig, project: ProjectConfig, env_config: EnvironmentConfig) -> GitRepository | None:
+    found = repository_in(config.mesh, project, env_config.name)
+    if found is None:
+        return None
+    return GitRepository(found.connection_arn, found.repository, found.branch, found.tooling)
 
 
 def project_members(project: ProjectConfig, env_config: EnvironmentConfig, domain: DomainStack) -> Members:

@@ -97,10 +97,12 @@ def test_the_broadening_check_assumes_only_the_deploy_roles_of_the_stages_it_che
     template = example_app.templates()["acme-mesh-pipeline"]
     (role_id,) = (k for k in of_type(template, "AWS::IAM::Role") if "CDKSecurityCheckRole" in k)
     (assume,) = (s for s in _policies_of(template, role_id) if s["Action"] == "sts:AssumeRole")
-    # Only prod confirms permissions broadening in the example.
-    assert assume["Resource"] == {
-        "Fn::Sub": "arn:${AWS::Partition}:iam::345678901234:role/cdk-hnb659fds-deploy-role-345678901234-eu-west-1"
-    }
+    # Only prod confirms permissions broadening in the example, and so the organisation stage does
+    # (the management and log-archive accounts' deploy roles).
+    role = "arn:${{AWS::Partition}}:iam::{0}:role/cdk-hnb659fds-deploy-role-{0}-eu-west-1"
+    assert assume["Resource"] == [
+        {"Fn::Sub": role.format(account)} for account in ("100000000000", "200000000000", "345678901234")
+    ]
     assert assume["Condition"] == {"ForAnyValue:StringEquals": {"iam:ResourceTag/aws-cdk:bootstrap-role": ["deploy"]}}
 
 

@@ -40,6 +40,7 @@ COMMENTED_MESH_KEYS = frozenset(
         "shares.consumers.pii_override",
         "organization",
         "allow_changes",
+        "projects.repository",
     }
 )
 COMMENTED_ENVIRONMENT_KEYS = frozenset(
@@ -237,6 +238,12 @@ projects:
     owners: [{team}, {{group: {ADMINS_GROUP}, environments: [{first}]}}]   # PROJECT_OWNER; admins in {first} only
     # PROJECT_CONTRIBUTOR; data scientists contribute in {first} only.
     contributors: [{STEWARDS_GROUP}, {{group: {SCIENTISTS_GROUP}, environments: [{first}]}}]
+    # A Git repository for its notebooks, queries and workflows (docs/repositories.md): one
+    # CodeConnections connection per environment account, shared with SMUS; none: no repository.
+    # repository:
+    #   repository: {a.org}-data/{producer}   # owner/name as the Git provider shows it
+    #   branch: main
+    #   connections: {{{first}: <the ARN of a connection in the {first} account>}}
   - domain_unit: {bu}-data
     use_case: {second_use_case(a)}
     profile: sql-analytics
