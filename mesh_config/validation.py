@@ -10,6 +10,8 @@ from collections import defaultdict
 from mesh_config.audit_checks import check_audit, check_audit_names, check_budget
 from mesh_config.blueprints import Blueprint
 from mesh_config.data_product_checks import check_data_products
+from mesh_config.lineage_checks import check_lineage
+from mesh_config.quality_checks import check_quality
 from mesh_config.derived_names import check_glue_databases, check_mesh_names
 from mesh_config.environment import EnvironmentConfig
 from mesh_config.errors import ConfigIssue, choices, repeated_indexes
@@ -70,6 +72,8 @@ def check_mesh(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue]:
     issues += _check_projects(mesh, doc)
     issues += check_governance(mesh, doc)
     issues += check_data_products(mesh, doc)
+    issues += check_quality(mesh, doc)
+    issues += check_lineage(mesh, doc)
     issues += check_shares(mesh, doc)
     issues += check_teams(mesh, doc)
     issues += check_mesh_names(mesh, doc)
