@@ -45,7 +45,7 @@ class Values(Enum):
     RATIO = "ratios between 0 and 1"
     DURATION = "durations (24 hours, 2 days)"
     ANY = "numbers, quoted strings, NULL / EMPTY / WHITESPACES_ONLY or dates (now() - 1 days)"
-    TYPE = "quoted type names (\"INTEGER\", \"STRING\", \"DATE\"...)"
+    TYPE = 'quoted type names ("INTEGER", "STRING", "DATE"...)'
 
 
 @dataclass(frozen=True)
@@ -307,7 +307,8 @@ class _Parser:
                 unit = self.next(f"a time unit ({' or '.join(DURATION_UNITS)})")
                 if unit.text not in DURATION_UNITS:
                     raise DqdlError(
-                        f"'{unit.text}' is no time unit of {name}", f"write e.g. {token.text} hours or {token.text} days"
+                        f"'{unit.text}' is no time unit of {name}",
+                        f"write e.g. {token.text} hours or {token.text} days",
                     )
                 return
             if values is Values.RATIO and not 0 <= number <= 1:
@@ -360,7 +361,7 @@ def _fix(name: str, values: Values, threshold: bool = False) -> str:
 def check_rule(rule: str) -> CheckedRule:
     """The columns ``rule`` names; raises ``DqdlError`` when it is not a DQDL rule."""
     if not rule.strip():
-        raise DqdlError("an empty rule", "remove the item or write a rule, e.g. IsComplete \"id\"")
+        raise DqdlError("an empty rule", 'remove the item or write a rule, e.g. IsComplete "id"')
     parser = _Parser(rule)
     parser.rule()
     if parser.peek() is not None:

@@ -17,7 +17,9 @@ def check_lineage(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue]:
     declared: dict[str, tuple[Loc, Catalog, Table]] = {}
     for i, catalog in enumerate(mesh.catalogs):
         for j, table in enumerate(catalog.tables):
-            declared.setdefault(asset_name(catalog.business_unit, table), (("catalogs", i, "tables", j), catalog, table))
+            declared.setdefault(
+                asset_name(catalog.business_unit, table), (("catalogs", i, "tables", j), catalog, table)
+            )
     issues: list[ConfigIssue] = []
     for name, (loc, catalog, table) in declared.items():
         issues += [
@@ -40,11 +42,7 @@ def check_lineage(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue]:
                 )
             else:
                 source = declared[upstream][1]
-                missing = [
-                    env
-                    for env in mesh.environments
-                    if catalog.exists_in(env) and not source.exists_in(env)
-                ]
+                missing = [env for env in mesh.environments if catalog.exists_in(env) and not source.exists_in(env)]
                 if missing:
                     issues.append(
                         doc.issue(

@@ -60,3 +60,9 @@ class Quality(_Model):
             "when an evaluation scores below it; needs a schedule"
         ),
     )
+
+
+def ruleset_name(database: str, table: str) -> str:
+    """The table's Glue Data Quality ruleset: <database>.<table> (unique in the account, like the
+    table; the CloudWatch metrics and the alarm name it)."""
+    return f"{database}.{table}"
