@@ -94,7 +94,7 @@ class GlueDataSource(Construct):
                                 for t in props.tables
                             ],
                         )
-                    ]
+                    ],
                 )
             ),
             schedule=datazone.CfnDataSource.ScheduleConfigurationProperty(
