@@ -190,7 +190,7 @@ class Table(_Model):
     )
     derived_from: list[SnakeName] = Field(
         default_factory=list,
-        description="asset names of the mesh's tables this one is computed from (lineage), e.g. sales_crm_accounts_table",
+        description="asset names of the tables this one is computed from (lineage), e.g. sales_crm_accounts_table",
     )
 
     def all_columns(self) -> list[tuple[str, int, Column]]:

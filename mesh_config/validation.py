@@ -10,13 +10,12 @@ from collections import defaultdict
 from mesh_config.audit_checks import check_audit, check_audit_names, check_budget
 from mesh_config.blueprints import Blueprint
 from mesh_config.data_product_checks import check_data_products
-from mesh_config.lineage_checks import check_lineage
-from mesh_config.quality_checks import check_quality
 from mesh_config.derived_names import check_glue_databases, check_mesh_names
 from mesh_config.environment import EnvironmentConfig
 from mesh_config.errors import ConfigIssue, choices, repeated_indexes
 from mesh_config.governance_checks import check_governance
 from mesh_config.layout_checks import check_layout, check_quotas
+from mesh_config.lineage_checks import check_lineage
 from mesh_config.management_checks import check_management
 from mesh_config.mesh import DEFAULT_PROFILE_KEY, MeshDefinition, Project, ProjectProfile
 from mesh_config.naming import (
@@ -38,6 +37,7 @@ from mesh_config.notification_checks import check_notifications
 from mesh_config.organization_checks import check_organization
 from mesh_config.permission_set_checks import check_permission_sets
 from mesh_config.promotion import PromotionMode
+from mesh_config.quality_checks import check_quality
 from mesh_config.regions import region_problem
 from mesh_config.retired_keys import ENVIRONMENT_FILE, changed_key, upgrade_note
 from mesh_config.share_checks import check_share_pii, check_share_regions, check_shares, check_teams

@@ -16,8 +16,8 @@ from stacks.catalog_databases_stack import CatalogDatabasesStack
 from stacks.catalogs_stack import CatalogsStack
 from stacks.domain_stack import DomainStack
 from stacks.foundation_stack import FoundationStack
-from stacks.lineage_stack import LineageStack, derived_tables
 from stacks.governance_stack import GovernanceStack
+from stacks.lineage_stack import LineageStack, derived_tables
 from stacks.members_stack import MembersStack
 from stacks.monitoring_stack import MonitoringStack
 from stacks.products_stack import ProductsStack

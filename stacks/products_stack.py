@@ -42,8 +42,8 @@ from mesh_constructs.project import Project
 from mesh_constructs.project_connections import ProjectConnections, ProjectConnectionsProps
 from stacks.catalogs_stack import CatalogsStack
 from stacks.governance_stack import GovernanceStack
-from stacks.table_qualities import table_qualities
 from stacks.removal import stateful_removal_policy
+from stacks.table_qualities import table_qualities
 
 # A producer manages its own tables through Lake Formation-integrated engines (Athena INSERT /
 # DELETE, Glue and EMR jobs with credential vending) and lets DataZone publish them: SELECT and

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+
 import pytest
 from aws_cdk.assertions import Template
 
