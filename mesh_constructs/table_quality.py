@@ -6,8 +6,10 @@ that starts them, and the alarm on their score.
 - The evaluation role, trusted by glue.amazonaws.com: Glue reads of the table, Lake Formation
   credential vending (lakeformation:GetDataAccess), publishing the results
   (glue:PublishDataQuality on the ruleset), CloudWatch metrics in the "Glue Data Quality" namespace
-  only, and its logs (/aws-glue/data-quality/*). Lake Formation grants it SELECT and DESCRIBE on
-  the table (the stack's quality grant set): the evaluation reads the data as this role.
+  only, and its logs (the named groups /aws-glue/data-quality/output, error, logs-v2, after the
+  /aws-glue/jobs/<kind> groups of Glue jobs: not verified against a run). Lake Formation grants
+  it SELECT and DESCRIBE on the table (the stack's quality grant set): the evaluation reads the
+  data as this role.
 - An EventBridge Scheduler schedule whose universal target calls
   glue:StartDataQualityRulesetEvaluationRun (``arn:aws:scheduler:::aws-sdk:glue:<action>``,
   EventBridge Scheduler user guide, "Using universal targets") with CloudWatchMetricsEnabled, as a
@@ -41,6 +43,8 @@ PASSED, FAILED = "glue.data.quality.rules.passed", "glue.data.quality.rules.fail
 START_RUN = "glue:StartDataQualityRulesetEvaluationRun"
 # Scheduler's universal target of an AWS SDK action: arn:aws:scheduler:::aws-sdk:<service>:<action>.
 UNIVERSAL_TARGET = "glue:startDataQualityRulesetEvaluationRun"
+LOG_GROUP_PREFIX = "/aws-glue/data-quality"
+LOG_GROUPS = ("output", "error", "logs-v2")
 # One evaluation a day at most is what a schedule of the mesh runs; the alarm looks at a day.
 ALARM_PERIOD = Duration.days(1)
 
@@ -91,9 +95,14 @@ class TableQuality(Construct):
             assumed_by=iam.ServicePrincipal("glue.amazonaws.com"),
             description=f"Glue Data Quality evaluations of {props.database_name}.{props.table_name}",
         )
-        logs_arn = stack.format_arn(
-            service="logs", resource="log-group", resource_name="/aws-glue/data-quality/*", arn_format=_COLON
-        )
+        # The log groups Glue writes a run's logs to, as for its jobs (output, error, logs-v2), under
+        # the data-quality prefix.
+        log_groups = [
+            stack.format_arn(
+                service="logs", resource="log-group", resource_name=f"{LOG_GROUP_PREFIX}/{kind}", arn_format=_COLON
+            )
+            for kind in LOG_GROUPS
+        ]
         policy = iam.Policy(
             self,
             "EvaluationPolicy",
@@ -113,7 +122,7 @@ class TableQuality(Construct):
                 ),
                 iam.PolicyStatement(
                     actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-                    resources=[logs_arn, f"{logs_arn}:*"],
+                    resources=[*log_groups, *(f"{g}:*" for g in log_groups)],
                 ),
             ],
         )
@@ -122,11 +131,10 @@ class TableQuality(Construct):
             policy,
             "lakeformation:GetDataAccess and cloudwatch:PutMetricData have no resource-level permissions (Service "
             "Authorization Reference): Lake Formation vends only what it granted the role (SELECT on this table), "
-            "and the metrics are limited to the Glue Data Quality namespace by condition. The log groups are Glue "
-            "Data Quality's own (/aws-glue/data-quality/*), named per run.",
+            "and the metrics are limited to the Glue Data Quality namespace by condition. The log streams are those "
+            "of the evaluation runs' named log groups (output, error, logs-v2 under /aws-glue/data-quality).",
             "AwsSolutions-IAM5[Resource::*]",
-            wildcard_resource_finding(self, logs_arn),
-            wildcard_resource_finding(self, f"{logs_arn}:*"),
+            *(wildcard_resource_finding(self, f"{g}:*") for g in log_groups),
         )
         self.schedule: scheduler.CfnSchedule | None = None
         if props.schedule:

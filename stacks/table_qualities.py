@@ -81,7 +81,8 @@ def table_qualities(
                 name=f"{stack.stack_name}-quality", grants=grants, handler=catalogs.grants_handler
             ),
         )
-        quality_grants.node.add_dependency(after, *(q.role for q in built.values()))  # type: ignore[arg-type]
+        # The roles' ARNs in the grants already order them after the roles.
+        quality_grants.node.add_dependency(after)  # type: ignore[arg-type]
         for quality in built.values():
             if quality.schedule is not None:
                 quality.schedule.node.add_dependency(quality_grants)
