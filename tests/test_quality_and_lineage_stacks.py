@@ -165,3 +165,15 @@ def test_a_mesh_without_quality_or_lineage_has_none_of_it(plain_app):
         for source in of_type(raw, "AWS::DataZone::DataSource").values():
             assert "AutoImportDataQualityResult" not in source["Properties"]["Configuration"]["GlueRunConfiguration"]
     Template.from_json(templates["acme-dev-products-1"]).resource_count_is("Custom::LakeFormationGrants", 1)
+
+
+def test_the_lineage_handler_may_post_lineage_and_nothing_else_in_datazone(example_app):
+    raw = example_app.templates()["acme-dev-lineage"]
+    actions = {
+        action
+        for policy in of_type(raw, "AWS::IAM::Policy").values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        for action in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])
+    }
+    assert {a for a in actions if a.startswith("datazone:")} == {"datazone:PostLineageEvent"}
+    assert not {a for a in actions if a.startswith(("glue:", "lakeformation:", "iam:"))}
