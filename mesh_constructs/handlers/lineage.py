@@ -14,8 +14,9 @@ table/<database>/<table>``: the OpenLineage naming for AWS Glue that connects po
 the catalog's own (AWS Glue developer guide, "Publishing lineage from third-party and open-source
 sources", Dataset identity); DataZone identifies such a node by its sourceIdentifier
 ``arn:aws:glue:<region>:<account-id>:table/<database>/<table-name>`` (SageMaker Unified Studio
-user guide, "The importance of the sourceIdentifier attribute to lineage nodes"), the asset's
-own. Only run events are accepted ("Currently, Amazon SageMaker Unified Studio only supports
+user guide, "The importance of the sourceIdentifier attribute to lineage nodes"), the form in
+which the catalog's table appears (that DataZone links the node to the table's asset through it is
+inferred, not documented). Only run events are accepted ("Currently, Amazon SageMaker Unified Studio only supports
 RunEvents", "What is OpenLineage?").
 
 Idempotent: the run id is a UUID derived from the event's content (job, inputs, outputs), and the
