@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from mesh_config.formats import DataSourceCron, FormName, S3Prefix, Slug, SnakeName
+from mesh_config.quality import Quality
 
 # Lake Formation: a table's data lives in one of these data-lake layers (foundation buckets).
 PRODUCT_LAYERS = ("curated", "published")
@@ -183,6 +184,13 @@ class Table(_Model):
     )
     forms: FormValues = Field(
         default_factory=dict, description="metadata forms of this asset: form name -> field values"
+    )
+    quality: Quality | None = Field(
+        None, description="Glue Data Quality rules (DQDL), their schedule and alarm score; DataZone shows the results"
+    )
+    derived_from: list[SnakeName] = Field(
+        default_factory=list,
+        description="asset names of the tables this one is computed from (lineage), e.g. sales_crm_accounts_table",
     )
 
     def all_columns(self) -> list[tuple[str, int, Column]]:

@@ -15,6 +15,7 @@ from mesh_config.environment import EnvironmentConfig
 from mesh_config.errors import ConfigIssue, choices, repeated_indexes
 from mesh_config.governance_checks import check_governance
 from mesh_config.layout_checks import check_layout, check_quotas
+from mesh_config.lineage_checks import check_lineage
 from mesh_config.management_checks import check_management
 from mesh_config.mesh import DEFAULT_PROFILE_KEY, MeshDefinition, Project, ProjectProfile
 from mesh_config.metadata_rule_checks import check_metadata_rules, check_subscription_principals
@@ -38,6 +39,7 @@ from mesh_config.notification_checks import check_notifications
 from mesh_config.organization_checks import check_organization
 from mesh_config.permission_set_checks import check_permission_sets
 from mesh_config.promotion import PromotionMode
+from mesh_config.quality_checks import check_quality
 from mesh_config.regions import region_problem
 from mesh_config.repository_checks import check_repositories
 from mesh_config.retired_keys import ENVIRONMENT_FILE, changed_key, upgrade_note
@@ -74,6 +76,8 @@ def check_mesh(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue]:
     issues += check_governance(mesh, doc)
     issues += check_data_products(mesh, doc)
     issues += check_metadata_rules(mesh, doc)
+    issues += check_quality(mesh, doc)
+    issues += check_lineage(mesh, doc)
     issues += check_shares(mesh, doc)
     issues += check_teams(mesh, doc)
     issues += check_mesh_names(mesh, doc)

@@ -62,6 +62,7 @@ DATAZONE_RESOURCE_TYPES: Mapping[str, str | None] = MappingProxyType(
         "datazone:ListSubscriptionGrants": None,
         "datazone:ListSubscriptionRequests": None,
         "datazone:ListSubscriptions": None,
+        "datazone:PostLineageEvent": None,
         "datazone:RejectSubscriptionRequest": None,
         "datazone:RevokeSubscription": None,
         "datazone:Search": None,

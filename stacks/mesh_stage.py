@@ -17,6 +17,7 @@ from stacks.catalogs_stack import CatalogsStack
 from stacks.domain_stack import DomainStack
 from stacks.foundation_stack import FoundationStack
 from stacks.governance_stack import GovernanceStack
+from stacks.lineage_stack import LineageStack, derived_tables
 from stacks.members_stack import MembersStack
 from stacks.monitoring_stack import MonitoringStack
 from stacks.network_stack import NetworkStack, has_network_stack
@@ -162,6 +163,20 @@ class MeshStage(Stage):
             for stack in self.products.values():
                 subscriptions_stack.add_stack_dependency(stack)
             self.subscriptions[part] = subscriptions_stack
+
+        # Lineage may cross business units, whose products stacks deploy side by side: after all of them.
+        self.lineage: LineageStack | None = None
+        lineage_tables = derived_tables(config, env_config)
+        if lineage_tables and self.products:
+            self.lineage = LineageStack(
+                self,
+                "Lineage",
+                domain=self.domain,
+                tables=lineage_tables,
+                **settings("lineage", "declared lineage of the catalog tables (DataZone)"),
+            )
+            for stack in self.products.values():
+                self.lineage.add_stack_dependency(stack)
 
         # Beside the others, referencing none: it watches their first deployment too.
         self.monitoring: MonitoringStack | None = None

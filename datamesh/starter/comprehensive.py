@@ -354,6 +354,13 @@ catalogs:
           - {{name: customer_id, type: string, description: Customer id, term: enterprise/Customer}}
           - {{name: segment, type: string, description: "key-account, mid-market or smb", term: {bu}/Key Account}}
         published: false
+        derived_from: [{orders}]   # lineage: the mesh's tables this one is computed from (asset names)
+        quality:   # Glue Data Quality: DataZone imports the evaluated score (no hand-typed score then)
+          rules:   # DQDL rules, one per item
+            - IsComplete "customer_id"
+            - ColumnValues "segment" in ["key-account", "mid-market", "smb"]
+          schedule: {{cron: "cron(0 5 * * ? *)", timezone: UTC}}   # EventBridge Scheduler cron, IANA zone
+          min_score: 90   # percent of rules passing; below it, a CloudWatch alarm
 
 # Consumer projects subscribed to published tables: the deployment asks, approves and waits for the grant.
 subscriptions:
