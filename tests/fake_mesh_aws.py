@@ -19,6 +19,7 @@ Writes change its state (an accepted request gets a subscription, a revision bum
 from __future__ import annotations
 
 import json
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -65,6 +66,11 @@ class AwsError(Exception):
 def _id(prefix: str, *parts: str) -> str:
     """An id within DataZone's 36 characters of [a-zA-Z0-9_-]."""
     return re.sub(r"[^a-zA-Z0-9_-]", "-", "-".join((prefix, *parts)))[:36]
+
+
+def _hex_id(prefix: str, *parts: str) -> str:
+    """An EC2-style id (vpc-/subnet- and 17 hex digits)."""
+    return f"{prefix}-{hashlib.sha256('/'.join(parts).encode()).hexdigest()[:17]}"
 
 
 @dataclass
@@ -408,8 +414,9 @@ class FakeMeshAws:
             "S3Location": env.project_artifacts_s3_uri or f"s3://{naming.bucket(PROJECT_STORAGE_LAYER)}",
             "KmsKeyArn": env.project_artifacts_kms_key_arn
             or f"arn:aws:kms:{env.region}:{env.account}:key/{_id('key', PROJECT_STORAGE_LAYER, env.name)}",
-            "VpcId": env.network.vpc_id,
-            "Subnets": ",".join(env.network.subnet_ids),
+            # A VPC the mesh creates (network.create) has ids only once deployed: fake ones.
+            "VpcId": env.network.vpc_id or _hex_id("vpc", env.name),
+            "Subnets": ",".join(env.network.subnet_ids or [_hex_id("subnet", env.name, str(i)) for i in range(3)]),
         }
         return {
             "items": [

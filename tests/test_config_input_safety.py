@@ -117,11 +117,11 @@ def test_unquoted_number_where_text_is_expected_quotes_the_text_typed(env_dir: P
 
 
 def test_format_errors_are_explained_in_words_not_regular_expressions(env_dir: Path) -> None:
-    edit_text(env_dir / "dev.yaml", "vpc_id: vpc-0a1b2c3de5f60718", "vpc_id: my-vpc")
+    edit_text(env_dir / "staging.yaml", "vpc_id: vpc-1a2b3c4de5f60718", "vpc_id: my-vpc")
     edit_text(env_dir / "mesh.yaml", "use_case: customer360", "use_case: Customer_360")
 
     issues = load_issues(env_dir)
-    vpc = assert_issue(issues, "dev.yaml", "network.vpc_id", "'my-vpc' has the wrong format")
+    vpc = assert_issue(issues, "staging.yaml", "network.vpc_id", "'my-vpc' has the wrong format")
     assert vpc.fix == "use a VPC id (vpc- followed by 8 or 17 hex digits)"
     slug = assert_issue(issues, "mesh.yaml", "projects[0].use_case", "has the wrong format")
     assert "lower-case letters and digits" in slug.fix
@@ -426,9 +426,9 @@ def test_read_mesh_text_refuses_what_the_loader_refuses(env_dir: Path) -> None:
 
 
 def test_long_unexpected_value_is_shortened_in_the_message(env_dir: Path) -> None:
-    edit_text(env_dir / "dev.yaml", "vpc_id: vpc-0a1b2c3de5f60718", "vpc_id: my-" + "v" * 10_000)
+    edit_text(env_dir / "staging.yaml", "vpc_id: vpc-1a2b3c4de5f60718", "vpc_id: my-" + "v" * 10_000)
 
-    issue = assert_issue(load_issues(env_dir), "dev.yaml", "network.vpc_id", "has the wrong format")
+    issue = assert_issue(load_issues(env_dir), "staging.yaml", "network.vpc_id", "has the wrong format")
     assert len(issue.problem) < 200
     assert "10,003 characters" in issue.problem
 
