@@ -35,6 +35,7 @@ from mesh_config.naming import (
 from mesh_config.notification_checks import check_notifications
 from mesh_config.organization_checks import check_organization
 from mesh_config.permission_set_checks import check_permission_sets
+from mesh_config.product_listing_checks import check_product_listings
 from mesh_config.promotion import PromotionMode
 from mesh_config.regions import region_problem
 from mesh_config.retired_keys import ENVIRONMENT_FILE, changed_key, upgrade_note
@@ -70,6 +71,7 @@ def check_mesh(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue]:
     issues += _check_projects(mesh, doc)
     issues += check_governance(mesh, doc)
     issues += check_data_products(mesh, doc)
+    issues += check_product_listings(mesh, doc)
     issues += check_shares(mesh, doc)
     issues += check_teams(mesh, doc)
     issues += check_mesh_names(mesh, doc)
