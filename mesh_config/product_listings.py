@@ -13,7 +13,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from mesh_config.data_products import FormValues
-from mesh_config.formats import SnakeName, Slug
+from mesh_config.formats import Slug, SnakeName
 
 # botocore datazone model: DataProductDescription 1-4 096 characters, GlossaryTerms 1-20 ids,
 # FormInputList at most 10 forms, DataProductItems at least one.
