@@ -16,8 +16,8 @@ from mesh_config.governance import Glossary, MetadataForm, UnitGrants
 from mesh_config.layout import Layout
 from mesh_config.organization import Organization
 from mesh_config.permission_sets import PermissionSet
-from mesh_config.product_listings import DataProduct
 from mesh_config.pipeline import PipelineConfig
+from mesh_config.product_listings import DataProduct
 from mesh_config.shares import Share, Team
 from mesh_config.tags import Tags
 

@@ -56,3 +56,7 @@ class DataProduct(BaseModel):
 
     def exists_in(self, env: str) -> bool:
         return self.environments is None or env in self.environments
+
+
+def products_in(products: list[DataProduct], env: str) -> list[DataProduct]:
+    return [p for p in products if p.exists_in(env)]

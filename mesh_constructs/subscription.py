@@ -1,4 +1,4 @@
-"""A consumer project subscribed to a published asset, requested and approved at deployment."""
+"""A consumer project subscribed to a published asset or data product, requested and approved at deployment."""
 
 from __future__ import annotations
 
@@ -34,6 +34,8 @@ class SubscriptionProps:
     asset_name: str
     reason: str
     handler: DataZoneHandler
+    # The listing is a data product's (its name in asset_name) rather than an asset's.
+    data_product: bool = False
 
 
 class Subscription(Construct):
@@ -47,7 +49,7 @@ class Subscription(Construct):
                 "DomainId": props.domain_id,
                 "ConsumerProjectId": props.consumer_project_id,
                 "ProducerProjectId": props.producer_project_id,
-                "AssetName": props.asset_name,
+                **({"DataProductName": props.asset_name} if props.data_product else {"AssetName": props.asset_name}),
                 "Reason": props.reason,
             },
             RemovalPolicy.DESTROY,

@@ -28,9 +28,7 @@ PROPS = {
     "Description": "Everything about a customer",
     "Assets": list(ASSETS),
     "Terms": [{"GlossaryId": GLOSSARY, "Term": "Customer"}],
-    "Forms": [
-        {"Name": "DataProductOwner", "TypeRevision": "3", "Content": json.dumps(FORM_CONTENT), "TermFields": []}
-    ],
+    "Forms": [{"Name": "DataProductOwner", "TypeRevision": "3", "Content": json.dumps(FORM_CONTENT), "TermFields": []}],
 }
 ITEMS = [{"itemType": "ASSET", "identifier": "ast1"}, {"itemType": "ASSET", "identifier": "ast2"}]
 FORMS_INPUT = [
@@ -85,7 +83,15 @@ def assets_found(stub: Stubber, names=ASSETS) -> None:
 
 
 def terms_found(stub: Stubber) -> None:
-    item = {"glossaryTermItem": {"domainId": DOMAIN, "glossaryId": GLOSSARY, "id": "trm-cu", "name": "Customer", "status": "ENABLED"}}
+    item = {
+        "glossaryTermItem": {
+            "domainId": DOMAIN,
+            "glossaryId": GLOSSARY,
+            "id": "trm-cu",
+            "name": "Customer",
+            "status": "ENABLED",
+        }
+    }
     stub.add_response("search", {"items": [{**item}]})
 
 
