@@ -242,6 +242,27 @@ def test_glossaries_their_owners_and_terms(page, server, mesh):
     accessible(page, "glossary")
 
 
+def test_data_products_their_owners_assets_and_terms(page, server, mesh):
+    mesh.products_page()
+    sign_in(page, server, "/env/dev/products")
+    row = page.get_by_role("row", name="customer360")
+    expect(row).to_contain_text("finance-customer360-dev-project")
+    expect(row).to_contain_text("revision 2")
+    expect(row).to_contain_text("mesh.yaml data_products[0]")
+    no_id_shown(page, mesh)
+    accessible(page, "products")
+    mesh.product("customer360")
+    page.get_by_role("link", name="customer360", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("customer360")
+    expect(page.get_by_role("link", name="finance_customer_profiles_table")).to_be_visible()
+    expect(page.get_by_role("link", name="finance_customer_revenue_table")).to_be_visible()
+    expect(page.get_by_text("acme-enterprise-glossary/Customer")).to_be_visible()
+    expect(page.get_by_role("heading", name="DataProductOwner")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("published")
+    no_id_shown(page, mesh)
+    accessible(page, "product")
+
+
 def test_the_drift_report_shows_the_differences_of_the_stubbed_domain_only(page, server, mesh):
     mesh.drift()
     sign_in(page, server, "/env/dev/drift")
