@@ -35,15 +35,18 @@ def test_example_catalogs_tables_and_subscriptions() -> None:
         "finance_gl_transactions_table",
         "finance_pnl_reports_table",
         "finance_budget_data_table",
+        "finance_customer_profiles_table",
+        "finance_customer_revenue_table",
     ]
     assert "sales_opportunities_table" in assets["sales"] and "sales_product_catalog_table" in assets["sales"]
     assert assets["ops"] == ["ops_inventory_levels_table", "ops_supply_shipments_table", "ops_orders_table"]
     pii = {c.name for cat in config.mesh.catalogs for t in cat.tables for _, _, c in t.all_columns() if c.pii}
     assert {"contact_email", "ship_to_address", "budget_owner_email"} <= pii
-    assert [(s.consumer, s.asset) for s in config.mesh.subscriptions] == [
+    assert [(s.consumer, s.target) for s in config.mesh.subscriptions] == [
         ("sales-analytics", "finance_gl_transactions_table"),
         ("finance-customer360", "sales_opportunities_table"),
         ("finance-customer360", "sales_product_catalog_table"),
+        ("sales-analytics", "customer360"),
     ]
     assert list(config.product_stacks(config.environment("dev"))) == [
         "products-1",
