@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from mesh_config.data_product_checks import _check_form_values, _check_term
 from mesh_config.data_products import tables_by_asset
 from mesh_config.errors import ConfigIssue, choices, repeated_indexes
+from mesh_config.governance import MetadataForm
 from mesh_config.mesh import MeshDefinition, Project
 from mesh_config.product_listings import MAX_PRODUCT_FORMS, DataProduct
 from mesh_config.project_references import referenced_project
@@ -46,7 +47,7 @@ def _check_product(
     product: DataProduct,
     projects: Mapping[str, Project],
     terms: Mapping[str, set[str]],
-    forms: Mapping[str, object],
+    forms: Mapping[str, MetadataForm],
 ) -> list[ConfigIssue]:
     envs = [e for e in (product.environments or mesh.environments) if e in mesh.environments]
     _, issues = referenced_project(
@@ -127,7 +128,7 @@ def _check_product(
             )
         )
     for form, values in product.forms.items():
-        issues += _check_form_values(doc, (*loc, "forms", form), form, values, forms, terms)  # type: ignore[arg-type]
+        issues += _check_form_values(doc, (*loc, "forms", form), form, values, forms, terms)
     return issues
 
 
