@@ -596,7 +596,9 @@ class FakeMeshAws:
             found = [
                 self._asset_item(domain, a)
                 for a in domain.assets.values()
-                if text in a.name.lower() and owner in (None, _id("prj", a.owner))
+                # An asset's id matches too: the promotion check looks assets up by id.
+                if (text in a.name.lower() or text == _id("ast", a.name).lower())
+                and owner in (None, _id("prj", a.owner))
             ]
             return {"items": found}
         if scope == "DATA_PRODUCT":

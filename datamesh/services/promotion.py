@@ -78,8 +78,7 @@ class PromotionService:
         term_names = CatalogService(ctx).term_names()
         assets: dict[str, AssetState] = {}
         for asset in assets_service.search("", summary.id):
-            # By name: Search matches text in names, not in ids (AssetService.find takes either).
-            shown = assets_service.show(asset.name)
+            shown = assets_service.show(asset.id)
             assets[asset.name] = AssetState(
                 published=shown.listing_status == "ACTIVE",
                 terms=tuple(sorted(term_names.get(t, t) for t in shown.glossary_terms)),
