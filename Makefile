@@ -13,7 +13,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: synth test lint schemas docs bench clean install plan screenshots serve lock
 
-install: $(VENV)/.installed node_modules/.installed
+install: $(VENV)/.installed $(VENV)/.compiled node_modules/.installed
 
 # Every Python package, dependencies included, comes from requirements-dev.lock, pinned with its
 # hashes: pip refuses anything else (--require-hashes). The requirements*.txt files are the inputs of
@@ -24,6 +24,13 @@ $(VENV)/.installed: requirements-dev.lock pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
 	# The project itself, editable and without dependencies: .venv/bin/datamesh (the CLI).
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+# cdk.json runs the app with `python -O`, which reads *.opt-1.pyc files, and pip writes only the
+# plain ones: without these, every synth compiles aws_cdk's sources again (11 s of CPU for the
+# example where PYTHONDONTWRITEBYTECODE is set, as in many CI images and containers).
+$(VENV)/.compiled: $(VENV)/.installed
+	$(PY) -m compileall -q -o 1 -j 0 $(VENV)/lib > /dev/null
 	touch $@
 
 # `npm ci` installs exactly package-lock.json (integrity-checked); .npmrc forbids install scripts.

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from mesh_config.formats import DataSourceCron, FormName, S3Prefix, Slug, SnakeName
+from mesh_config.quality import Quality
 
 # Lake Formation: a table's data lives in one of these data-lake layers (foundation buckets).
 PRODUCT_LAYERS = ("curated", "published")
@@ -184,6 +185,13 @@ class Table(_Model):
     forms: FormValues = Field(
         default_factory=dict, description="metadata forms of this asset: form name -> field values"
     )
+    quality: Quality | None = Field(
+        None, description="Glue Data Quality rules (DQDL), their schedule and alarm score; DataZone shows the results"
+    )
+    derived_from: list[SnakeName] = Field(
+        default_factory=list,
+        description="asset names of the tables this one is computed from (lineage), e.g. sales_crm_accounts_table",
+    )
 
     def all_columns(self) -> list[tuple[str, int, Column]]:
         """('columns' | 'partition_keys', index, column) of every column."""
@@ -235,6 +243,20 @@ class Subscription(_Model):
     )
     reason: str = Field(min_length=1, max_length=4096, description="why the consumer needs the data (kept by DataZone)")
     environments: list[Slug] | None = Field(None, description="environments where it applies; default: every one")
+    forms: FormValues = Field(
+        default_factory=dict,
+        description=(
+            "metadata forms sent with the subscription request (form name -> field values): what the producer unit's "
+            "subscribe rules require"
+        ),
+    )
+    extra_principals: list[str] = Field(
+        default_factory=list,
+        description=(
+            "IAM role ARNs of the consumer's environment account (ETL jobs, BI service roles) granted the same "
+            "Lake Formation access as the project, kept in step with the subscription"
+        ),
+    )
 
     def exists_in(self, env: str) -> bool:
         return self.environments is None or env in self.environments

@@ -16,6 +16,7 @@ from mesh_config.formats import (
     VpcId,
 )
 from mesh_config.management import Management
+from mesh_config.network import CreatedNetwork
 from mesh_config.notifications import Notifications
 from mesh_config.promotion import Promotion
 from mesh_config.tags import Tags
@@ -26,14 +27,23 @@ class _Model(BaseModel):
 
 
 class Network(_Model):
-    """The VPC where the Tooling and compute blueprints place project resources."""
+    """The VPC where the Tooling and compute blueprints place project resources: one that exists
+    (vpc_id and subnet_ids) or one the mesh creates (create). Exactly one of the two forms."""
 
-    vpc_id: VpcId
+    vpc_id: VpcId | None = Field(None, description="an existing VPC of the account; with subnet_ids, without create")
     subnet_ids: list[SubnetId] = Field(
+        default_factory=list,
         min_length=2,
         description=(
-            "private subnets, one per Availability Zone: at least two, and three when a project profile "
-            "uses RedshiftServerless"
+            "private subnets of vpc_id, one per Availability Zone: at least two, and three when a project "
+            "profile uses RedshiftServerless"
+        ),
+    )
+    create: CreatedNetwork | None = Field(
+        None,
+        description=(
+            "let the mesh create the VPC (the <org>-<env>-network stack: private subnets in three Availability "
+            "Zones, VPC endpoints, flow logs) instead of naming one; without vpc_id and subnet_ids"
         ),
     )
 

@@ -139,6 +139,11 @@ DataSourceCron = _format(
     "cron(<minute> <hour> <day-of-month> <month> <day-of-week> <year>) with a single minute and hour "
     "(DataZone runs a data source at most daily), e.g. cron(0 3 * * ? *)",
 )
+SchedulerCron = _format(
+    r"^cron\(\S+ \S+ \S+ \S+ \S+ \S+\)$",
+    "cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>) (EventBridge Scheduler), "
+    "e.g. cron(0 6 * * ? *)",
+)
 IamRoleName = _format(
     r"^[\w+=,.@-]{1,64}$", "an IAM role name (letters, digits and + = , . @ _ -, at most 64), e.g. logistics-analyst"
 )

@@ -185,6 +185,8 @@ def stack_loads(mesh: MeshDefinition, env: EnvironmentConfig) -> dict[str, Stack
         entry = load(part, "subscription_stacks")
         # One custom resource per subscription, one handler membership per project involved.
         entry.resources += SUBSCRIPTIONS_FIXED_RESOURCES + len(subs) + len(subscribed_projects(mesh, subs))
+        # The extra principals' grant set of a subscription (an upper bound: every environment's).
+        entry.resources += sum(1 for s in subs if s.extra_principals)
         entry.items |= {subscription_key(s) for s in subs}
 
     if has_governance_stack(mesh):

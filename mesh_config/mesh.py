@@ -14,10 +14,12 @@ from mesh_config.data_products import Catalog, Subscription
 from mesh_config.formats import AccountId, GroupId, ParameterName, Region, Slug
 from mesh_config.governance import Glossary, MetadataForm, UnitGrants
 from mesh_config.layout import Layout
+from mesh_config.metadata_rules import MetadataRule
 from mesh_config.organization import Organization
 from mesh_config.permission_sets import PermissionSet
 from mesh_config.pipeline import PipelineConfig
 from mesh_config.product_listings import DataProduct
+from mesh_config.repositories import ProjectRepository
 from mesh_config.shares import Share, Team
 from mesh_config.tags import Tags
 
@@ -113,6 +115,10 @@ class DomainUnit(_Model):
         default_factory=UnitGrants,
         description="policies granted to projects of this unit and its children, e.g. who may create glossaries",
     )
+    rules: list[MetadataRule] = Field(
+        default_factory=list,
+        description="metadata rules: forms or glossary terms DataZone requires to publish or to subscribe in this unit",
+    )
 
 
 class ParameterOverride(_Model):
@@ -190,6 +196,13 @@ class Project(_Model):
     )
     environments: list[Slug] | None = Field(
         None, description="environment names where the project exists; default: every environment"
+    )
+    repository: ProjectRepository | None = Field(
+        None,
+        description=(
+            "a Git repository SMUS connects to the project (its notebooks, queries and workflows are versioned "
+            "there): repository, branch and a CodeConnections connection per environment (docs/repositories.md)"
+        ),
     )
 
     @property

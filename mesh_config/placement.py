@@ -156,7 +156,10 @@ def governance_resource_count(mesh: MeshDefinition) -> int:
     membership per owning project, on top of the fixed part."""
     owners = {g.owning_project for g in mesh.glossaries} | {f.owning_project for f in mesh.metadata_forms}
     grants = sum(len(u.grants.entries()) for u in mesh.domain_units)
-    return GOVERNANCE_FIXED_RESOURCES + len(mesh.glossaries) + len(mesh.metadata_forms) + len(owners) + grants
+    # Metadata rules: one each, an ownership per unit holding some, and their handler (about 10).
+    rules = sum(len(u.rules) + 1 for u in mesh.domain_units if u.rules)
+    rules += 10 if rules else 0
+    return GOVERNANCE_FIXED_RESOURCES + len(mesh.glossaries) + len(mesh.metadata_forms) + len(owners) + grants + rules
 
 
 # A products stack holds, per producer project: its Glue tables, the catalog handler's and the admin

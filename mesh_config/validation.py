@@ -15,8 +15,10 @@ from mesh_config.environment import EnvironmentConfig
 from mesh_config.errors import ConfigIssue, choices, repeated_indexes
 from mesh_config.governance_checks import check_governance
 from mesh_config.layout_checks import check_layout, check_quotas
+from mesh_config.lineage_checks import check_lineage
 from mesh_config.management_checks import check_management
 from mesh_config.mesh import DEFAULT_PROFILE_KEY, MeshDefinition, Project, ProjectProfile
+from mesh_config.metadata_rule_checks import check_metadata_rules, check_subscription_principals
 from mesh_config.naming import (
     ACCESS_LOGS,
     BUCKET_RULE,
@@ -32,12 +34,15 @@ from mesh_config.naming import (
     approver_role_name,
     smoke_test_runner_role_name,
 )
+from mesh_config.network_checks import check_network_form, check_network_overlaps
 from mesh_config.notification_checks import check_notifications
 from mesh_config.organization_checks import check_organization
 from mesh_config.permission_set_checks import check_permission_sets
 from mesh_config.product_listing_checks import check_product_listings
 from mesh_config.promotion import PromotionMode
+from mesh_config.quality_checks import check_quality
 from mesh_config.regions import region_problem
+from mesh_config.repository_checks import check_repositories
 from mesh_config.retired_keys import ENVIRONMENT_FILE, changed_key, upgrade_note
 from mesh_config.share_checks import check_share_pii, check_share_regions, check_shares, check_teams
 from mesh_config.tags import check_mesh_tag_total, check_tags
@@ -72,6 +77,9 @@ def check_mesh(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue]:
     issues += check_governance(mesh, doc)
     issues += check_data_products(mesh, doc)
     issues += check_product_listings(mesh, doc)
+    issues += check_metadata_rules(mesh, doc)
+    issues += check_quality(mesh, doc)
+    issues += check_lineage(mesh, doc)
     issues += check_shares(mesh, doc)
     issues += check_teams(mesh, doc)
     issues += check_mesh_names(mesh, doc)
@@ -375,7 +383,8 @@ def check_network(
 ) -> list[ConfigIssue]:
     """The environment's network against what its project profiles will provision there."""
     subnets = env.network.subnet_ids
-    if len(subnets) >= REDSHIFT_MIN_SUBNETS:
+    # A created VPC always has three subnets in three zones; an empty list is check_network_form's.
+    if env.network.create is not None or not subnets or len(subnets) >= REDSHIFT_MIN_SUBNETS:
         return []
     redshift = [
         p.capability
@@ -408,6 +417,7 @@ def check_environment(env: EnvironmentConfig, doc: YamlDocument, expected_name: 
     issues += check_region(env.region, doc, ("region",))
     issues += check_tags(env.tags, doc, ("tags",))
     issues += _duplicates(doc, "network.subnet_ids", list(env.network.subnet_ids), "", "subnet")
+    issues += check_network_form(env, doc)
     issues += _check_promotion(env, doc)
     issues += check_budget(env, doc)
     if env.project_artifacts_s3_uri is not None and env.project_artifacts_kms_key_arn is None:
@@ -479,6 +489,8 @@ def check_environments(
     issues = check_share_pii(mesh, {env.name: env for env, _ in envs}, mesh_doc)
     issues += check_share_regions(mesh, {env.name: env for env, _ in envs}, mesh_doc)
     issues += check_glue_databases(mesh, [env for env, _ in envs], mesh_doc)
+    issues += check_subscription_principals(mesh, envs, mesh_doc)
+    issues += check_network_overlaps(envs)
     first_in_account: dict[str, str] = {}
     for env, doc in envs:
         other = first_in_account.setdefault(env.account, env.name)
@@ -496,6 +508,7 @@ def check_environments(
         issues += check_notifications(mesh, env, doc)
     issues += check_permission_sets(mesh, envs, mesh_doc)
     issues += check_organization(mesh, envs, mesh_doc)
+    issues += check_repositories(mesh, envs, mesh_doc)
     pipeline_envs = [(e, d) for e, d in envs if e.promotion.mode is PromotionMode.PIPELINE]
     seen_waves: set[str] = set()
     previous: str | None = None

@@ -27,7 +27,10 @@ class GlueDataSourceProps:
     filters). ``schedule`` @default None: runs only when started (the mesh's DataSourceRuns does at
     each deployment); else ``cron(m h ...)`` with ``timezone``. ``forms_fingerprint`` @default "":
     a fingerprint of the declarations of ``forms`` (mesh_config.fingerprints), shown at the end of
-    the description, see below."""
+    the description, see below. ``import_quality_results`` @default False: each run also imports
+    the tables' Glue Data Quality results into their assets (GlueRunConfigurationInput
+    AutoImportDataQualityResult, provider schema); unset when False, so a mesh without quality rules
+    keeps its template."""
 
     domain_id: str
     project_id: str
@@ -41,6 +44,7 @@ class GlueDataSourceProps:
     timezone: str = "UTC"
     forms: Sequence[AssetForm] = field(default_factory=tuple)
     forms_fingerprint: str = ""
+    import_quality_results: bool = False
 
 
 # Characters of the fingerprint kept in the description: enough to tell two versions apart.
@@ -81,6 +85,7 @@ class GlueDataSource(Construct):
             ),
             configuration=datazone.CfnDataSource.DataSourceConfigurationInputProperty(
                 glue_run_configuration=datazone.CfnDataSource.GlueRunConfigurationInputProperty(
+                    auto_import_data_quality_result=True if props.import_quality_results else None,
                     relational_filter_configurations=[
                         datazone.CfnDataSource.RelationalFilterConfigurationProperty(
                             database_name=props.database_name,
@@ -89,7 +94,7 @@ class GlueDataSource(Construct):
                                 for t in props.tables
                             ],
                         )
-                    ]
+                    ],
                 )
             ),
             schedule=datazone.CfnDataSource.ScheduleConfigurationProperty(

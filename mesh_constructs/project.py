@@ -3,22 +3,32 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_datazone as datazone
 from constructs import Construct
 
 from mesh_constructs.project_members import Designation, Members, add_project_member
+from mesh_constructs.project_repository import GitRepository
 from mesh_constructs.scope_cache import stack_of
 
-__all__ = ["Designation", "Project", "ProjectProps"]
+__all__ = ["DeployedProject", "Designation", "Project", "ProjectProps"]
+
+
+class DeployedProject(Protocol):
+    """What other stacks use of a project: its id (a token)."""
+
+    @property
+    def project_id(self) -> str: ...
 
 
 @dataclass(frozen=True)
 class ProjectProps:
     """``members``: group name -> (DataZone group id, designation); the name is the construct id,
     so adding or removing one member never touches another. ``removal_policy`` @default RETAIN:
-    a project holds its members' work, deleting it is an explicit choice."""
+    a project holds its members' work, deleting it is an explicit choice. ``repository``: its Git
+    repository, updated in place (UserParameters is not create-only)."""
 
     domain_id: str
     domain_unit_id: str
@@ -27,6 +37,8 @@ class ProjectProps:
     description: str = ""
     members: Members = field(default_factory=dict)
     removal_policy: RemovalPolicy = RemovalPolicy.RETAIN
+    # The project's Git repository (mesh_constructs/project_repository.py): its UserParameters.
+    repository: GitRepository | None = None
 
 
 class Project(Construct):
@@ -42,6 +54,7 @@ class Project(Construct):
             project_profile_id=props.project_profile_id,
             name=props.name,
             description=props.description or None,
+            user_parameters=[props.repository.user_parameter()] if props.repository else None,
         )
         self.project.apply_removal_policy(props.removal_policy)
         self.project_id: str = self.project.attr_id

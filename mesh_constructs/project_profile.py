@@ -18,7 +18,8 @@ class DeploymentMode(StrEnum):
 
 @dataclass(frozen=True)
 class ProfileEnvironmentSpec:
-    """One environment configuration. ``parameter_overrides``: name -> (value, editable).
+    """One environment configuration. ``parameter_overrides``: name -> (value, editable); no value
+    for one each project sets (mesh_constructs/project_repository.py).
     ``deployment_order`` applies to ON_CREATE environments only."""
 
     name: str
@@ -26,7 +27,7 @@ class ProfileEnvironmentSpec:
     deployment_mode: DeploymentMode = DeploymentMode.ON_CREATE
     deployment_order: int | None = 0
     description: str = ""
-    parameter_overrides: Mapping[str, tuple[str, bool]] = field(default_factory=dict)
+    parameter_overrides: Mapping[str, tuple[str | None, bool]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

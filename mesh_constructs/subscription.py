@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from aws_cdk import RemovalPolicy
 from constructs import Construct
@@ -24,6 +25,16 @@ SUBSCRIPTION_ACTIONS = (
 
 
 @dataclass(frozen=True)
+class RequestForm:
+    """A metadata form sent with the subscription request: ``content`` is the JSON of its values,
+    ``revision`` the form type's (the form-type handler's ``Revision``)."""
+
+    name: str
+    revision: str
+    content: str
+
+
+@dataclass(frozen=True)
 class SubscriptionProps:
     """The handler's identity must be a member of both projects: it requests as the consumer and
     accepts as the producer. Removal revokes the subscription (DataZone then revokes the grants)."""
@@ -36,6 +47,8 @@ class SubscriptionProps:
     handler: DataZoneHandler
     # The listing is a data product's (its name in asset_name) rather than an asset's.
     data_product: bool = False
+    # What the producer unit's subscribe rules require @default none.
+    forms: Sequence[RequestForm] = field(default_factory=tuple)
 
 
 class Subscription(Construct):
@@ -51,6 +64,22 @@ class Subscription(Construct):
                 "ProducerProjectId": props.producer_project_id,
                 **({"DataProductName": props.asset_name} if props.data_product else {"AssetName": props.asset_name}),
                 "Reason": props.reason,
+                # Only when declared: the template of a subscription without forms stays as it was.
+                **(
+                    {
+                        "Forms": [
+                            {
+                                "FormName": f.name,
+                                "TypeIdentifier": f.name,
+                                "TypeRevision": f.revision,
+                                "Content": f.content,
+                            }
+                            for f in props.forms
+                        ]
+                    }
+                    if props.forms
+                    else {}
+                ),
             },
             RemovalPolicy.DESTROY,
         )

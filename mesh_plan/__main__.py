@@ -46,6 +46,12 @@ from mesh_plan.header import (
     new_folder_note,
     outside_note,
 )
+from mesh_plan.organization import (
+    ORGANIZATION,
+    organization_accounts,
+    organization_stack_names,
+    with_permission_reasons,
+)
 from mesh_plan.report import render, to_json
 from mesh_plan.rules import unused, violations
 
@@ -53,9 +59,14 @@ CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 10})
 
 
 def environments_of(config: MeshConfig, stacks: dict[str, StackTemplate]) -> dict[str, str]:
-    """Stack name -> environment name, by the stack's account and region."""
+    """Stack name -> environment name, by the stack's account and region; the organisation's
+    stacks (mesh_plan/organization.py) by name, as "organization"."""
     by_target = {(e.account, e.region): e.name for e in config.environments}
-    return {name: by_target.get((s.account, s.region), "?") for name, s in stacks.items()}
+    theirs = organization_stack_names(config.mesh.org)
+    return {
+        name: ORGANIZATION if name in theirs else by_target.get((s.account, s.region), "?")
+        for name, s in stacks.items()
+    }
 
 
 # A stack in these states holds no resource: its first creation failed or never ran.
@@ -74,6 +85,7 @@ def role_client_factory(config: MeshConfig) -> Any:
     """
     sts = boto3.client("sts", config=CLIENT_CONFIG)
     envs = {e.account: e for e in config.environments}
+    organization = organization_accounts(config)
 
     clients: dict[tuple[str, str], Any] = {}
 
@@ -119,11 +131,29 @@ def role_client_factory(config: MeshConfig) -> Any:
             f"{plan_runner_role_name(config.mesh.org)} in the tools account (README, 'The change plan')"
         )
 
+    def organization_client(account: str, region: str, partition: str) -> Any:
+        """The organisation's accounts have no plan reader role: the bootstrap lookup role (which
+        `cdk bootstrap --trust <tools account>` creates for the stage's deployment anyway) reads
+        their templates. No fallback: without it the pipeline cannot deploy there either."""
+        lookup = f"arn:{partition}:iam::{account}:role/{bootstrap_lookup_role_name(account, region)}"
+        try:
+            return cloudformation(lookup, region)
+        except ClientError as error:
+            code, message = _error(error)
+            raise BaselineError(
+                f"the organisation's stacks in account {account}: {lookup} cannot be assumed ({code}: {message}). "
+                f"The plan refuses to pass blind: bootstrap account {account} in {region} with "
+                "`cdk bootstrap --trust <tools account>` (docs/organization.md, 'The first deployment')"
+            ) from error
+
     def client(account: str, region: str) -> Any:
         if (account, region) in clients:
             return clients[(account, region)]
-        env = envs[account]
         partition = boto3.Session().get_partition_for_region(region)
+        if account not in envs and account in organization:
+            clients[(account, region)] = organization_client(account, region, partition)
+            return clients[(account, region)]
+        env = envs[account]
         reader = f"arn:{partition}:iam::{account}:role/{plan_reader_role_name(config.mesh.org, env.name)}"
         try:
             clients[(account, region)] = cloudformation(reader, region)
@@ -162,13 +192,16 @@ def main(argv: list[str] | None = None, client_factory: Any = None) -> int:
             # The app runs in the repository root: the folder as an absolute path, wherever the plan runs.
             here = str(Path(mesh_dir).resolve())
             target = read_assembly(args.target) if args.target else synthesize(ROOT, here, Path(tmp) / "out")
-        env_names = {e.name for e in config.environments}
+        env_names = {e.name for e in config.environments} | {ORGANIZATION}
         envs = environments_of(config, target)
         target = {n: s for n, s in target.items() if envs[n] in env_names}  # not the pipeline's own stack
         notes: list[str] = []
         if args.baseline == "deployed":
             baseline = deployed_baseline(target, client_factory or role_client_factory(config))
-            side = "the templates deployed in each environment's account (read through <org>-<env>-mesh-plan-reader)"
+            side = (
+                "the templates deployed in each environment's account (read through <org>-<env>-mesh-plan-reader; "
+                "the organisation's stacks through their account's bootstrap lookup role)"
+            )
             notes += [] if baseline else [EMPTY_DEPLOYED_NOTE]
         elif args.baseline.startswith("git"):
             _, _, revision = args.baseline.partition(":")
@@ -194,9 +227,10 @@ def main(argv: list[str] | None = None, client_factory: Any = None) -> int:
         notes.append(EMPTY_BASELINE_NOTE)
     target_side = f"the cloud assembly {args.target}" if args.target else "the working tree, synthesized"
     compared = Compared(folder.describe(), side, target_side, tuple(notes))
-    changes = plan(baseline, target)
-    problems = violations(changes, config.mesh.allow_changes)
-    print(render(changes, envs, problems, [e.name for e in config.environments], compared))
+    changes = with_permission_reasons(plan(baseline, target), baseline, target)
+    problems = violations(changes, config.mesh.allow_changes, organization_stack_names(config.mesh.org))
+    order = [ORGANIZATION, *(e.name for e in config.environments)]  # the pipeline deploys the organisation first
+    print(render(changes, envs, problems, order, compared))
     for entry in unused(changes, config.mesh.allow_changes):
         print(f"note: allow_changes entry {entry.stack}/{entry.resource} matches no change: remove it once deployed")
     args.json.write_text(json.dumps(to_json(changes, envs, problems, compared), indent=2))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from mesh_config.change_safety import AllowedChange, AllowedKind
@@ -25,8 +25,16 @@ STATEFUL_TYPES = frozenset(
         "AWS::LakeFormation::DataCellsFilter",
         "AWS::IAM::Role",
         "AWS::Logs::LogGroup",
+        # network.create's VPC holds no data, but SMUS projects' network interfaces live in its subnets.
+        "AWS::EC2::VPC",
+        "AWS::EC2::Subnet",
         "Custom::DataZoneGlossary",
         "Custom::DataZoneFormType",
+        # The organisation's stacks (mesh_plan/organization.py): OUs and permission sets are
+        # identities accounts, SCPs and assignments refer to; a new trail starts a new history.
+        "AWS::Organizations::OrganizationalUnit",
+        "AWS::SSO::PermissionSet",
+        "AWS::CloudTrail::Trail",
     }
 )
 # Never allowed: dependent stacks read the domain id through Fn::GetStackOutput, which CloudFormation
@@ -44,27 +52,37 @@ class Violation:
 
 
 def _allowed(change: Change, allowed: Sequence[AllowedChange]) -> bool:
-    kind = AllowedKind.DELETE if change.action is Action.DELETED else AllowedKind.REPLACE
+    kind = AllowedKind.REPLACE if change.action is Action.REPLACED else AllowedKind.DELETE
     return any(a.stack == change.stack and a.resource == change.logical_id and a.change is kind for a in allowed)
 
 
-def violations(changes: Sequence[Change], allowed: Sequence[AllowedChange]) -> list[Violation]:
+def violations(
+    changes: Sequence[Change], allowed: Sequence[AllowedChange], refuse_orphaning: Collection[str] = ()
+) -> list[Violation]:
+    """``refuse_orphaning``: stacks where a retained resource's removal is refused too (the
+    organisation's: mesh_plan/organization.py says why)."""
     out = []
     for change in changes:
-        if change.resource_type not in STATEFUL_TYPES or change.action not in (Action.REPLACED, Action.DELETED):
+        refused = (Action.REPLACED, Action.DELETED) + ((Action.ORPHANED,) if change.stack in refuse_orphaning else ())
+        if change.resource_type not in STATEFUL_TYPES or change.action not in refused:
             continue
-        verb = "replaced" if change.action is Action.REPLACED else "deleted"
+        verb = {Action.REPLACED: "replaced", Action.DELETED: "deleted"}.get(change.action, "removed from its stack")
         why = f" ({', '.join(change.reasons)})" if change.reasons else ""
         named = f" {change.name}" if change.name else ""
         what = f"{change.resource_type}{named} ({change.stack}/{change.logical_id}) would be {verb}{why}"
         if change.resource_type in NEVER:
             out.append(Violation(change, f"{what}: a domain is never replaced by the pipeline", DOMAIN_PROCEDURE))
         elif not _allowed(change, allowed):
-            kind = "delete" if change.action is Action.DELETED else "replace"
+            kind = "replace" if change.action is Action.REPLACED else "delete"
+            losing = (
+                "left outside any stack (retained, but unmanaged: adding it back fails on its name)"
+                if change.action is Action.ORPHANED
+                else "losing what it holds"
+            )
             out.append(
                 Violation(
                     change,
-                    f"{what}, losing what it holds",
+                    f"{what}, {losing}",
                     f"undo the edit (a create-only property cannot change in place; a removed resource can be "
                     f"kept with deletion_protection), or allow it in mesh.yaml: allow_changes: [{{stack: "
                     f"{change.stack}, resource: {change.logical_id}, change: {kind}, reason: ...}}]",

@@ -14,6 +14,7 @@ CUSTOM_CREATE_ONLY: dict[str, tuple[str, ...]] = {
     "Custom::DataZoneGlossary": ("DomainId",),
     "Custom::DataZoneFormType": ("DomainId", "Name"),
     "Custom::DataZoneSubscription": ("DomainId", "ConsumerProjectId", "ProducerProjectId", "AssetName"),
+    "Custom::DataZoneMetadataRule": ("DomainId", "DomainUnitId", "Action"),
 }
 
 

@@ -22,6 +22,14 @@ administrator and read-only administrator the mesh writes is there, and so are i
 (CROSS_ACCOUNT_VERSION where the environment produces shares). Another writer of the settings
 (DataZone, the organisation, an old deployment) could have replaced them after the deploy.
 
+The account baseline (``<org>-<env>-baseline``, issue 25): its stack's status, its
+``Custom::AccountBaseline`` created, and the two account-wide settings that resource keeps on, read
+back: S3 Block Public Access at account level (all four flags, S3 Control GetPublicAccessBlock)
+and EBS encryption by default (GetEbsEncryptionByDefault, regional). Anyone with the rights can
+switch either off after the deploy (the handler does not watch them), so the check is worth it.
+GuardDuty, Security Hub, Access Analyzer and Config are checked by their stack's status only: each
+is an ordinary CloudFormation resource, and reading their state needs wider read rights.
+
 Exit code 0 when every check passes, 1 when any fails (or the configuration is invalid),
 2 on bad usage (argparse).
 """
@@ -42,8 +50,10 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from mesh_config import ConfigError, MeshConfig, load_mesh
+from mesh_config.account_parts import account_parts, has_baseline_stack
 from mesh_config.data_products import asset_name
 from mesh_config.naming import cloudformation_execution_role_name
+from mesh_config.organization import BaselinePart
 from mesh_config.placement import has_governance_stack
 from mesh_config.regions import partition_of
 
@@ -65,12 +75,19 @@ GOVERNANCE_RESOURCE_TYPES = frozenset({"Custom::DataZoneGlossary", "Custom::Data
 CATALOG_RESOURCE_TYPES = frozenset({"AWS::Glue::Database"})
 PRODUCT_RESOURCE_TYPES = frozenset({"AWS::Glue::Table"})
 SUBSCRIPTION_RESOURCE_TYPES = frozenset({"Custom::DataZoneSubscription"})
+ACCOUNT_BASELINE_RESOURCE_TYPES = frozenset({"Custom::AccountBaseline"})
+# The account baseline's construct id (stacks/baseline_stack.py): the name the check shows.
+ACCOUNT_BASELINE = "AccountBaseline"
+# What the account baseline's handler sets (mesh_constructs/handlers/account_baseline.py).
+PUBLIC_ACCESS_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+NO_PUBLIC_ACCESS_BLOCK = "NoSuchPublicAccessBlockConfiguration"
 RESOURCE_NOUNS = {
     PROJECT_RESOURCE_TYPES: "projects",
     GOVERNANCE_RESOURCE_TYPES: "glossaries and forms",
     CATALOG_RESOURCE_TYPES: "catalog databases",
     PRODUCT_RESOURCE_TYPES: "tables",
     SUBSCRIPTION_RESOURCE_TYPES: "subscriptions",
+    ACCOUNT_BASELINE_RESOURCE_TYPES: "account baselines",
 }
 
 ClientFactory = Callable[[str, str, Mapping[str, str] | None], Any]
@@ -110,6 +127,9 @@ class Expected:
     resource_types: Mapping[str, frozenset[str]] = field(default_factory=dict)
     # None: the settings are not checked.
     lake_formation: LakeFormationExpected | None = None
+    # The account whose S3 Block Public Access and EBS default encryption are read back; None: the
+    # environment's baseline does not own them (organization.owns, or an earlier environment's account).
+    account_settings: str | None = None
 
 
 def expected_for(config: MeshConfig, environment: str) -> Expected:
@@ -139,6 +159,11 @@ def expected_for(config: MeshConfig, environment: str) -> Expected:
     for part, subscriptions in config.subscription_stacks(env).items():
         stacks[naming.stack(part)] = tuple(f"{s.consumer} -> {s.target}" for s in subscriptions)
         resource_types[naming.stack(part)] = SUBSCRIPTION_RESOURCE_TYPES
+    owns_settings = BaselinePart.ACCOUNT_BASELINE in account_parts(config, env)
+    if has_baseline_stack(config, env):
+        stacks[naming.stack("baseline")] = (ACCOUNT_BASELINE,) if owns_settings else ()
+        if owns_settings:
+            resource_types[naming.stack("baseline")] = ACCOUNT_BASELINE_RESOURCE_TYPES
     return Expected(
         region=env.region,
         domain_name=naming.domain(),
@@ -146,6 +171,7 @@ def expected_for(config: MeshConfig, environment: str) -> Expected:
         stacks=stacks,
         resource_types=resource_types,
         lake_formation=lake_formation_expected(config, environment),
+        account_settings=env.account if owns_settings else None,
     )
 
 
@@ -328,13 +354,49 @@ def check_lake_formation(lakeformation: Any, expected: LakeFormationExpected) ->
     return results
 
 
+def check_account_settings(s3control: Any, ec2: Any, account: str) -> list[CheckResult]:
+    """The account-wide settings the account baseline keeps on are still on."""
+    results: list[CheckResult] = []
+    name = "s3 account public access block"
+    try:
+        flags = s3control.get_public_access_block(AccountId=account)["PublicAccessBlockConfiguration"]
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == NO_PUBLIC_ACCESS_BLOCK:
+            results.append(CheckResult(name, False, f"account {account} has no Block Public Access configuration"))
+        else:
+            results.append(CheckResult(name, False, f"GetPublicAccessBlock failed: {describe_error(error)}"))
+    except BotoCoreError as error:
+        results.append(CheckResult(name, False, f"GetPublicAccessBlock failed: {describe_error(error)}"))
+    else:
+        off = [f for f in PUBLIC_ACCESS_FLAGS if flags.get(f) is not True]
+        detail = f"off: {', '.join(off)} (expected all four on)" if off else "all four flags on"
+        results.append(CheckResult(name, not off, detail))
+    name = "ebs encryption by default"
+    try:
+        enabled = ec2.get_ebs_encryption_by_default()["EbsEncryptionByDefault"]
+    except (ClientError, BotoCoreError) as error:
+        results.append(CheckResult(name, False, f"GetEbsEncryptionByDefault failed: {describe_error(error)}"))
+    else:
+        results.append(CheckResult(name, enabled is True, f"expected on, found {'on' if enabled else 'off'}"))
+    return results
+
+
 def run_checks(
-    datazone: Any, cloudformation: Any, domain_id: str, expected: Expected, lakeformation: Any = None
+    datazone: Any,
+    cloudformation: Any,
+    domain_id: str,
+    expected: Expected,
+    lakeformation: Any = None,
+    s3control: Any = None,
+    ec2: Any = None,
 ) -> list[CheckResult]:
     """Run every check and return all results; AWS errors become FAIL results, never exceptions.
-    ``lakeformation``: the client the settings are read with (when ``expected`` has some)."""
+    ``lakeformation``: the client the settings are read with (when ``expected`` has some);
+    ``s3control`` and ``ec2``: the account settings' (when ``expected.account_settings``)."""
     if expected.lake_formation is not None and lakeformation is None:
         raise ValueError("expected Lake Formation settings but no lakeformation client")
+    if expected.account_settings is not None and (s3control is None or ec2 is None):
+        raise ValueError("expected account settings but no s3control or ec2 client")
     results = check_domain(datazone, domain_id, expected)
     # Independent of GetDomain: a failure there should not hide what CloudFormation says.
     for stack_name, names in expected.stacks.items():
@@ -342,6 +404,8 @@ def run_checks(
         results.append(check_stack(cloudformation, stack_name, names, types))
     if expected.lake_formation is not None:
         results += check_lake_formation(lakeformation, expected.lake_formation)
+    if expected.account_settings is not None:
+        results += check_account_settings(s3control, ec2, expected.account_settings)
     return results
 
 
@@ -410,11 +474,13 @@ def main(argv: Sequence[str] | None = None, client_factory: ClientFactory = defa
         datazone = client_factory("datazone", expected.region, credentials)
         cloudformation = client_factory("cloudformation", expected.region, credentials)
         lakeformation = client_factory("lakeformation", expected.region, credentials)
+        s3control = client_factory("s3control", expected.region, credentials)
+        ec2 = client_factory("ec2", expected.region, credentials)
     except BotoCoreError as error:
         print(CheckResult("clients", False, describe_error(error)).line())
         return 1
 
-    results = run_checks(datazone, cloudformation, args.domain_id, expected, lakeformation)
+    results = run_checks(datazone, cloudformation, args.domain_id, expected, lakeformation, s3control, ec2)
     for result in results:
         print(result.line())
     failed = sum(not r.passed for r in results)

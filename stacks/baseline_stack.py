@@ -2,8 +2,7 @@
 its cost budget, and, where mesh.yaml's organization owns them, the account-wide S3 Block Public
 Access and EBS encryption by default, GuardDuty, Security Hub, IAM Access Analyzer and AWS Config.
 
-The account-wide parts exist once per account and region: an environment sharing its account with
-an earlier one (shared_account_reason) gets only its budget, the first one holds the rest.
+Which parts an environment's stack holds: mesh_config/account_parts.py (the smoke test reads it too).
 """
 
 from __future__ import annotations
@@ -14,34 +13,14 @@ from aws_cdk import Stack
 from constructs import Construct
 
 from mesh_config import EnvironmentConfig, MeshConfig
+from mesh_config.account_parts import account_parts, has_baseline_stack
 from mesh_config.organization import BaselinePart
 from mesh_constructs.account_baseline import AccountBaseline
 from mesh_constructs.account_budget import AccountBudget, AccountBudgetProps
 from mesh_constructs.config_recorder import ConfigRecorder, ConfigRecorderProps
 from mesh_constructs.detective_services import access_analyzer, guardduty_detector, security_hub
 
-ACCOUNT_PARTS = (
-    BaselinePart.ACCOUNT_BASELINE,
-    BaselinePart.GUARDDUTY,
-    BaselinePart.SECURITY_HUB,
-    BaselinePart.ACCESS_ANALYZER,
-    BaselinePart.CONFIG,
-)
-
-
-def account_parts(config: MeshConfig, env_config: EnvironmentConfig) -> tuple[BaselinePart, ...]:
-    """The account-wide parts this environment's baseline stack holds."""
-    organization = config.mesh.organization
-    if organization is None:
-        return ()
-    first = next(e for e in config.environments if e.account == env_config.account and e.region == env_config.region)
-    if first.name != env_config.name:
-        return ()
-    return tuple(p for p in ACCOUNT_PARTS if organization.owns_part(p))
-
-
-def has_baseline_stack(config: MeshConfig, env_config: EnvironmentConfig) -> bool:
-    return env_config.budget is not None or bool(account_parts(config, env_config))
+__all__ = ["BaselineStack", "account_parts", "baseline_description", "has_baseline_stack"]
 
 
 def baseline_description(config: MeshConfig, env_config: EnvironmentConfig) -> str:

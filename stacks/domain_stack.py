@@ -10,10 +10,13 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from mesh_config import EnvironmentConfig, MeshConfig
+from mesh_config.account_parts import account_parts
+from mesh_config.blueprints import Blueprint
 from mesh_config.naming import smoke_test_runner_role_name
-from mesh_config.organization import guarded_by_organization
+from mesh_config.organization import BaselinePart, guarded_by_organization
 from mesh_config.placement import construct_id_of, unit_stack_part
 from mesh_config.promotion import PromotionMode
+from mesh_config.tooling import profiles_with_repositories
 from mesh_constructs import (
     BlueprintEnablement,
     BlueprintEnablementProps,
@@ -31,9 +34,11 @@ from mesh_constructs import (
 from mesh_constructs.datazone_handler_identity import DataZoneHandlerIdentity, DataZoneHandlerIdentityProps
 from mesh_constructs.lake_formation_admins import LakeFormationSettings, LakeFormationSettingsProps
 from mesh_constructs.project_profile import DeploymentMode
+from mesh_constructs.project_repository import tooling_overrides
 from mesh_constructs.smus_domain import UserAssignment
 from stacks.deployer import cloudformation_execution_role_arn
 from stacks.management_access import management_identity
+from stacks.network_stack import NetworkStack
 from stacks.removal import stateful_removal_policy
 from stacks.smoke_test_access import smoke_test_role
 
@@ -48,6 +53,7 @@ class DomainStack(Stack):
         env_config: EnvironmentConfig,
         project_storage_s3_uri: str,
         project_storage_key_arn: str,
+        network: NetworkStack | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -118,12 +124,16 @@ class DomainStack(Stack):
                 blueprints=[b.value for b in config.blueprints_in(env_config)],
                 s3_location=env_config.project_artifacts_s3_uri or project_storage_s3_uri,
                 s3_kms_key_arn=env_config.project_artifacts_kms_key_arn or project_storage_key_arn,
-                vpc_id=env_config.network.vpc_id,
-                subnet_ids=env_config.network.subnet_ids,
+                # A created VPC through its stack's exports, a named one as written.
+                vpc_id=network.vpc_id if network is not None else str(env_config.network.vpc_id),
+                subnet_ids=network.subnet_ids if network is not None else env_config.network.subnet_ids,
             ),
         )
 
         self.profiles: dict[str, ProjectProfile] = {}
+        # A profile whose projects set a Git repository lets them set the Tooling blueprint's Git
+        # parameters (mesh_constructs/project_repository.py); the others are unchanged.
+        with_repositories = profiles_with_repositories(mesh, env_config.name)
         for profile in config.profiles_in(env_config):
             self.profiles[profile.capability] = ProjectProfile(
                 self,
@@ -140,7 +150,10 @@ class DomainStack(Stack):
                             deployment_mode=DeploymentMode(env.deployment_mode.value),
                             deployment_order=env.deployment_order,
                             description=env.description,
-                            parameter_overrides={o.name: (o.value, o.editable) for o in env.parameter_overrides},
+                            parameter_overrides=tooling_overrides(
+                                {o.name: (o.value, o.editable) for o in env.parameter_overrides},
+                                env.blueprint is Blueprint.TOOLING and profile.capability in with_repositories,
+                            ),
                         )
                         for env in profile.environments
                     ],
@@ -175,6 +188,7 @@ class DomainStack(Stack):
                 runner_role_name=smoke_test_runner_role_name(mesh.org, env_config.name),
                 domain_arn=self.domain.domain_arn,
                 stack_name_prefix=naming.stack(""),
+                account_settings=BaselinePart.ACCOUNT_BASELINE in account_parts(config, env_config),
             )
 
         # The datamesh CLI and console: assumed from the tools account.

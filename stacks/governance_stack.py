@@ -3,7 +3,8 @@
 Deployed after the domain and the projects stacks (it references their ids). Glossaries are
 created one after another (CreateGlossary allows 5 TPS, and a glossary whose terms relate to
 another glossary's terms must follow it), then the forms, whose glossary-term fields need the
-glossary ids.
+glossary ids, then the domain units' metadata rules, which name the forms' revisions and the
+terms.
 """
 
 from __future__ import annotations
@@ -16,11 +17,21 @@ from constructs import Construct, IConstruct
 
 from mesh_config import EnvironmentConfig, MeshConfig
 from mesh_config.governance import GRANT_POLICY, split_term_ref
+from mesh_config.mesh import DomainUnit
+from mesh_config.metadata_rules import MetadataRule as MetadataRuleConfig
 from mesh_constructs.datazone_handler import DataZoneHandler, DataZoneHandlerProps
 from mesh_constructs.form_model import FormFieldSpec, FormFieldType
 from mesh_constructs.glossary import GLOSSARY_ACTIONS, Glossary, GlossaryProps, GlossaryTermSpec, TermRef
 from mesh_constructs.metadata_form import FORM_TYPE_ACTIONS, MetadataForm, MetadataFormProps
-from mesh_constructs.project import Project
+from mesh_constructs.metadata_rule import (
+    METADATA_RULE_ACTIONS,
+    MetadataRule,
+    MetadataRuleProps,
+    RequiredForm,
+    RequiredTerm,
+    unit_owner,
+)
+from mesh_constructs.project import DeployedProject
 from mesh_constructs.project_grant import ProjectGrant, ProjectGrantProps, ProjectPolicy
 from stacks.domain_stack import DomainStack
 from stacks.removal import stateful_removal_policy
@@ -35,7 +46,7 @@ class GovernanceStack(Stack):
         config: MeshConfig,
         env_config: EnvironmentConfig,
         domain: DomainStack,
-        projects: Mapping[str, Project],
+        projects: Mapping[str, DeployedProject],
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -160,5 +171,60 @@ class GovernanceStack(Stack):
                 in_sequence(construct, form.owning_project, ProjectPolicy.CREATE_FORM_TYPE)
                 self.forms[form.name] = construct
 
+        self.rules: dict[str, MetadataRule] = {}
+        unit_rules = [(u, r) for u in mesh.domain_units for r in u.rules if r.exists_in(env_config.name)]
+        if unit_rules:
+            self._add_rules(unit_rules, domain, created)
+
         CfnOutput(self, "HandlerRoleArn", value=self.identity.role.role_arn)
         CfnOutput(self, "HandlerUserProfileId", value=self.identity.user_profile_id)
+
+    def _add_rules(
+        self, unit_rules: list[tuple[DomainUnit, MetadataRuleConfig]], domain: DomainStack, created: list[IConstruct]
+    ) -> None:
+        """The units' metadata rules, after the forms and glossaries they name (their revisions and
+        ids), one after another; the handler identity first becomes an owner of each unit, since
+        rules are the unit owners' (SMUS user guide, "Metadata enforcement rules for publishing")."""
+        domain_id = domain.domain.domain_id
+        handler = DataZoneHandler(
+            self,
+            "RuleHandler",
+            DataZoneHandlerProps(
+                module="metadata_rule",
+                identity=self.identity,
+                actions=METADATA_RULE_ACTIONS,
+                description="Reconciles DataZone metadata-enforcement rules of domain units",
+            ),
+        )
+        owners: dict[str, IConstruct] = {}
+        for unit, rule in unit_rules:
+            unit_id = domain.unit_id(unit.id, self)
+            if unit.id not in owners:
+                owner = unit_owner(
+                    self, f"HandlerOwnsUnit-{unit.id}", domain_id, unit_id, self.identity.user_profile_id
+                )
+                owner.node.add_dependency(*created[-1:])
+                created.append(owner)
+                owners[unit.id] = owner
+            construct = MetadataRule(
+                self,
+                f"Rule-{unit.id}-{rule.name}",
+                MetadataRuleProps(
+                    domain_id=domain_id,
+                    domain_unit_id=unit_id,
+                    name=rule.name,
+                    action=rule.action.api_action,
+                    description=rule.description,
+                    include_child_units=rule.include_child_units,
+                    forms=[RequiredForm(f, self.forms[f].revision) for f in rule.forms],
+                    terms=[self._required_term(t) for t in rule.terms],
+                    handler=handler,
+                ),
+            )
+            construct.node.add_dependency(owners[unit.id], *created[-1:])
+            created.append(construct)
+            self.rules[rule.name] = construct
+
+    def _required_term(self, ref: str) -> RequiredTerm:
+        scope, term = split_term_ref(ref, "")
+        return RequiredTerm(self.glossaries[scope].glossary_id, term)

@@ -17,7 +17,8 @@ from constructs import Construct
 
 from mesh_config import EnvironmentConfig, MeshConfig
 from mesh_config.mesh import Project as ProjectConfig
-from mesh_constructs import Project, ProjectMembers, ProjectMembersProps
+from mesh_constructs.member_set import KeyedMembers, MemberSet
+from mesh_constructs.project import DeployedProject
 from stacks.domain_stack import DomainStack
 from stacks.projects_stack import project_members
 
@@ -31,7 +32,7 @@ class MembersStack(Stack):
         config: MeshConfig,
         env_config: EnvironmentConfig,
         domain: DomainStack,
-        projects: Mapping[str, Project],
+        projects: Mapping[str, DeployedProject],
         members_of: Sequence[ProjectConfig],
         **kwargs: Any,
     ) -> None:
@@ -39,15 +40,17 @@ class MembersStack(Stack):
         deployed projects by key, whose ids they reference."""
         super().__init__(scope, construct_id, **kwargs)
         domain_id = domain.domain.domain_id
-        self.members: dict[str, ProjectMembers] = {}
-        for project in members_of:
-            # The project's key, as in its projects stack: its memberships keep their logical ids.
-            self.members[project.key] = ProjectMembers(
-                self,
-                project.key,
-                ProjectMembersProps(
+        # The projects' keys, as in their projects stacks: the memberships keep their logical ids.
+        MemberSet(
+            self,
+            "Members",
+            [
+                KeyedMembers(
+                    project.key,
                     domain_id=domain_id,
                     project_id=projects[project.key].project_id,
                     members=project_members(project, env_config, domain),
-                ),
-            )
+                )
+                for project in members_of
+            ],
+        )

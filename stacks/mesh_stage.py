@@ -17,8 +17,10 @@ from stacks.catalogs_stack import CatalogsStack
 from stacks.domain_stack import DomainStack
 from stacks.foundation_stack import FoundationStack
 from stacks.governance_stack import GovernanceStack
+from stacks.lineage_stack import LineageStack, derived_tables
 from stacks.members_stack import MembersStack
 from stacks.monitoring_stack import MonitoringStack
+from stacks.network_stack import NetworkStack, has_network_stack
 from stacks.products_stack import ProductsStack
 from stacks.projects_stack import ProjectsStack
 from stacks.stack_defaults import environment_of, stack_settings, tag_environment
@@ -38,11 +40,16 @@ class MeshStage(Stage):
         self.foundation = FoundationStack(
             self, "Foundation", **settings("foundation", "data-lake buckets, Lake Formation grants role and registry")
         )
+        # network.create: the VPC beside the foundation; the domain stack reads its ids.
+        self.network: NetworkStack | None = None
+        if has_network_stack(env_config):
+            self.network = NetworkStack(self, "Network", **settings("network", "VPC of the projects"))
         self.domain = DomainStack(
             self,
             "Domain",
             project_storage_s3_uri=self.foundation.project_storage_s3_uri,
             project_storage_key_arn=self.foundation.project_storage_key_arn,
+            network=self.network,
             **settings("domain", "SMUS domain, units, blueprints, profiles and Lake Formation settings"),
         )
         # The domain stack's Lake Formation settings name the foundation's grants role, which must
@@ -148,12 +155,28 @@ class MeshStage(Stage):
                 projects=all_projects,
                 subscriptions=subscriptions,
                 part=part,
+                governance=self.governance,
+                catalogs=self.catalogs,
                 **settings(part, "subscriptions of consumer projects"),
             )
             # Listings exist once the products stacks have run and published.
             for stack in self.products.values():
                 subscriptions_stack.add_stack_dependency(stack)
             self.subscriptions[part] = subscriptions_stack
+
+        # Lineage may cross business units, whose products stacks deploy side by side: after all of them.
+        self.lineage: LineageStack | None = None
+        lineage_tables = derived_tables(config, env_config)
+        if lineage_tables and self.products:
+            self.lineage = LineageStack(
+                self,
+                "Lineage",
+                domain=self.domain,
+                tables=lineage_tables,
+                **settings("lineage", "declared lineage of the catalog tables (DataZone)"),
+            )
+            for stack in self.products.values():
+                self.lineage.add_stack_dependency(stack)
 
         # Beside the others, referencing none: it watches their first deployment too.
         self.monitoring: MonitoringStack | None = None

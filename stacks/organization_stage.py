@@ -14,6 +14,7 @@ from aws_cdk import Environment, Stage, Tags
 from constructs import Construct
 
 from mesh_config import MeshConfig
+from mesh_config.audit_checks import organization_region
 from mesh_config.naming import identity_stack_name, organization_stack_name
 from mesh_config.organization import BaselinePart
 from mesh_config.permission_set_checks import permission_sets_owned
@@ -44,6 +45,24 @@ def audit_owned(config: MeshConfig) -> bool:
 
 def has_organization_stage(config: MeshConfig) -> bool:
     return permission_sets_owned(config.mesh) or guardrails_owned(config) or audit_owned(config)
+
+
+def organization_targets(config: MeshConfig) -> list[tuple[str, str]]:
+    """(account, region) of each stack the stage deploys: the pipeline's change plan reads their
+    templates there (through the bootstrap lookup role)."""
+    organization = config.mesh.organization
+    if organization is None or not has_organization_stage(config):
+        return []
+    region = organization_region(config.mesh, config.environments[0].region)
+    targets: set[tuple[str, str]] = set()
+    if guardrails_owned(config) or organization.owns_part(BaselinePart.TRAIL):
+        targets.add((organization.management_account, region))
+    if organization.owns_part(BaselinePart.LOG_ARCHIVE) and organization.log_archive_account:
+        targets.add((organization.log_archive_account, region))
+    if permission_sets_owned(config.mesh):
+        ic = config.mesh.identity_center
+        targets.add((ic.admin_account or organization.management_account, ic.region or region))
+    return sorted(targets)
 
 
 class OrganizationStage(Stage):

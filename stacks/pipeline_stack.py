@@ -39,7 +39,7 @@ from mesh_config.synth_compute import (
 )
 from mesh_constructs.access_log_bucket import access_log_bucket
 from stacks.mesh_stage import MeshStage
-from stacks.organization_stage import OrganizationStage, has_organization_stage
+from stacks.organization_stage import OrganizationStage, has_organization_stage, organization_targets
 from stacks.pipeline_acknowledgments import (
     acknowledge_pipeline_findings,
     narrow_asset_role,
@@ -155,7 +155,7 @@ class PipelineStack(Stack):
         self.organization: OrganizationStage | None = None
         if has_organization_stage(config):
             self.organization = OrganizationStage(self, config=config)
-            self.pipeline.add_stage(self.organization, pre=self._organization_pre_steps(config))
+            self.pipeline.add_stage(self.organization, pre=self._organization_pre_steps(config, self.organization))
         # Consecutive environments of one wave deploy in parallel; the others one after another.
         # Direct-only environments (sandboxes) are not in the pipeline at all.
         for wave_name, group in groupby(config.pipeline_environments(), key=lambda e: e.promotion.wave):
@@ -220,7 +220,15 @@ class PipelineStack(Stack):
                 bootstrap_lookup_role_name(env.account, env.region),
             )
         ]
-        runner.add_to_policy(iam.PolicyStatement(actions=["sts:AssumeRole"], resources=roles))
+        # The organisation's stacks: their accounts have no plan reader role, only the lookup role.
+        roles += [
+            self.format_arn(
+                service="iam", region="", account=account, resource="role",
+                resource_name=bootstrap_lookup_role_name(account, region),
+            )
+            for account, region in organization_targets(config)
+        ]  # fmt: skip
+        runner.add_to_policy(iam.PolicyStatement(actions=["sts:AssumeRole"], resources=list(dict.fromkeys(roles))))
         return runner
 
     def _add_stage(
@@ -275,15 +283,25 @@ class PipelineStack(Stack):
             )
         return steps
 
-    def _organization_pre_steps(self, config: MeshConfig) -> list[pipelines.Step]:
+    def _organization_pre_steps(self, config: MeshConfig, stage: OrganizationStage) -> list[pipelines.Step]:
         """A change to the OUs, SCPs or tag policy reaches every account at once, production's too:
-        it waits for an approval whenever any environment does, from their approvers."""
+        it waits for an approval whenever any environment does, from their approvers; and its IAM
+        (the log archive's key and bucket policies) is checked for broadening whenever any
+        environment's is."""
+        steps: list[pipelines.Step] = []
+        if any(env.promotion.confirm_permissions_broadening for env in config.pipeline_environments()):
+            steps.append(
+                pipelines.ConfirmPermissionsBroadening(
+                    "ConfirmPermissionsBroadening", stage=stage, notification_topic=self.approval_topic
+                )
+            )
         gated = gated_environments(config)
         if not gated:
-            return []
+            return steps
         approvers = ", ".join(sorted({a for env in gated for a in env.promotion.approvers})) or "an authorised approver"
         organization = config.mesh.organization
         return [
+            *steps,
             pipelines.ManualApprovalStep(
                 approval_action_name(ORGANIZATION_APPROVAL),
                 comment=(
@@ -293,7 +311,7 @@ class PipelineStack(Stack):
                     f"through role {approver_role_name(self._org, ORGANIZATION_APPROVAL)}."
                 ),
                 notification_topic=self.approval_topic,
-            )
+            ),
         ]
 
     def _grant_organization_approval(self, config: MeshConfig) -> None:

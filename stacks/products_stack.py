@@ -42,11 +42,12 @@ from mesh_constructs.lake_formation_grants import (
     LakeFormationGrantsProps,
     data_location_arn,
 )
-from mesh_constructs.project import Project
+from mesh_constructs.project import DeployedProject
 from mesh_constructs.project_connections import ProjectConnections, ProjectConnectionsProps
 from stacks.catalogs_stack import CatalogsStack
 from stacks.governance_stack import GovernanceStack
 from stacks.removal import stateful_removal_policy
+from stacks.table_qualities import table_qualities
 
 # A producer manages its own tables through Lake Formation-integrated engines (Athena INSERT /
 # DELETE, Glue and EMR jobs with credential vending) and lets DataZone publish them: SELECT and
@@ -66,7 +67,7 @@ class ProductsStack(Stack):
         catalogs: CatalogsStack,
         governance: GovernanceStack | None,
         management: DataZoneHandlerIdentity | None,
-        projects: Mapping[str, Project],
+        projects: Mapping[str, DeployedProject],
         products: Sequence[tuple[Catalog, str]],
         part: str,
         **kwargs: Any,
@@ -120,6 +121,7 @@ class ProductsStack(Stack):
             LakeFormationGrantsProps(name=naming.stack(part), grants=grants, handler=catalogs.grants_handler),
         )
         self.grants.node.add_dependency(*self.tables.values())
+        self.quality = table_qualities(self, config, env_config, products, self.tables, catalogs, self.grants)
 
         forms = governance.forms if governance else {}
         glossaries = governance.glossaries if governance else {}
@@ -151,6 +153,7 @@ class ProductsStack(Stack):
                     forms=[AssetForm(n, forms[n].revision, values) for n, values in settings.forms.items()],
                     # The revisions above are weak references: a new one must change this template.
                     forms_fingerprint=data_source_fingerprint(config.mesh, catalog) if settings.forms else "",
+                    import_quality_results=any(t.quality is not None for t in tables),
                 ),
             )
             source.node.add_dependency(self.grants)

@@ -11,8 +11,11 @@ from constructs import Construct
 
 from mesh_config import EnvironmentConfig, MeshConfig
 from mesh_config.mesh import Project as ProjectConfig
-from mesh_constructs import Designation, Project, ProjectProps
+from mesh_config.tooling import repository_in
+from mesh_constructs import Designation, ProjectProps
 from mesh_constructs.project_members import Members
+from mesh_constructs.project_repository import GitRepository
+from mesh_constructs.project_set import KeyedProject, ProjectRef, ProjectSet
 from stacks.domain_stack import DomainStack
 from stacks.removal import stateful_removal_policy
 
@@ -32,24 +35,30 @@ class ProjectsStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         naming = config.naming(env_config)
         removal = stateful_removal_policy(env_config)
-        self.projects: dict[str, Project] = {}
         # layout.membership_stacks > 0: the memberships are in the members stacks (members_stack.py).
         with_members = config.mesh.layout.membership_stacks == 0
-        for project in projects:
-            # The construct id is the project's key: placement and ids never depend on siblings.
-            self.projects[project.key] = Project(
-                self,
-                project.key,
-                ProjectProps(
-                    domain_id=domain.domain.domain_id,
-                    domain_unit_id=domain.unit_id(project.domain_unit, self),
-                    project_profile_id=domain.profile_id(project.profile_in(env_config.name)),  # type: ignore[arg-type]
-                    name=naming.project(project.domain_unit, project.use_case),
-                    description=project.description,
-                    members=project_members(project, env_config, domain) if with_members else {},
-                    removal_policy=removal,
-                ),
-            )
+        # The construct ids are the projects' keys: placement and ids never depend on siblings.
+        project_set = ProjectSet(
+            self,
+            "Projects",
+            [
+                KeyedProject(
+                    project.key,
+                    ProjectProps(
+                        domain_id=domain.domain.domain_id,
+                        domain_unit_id=domain.unit_id(project.domain_unit, self),
+                        project_profile_id=domain.profile_id(project.profile_in(env_config.name)),  # type: ignore[arg-type]
+                        name=naming.project(project.domain_unit, project.use_case),
+                        description=project.description,
+                        members=project_members(project, env_config, domain) if with_members else {},
+                        removal_policy=removal,
+                        repository=git_repository(config, project, env_config),
+                    ),
+                )
+                for project in projects
+            ],
+        )
+        self.projects: dict[str, ProjectRef] = project_set.projects_by_key
         published = set(config.share_principal_projects(env_config))
         for key, construct in self.projects.items():
             if key in published:
@@ -59,6 +68,13 @@ class ProjectsStack(Stack):
                     parameter_name=naming.ssm_parameter("projects", key, "id"),
                     string_value=construct.project_id,
                 )
+
+
+def git_repository(config: MeshConfig, project: ProjectConfig, env_config: EnvironmentConfig) -> GitRepository | None:
+    found = repository_in(config.mesh, project, env_config.name)
+    if found is None:
+        return None
+    return GitRepository(found.connection_arn, found.repository, found.branch, found.tooling)
 
 
 def project_members(project: ProjectConfig, env_config: EnvironmentConfig, domain: DomainStack) -> Members:

@@ -19,9 +19,11 @@ def smoke_test_role(
     runner_role_name: str,
     domain_arn: str,
     stack_name_prefix: str,
+    account_settings: bool = False,
 ) -> iam.Role:
     """What scripts/smoke_test.py reads, and nothing else: the domain and its units, this
-    environment's stacks, the account's Lake Formation settings.
+    environment's stacks, the account's Lake Formation settings, and with ``account_settings``
+    (the environment's baseline owns them) its S3 Block Public Access and EBS default encryption.
 
     DataZone authorizes ListProjects for the caller's DataZone identity, which this role does
     not have; projects are checked through the CloudFormation stacks that created them.
@@ -56,10 +58,18 @@ def smoke_test_role(
         "environment's stacks by their name prefix, for two read-only actions.",
         wildcard_resource_finding(role, stacks),
     )
-    acknowledge(
-        role,
+    reads = (
         "lakeformation:GetDataLakeSettings has no resource-level permissions; it reads the data-lake "
-        "administrators and settings parameters, nothing else.",
-        "AwsSolutions-IAM5[Resource::*]",
+        "administrators and settings parameters, nothing else."
     )
+    if account_settings:
+        # Two reads of one flag set each, no resource types in the Service Authorization Reference
+        # (as for the baseline's handler, mesh_constructs/account_baseline.py): IAM evaluates them on "*".
+        actions = ["s3:GetAccountPublicAccessBlock", "ec2:GetEbsEncryptionByDefault"]
+        role.add_to_policy(iam.PolicyStatement(actions=actions, resources=["*"]))
+        reads += (
+            " s3:GetAccountPublicAccessBlock and ec2:GetEbsEncryptionByDefault have none either; they read the "
+            "Block Public Access flags and the EBS encryption default, nothing else."
+        )
+    acknowledge(role, reads, "AwsSolutions-IAM5[Resource::*]")
     return role

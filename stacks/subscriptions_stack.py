@@ -11,8 +11,9 @@ side stay below it (the handler retries throttling besides).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_cdk import Stack
 from constructs import Construct, IConstruct
@@ -20,11 +21,26 @@ from constructs import Construct, IConstruct
 from mesh_config import EnvironmentConfig, MeshConfig
 from mesh_config.data_products import Subscription as SubscriptionConfig
 from mesh_config.data_products import tables_by_asset
+from mesh_config.metadata_rule_checks import role_account
 from mesh_config.placement import subscription_key
 from mesh_constructs.datazone_handler import DataZoneHandler, DataZoneHandlerProps
-from mesh_constructs.project import Project
-from mesh_constructs.subscription import SUBSCRIPTION_ACTIONS, Subscription, SubscriptionProps
+from mesh_constructs.lake_formation_grants import (
+    DATABASE,
+    LakeFormationGrant,
+    LakeFormationGrants,
+    LakeFormationGrantsProps,
+)
+from mesh_constructs.project import DeployedProject
+from mesh_constructs.subscription import SUBSCRIPTION_ACTIONS, RequestForm, Subscription, SubscriptionProps
 from stacks.domain_stack import DomainStack
+
+if TYPE_CHECKING:
+    from stacks.catalogs_stack import CatalogsStack
+    from stacks.governance_stack import GovernanceStack
+
+# What DataZone grants a subscribed project's role on a Glue table, and so the extra principals:
+# SELECT and DESCRIBE on the table, DESCRIBE on its database (to see it).
+EXTRA_TABLE_PERMISSIONS = ("DESCRIBE", "SELECT")
 
 
 class SubscriptionsStack(Stack):
@@ -36,9 +52,11 @@ class SubscriptionsStack(Stack):
         config: MeshConfig,
         env_config: EnvironmentConfig,
         domain: DomainStack,
-        projects: Mapping[str, Project],
+        projects: Mapping[str, DeployedProject],
         subscriptions: Sequence[SubscriptionConfig],
         part: str,
+        governance: GovernanceStack | None = None,
+        catalogs: CatalogsStack | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -90,6 +108,12 @@ class SubscriptionsStack(Stack):
                     reason=sub.reason,
                     handler=handler,
                     data_product=sub.data_product is not None,
+                    forms=[
+                        RequestForm(name, governance.forms[name].revision, json.dumps(values, sort_keys=True))
+                        for name, values in sub.forms.items()
+                    ]
+                    if governance is not None
+                    else [],
                 ),
             )
             construct.node.add_dependency(
@@ -97,3 +121,38 @@ class SubscriptionsStack(Stack):
             )
             previous = construct
             self.subscriptions[subscription_key(sub)] = construct
+            principals = [p for p in sub.extra_principals if role_account(p) == env_config.account]
+            if principals and catalogs is not None:
+                self._grant_extra_principals(config, env_config, sub, principals, construct, catalogs)
+
+    def _grant_extra_principals(
+        self,
+        config: MeshConfig,
+        env_config: EnvironmentConfig,
+        sub: SubscriptionConfig,
+        principals: Sequence[str],
+        subscription: Subscription,
+        catalogs: CatalogsStack,
+    ) -> None:
+        """The subscription's extra roles get what DataZone gives the consumer project's role, as a
+        Lake Formation grant set of their own that follows the subscription: created once it is
+        approved and granted (it depends on it), revoked with it (CloudFormation deletes the
+        dependant first), and a role removed from the YAML is revoked by the set's Update. Why not
+        a DataZone subscription target with authorized principals: a target belongs to an
+        environment, so its principals would receive every subscription of the project, not this one
+        (docs/governance-rules.md)."""
+        naming = config.naming(env_config)
+        catalog, _ = config.table(sub.asset)
+        database = naming.catalog_database(catalog.business_unit, catalog.database)
+        grants = [LakeFormationGrant(p, database, ("DESCRIBE",), DATABASE) for p in principals]
+        grants += [LakeFormationGrant(p, database, EXTRA_TABLE_PERMISSIONS, sub.asset) for p in principals]
+        construct = LakeFormationGrants(
+            self,
+            f"ExtraPrincipals-{sub.consumer}-{sub.asset}",
+            LakeFormationGrantsProps(
+                name=naming.stack(f"subscription-{sub.consumer}-{sub.asset}"),
+                grants=grants,
+                handler=catalogs.grants_handler,
+            ),
+        )
+        construct.node.add_dependency(subscription)

@@ -469,3 +469,20 @@ def test_derived_audit_names_too_long_for_their_services_are_refused(tmp_path):
     issues = load_issues(mesh)
     assert_issue(issues, "mesh.yaml", "org", f"S3 bucket name '{long_org}-log-archive-access-{LOG_ARCHIVE}'")
     assert_issue(issues, "dev.yaml", "name", f"S3 bucket name '{long_org}-dev-config-123456789012'")
+
+
+def test_the_smoke_test_role_may_read_back_the_account_settings_and_nothing_more(example_app):
+    """scripts/smoke_test.py reads S3 Block Public Access and EBS encryption by default where the
+    environment's baseline owns them: two reads, never the handler's writes."""
+    for env in ("staging", "prod"):
+        domain = example_app.templates()[f"acme-{env}-domain"]
+        (role_id,) = [k for k in of_type(domain, "AWS::IAM::Role") if k.startswith("SmokeTestRole")]
+        actions = {
+            action
+            for p in of_type(domain, "AWS::IAM::Policy").values()
+            if {"Ref": role_id} in p["Properties"]["Roles"]
+            for st in p["Properties"]["PolicyDocument"]["Statement"]
+            for action in ([st["Action"]] if isinstance(st["Action"], str) else st["Action"])
+        }
+        assert {"s3:GetAccountPublicAccessBlock", "ec2:GetEbsEncryptionByDefault"} <= actions
+        assert not {"s3:PutAccountPublicAccessBlock", "ec2:EnableEbsEncryptionByDefault"} & actions

@@ -27,11 +27,12 @@ def cfn_lint(paths: list[Path], ignored: dict[str, str] | None = None) -> subpro
 def test_every_template_passes_cfn_lint(example_app):
     templates = example_app.template_files()
     # The pipeline's, the organisation's four stacks (guardrails, identity, trail, log archive), 3
-    # environments x 8 stacks (baseline included) and the monitoring stacks of staging and prod.
-    assert len(templates) == 31
+    # environments x 9 stacks (baseline and lineage included), the monitoring stacks of staging and prod
+    # and dev's network stack.
+    assert len(templates) == 35
     pipeline = [t for t in templates if t.parent == example_app.outdir]
     stages = [t for t in templates if t.parent != example_app.outdir]
-    assert len(pipeline) == 1 and len(stages) == 30
+    assert len(pipeline) == 1 and len(stages) == 34
     for paths, ignored in ((stages, None), (pipeline, PIPELINE_IGNORED_RULES)):
         result = cfn_lint(paths, ignored)
         assert result.returncode == 0, result.stdout + result.stderr

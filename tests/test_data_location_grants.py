@@ -23,7 +23,7 @@ def _one(template: dict, kind: str, prefix: str = "") -> tuple[str, dict]:
 def test_each_producer_role_gets_data_location_access_on_its_tables_prefixes(producers_app):
     finance = producers_app.templates()["acme-dev-products-9"]
     connections_id, _ = _one(finance, "Custom::DataZoneProjectConnections")
-    _, grants = _one(finance, "Custom::LakeFormationGrants")
+    _, grants = _one(finance, "Custom::LakeFormationGrants", "ProducerGrants")
     locations = [e for e in grants["Properties"]["Grants"] if "Location" in e]
     role = {"Fn::GetAtt": [connections_id, "RoleArnfinanceXreporting"]}
     assert locations == [

@@ -128,20 +128,21 @@ def test_unknown_form_and_field(env_dir: Path) -> None:
     def edit(m: dict) -> None:
         table = _table(m, "finance", "gl_transactions")
         table["forms"]["Lineage"] = {"source": "erp"}
-        table["forms"]["DataQuality"]["quality_percent"] = 99
+        # The ledger's score is measured (quality rules): the hand-typed one is on the opportunities.
+        _table(m, "sales", "opportunities")["forms"]["DataQuality"]["quality_percent"] = 99
 
     edit_yaml(env_dir / "mesh.yaml", edit)
     issues = load_issues(env_dir)
     assert_issue(issues, "mesh.yaml", "catalogs[0].tables[0].forms.Lineage", "unknown metadata form 'Lineage'")
     assert_issue(
-        issues, "mesh.yaml", "catalogs[0].tables[0].forms.DataQuality.quality_percent", "has no field 'quality_percent'"
+        issues, "mesh.yaml", "catalogs[1].tables[1].forms.DataQuality.quality_percent", "has no field 'quality_percent'"
     )
 
 
 def test_form_values_that_do_not_match_the_fields(env_dir: Path) -> None:
     def edit(m: dict) -> None:
         forms = _table(m, "finance", "gl_transactions")["forms"]
-        forms["DataQuality"]["quality_score"] = "high"
+        _table(m, "sales", "opportunities")["forms"]["DataQuality"]["quality_score"] = "high"
         forms["DataClassification"]["classification"] = "secret"
         forms["DataClassification"]["contains_pii"] = "no"
         forms["DataClassification"]["business_term"] = "finance/EBITDA"
@@ -149,7 +150,9 @@ def test_form_values_that_do_not_match_the_fields(env_dir: Path) -> None:
     edit_yaml(env_dir / "mesh.yaml", edit)
     issues = load_issues(env_dir)
     base = "catalogs[0].tables[0].forms"
-    assert_issue(issues, "mesh.yaml", f"{base}.DataQuality.quality_score", "'high' is not a integer value")
+    assert_issue(
+        issues, "mesh.yaml", "catalogs[1].tables[1].forms.DataQuality.quality_score", "'high' is not a integer value"
+    )
     issue = assert_issue(issues, "mesh.yaml", f"{base}.DataClassification.classification", "'secret' is not an allowed")
     assert "confidential" in issue.fix
     assert_issue(issues, "mesh.yaml", f"{base}.DataClassification.contains_pii", "'no' is not a boolean value")
@@ -287,6 +290,7 @@ def test_subscription_limited_to_some_environments_loads(env_dir: Path) -> None:
         for s in m["subscriptions"]:
             if s["consumer"] == "sales-analytics":
                 s["environments"] = ["dev"]
+                s.pop("extra_principals", None)  # a role of the prod account
 
     edit_yaml(env_dir / "mesh.yaml", edit)
     config = load_mesh(env_dir)

@@ -110,7 +110,7 @@ def test_tables_carry_the_declared_schema_storage_and_pii(finance):
 
 
 def test_producer_role_is_granted_on_its_own_tables_only(finance):
-    _, grants = _one(finance, "Custom::LakeFormationGrants")
+    _, grants = _one(finance, "Custom::LakeFormationGrants", "ProducerGrants")
     connections_id, _ = _one(finance, "Custom::DataZoneProjectConnections")
     entries = grants["Properties"]["Grants"]
     role = {"Fn::GetAtt": [connections_id, "RoleArnfinanceXreporting"]}
@@ -159,13 +159,16 @@ def test_products_stack_order_membership_lookup_tables_grants_source_run(finance
     assert {k for k in memberships if k.startswith("ManagementOwns")} == {"ManagementOwnsfinancereporting"}
     _, connections = _one(finance, "Custom::DataZoneProjectConnections")
     assert connections["DependsOn"] == [membership_id]
-    grants_id, grants = _one(finance, "Custom::LakeFormationGrants")
+    grants_id, grants = _one(finance, "Custom::LakeFormationGrants", "ProducerGrants")
     assert set(grants["DependsOn"]) == set(of_type(finance, "AWS::Glue::Table"))
     source_id, source = _one(finance, "AWS::DataZone::DataSource")
     assert source["DependsOn"] == [grants_id]
     _, runs = _one(finance, "Custom::DataZoneDataSourceRuns")
     assert runs["Properties"]["DataSources"][0]["DataSourceId"] == {"Fn::GetAtt": [source_id, "Id"]}
-    assert len(resources) == 3 + 3 + 2 + 1  # tables, 2 memberships + lookup, grants + source, run
+    # The ledger's data quality (tests/test_quality_and_lineage_stacks.py).
+    quality = {k for k in resources if k.startswith("Quality")}
+    assert len(quality) == 8  # ruleset, evaluation and scheduler roles and policies, schedule, alarm, grants
+    assert len(resources) - len(quality) == 3 + 3 + 2 + 1  # tables, 2 memberships + lookup, grants + source, run
 
 
 def test_run_curates_terms_forms_and_publication(finance):

@@ -14,6 +14,7 @@ from mesh_constructs.datazone_handler import DataZoneHandler, DataZoneHandlerPro
 from mesh_constructs.datazone_handler_identity import DataZoneHandlerIdentity, DataZoneHandlerIdentityProps
 from mesh_constructs.form_model import FormFieldSpec, FormFieldType, form_model
 from mesh_constructs.glossary import GLOSSARY_ACTIONS, Glossary, GlossaryProps, GlossaryTermSpec, TermRef
+from mesh_constructs.metadata_rule import METADATA_RULE_ACTIONS
 from tests.synth import of_type
 
 OWNING_PROJECTS = ["data-platform-etl", "finance-reporting", "ops-inventory", "sales-forecasting"]
@@ -89,6 +90,7 @@ def test_handler_policy_is_the_handlers_datazone_actions_each_where_iam_evaluate
         "datazone:CreateFormType",
         "datazone:DeleteFormType",
         "datazone:GetFormType",
+        *(a for a in METADATA_RULE_ACTIONS if a != "datazone:GetDomain"),
     }
     assert "*" not in json.dumps(on_domain["Resource"])
 
@@ -96,7 +98,7 @@ def test_handler_policy_is_the_handlers_datazone_actions_each_where_iam_evaluate
 def test_handlers_run_on_the_latest_python_as_the_identity(dev):
     functions = {k: r for k, r in of_type(dev, "AWS::Lambda::Function").items() if "framework" not in k}
     handlers = sorted(r["Properties"]["Handler"] for r in functions.values())
-    assert handlers == ["handlers.form_type.on_event", "handlers.glossary.on_event"]
+    assert handlers == ["handlers.form_type.on_event", "handlers.glossary.on_event", "handlers.metadata_rule.on_event"]
     role_id = next(k for k in of_type(dev, "AWS::IAM::Role") if k.startswith("HandlerIdentityRole"))
     for function in functions.values():
         assert function["Properties"]["Runtime"] == "python3.14"

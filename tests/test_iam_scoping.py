@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+import aws_cdk as cdk
+
 from tests.ram_acceptance import shared_data_template
 from tests.synth import SynthesizedApp, of_type
 from tests.test_nag import acknowledgments
@@ -95,25 +97,44 @@ def test_the_broadening_check_assumes_only_the_deploy_roles_of_the_stages_it_che
     template = example_app.templates()["acme-mesh-pipeline"]
     (role_id,) = (k for k in of_type(template, "AWS::IAM::Role") if "CDKSecurityCheckRole" in k)
     (assume,) = (s for s in _policies_of(template, role_id) if s["Action"] == "sts:AssumeRole")
-    # Only prod confirms permissions broadening in the example.
-    assert assume["Resource"] == {
-        "Fn::Sub": "arn:${AWS::Partition}:iam::345678901234:role/cdk-hnb659fds-deploy-role-345678901234-eu-west-1"
-    }
+    # Only prod confirms permissions broadening in the example, and so the organisation stage does
+    # (the management and log-archive accounts' deploy roles).
+    role = "arn:${{AWS::Partition}}:iam::{0}:role/cdk-hnb659fds-deploy-role-{0}-eu-west-1"
+    assert assume["Resource"] == [
+        {"Fn::Sub": role.format(account)} for account in ("100000000000", "200000000000", "345678901234")
+    ]
     assert assume["Condition"] == {"ForAnyValue:StringEquals": {"iam:ResourceTag/aws-cdk:bootstrap-role": ["deploy"]}}
 
 
+def _acknowledged_resources(app: cdk.App, rule_suffix: str) -> set[tuple[str, str]]:
+    """(stack name, logical id) of every resource acknowledged for the rule: resources built from a
+    template fragment (mesh_constructs/template_fragment.py) live at other construct paths than
+    their path metadata says, their logical ids are the contract."""
+    found = set()
+    for construct in app.node.find_all():
+        if not isinstance(construct, cdk.CfnResource):
+            continue
+        for entry in construct.node.metadata:
+            if entry.type == cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY and any(
+                rule.endswith(rule_suffix) for rule in entry.data
+            ):
+                stack = cdk.Stack.of(construct)
+                found.add((stack.stack_name, stack.resolve(construct.logical_id)))
+    return found
+
+
 def test_e3019_is_acknowledged_only_on_memberships_sharing_a_project_in_one_template(example_app: SynthesizedApp):
-    acknowledged = {p for p, rule, _ in acknowledgments(example_app.app) if rule.endswith("E3019")}
+    acknowledged = _acknowledged_resources(example_app.app, "E3019")
     assert acknowledged
+    assert {p for p, rule, _ in acknowledgments(example_app.app) if rule.endswith("E3019")}
     for stack in example_app.stacks():
         memberships = of_type(stack.template, "AWS::DataZone::ProjectMembership")
         projects = Counter(str(m["Properties"]["ProjectIdentifier"]) for m in memberships.values())
-        for membership in memberships.values():
-            path = membership["Metadata"]["aws:cdk:path"].removesuffix("/Resource")
+        for logical_id, membership in memberships.items():
             shared = projects[str(membership["Properties"]["ProjectIdentifier"])] > 1
-            assert (path in acknowledged) == shared, path
+            assert ((stack.stack_name, logical_id) in acknowledged) == shared, logical_id
             ignored = membership["Metadata"].get("cfn-lint", {}).get("config", {}).get("ignore_checks", [])
-            assert ("E3019" in ignored) == shared, path
+            assert ("E3019" in ignored) == shared, logical_id
 
 
 def test_ram_invitations_are_accepted_only_from_the_producer_accounts():

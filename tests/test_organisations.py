@@ -118,6 +118,18 @@ def _approval_grants(template: dict) -> dict[str, list[str]]:
     return grants
 
 
+def test_the_organisation_stage_is_checked_for_broadening_before_it_deploys(pipeline_template):
+    """prod checks for broadening, so the organisation's stacks are too (their key and bucket
+    policies), beside the organisation's approval and before any of its stacks deploys."""
+    (pipeline,) = [r for r in pipeline_template["Resources"].values() if r["Type"] == "AWS::CodePipeline::Pipeline"]
+    (stage,) = [s for s in pipeline["Properties"]["Stages"] if s["Name"] == "organization"]
+    order = {a["Name"]: a["RunOrder"] for a in stage["Actions"]}
+    assert order["ConfirmPermissionsBroadening.Check"] < order["ConfirmPermissionsBroadening.Confirm"]
+    first_deploy = min(n for name, n in order.items() if name.endswith(".Deploy"))
+    assert max(order["ConfirmPermissionsBroadening.Confirm"], order["Approve-organization"]) < first_deploy
+    # The check's role may assume their deploy roles: tests/test_iam_scoping.py.
+
+
 def test_each_gated_stage_has_an_approver_role_that_alone_may_approve_it(pipeline_template):
     grants = _approval_grants(pipeline_template)
     staging = f"arn:aws:codepipeline:eu-west-1:{TOOLS}:acme-mesh/staging/Approve-staging"
@@ -125,10 +137,14 @@ def test_each_gated_stage_has_an_approver_role_that_alone_may_approve_it(pipelin
     holders = {arn: [lid for lid, resources in grants.items() if arn in resources] for arn in (staging, prod)}
     assert len(holders[staging]) == 1 and holders[staging][0].startswith("ApproverstagingDefaultPolicy")
     assert len(holders[prod]) == 1 and holders[prod][0].startswith("ApproverprodDefaultPolicy")
-    # The only other approval grant: CDK's auto-approve Lambda, narrowed to the broadening check.
+    # The only other approval grant: CDK's auto-approve Lambda, narrowed to the broadening checks
+    # (prod's, and the organisation stage's, checked whenever an environment is).
     others = {lid: r for lid, r in grants.items() if not lid.startswith("Approver")}
     assert list(others.values()) == [
-        [f"arn:aws:codepipeline:eu-west-1:{TOOLS}:acme-mesh/prod/ConfirmPermissionsBroadening.Confirm"]
+        [
+            f"arn:aws:codepipeline:eu-west-1:{TOOLS}:acme-mesh/organization/ConfirmPermissionsBroadening.Confirm",
+            f"arn:aws:codepipeline:eu-west-1:{TOOLS}:acme-mesh/prod/ConfirmPermissionsBroadening.Confirm",
+        ]
     ]
     assert all("*" not in r for resources in grants.values() for r in resources)
 

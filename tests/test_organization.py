@@ -246,8 +246,13 @@ def test_the_pipeline_deploys_the_organisation_first_after_its_own_approval(exam
     names = [name for name, _ in stages]
     assert names.index("organization") < names.index("dev")
     actions = dict(stages)["organization"]
-    assert actions[0] == "Approve-organization"
-    assert sorted(actions[1:]) == [
+    # The approval, and beside it the broadening check (prod checks, so the organisation does).
+    assert actions[:3] == [
+        "Approve-organization",
+        "ConfirmPermissionsBroadening.Check",
+        "ConfirmPermissionsBroadening.Confirm",
+    ]
+    assert sorted(actions[3:]) == [
         "acme-identity.Deploy",
         "acme-log-archive.Deploy",
         "acme-organization.Deploy",

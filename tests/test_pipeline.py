@@ -194,8 +194,12 @@ def test_synth_runs_the_change_plan_against_the_deployed_templates_before_any_st
     roles = [str(arn) for arn in assume["Resource"]]
     assert sum("mesh-plan-reader" in arn for arn in roles) == 3
     # ... and, to tell a first deployment from a broken trust, the bootstrap's lookup roles.
-    assert sum("cdk-hnb659fds-lookup-role-" in arn for arn in roles) == 3
-    assert len(roles) == 6
+    assert sum("cdk-hnb659fds-lookup-role-" in arn for arn in roles) == 5
+    # ... and the organisation's stacks through their accounts' lookup roles: the management account
+    # (organisation, identity, trail) and the log-archive account, which have no plan reader role.
+    assert sum("lookup-role-100000000000-eu-west-1" in arn for arn in roles) == 1
+    assert sum("lookup-role-200000000000-eu-west-1" in arn for arn in roles) == 1
+    assert len(roles) == 8
     # Each environment's reader role trusts exactly that runner and may only read templates (a nested
     # stack's found in its parent).
     dev = example_app.templates()["acme-dev-foundation"]["Resources"]

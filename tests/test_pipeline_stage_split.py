@@ -472,14 +472,18 @@ def test_approver_roles_and_the_auto_approver_name_real_approval_actions(split_a
 
 def test_the_broadening_check_approves_an_action_of_its_own_stage(split_app):
     stages = _pipeline(split_app)["Stages"]
-    (check,) = [a for s in stages for a in s["Actions"] if a["Name"].endswith("ConfirmPermissionsBroadening.Check")]
-    # CDK writes the variables as a JSON list inside an Fn::Join (the topic ARN is a Ref).
-    joined = check["Configuration"]["EnvironmentVariables"]["Fn::Join"][1]
-    variables = {v["name"]: v["value"] for v in json.loads("".join(p if isinstance(p, str) else "ref" for p in joined))}
-    stage, action = variables["STAGE_NAME"], variables["ACTION_NAME"]
-    confirm = _action(stages, stage, action)
-    assert confirm is not None and confirm["ActionTypeId"]["Category"] == "Approval"
-    assert check in next(s for s in stages if s["Name"] == stage)["Actions"]
+    # prod's, and the organisation stage's (checked whenever an environment is).
+    checks = [a for s in stages for a in s["Actions"] if a["Name"].endswith("ConfirmPermissionsBroadening.Check")]
+    assert len(checks) == 2
+    for check in checks:
+        # CDK writes the variables as a JSON list inside an Fn::Join (the topic ARN is a Ref).
+        joined = check["Configuration"]["EnvironmentVariables"]["Fn::Join"][1]
+        text = "".join(p if isinstance(p, str) else "ref" for p in joined)
+        variables = {v["name"]: v["value"] for v in json.loads(text)}
+        stage, action = variables["STAGE_NAME"], variables["ACTION_NAME"]
+        confirm = _action(stages, stage, action)
+        assert confirm is not None and confirm["ActionTypeId"]["Category"] == "Approval"
+        assert check in next(s for s in stages if s["Name"] == stage)["Actions"]
 
 
 def test_the_smoke_test_reads_a_namespace_of_an_earlier_action(split_app):

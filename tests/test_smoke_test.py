@@ -3,6 +3,7 @@ against the real DataZone, CloudFormation and STS service models."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from scripts.smoke_test import (
     main,
     run_checks,
 )
+from tests.config_edits import edit_text
 
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "eu-west-1"
@@ -368,11 +370,30 @@ def stub_lake_formation(lf: Stubber, expected: Expected, drop: int = 0) -> None:
     lf.add_response("get_data_lake_settings", {"DataLakeSettings": settings}, {})
 
 
-def _staging_stubs(dz: Stubber, cfn: Stubber, lf: Stubber | None = None) -> None:
+BLOCK_ALL = {
+    "BlockPublicAcls": True,
+    "IgnorePublicAcls": True,
+    "BlockPublicPolicy": True,
+    "RestrictPublicBuckets": True,
+}
+
+
+def stub_account_settings(s3: Stubber, ec2: Stubber, account: str, flags: dict | None = None, ebs: bool = True) -> None:
+    s3.add_response(
+        "get_public_access_block", {"PublicAccessBlockConfiguration": flags or BLOCK_ALL}, {"AccountId": account}
+    )
+    ec2.add_response("get_ebs_encryption_by_default", {"EbsEncryptionByDefault": ebs}, {})
+
+
+def _staging_stubs(
+    dz: Stubber, cfn: Stubber, lf: Stubber | None = None, s3: Stubber | None = None, ec2: Stubber | None = None
+) -> None:
     """A healthy acme staging environment, as the bundled example describes it."""
     expected = expected_for(load_mesh(ROOT / "environments"), "staging")
     if lf is not None:
         stub_lake_formation(lf, expected)
+    if s3 is not None and ec2 is not None:
+        stub_account_settings(s3, ec2, expected.account_settings)
     dz.add_response(
         "get_domain",
         {"id": DOMAIN_ID, "name": expected.domain_name, "status": "AVAILABLE", "rootDomainUnitId": ROOT_UNIT,
@@ -405,7 +426,7 @@ def _staging_stubs(dz: Stubber, cfn: Stubber, lf: Stubber | None = None) -> None
 
 def test_main_assumes_role_and_checks_the_configured_environment(capsys):
     sts, datazone, cloudformation = _client("sts"), _client("datazone"), _client("cloudformation")
-    lakeformation = _client("lakeformation")
+    lakeformation, s3control, ec2 = _client("lakeformation"), _client("s3control"), _client("ec2")
     credentials = {
         "AccessKeyId": "ASIAEXAMPLEKEY123456",
         "SecretAccessKey": "secret",
@@ -416,20 +437,21 @@ def test_main_assumes_role_and_checks_the_configured_environment(capsys):
 
     def factory(service, region, creds):
         calls.append((service, region, creds))
-        return {"sts": sts, "datazone": datazone, "cloudformation": cloudformation, "lakeformation": lakeformation}[
-            service
-        ]
+        clients = {"sts": sts, "datazone": datazone, "cloudformation": cloudformation, "lakeformation": lakeformation}
+        return {**clients, "s3control": s3control, "ec2": ec2}[service]
 
     with (
         Stubber(sts) as sts_stub,
         Stubber(datazone) as dz,
         Stubber(cloudformation) as cfn,
         Stubber(lakeformation) as lf,
+        Stubber(s3control) as s3,
+        Stubber(ec2) as ec2_stub,
     ):
         sts_stub.add_response(
             "assume_role", {"Credentials": credentials}, {"RoleArn": ROLE_ARN, "RoleSessionName": "smus-smoke-test"}
         )
-        _staging_stubs(dz, cfn, lf)
+        _staging_stubs(dz, cfn, lf, s3, ec2_stub)
         code = main(
             ["--mesh-dir", str(ROOT / "environments"), "--environment", "staging", "--domain-id", DOMAIN_ID,
              "--role-arn", ROLE_ARN],
@@ -439,11 +461,13 @@ def test_main_assumes_role_and_checks_the_configured_environment(capsys):
         dz.assert_no_pending_responses()
         cfn.assert_no_pending_responses()
         lf.assert_no_pending_responses()
+        s3.assert_no_pending_responses()
+        ec2_stub.assert_no_pending_responses()
 
     out = capsys.readouterr().out
     assert code == 0, out
     assert calls[0] == ("sts", REGION, None)
-    assert [c[0] for c in calls[1:]] == ["datazone", "cloudformation", "lakeformation"]
+    assert [c[0] for c in calls[1:]] == ["datazone", "cloudformation", "lakeformation", "s3control", "ec2"]
     assert all(c[2]["AccessKeyId"] == "ASIAEXAMPLEKEY123456" for c in calls[1:])
     assert "PASS  assume role" in out
     assert "PASS  stack acme-staging-projects-1: status UPDATE_COMPLETE; 6 projects created" in out
@@ -451,31 +475,51 @@ def test_main_assumes_role_and_checks_the_configured_environment(capsys):
     assert "PASS  stack acme-staging-subscriptions: status UPDATE_COMPLETE; 4 subscriptions created" in out
     assert "PASS  lake formation admins: all 2 expected administrators present" in out
     assert "PASS  lake formation read-only admins: all 1 expected read-only administrators present" in out
+    assert "PASS  stack acme-staging-baseline: status UPDATE_COMPLETE; 1 account baselines created" in out
+    assert "PASS  s3 account public access block: all four flags on" in out
+    assert "PASS  ebs encryption by default: expected on, found on" in out
     assert "Result: PASSED" in out
 
 
 def test_main_reads_domain_id_from_the_environment(monkeypatch, capsys):
     datazone, cloudformation, lakeformation = _client("datazone"), _client("cloudformation"), _client("lakeformation")
+    s3control, ec2 = _client("s3control"), _client("ec2")
     monkeypatch.setenv("DOMAIN_ID", DOMAIN_ID)
     monkeypatch.setenv("SMOKE_TEST_ROLE_ARN", "")  # empty means "no role", as CodeBuild exports unset vars
     seen: list[tuple] = []
 
     def factory(service, region, creds):
         seen.append((service, region, creds))
-        return {"datazone": datazone, "cloudformation": cloudformation, "lakeformation": lakeformation}[service]
+        clients = {"datazone": datazone, "cloudformation": cloudformation, "lakeformation": lakeformation}
+        return {**clients, "s3control": s3control, "ec2": ec2}[service]
 
-    with Stubber(datazone) as dz, Stubber(cloudformation) as cfn, Stubber(lakeformation) as lf:
-        _staging_stubs(dz, cfn, lf)
+    with (
+        Stubber(datazone) as dz,
+        Stubber(cloudformation) as cfn,
+        Stubber(lakeformation) as lf,
+        Stubber(s3control) as s3,
+        Stubber(ec2) as ec2_stub,
+    ):
+        _staging_stubs(dz, cfn, lf, s3, ec2_stub)
         code = main(["--mesh-dir", str(ROOT / "environments"), "--environment", "staging"], client_factory=factory)
 
     assert code == 0, capsys.readouterr().out
-    assert seen == [("datazone", REGION, None), ("cloudformation", REGION, None), ("lakeformation", REGION, None)]
+    services = ["datazone", "cloudformation", "lakeformation", "s3control", "ec2"]
+    assert seen == [(service, REGION, None) for service in services]
 
 
 def test_several_failures_are_all_reported(capsys):
     datazone, cloudformation, lakeformation = _client("datazone"), _client("cloudformation"), _client("lakeformation")
+    s3control, ec2 = _client("s3control"), _client("ec2")
     clients = {"datazone": datazone, "cloudformation": cloudformation, "lakeformation": lakeformation}
-    with Stubber(datazone) as dz, Stubber(cloudformation) as cfn, Stubber(lakeformation) as lf:
+    clients |= {"s3control": s3control, "ec2": ec2}
+    with (
+        Stubber(datazone) as dz,
+        Stubber(cloudformation) as cfn,
+        Stubber(lakeformation) as lf,
+        Stubber(s3control) as s3,
+        Stubber(ec2) as ec2_stub,
+    ):
         dz.add_response(
             "get_domain",
             {"id": DOMAIN_ID, "name": "wrong", "status": "CREATION_FAILED", "rootDomainUnitId": ROOT_UNIT,
@@ -487,6 +531,14 @@ def test_several_failures_are_all_reported(capsys):
         for stack in staging.stacks:
             stub_stack(cfn, stack, "CREATE_FAILED")
         lf.add_client_error("get_data_lake_settings", "AccessDeniedException", "no lakeformation:GetDataLakeSettings")
+        # Someone switched Block Public Access off after the deploy, and EBS encryption by default.
+        s3.add_client_error(
+            "get_public_access_block",
+            "NoSuchPublicAccessBlockConfiguration",
+            "The public access block configuration was not found",
+            404,
+        )
+        ec2_stub.add_response("get_ebs_encryption_by_default", {"EbsEncryptionByDefault": False}, {})
         code = main(
             ["--mesh-dir", str(ROOT / "environments"), "--environment", "staging", "--domain-id", DOMAIN_ID],
             client_factory=lambda service, region, creds: clients[service],
@@ -502,6 +554,8 @@ def test_several_failures_are_all_reported(capsys):
         "FAIL  lake formation settings: GetDataLakeSettings failed: AccessDeniedException: no "
         "lakeformation:GetDataLakeSettings"
     ) in out
+    assert "FAIL  s3 account public access block: account 234567890123 has no Block Public Access configuration" in out
+    assert "FAIL  ebs encryption by default: expected on, found off" in out
     assert "Traceback" not in out
     assert "Result: FAILED (0/" in out
 
@@ -641,3 +695,57 @@ def test_run_checks_needs_a_lakeformation_client_when_settings_are_expected(data
             DOMAIN_ID,
             Expected(region=REGION, domain_name="x", lake_formation=expected.lake_formation),
         )
+
+
+# --- The account baseline (<org>-<env>-baseline) --------------------------------------------------
+
+
+def test_account_baseline_expectations_come_from_the_mesh_configuration():
+    config = load_mesh(ROOT / "environments")
+    staging = expected_for(config, "staging")
+    assert staging.stacks["acme-staging-baseline"] == ("AccountBaseline",)
+    assert staging.resource_types["acme-staging-baseline"] == frozenset({"Custom::AccountBaseline"})
+    assert staging.account_settings == "234567890123"
+
+
+def test_an_environment_without_the_account_baseline_reads_no_account_settings(tmp_path):
+    folder = tmp_path / "environments"
+    shutil.copytree(ROOT / "environments", folder)
+    # The landing zone keeps the account settings: the baseline stack holds the budget and the rest.
+    edit_text(
+        folder / "mesh.yaml",
+        "  # owns: the default (scps, tag_policy, permission_sets, trail, log_archive, account_baseline).\n",
+        "  owns: [scps, tag_policy, permission_sets, trail, log_archive]\n",
+    )
+    expected = expected_for(load_mesh(folder), "staging")
+    assert expected.stacks["acme-staging-baseline"] == ()  # status only: its budget
+    assert "acme-staging-baseline" not in expected.resource_types
+    assert expected.account_settings is None
+
+
+def test_one_flag_switched_off_fails_and_is_named():
+    s3control, ec2 = _client("s3control"), _client("ec2")
+    with Stubber(s3control) as s3, Stubber(ec2) as ec2_stub:
+        stub_account_settings(s3, ec2_stub, "234567890123", {**BLOCK_ALL, "RestrictPublicBuckets": False})
+        results = smoke_test.check_account_settings(s3control, ec2, "234567890123")
+    assert [r.line() for r in results] == [
+        "FAIL  s3 account public access block: off: RestrictPublicBuckets (expected all four on)",
+        "PASS  ebs encryption by default: expected on, found on",
+    ]
+
+
+def test_an_access_denied_read_is_a_fail_line():
+    s3control, ec2 = _client("s3control"), _client("ec2")
+    with Stubber(s3control) as s3, Stubber(ec2) as ec2_stub:
+        s3.add_client_error("get_public_access_block", "AccessDenied", "no s3:GetAccountPublicAccessBlock", 403)
+        ec2_stub.add_client_error("get_ebs_encryption_by_default", "UnauthorizedOperation", "no ec2:Get...", 403)
+        results = smoke_test.check_account_settings(s3control, ec2, "234567890123")
+    assert not any(r.passed for r in results)
+    assert "GetPublicAccessBlock failed: AccessDenied" in results[0].detail
+    assert "GetEbsEncryptionByDefault failed: UnauthorizedOperation" in results[1].detail
+
+
+def test_run_checks_needs_the_account_settings_clients(datazone, cloudformation):
+    expected = Expected(region=REGION, domain_name="acme-dev", account_settings="123456789012")
+    with pytest.raises(ValueError, match="account settings"):
+        run_checks(datazone, cloudformation, DOMAIN_ID, expected)

@@ -29,9 +29,10 @@ def test_every_template_matches_its_snapshot(example_app, snapshot_json):
     templates = example_app.templates()
     # The pipeline, the organisation's four stacks (guardrails, identity, trail, log archive) + 3
     # environments x (foundation, domain, one projects stack per business unit, governance, catalogs,
-    # one products stack per producing business unit, subscriptions, baseline), and the monitoring
-    # stack of the two environments with notifications (staging, prod).
-    assert len(templates) == 1 + 4 + 3 * 8 + 2
+    # one products stack per producing business unit, subscriptions, baseline, lineage), and the
+    # monitoring stack of the two environments with notifications (staging, prod), and dev's network
+    # stack (network.create).
+    assert len(templates) == 1 + 4 + 3 * 9 + 2 + 1
     for name, template in templates.items():
         assert scrub(template) == snapshot_json(name=name)
 

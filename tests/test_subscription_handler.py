@@ -179,6 +179,60 @@ def test_create_requests_as_consumer_accepts_as_producer_and_hands_the_grants_wa
     assert sleeps == [WAIT_INTERVAL] * 2
 
 
+FORMS = [
+    {"FormName": "AccessPurpose", "TypeIdentifier": "AccessPurpose", "TypeRevision": "2",
+     "Content": '{"purpose": "reporting"}'},
+]  # fmt: skip
+
+
+def test_the_declared_forms_are_sent_with_the_request(client, deadline):
+    event = {"RequestType": "Create", "ResourceProperties": {**PROPS, "Forms": FORMS}}
+    with Stubber(client) as stub:
+        search_listings(stub, listing())
+        no_existing(stub)
+        stub.add_response(
+            "list_subscription_requests",
+            {"items": []},
+            {"domainIdentifier": DOMAIN, "subscribedListingId": "lst1", "owningProjectId": CONSUMER,
+             "status": "PENDING", "maxResults": 50},
+        )  # fmt: skip
+        stub.add_response(
+            "create_subscription_request",
+            request(),
+            {
+                "domainIdentifier": DOMAIN,
+                "subscribedPrincipals": [{"project": {"identifier": CONSUMER}}],
+                "subscribedListings": [{"identifier": "lst1"}],
+                "requestReason": "dashboards",
+                "clientToken": ANY,
+                "metadataForms": [{"formName": "AccessPurpose", "typeIdentifier": "AccessPurpose",
+                                   "typeRevision": "2", "content": '{"purpose": "reporting"}'}],
+            },
+        )  # fmt: skip
+        stub.add_response(
+            "accept_subscription_request",
+            request("ACCEPTED"),
+            {"domainIdentifier": DOMAIN, "identifier": "req1", "decisionComment": handler.DECISION},
+        )
+        stub.add_response(
+            "list_subscriptions",
+            {"items": [subscription()]},
+            {"domainIdentifier": DOMAIN, "subscriptionRequestIdentifier": "req1", "maxResults": 50},
+        )
+        result = on_event(event, client, deadline)
+        stub.assert_no_pending_responses()
+    assert result["PhysicalResourceId"] == "sub1"
+
+
+def test_update_of_the_forms_only_changes_nothing(client, deadline):
+    event = {"RequestType": "Update", "PhysicalResourceId": "sub1", "ResourceProperties": {**PROPS, "Forms": FORMS},
+             "OldResourceProperties": dict(PROPS)}  # fmt: skip
+    with Stubber(client) as stub:
+        result = on_event(event, client, deadline)
+        stub.assert_no_pending_responses()
+    assert result == {"PhysicalResourceId": "sub1"}
+
+
 def test_is_complete_polls_the_grants_until_all_are_completed(client):
     event = polled({"PhysicalResourceId": "sub1", "Data": {"SubscriptionId": "sub1"}, WAIT_STARTED: STARTED})
     with Stubber(client) as stub:

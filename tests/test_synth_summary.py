@@ -64,9 +64,9 @@ def test_the_summary_says_how_many_environments_stacks_and_resources_and_where(c
         "dev-shared-data",
     ]
     assert rows[1].endswith(f"{outdir}/assembly-acme-mesh-pipeline-dev/")
-    # 8 stacks, the monitoring stack (the sample names notifications for every environment) and the
-    # baseline stack (its budget).
-    assert "aws://222222222222/eu-west-1  10 stacks" in rows[2]
+    # 8 stacks, the monitoring stack (the sample names notifications for every environment), the
+    # baseline stack (its budget) and the lineage stack (a table with derived_from).
+    assert "aws://222222222222/eu-west-1  11 stacks" in rows[2]
 
 
 def test_without_an_assembly_it_says_to_synthesize_first(tmp_path, capsys):

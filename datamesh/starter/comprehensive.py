@@ -13,6 +13,7 @@ from pathlib import Path
 from datamesh.starter.answers import Answers, EnvironmentAnswers
 from datamesh.starter.minimal import ADMINS_GROUP, team_group
 from datamesh.starter.text import (
+    arn,
     connection_arn,
     flow,
     group_id,
@@ -23,6 +24,7 @@ from datamesh.starter.text import (
     subnet_ids,
     vpc_id,
 )
+from mesh_config.network import zone_id_prefix
 from mesh_config.regions import partition_of
 
 # The keys written as comments only (model path, in the mesh.yaml or <env>.yaml models).
@@ -34,9 +36,12 @@ COMMENTED_MESH_KEYS = frozenset(
         "catalogs.database",
         "catalogs.tables.name",
         "subscriptions.data_product",
+        "domain_units.rules.terms",
+        "subscriptions.forms",
         "shares.consumers.pii_override",
         "organization",
         "allow_changes",
+        "projects.repository",
     }
 )
 COMMENTED_ENVIRONMENT_KEYS = frozenset(
@@ -48,6 +53,7 @@ COMMENTED_ENVIRONMENT_KEYS = frozenset(
         "promotion.approver_principals.permission_set",
         "management.principals.permission_set",
         "budget.recipients.sns_topic_arn",
+        "network.create",
     }
 )
 STEWARDS_GROUP = "data-stewards"
@@ -170,6 +176,16 @@ domain_units:
     grants:
       create_glossary: [{producer}]   # may create business glossaries
       create_form_type: [{producer}]   # may create metadata forms
+    # Metadata rules (docs/governance-rules.md): what DataZone requires before an asset of the unit is
+    # published, or before a subscription to one is requested; the deployment checks its own tables.
+    rules:
+      - name: {bu}-quality-before-publishing   # unique among the mesh's rules
+        action: publish   # publish, or subscribe (forms the subscription requests must carry)
+        description: An asset is published only with its measured quality
+        forms: [DataQuality]   # the required metadata forms (at most 5), or instead:
+        # terms: [enterprise/Order]   # glossary terms the asset must carry (publish rules only, at most 5)
+        include_child_units: true   # also in the child units ({bu}-data)
+        environments: {every}   # where the rule exists (default: every environment)
   - id: {bu}-data
     parent: {bu}   # the parent unit's id: this is a team unit
     description: The {bu} data team
@@ -223,6 +239,12 @@ projects:
     owners: [{team}, {{group: {ADMINS_GROUP}, environments: [{first}]}}]   # PROJECT_OWNER; admins in {first} only
     # PROJECT_CONTRIBUTOR; data scientists contribute in {first} only.
     contributors: [{STEWARDS_GROUP}, {{group: {SCIENTISTS_GROUP}, environments: [{first}]}}]
+    # A Git repository for its notebooks, queries and workflows (docs/repositories.md): one
+    # CodeConnections connection per environment account, shared with SMUS; none: no repository.
+    # repository:
+    #   repository: {a.org}-data/{producer}   # owner/name as the Git provider shows it
+    #   branch: main
+    #   connections: {{{first}: <the ARN of a connection in the {first} account>}}
   - domain_unit: {bu}-data
     use_case: {second_use_case(a)}
     profile: sql-analytics
@@ -333,6 +355,13 @@ catalogs:
           - {{name: customer_id, type: string, description: Customer id, term: enterprise/Customer}}
           - {{name: segment, type: string, description: "key-account, mid-market or smb", term: {bu}/Key Account}}
         published: false
+        derived_from: [{orders}]   # lineage: the mesh's tables this one is computed from (asset names)
+        quality:   # Glue Data Quality: DataZone imports the evaluated score (no hand-typed score then)
+          rules:   # DQDL rules, one per item
+            - IsComplete "customer_id"
+            - ColumnValues "segment" in ["key-account", "mid-market", "smb"]
+          schedule: {{cron: "cron(0 5 * * ? *)", timezone: UTC}}   # EventBridge Scheduler cron, IANA zone
+          min_score: 90   # percent of rules passing; below it, a CloudWatch alarm
 
 # Data products: published tables of one project under one name, listed in the catalog as one unit
 # that consumers subscribe to with one request. The owner produces every table in it.
@@ -353,6 +382,10 @@ subscriptions:
     # data_product: {bu}-orders   # or a data product's name instead of asset (exactly one of the two)
     reason: Monthly order reporting   # kept by DataZone with the request
     environments: {every}   # where it applies (default: every environment)
+    # forms: {{DataQuality: {{quality_score: 90}}}}   # sent with the request (what subscribe rules require)
+    # IAM roles of an environment's account that get the same Lake Formation access (ETL jobs, BI
+    # service roles); each environment grants the roles of its own account.
+    extra_principals: [{arn(a.last.region, f"iam::{a.last.account}:role/{a.org}-bi-reports")}]
 
 # Tables shared by Lake Formation from one environment's account to others'.
 shares:
@@ -421,6 +454,7 @@ def _environment(a: Answers, env: EnvironmentAnswers, position: int, target: Pat
     partition = partition_of(env.region)  # a sample in China or GovCloud names its own partition
     # The first environment is the sandbox-like one; the last holds production data.
     access = "readonly" if is_last else "admin"
+    zones = ", ".join(f"{zone_id_prefix(env.region)}-az{n}" for n in (1, 2, 3))
     head = modeline(target, "environment.schema.json")
     text = f"""{head}# The {env.name} environment: its account and what differs per account.
 name: {env.name}   # must match the file name
@@ -433,6 +467,14 @@ network:   # the VPC where the projects' Tooling, Redshift and EMR environments 
   vpc_id: {vpc_id(position)}
   # Private subnets, one per Availability Zone: at least two, three with RedshiftServerless.
   subnet_ids: {flow(subnet_ids(position))}
+  # Or let the mesh create the VPC instead of vpc_id and subnet_ids (the {a.org}-{env.name}-network stack:
+  # private subnets in three zones, the blueprints' VPC endpoints, flow logs; docs/network.md):
+  # create:
+  #   cidr: 10.{20 + position}.0.0/16   # apart from the other environments' ranges
+  #   availability_zones: [{zones}]   # AZ IDs (default: {env.region}a, b, c)
+  #   subnet_prefix: 18   # each private subnet's size (default: the VPC's prefix + 2)
+  #   egress: none   # nat_gateway: outbound internet (pip, git) through a NAT gateway per zone
+  #   endpoints: blueprints   # none: no interface endpoint (with egress: nat_gateway only)
 # Project artefacts in an existing bucket instead of the foundation's (both keys together):
 # project_artifacts_s3_uri: s3://{a.org}-{env.name}-projects/artifacts
 # project_artifacts_kms_key_arn: arn:{partition}:kms:{env.region}:{env.account}:key/00000000-0000-0000-0000-000000000000

@@ -2,7 +2,12 @@
 
 Resource properties::
 
-    DomainId, ConsumerProjectId, ProducerProjectId, AssetName | DataProductName, Reason
+    DomainId, ConsumerProjectId, ProducerProjectId, AssetName | DataProductName, Reason,
+    Forms (optional) [{FormName, TypeIdentifier, TypeRevision, Content (JSON text)}]
+
+Forms are sent with the subscription request (CreateSubscriptionRequest ``metadataForms``): what
+the metadata rules of the producer's domain unit require on subscription requests. Like the
+reason, they are part of the request only: a change of the forms alone changes nothing.
 
 A data product (DataProductName) is subscribed to like an asset: through its listing, which
 SearchListings returns as a ``dataProductListing`` item (botocore datazone model, SearchResultItem
@@ -169,17 +174,16 @@ def _request_and_accept(client: Any, props: dict[str, Any], listing: str, deadli
     if pending is not None:
         request_id = str(pending["id"])
     else:
-        created = retrying(
-            lambda: client.create_subscription_request(
-                domainIdentifier=domain,
-                subscribedPrincipals=[{"project": {"identifier": consumer}}],
-                subscribedListings=[{"identifier": listing}],
-                requestReason=props["Reason"],
-                clientToken=client_token(domain, consumer, listing),
-            ),
-            deadline,
-            WRITE_RETRYABLE,
-        )
+        request: dict[str, Any] = {
+            "domainIdentifier": domain,
+            "subscribedPrincipals": [{"project": {"identifier": consumer}}],
+            "subscribedListings": [{"identifier": listing}],
+            "requestReason": props["Reason"],
+            "clientToken": client_token(domain, consumer, listing),
+        }
+        if props.get("Forms"):
+            request["metadataForms"] = request_forms(props["Forms"])
+        created = retrying(lambda: client.create_subscription_request(**request), deadline, WRITE_RETRYABLE)
         request_id = str(created["id"])
     retrying(
         lambda: client.accept_subscription_request(
@@ -194,6 +198,19 @@ def _request_and_accept(client: Any, props: dict[str, Any], listing: str, deadli
         f"the subscription of accepted request {request_id}",
     )
     return str(accepted["id"])
+
+
+def request_forms(forms: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The declared forms as CreateSubscriptionRequest's FormInput entries."""
+    return [
+        {
+            "formName": f["FormName"],
+            "typeIdentifier": f["TypeIdentifier"],
+            "typeRevision": f["TypeRevision"],
+            "content": f["Content"],
+        }
+        for f in forms
+    ]
 
 
 def grants_completed(client: Any, domain: str, subscription_id: str) -> bool | None:

@@ -1,0 +1,141 @@
+"""Many resources of one stack given as CloudFormation JSON and added in one call to the kernel.
+
+A construct per resource costs several round trips from Python to the jsii kernel (Node): the
+resource, its wrapper, its removal policy, its attributes, its metadata. A mesh has thousands of
+projects and memberships, and those round trips were most of a large synth's time
+(docs/large-meshes.md). ``cloudformation_include.CfnInclude`` builds the same L1 resources from a
+template in Node, in one call: the resources are still constructs (aspects, tags and cdk-nag visit
+them) and render exactly as the L1 classes render them.
+
+Values the template cannot hold as JSON (tokens: another resource's attribute, a cross-stack
+reference) become template parameters that CfnInclude replaces by the token; logical ids and the
+construct-path metadata are computed here exactly as CDK computes them for the constructs this
+replaces (``unique_id``: aws-cdk-lib's core/lib/private/uniqueid.js), so switching a stack to a
+fragment changes nothing in its template (the snapshot tests compare every template).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from collections.abc import Sequence
+from typing import Any
+
+from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import cloudformation_include as cfn_inc
+from constructs import Construct
+
+# cxapi.PATH_METADATA_ENABLE_CONTEXT / PATH_METADATA_KEY: `cdk synth` turns path metadata on.
+PATH_METADATA_CONTEXT = "aws:cdk:enable-path-metadata"
+PATH_METADATA_KEY = "aws:cdk:path"
+# A token encoded in a string: ${Token[NAME.123]} (aws-cdk-lib core/lib/private/encoding.js).
+_TOKEN = re.compile(r"\$\{Token\[[^\]]+\]\}")
+_NON_ALNUM = re.compile(r"[^A-Za-z0-9]")
+
+# RemovalPolicy -> (DeletionPolicy, UpdateReplacePolicy), as CfnResource.applyRemovalPolicy writes them.
+_POLICIES = {
+    RemovalPolicy.RETAIN: ("Retain", "Retain"),
+    RemovalPolicy.DESTROY: ("Delete", "Delete"),
+    RemovalPolicy.SNAPSHOT: ("Snapshot", "Snapshot"),
+    RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE: ("RetainExceptOnCreate", "Retain"),
+}
+
+
+def unique_id(components: Sequence[str]) -> str:
+    """The logical id CDK gives a resource at this construct path below its stack (makeUniqueId)."""
+    parts = [c for c in components if c != "Default"]
+    if not parts:
+        raise ValueError("a logical id needs at least one path component")
+    if len(parts) == 1:
+        candidate = _NON_ALNUM.sub("", parts[0])
+        if len(candidate) <= 255:
+            return candidate
+    digest = hashlib.md5("/".join(parts).encode(), usedforsecurity=False).hexdigest()[:8].upper()
+    human: list[str] = []
+    for part in parts:
+        if not human or not human[-1].endswith(part):
+            human.append(part)
+    return "".join(_NON_ALNUM.sub("", p) for p in human if p != "Resource")[:240] + digest
+
+
+def is_token(value: str) -> bool:
+    return bool(_TOKEN.search(value))
+
+
+class FragmentTemplate:
+    """The resources of a fragment, built in Python. ``value`` turns a string holding a token into
+    a parameter reference (one parameter per distinct token)."""
+
+    def __init__(self, stack: Stack) -> None:
+        self._stack = stack
+        self.resources: dict[str, dict[str, Any]] = {}
+        self.parameters: dict[str, str] = {}
+        self._names: dict[str, str] = {}
+        self._stack_path: str | None = None
+        self._path_metadata: bool | None = None
+
+    def value(self, value: str) -> str | dict[str, str]:
+        if not is_token(value):
+            return value
+        name = self._names.get(value)
+        if name is None:
+            name = self._names[value] = f"FragmentValue{len(self._names)}"
+            self.parameters[name] = value
+        return {"Ref": name}
+
+    def add(
+        self,
+        path: Sequence[str],
+        resource_type: str,
+        properties: dict[str, Any],
+        *,
+        removal_policy: RemovalPolicy | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> str:
+        """Adds the resource CDK would create at ``path`` (below the stack) and returns its logical id."""
+        logical_id = unique_id(path)
+        if logical_id in self.resources:
+            raise ValueError(f"two resources of one fragment share the logical id {logical_id}")
+        resource: dict[str, Any] = {"Type": resource_type, "Properties": properties}
+        # In the order CDK writes them: the path when the construct is created, the rest later.
+        all_metadata = {PATH_METADATA_KEY: "/".join([self._path(), *path])} if self._with_path_metadata() else {}
+        all_metadata.update(metadata or {})
+        if all_metadata:
+            resource["Metadata"] = all_metadata
+        if removal_policy is not None:
+            resource["DeletionPolicy"], resource["UpdateReplacePolicy"] = _POLICIES[removal_policy]
+        self.resources[logical_id] = resource
+        return logical_id
+
+    def _with_path_metadata(self) -> bool:
+        if self._path_metadata is None:
+            self._path_metadata = bool(self._stack.node.try_get_context(PATH_METADATA_CONTEXT))
+        return self._path_metadata
+
+    def _path(self) -> str:
+        if self._stack_path is None:
+            self._stack_path = self._stack.node.path
+        return self._stack_path
+
+
+class TemplateFragment(Construct):
+    """The fragment's resources as constructs (children named by logical id) in ``scope``'s stack."""
+
+    def __init__(self, scope: Construct, construct_id: str, template: FragmentTemplate) -> None:
+        super().__init__(scope, construct_id)
+        body = {
+            "Parameters": {name: {"Type": "String"} for name in template.parameters},
+            "Resources": template.resources,
+        }
+        # CfnInclude reads a file, once, while it is constructed: a private temporary file,
+        # removed right after.
+        handle, path = tempfile.mkstemp(prefix="mesh-fragment-", suffix=".json")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as file:
+                json.dump(body, file)
+            self.include = cfn_inc.CfnInclude(self, "Include", template_file=path, parameters=dict(template.parameters))
+        finally:
+            os.unlink(path)
