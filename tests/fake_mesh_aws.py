@@ -1,13 +1,14 @@
 """The bundled mesh as deployed, answered by real boto3 clients: every environment's domain holds
 exactly what the YAML declares (units with their owners and the grants of project_creators and
 grants, the enabled blueprints and the profiles, projects and their group members, glossaries and
-terms with their relations, form types with their Smithy model, the identity_center groups as
-group profiles, the catalogs' tables as assets, published ones listed, the data products
-listed, the YAML's subscriptions to assets accepted), plus one asset the YAML does not declare
+terms with their relations, form types with their Smithy model, the identity_center groups as group
+profiles, the catalogs' tables as assets, published ones listed, the data products listed, the
+YAML's subscriptions to assets accepted), plus one asset the YAML does not declare
 (adhoc_churn_scores) and one pending request (PENDING_REQUEST). Names and values are the ones the
-stacks write (mesh_config.naming, the constructs' defaults); ids are derived from the mesh's keys, except a group profile's, which is
-the group's Identity Center id. Not modelled: the memberships and grants of the mesh's own IAM-role
-identities (handlers, management roles), member-pool grants, subscriptions to data products.
+stacks write (mesh_config.naming, the constructs' defaults); ids are derived from the mesh's keys,
+except a group profile's, which is the group's Identity Center id. Not modelled: the memberships and
+grants of the mesh's own IAM-role identities (handlers, management roles), member-pool grants,
+subscriptions to data products.
 
 It hooks the clients where botocore's Stubber does ('before-call'): botocore validates every
 request against the service model before it arrives here, and every answer is validated against
