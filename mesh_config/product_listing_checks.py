@@ -150,6 +150,14 @@ def _check_product_subscriptions(mesh: MeshDefinition, doc: YamlDocument) -> lis
             continue
         if sub.data_product is None:
             continue
+        if sub.extra_principals:
+            issues.append(
+                doc.issue(
+                    (*loc, "extra_principals"),
+                    "extra_principals are granted on the subscribed table; a data product's subscription has none",
+                    "subscribe the roles' tables one by one (asset: ...) with extra_principals, or remove them here",
+                )
+            )
         product = products.get(sub.data_product)
         if product is None:
             issues.append(

@@ -122,7 +122,8 @@ class SubscriptionsStack(Stack):
             previous = construct
             self.subscriptions[subscription_key(sub)] = construct
             principals = [p for p in sub.extra_principals if role_account(p) == env_config.account]
-            if principals and catalogs is not None:
+            # A data product's subscription takes none (validation, product_listing_checks.py).
+            if principals and catalogs is not None and sub.asset is not None:
                 self._grant_extra_principals(config, env_config, sub, principals, construct, catalogs)
 
     def _grant_extra_principals(

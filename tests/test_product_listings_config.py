@@ -129,3 +129,11 @@ def test_without_data_products_the_mesh_loads_as_before(env_dir: Path):
 
     edit_yaml(env_dir / "mesh.yaml", change)
     assert load_mesh(env_dir).mesh.data_products == []
+
+
+def test_extra_principals_on_a_data_product_subscription_are_refused(env_dir: Path):
+    role = "arn:aws:iam::123456789012:role/service-role/acme-bi"
+    edit_yaml(env_dir / "mesh.yaml", lambda m: m["subscriptions"][3].update(extra_principals=[role]))
+    assert_issue(
+        load_issues(env_dir), "mesh.yaml", "subscriptions[3].extra_principals", "a data product's subscription"
+    )
