@@ -47,6 +47,7 @@ from datamesh.services.catalog import CatalogService
 from datamesh.services.drift import DriftReport, DriftService
 from datamesh.services.permissions import PermissionService
 from datamesh.services.pipeline import PipelineService
+from datamesh.services.products import ProductService
 from datamesh.services.projects import ProjectService
 from datamesh.services.promotion import PromotionService
 from datamesh.services.subscriptions import Grant, SubscriptionService
@@ -74,6 +75,8 @@ pipeline_app = typer.Typer(help="Promotion approvals of the mesh pipeline (tools
 app.add_typer(pipeline_app, name="pipeline")
 assets_app = typer.Typer(help="Assets of the inventory: details, publication, terms and forms.", no_args_is_help=True)
 app.add_typer(assets_app, name="assets")
+products_app = typer.Typer(help="Data products: tables of one project listed as one unit.", no_args_is_help=True)
+app.add_typer(products_app, name="products")
 permissions_app = typer.Typer(help="Who may read what: Lake Formation grants and subscribers.", no_args_is_help=True)
 app.add_typer(permissions_app, name="permissions")
 promote_app = typer.Typer(help="Promotion helpers: what promoting a project changes.", no_args_is_help=True)
@@ -530,6 +533,41 @@ def assets_show(name: Annotated[str, typer.Argument(help="asset name, e.g. finan
     for form in details.forms:
         if form.name not in TABLE_FORMS:
             out.print(f"form {form.name}: {json.dumps(form.content)}", markup=False, highlight=False)
+
+
+@products_app.command("list")
+def products_list() -> None:
+    """Data products of the environment, with the revision the catalog lists.
+
+    Example: datamesh products list
+    """
+    rows = _run(lambda ctx: ProductService(ctx).list())
+    _show(rows, ["name", "owning_project_id", "listed_revision", "declared_in", "id"], "Data products")
+
+
+@products_app.command("show")
+def products_show(name: Annotated[str, typer.Argument(help="data product name, e.g. customer360")]) -> None:
+    """A data product's assets, glossary terms, forms and listing.
+
+    Example: datamesh products show customer360
+    """
+    details = _run(lambda ctx: ProductService(ctx).show(name))
+    if STATE.output is Output.JSON:
+        out.print_json(json.dumps({**dataclasses.asdict(details), "published": details.published}, default=str))
+        return
+    listing = "published" if details.published else f"listed at revision {details.product.listed_revision or 'none'}"
+    out.print(f"{details.product.name}  ({details.product.id}, revision {details.revision}, {listing})", markup=False)
+    if details.product.declared_in:
+        out.print(f"declared in {details.product.declared_in}", markup=False)
+    table = Table(title="Assets")
+    table.add_column("name")
+    table.add_column("id")
+    for item in details.items:
+        table.add_row(item.asset_name, item.asset_id)
+    out.print(table)
+    out.print(f"glossary terms: {', '.join(details.glossary_term_names) or 'none'}", markup=False)
+    for form, content in details.forms.items():
+        out.print(f"form {form}: {json.dumps(content)}", markup=False, highlight=False)
 
 
 @assets_app.command("publish")

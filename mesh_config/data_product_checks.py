@@ -397,7 +397,7 @@ def _check_unique_assets(mesh: MeshDefinition, doc: YamlDocument) -> list[Config
 def _check_subscriptions(mesh: MeshDefinition, doc: YamlDocument, projects: Mapping[str, Project]) -> list[ConfigIssue]:
     assets = tables_by_asset(mesh.catalogs)
     issues = []
-    keys = [f"{s.consumer}/{s.asset}" for s in mesh.subscriptions]
+    keys = [f"{s.consumer}/{s.target}" for s in mesh.subscriptions]
     for k in repeated_indexes(keys):
         issues.append(
             doc.issue(("subscriptions", k), f"subscription {keys[k]} is declared twice", "remove the repeated entry")
@@ -418,6 +418,8 @@ def _check_subscriptions(mesh: MeshDefinition, doc: YamlDocument, projects: Mapp
             issues += _check_lakehouse(
                 mesh, doc, (*loc, "consumer"), consumer, CONSUMER_BLUEPRINTS, "receives data", envs
             )
+        if sub.asset is None:
+            continue  # a data product's subscription: product_listing_checks.py
         found = assets.get(sub.asset)
         if found is None:
             issues.append(

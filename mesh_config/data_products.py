@@ -232,10 +232,15 @@ class Catalog(_Model):
 
 
 class Subscription(_Model):
-    """A consumer project subscribed to a published asset."""
+    """A consumer project subscribed to a published asset, or to a data product (exactly one of the two)."""
 
     consumer: Slug = Field(description="key <unit>-<use-case> of the subscribing project")
-    asset: SnakeName = Field(description="asset name <bu>_<dataset>_<type>, e.g. finance_gl_transactions_table")
+    asset: SnakeName | None = Field(
+        None, description="asset name <bu>_<dataset>_<type>, e.g. finance_gl_transactions_table (or data_product)"
+    )
+    data_product: Slug | None = Field(
+        None, description="name of a data product of the mesh (data_products), e.g. customer360 (or asset)"
+    )
     reason: str = Field(min_length=1, max_length=4096, description="why the consumer needs the data (kept by DataZone)")
     environments: list[Slug] | None = Field(None, description="environments where it applies; default: every one")
     forms: FormValues = Field(
@@ -255,6 +260,11 @@ class Subscription(_Model):
 
     def exists_in(self, env: str) -> bool:
         return self.environments is None or env in self.environments
+
+    @property
+    def target(self) -> str:
+        """What is subscribed to: the asset's name, or the data product's."""
+        return self.asset or self.data_product or ""
 
 
 def tables_by_asset(catalogs: Sequence[Catalog]) -> dict[str, tuple[Catalog, Table]]:

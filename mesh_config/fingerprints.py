@@ -25,6 +25,7 @@ from typing import Any
 from mesh_config.data_products import Catalog, Table
 from mesh_config.governance import FieldType, MetadataForm, split_term_ref
 from mesh_config.mesh import MeshDefinition
+from mesh_config.product_listings import DataProduct
 
 
 def canonical_json(value: Any) -> str:
@@ -123,3 +124,16 @@ def curation_fingerprint(mesh: MeshDefinition, products: Sequence[tuple[Catalog,
     )
     sources = {f"{c.business_unit}/{p}": c.data_source.model_dump(mode="json")["forms"] for c, p in products}
     return fingerprint({"governance": governance_declarations(mesh, refs), "data_source_forms": sources})
+
+
+def data_product_fingerprint(mesh: MeshDefinition, product: DataProduct) -> str:
+    """Changes when a form or glossary term a data product uses changes (a new form revision, a
+    replaced glossary), so its resource gets an Update although its properties read the same."""
+    forms = {f.name: f for f in mesh.metadata_forms}
+    terms = {split_term_ref(r, "") for r in product.terms}
+    for name, values in product.forms.items():
+        form = forms.get(name)
+        for field in form.fields if form else []:
+            if field.type is FieldType.GLOSSARY_TERM and field.name in values:
+                terms.add(split_term_ref(str(values[field.name]), field.glossary or ""))
+    return governance_fingerprint(mesh, GovernanceRefs(frozenset(product.forms), frozenset(terms)))

@@ -71,6 +71,7 @@ def tools_account_of(management: Management, pipeline_account: str | None) -> st
 READ_ACTIONS: dict[str, tuple[str, ...]] = {
     "datazone": (
         "GetAsset",
+        "GetDataProduct",
         "GetGroupProfile",
         "GetProject",
         "GetProjectProfile",

@@ -18,6 +18,7 @@ from mesh_config.metadata_rules import MetadataRule
 from mesh_config.organization import Organization
 from mesh_config.permission_sets import PermissionSet
 from mesh_config.pipeline import PipelineConfig
+from mesh_config.product_listings import DataProduct
 from mesh_config.repositories import ProjectRepository
 from mesh_config.shares import Share, Team
 from mesh_config.tags import Tags
@@ -278,8 +279,12 @@ class MeshDefinition(_Model):
         default_factory=list,
         description="domain catalogs: one Glue database <bu>_<env>_catalog per business unit with its tables",
     )
+    data_products: list[DataProduct] = Field(
+        default_factory=list,
+        description="data products: published tables of one owner project under one name, listed as one unit",
+    )
     subscriptions: list[Subscription] = Field(
-        default_factory=list, description="consumer projects subscribed to published tables"
+        default_factory=list, description="consumer projects subscribed to published tables or data products"
     )
     shares: list[Share] = Field(
         default_factory=list,

@@ -78,6 +78,9 @@ def membership_stack_part(project: Project, layout: Layout) -> str | None:
 
 
 def subscription_key(subscription: Subscription) -> str:
+    if subscription.data_product is not None:
+        # Asset names have no '/': a product's key never equals an asset's.
+        return f"{subscription.consumer}/data-product/{subscription.data_product}"
     return f"{subscription.consumer}/{subscription.asset}"
 
 
@@ -131,9 +134,12 @@ def _subscribed_projects(mesh: MeshDefinition, env: str) -> set[str]:
 def subscribed_projects(mesh: MeshDefinition, subs: Sequence[Subscription]) -> set[str]:
     """Consumers and producers of ``subs``."""
     assets = tables_by_asset(mesh.catalogs)
-    return {s.consumer for s in subs} | {
-        c.producer_of(t) for c, t in (assets[s.asset] for s in subs if s.asset in assets)
-    }
+    owners = {p.name: p.owner for p in mesh.data_products}
+    return (
+        {s.consumer for s in subs}
+        | {c.producer_of(t) for c, t in (assets[s.asset] for s in subs if s.asset in assets)}
+        | {owners[s.data_product] for s in subs if s.data_product in owners}
+    )
 
 
 # The governance stack's fixed part: the handler identity (role, policy, user profile, member-pool

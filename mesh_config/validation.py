@@ -38,6 +38,7 @@ from mesh_config.network_checks import check_network_form, check_network_overlap
 from mesh_config.notification_checks import check_notifications
 from mesh_config.organization_checks import check_organization
 from mesh_config.permission_set_checks import check_permission_sets
+from mesh_config.product_listing_checks import check_product_listings
 from mesh_config.promotion import PromotionMode
 from mesh_config.quality_checks import check_quality
 from mesh_config.regions import region_problem
@@ -75,6 +76,7 @@ def check_mesh(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue]:
     issues += _check_projects(mesh, doc)
     issues += check_governance(mesh, doc)
     issues += check_data_products(mesh, doc)
+    issues += check_product_listings(mesh, doc)
     issues += check_metadata_rules(mesh, doc)
     issues += check_quality(mesh, doc)
     issues += check_lineage(mesh, doc)

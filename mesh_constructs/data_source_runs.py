@@ -82,6 +82,22 @@ def _term(t: TermId) -> dict[str, str]:
     return {"GlossaryId": t.glossary_id, "Term": t.term}
 
 
+def term_property(t: TermId) -> dict[str, str]:
+    """A term as the handlers read it: {GlossaryId, Term}."""
+    return _term(t)
+
+
+def form_property(f: CuratedForm) -> dict[str, Any]:
+    """A form as the handlers read it: {Name, TypeRevision, Content (JSON text), TermFields[, Fields]}."""
+    return {
+        "Name": f.name,
+        "TypeRevision": f.type_revision,
+        "Content": json.dumps(dict(f.values), sort_keys=True),
+        "TermFields": [{"Field": k, **_term(x)} for k, x in sorted(f.term_fields.items())],
+        **({"Fields": list(f.fields)} if f.fields else {}),
+    }
+
+
 def _table(t: CuratedTable) -> dict[str, Any]:
     return {
         "Name": t.name,
@@ -95,16 +111,7 @@ def _table(t: CuratedTable) -> dict[str, Any]:
             if t.column_descriptions
             else {}
         ),
-        "Forms": [
-            {
-                "Name": f.name,
-                "TypeRevision": f.type_revision,
-                "Content": json.dumps(dict(f.values), sort_keys=True),
-                "TermFields": [{"Field": k, **_term(x)} for k, x in sorted(f.term_fields.items())],
-                **({"Fields": list(f.fields)} if f.fields else {}),
-            }
-            for f in t.forms
-        ],
+        "Forms": [form_property(f) for f in t.forms],
     }
 
 

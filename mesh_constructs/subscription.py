@@ -1,4 +1,4 @@
-"""A consumer project subscribed to a published asset, requested and approved at deployment."""
+"""A consumer project subscribed to a published asset or data product, requested and approved at deployment."""
 
 from __future__ import annotations
 
@@ -45,6 +45,8 @@ class SubscriptionProps:
     asset_name: str
     reason: str
     handler: DataZoneHandler
+    # The listing is a data product's (its name in asset_name) rather than an asset's.
+    data_product: bool = False
     # What the producer unit's subscribe rules require @default none.
     forms: Sequence[RequestForm] = field(default_factory=tuple)
 
@@ -60,7 +62,7 @@ class Subscription(Construct):
                 "DomainId": props.domain_id,
                 "ConsumerProjectId": props.consumer_project_id,
                 "ProducerProjectId": props.producer_project_id,
-                "AssetName": props.asset_name,
+                **({"DataProductName": props.asset_name} if props.data_product else {"AssetName": props.asset_name}),
                 "Reason": props.reason,
                 # Only when declared: the template of a subscription without forms stays as it was.
                 **(

@@ -157,7 +157,7 @@ def expected_for(config: MeshConfig, environment: str) -> Expected:
             stacks[naming.stack(part)] = tuple(tables)
             resource_types[naming.stack(part)] = PRODUCT_RESOURCE_TYPES
     for part, subscriptions in config.subscription_stacks(env).items():
-        stacks[naming.stack(part)] = tuple(f"{s.consumer} -> {s.asset}" for s in subscriptions)
+        stacks[naming.stack(part)] = tuple(f"{s.consumer} -> {s.target}" for s in subscriptions)
         resource_types[naming.stack(part)] = SUBSCRIPTION_RESOURCE_TYPES
     owns_settings = BaselinePart.ACCOUNT_BASELINE in account_parts(config, env)
     if has_baseline_stack(config, env):

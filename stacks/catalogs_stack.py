@@ -19,7 +19,9 @@ from constructs import Construct
 
 from mesh_config import EnvironmentConfig, MeshConfig
 from mesh_config.data_products import PRODUCT_LAYERS, Catalog
+from mesh_config.product_listings import products_in
 from mesh_constructs.data_lake_locations import DataLakeLocations, DataLakeLocationsProps
+from mesh_constructs.data_product import DATA_PRODUCT_ACTIONS
 from mesh_constructs.data_source_runs import DATA_SOURCE_RUNS_ACTIONS
 from mesh_constructs.datazone_handler import DataZoneHandler, DataZoneHandlerProps
 from mesh_constructs.domain_catalog import DomainCatalog, DomainCatalogProps
@@ -101,6 +103,19 @@ class CatalogsStack(Stack):
                 description="Runs the catalogs' data sources, then curates and publishes their assets",
             ),
         )
+        # Only with data products in this environment: other meshes' templates stay as they were.
+        self.products_handler: DataZoneHandler | None = None
+        if products_in(config.mesh.data_products, env_config.name):
+            self.products_handler = DataZoneHandler(
+                self,
+                "DataProductsHandler",
+                DataZoneHandlerProps(
+                    module="data_product",
+                    identity=self.identity,
+                    actions=DATA_PRODUCT_ACTIONS,
+                    description="Creates, revises, publishes and deletes the mesh's data products",
+                ),
+            )
         CfnOutput(self, "HandlerRoleArn", value=self.identity.role.role_arn)
         CfnOutput(self, "DataAccessRoleArn", value=self.locations.role.role_arn)
         database_outputs(self, self.catalogs)

@@ -4,7 +4,9 @@ that imports, curates and publishes the tables at each deployment.
 
 Order inside the stack: the catalog handler becomes a member of each producer project, then the
 lookup reads the projects' Lakehouse connections and roles (waiting for their environments), the
-tables exist, the roles are granted on them, the data sources are created, and finally the run.
+tables exist, the roles are granted on them, the data sources are created, then the run, and last
+the data products of the stack's producers: they group assets the run imported and published, so
+a deploy never creates a product before its assets exist.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from constructs import Construct
 
 from mesh_config import EnvironmentConfig, MeshConfig
 from mesh_config.data_products import Catalog, Table, asset_name
-from mesh_config.fingerprints import curation_fingerprint, data_source_fingerprint
+from mesh_config.fingerprints import curation_fingerprint, data_product_fingerprint, data_source_fingerprint
 from mesh_config.governance import FieldType
+from mesh_config.product_listings import products_in
 from mesh_constructs.catalog_table import CatalogTable, CatalogTableProps, ColumnSpec, TableFormat
+from mesh_constructs.data_product import DataProduct, DataProductProps
 from mesh_constructs.data_source_runs import (
     CuratedForm,
     CuratedTable,
@@ -175,6 +179,31 @@ class ProductsStack(Stack):
             ),
         )
 
+        # After the run: a product lists assets the run imported and published. The catalog
+        # handler's identity owns every producer of this stack (memberships above), which DataZone
+        # asks of whoever creates a product in a project.
+        self.data_products: dict[str, DataProduct] = {}
+        for product in products_in(config.mesh.data_products, env_config.name):
+            if product.owner not in producers or catalogs.products_handler is None:
+                continue
+            built = DataProduct(
+                self,
+                f"DataProduct-{product.name}",
+                DataProductProps(
+                    domain_id=domain_id,
+                    project_id=projects[product.owner].project_id,
+                    name=product.name,
+                    description=product.description,
+                    assets=list(product.tables),
+                    terms=[term(t) for t in product.terms],
+                    forms=self._forms(config, product.forms, forms, term),
+                    handler=catalogs.products_handler,
+                    fingerprint=data_product_fingerprint(config.mesh, product),
+                ),
+            )
+            built.node.add_dependency(self.runs)
+            self.data_products[product.name] = built
+
     def _table(self, bucket: str, database: str, name: str, table: Table, removal: Any) -> CatalogTable:
         def spec(c: Any) -> ColumnSpec:
             return ColumnSpec(name=c.name, type=c.type, description=c.description, pii=c.pii)
@@ -198,17 +227,7 @@ class ProductsStack(Stack):
     def _curated(
         config: MeshConfig, catalog: Catalog, table: Table, forms: Mapping[str, Any], term: Any
     ) -> CuratedTable:
-        declared = {f.name: f for f in config.mesh.metadata_forms}
-        curated_forms = []
-        for name, values in table.forms.items():
-            term_fields = {
-                f.name: term(str(values[f.name]) if "/" in str(values[f.name]) else f"{f.glossary}/{values[f.name]}")
-                for f in declared[name].fields
-                if f.type is FieldType.GLOSSARY_TERM and f.name in values
-            }
-            plain = {k: v for k, v in values.items() if k not in term_fields}
-            fields = [f.name for f in declared[name].fields]
-            curated_forms.append(CuratedForm(name, forms[name].revision, plain, term_fields, fields))
+        curated_forms = ProductsStack._forms(config, table.forms, forms, term)
         return CuratedTable(
             name=asset_name(catalog.business_unit, table),
             publish=table.published,
@@ -217,3 +236,21 @@ class ProductsStack(Stack):
             forms=curated_forms,
             column_descriptions={c.name: c.description for _, _, c in table.all_columns() if c.description},
         )
+
+    @staticmethod
+    def _forms(
+        config: MeshConfig, declared_values: Mapping[str, Any], forms: Mapping[str, Any], term: Any
+    ) -> list[CuratedForm]:
+        """Declared form values with their glossary-term fields apart (resolved at deploy)."""
+        declared = {f.name: f for f in config.mesh.metadata_forms}
+        curated_forms = []
+        for name, values in declared_values.items():
+            term_fields = {
+                f.name: term(str(values[f.name]) if "/" in str(values[f.name]) else f"{f.glossary}/{values[f.name]}")
+                for f in declared[name].fields
+                if f.type is FieldType.GLOSSARY_TERM and f.name in values
+            }
+            plain = {k: v for k, v in values.items() if k not in term_fields}
+            fields = [f.name for f in declared[name].fields]
+            curated_forms.append(CuratedForm(name, forms[name].revision, plain, term_fields, fields))
+        return curated_forms

@@ -63,6 +63,11 @@ class SubscriptionsStack(Stack):
         naming = config.naming(env_config)
         domain_id = domain.domain.domain_id
         producer_of = {name: c.producer_of(t) for name, (c, t) in tables_by_asset(config.mesh.catalogs).items()}
+        owner_of = {p.name: p.owner for p in config.mesh.data_products}
+
+        def producer(sub: SubscriptionConfig) -> str:
+            return owner_of[sub.data_product] if sub.data_product else producer_of[sub.asset or ""]
+
         self.identity = domain.handler_identity(
             self,
             naming.subscription_handler_role(part),
@@ -79,7 +84,7 @@ class SubscriptionsStack(Stack):
             ),
         )
         designations = {s.consumer: "PROJECT_CONTRIBUTOR" for s in subscriptions}
-        designations.update({producer_of[s.asset]: "PROJECT_OWNER" for s in subscriptions})
+        designations.update({producer(s): "PROJECT_OWNER" for s in subscriptions})
         memberships = {
             key: self.identity.own_project(self, f"HandlerMember-{key}", projects[key].project_id, designation)
             for key, designation in sorted(designations.items())
@@ -88,17 +93,21 @@ class SubscriptionsStack(Stack):
         self.subscriptions: dict[str, Subscription] = {}
         previous: IConstruct | None = None
         for sub in subscriptions:
-            producer = producer_of[sub.asset]
+            publisher = producer(sub)
             construct = Subscription(
                 self,
-                f"Subscription-{sub.consumer}-{sub.asset}",
+                # A data product's apart from the assets': a product may be named like an asset.
+                f"ProductSubscription-{sub.consumer}-{sub.data_product}"
+                if sub.data_product
+                else f"Subscription-{sub.consumer}-{sub.asset}",
                 SubscriptionProps(
                     domain_id=domain_id,
                     consumer_project_id=projects[sub.consumer].project_id,
-                    producer_project_id=projects[producer].project_id,
-                    asset_name=sub.asset,
+                    producer_project_id=projects[publisher].project_id,
+                    asset_name=sub.target,
                     reason=sub.reason,
                     handler=handler,
+                    data_product=sub.data_product is not None,
                     forms=[
                         RequestForm(name, governance.forms[name].revision, json.dumps(values, sort_keys=True))
                         for name, values in sub.forms.items()
@@ -108,12 +117,13 @@ class SubscriptionsStack(Stack):
                 ),
             )
             construct.node.add_dependency(
-                memberships[sub.consumer], memberships[producer], *([previous] if previous else [])
+                memberships[sub.consumer], memberships[publisher], *([previous] if previous else [])
             )
             previous = construct
             self.subscriptions[subscription_key(sub)] = construct
             principals = [p for p in sub.extra_principals if role_account(p) == env_config.account]
-            if principals and catalogs is not None:
+            # A data product's subscription takes none (validation, product_listing_checks.py).
+            if principals and catalogs is not None and sub.asset is not None:
                 self._grant_extra_principals(config, env_config, sub, principals, construct, catalogs)
 
     def _grant_extra_principals(

@@ -418,3 +418,95 @@ class StubbedDomain:
             self.request(status),
             {"domainIdentifier": DOMAIN, "identifier": self.REQUEST_ID, "decisionComment": comment},
         )
+
+    # --- data products (product_pages.py) --------------------------------------------------
+
+    def _products(self) -> list[dict]:
+        return [
+            {
+                "dataProductItem": {
+                    "domainId": DOMAIN,
+                    "id": opaque_id("product", p.name),
+                    "name": p.name,
+                    "owningProjectId": self.project_id(p.owner),
+                    "description": p.description,
+                }
+            }
+            for p in self.config.mesh.data_products
+            if p.exists_in(ENV)
+        ]
+
+    def _product_listings(self, text: str = "") -> None:
+        items = [
+            {
+                "dataProductListing": {
+                    "listingId": opaque_id("listing", p["dataProductItem"]["name"]),
+                    "entityId": p["dataProductItem"]["id"],
+                    "entityRevision": "2",
+                    "name": p["dataProductItem"]["name"],
+                }
+            }
+            for p in self._products()
+            if not text or p["dataProductItem"]["name"] == text
+        ]
+        params = {"domainIdentifier": DOMAIN, **MAX, **({"searchText": text} if text else {})}
+        self.dz.add_response("search_listings", {"items": items}, params)
+
+    def products_page(self) -> None:
+        """The data products page: every product, their listings, the owners named."""
+        self.dz.add_response(
+            "search", {"items": self._products()}, {"domainIdentifier": DOMAIN, "searchScope": "DATA_PRODUCT", **MAX}
+        )
+        self._product_listings()
+        self.list_projects()
+
+    def product(self, name: str) -> None:
+        """A data product's page: found, listed, read, its assets and terms named, its owner named."""
+        (found,) = [p for p in self._products() if p["dataProductItem"]["name"] == name]
+        self.dz.add_response(
+            "search",
+            {"items": [found]},
+            {"domainIdentifier": DOMAIN, "searchScope": "DATA_PRODUCT", **MAX, "searchText": name},
+        )
+        self._product_listings(name)
+        declared = next(p for p in self.config.mesh.data_products if p.name == name)
+        tables = [next(t for t in self.tables if t.name == n) for n in declared.tables]
+        item = found["dataProductItem"]
+        self.dz.add_response(
+            "get_data_product",
+            {
+                "domainId": DOMAIN,
+                "id": item["id"],
+                "revision": "2",
+                "owningProjectId": item["owningProjectId"],
+                "name": name,
+                "status": "CREATED",
+                "description": declared.description,
+                "glossaryTerms": [self.term_ids[t] for t in declared.terms],
+                "items": [{"itemType": "ASSET", "identifier": t.id} for t in tables],
+                "formsOutput": [
+                    {"formName": f, "typeName": f, "typeRevision": "1", "content": json.dumps(v)}
+                    for f, v in declared.forms.items()
+                ],
+            },
+            {"domainIdentifier": DOMAIN, "identifier": item["id"]},
+        )
+        for t in tables:
+            self.dz.add_response(
+                "get_asset",
+                {
+                    "id": t.id,
+                    "name": t.name,
+                    "domainId": DOMAIN,
+                    "owningProjectId": t.owner_id,
+                    "revision": "3",
+                    "typeIdentifier": "amazon.datazone.GlueTableAssetType",
+                    "typeRevision": "1",
+                    "formsOutput": [],
+                },
+                {"domainIdentifier": DOMAIN, "identifier": t.id},
+            )
+        if declared.terms:
+            self.search_glossaries()
+            self.search_all_terms()
+        self.list_projects()

@@ -1,13 +1,14 @@
 """The bundled mesh as deployed, answered by real boto3 clients: every environment's domain holds
 exactly what the YAML declares (units with their owners and the grants of project_creators and
 grants, the enabled blueprints and the profiles, projects and their group members, glossaries and
-terms with their relations, form types with their Smithy model, the identity_center groups as
-group profiles, the catalogs' tables as assets, published ones listed, the YAML's subscriptions
-accepted), plus one asset the YAML does not declare (adhoc_churn_scores) and one pending request
-(PENDING_REQUEST). Names and values are the ones the stacks write (mesh_config.naming, the
-constructs' defaults); ids are derived from the mesh's keys, except a group profile's, which is
-the group's Identity Center id. Not modelled: the memberships and grants of the mesh's own IAM-role
-identities (handlers, management roles) and member-pool grants.
+terms with their relations, form types with their Smithy model, the identity_center groups as group
+profiles, the catalogs' tables as assets, published ones listed, the data products listed, the
+YAML's subscriptions to assets accepted), plus one asset the YAML does not declare
+(adhoc_churn_scores) and one pending request (PENDING_REQUEST). Names and values are the ones the
+stacks write (mesh_config.naming, the constructs' defaults); ids are derived from the mesh's keys,
+except a group profile's, which is the group's Identity Center id. Not modelled: the memberships and
+grants of the mesh's own IAM-role identities (handlers, management roles), member-pool grants,
+subscriptions to data products.
 
 It hooks the clients where botocore's Stubber does ('before-call'): botocore validates every
 request against the service model before it arrives here, and every answer is validated against
@@ -173,7 +174,7 @@ class FakeMeshAws:
             {"DataQuality": {"quality_score": 80}}, [], False,
         )  # fmt: skip
         for i, subscription in enumerate(self.config.mesh.subscriptions):
-            if subscription.exists_in(env.name):
+            if subscription.exists_in(env.name) and subscription.asset is not None:
                 consumer, asset = subscription.consumer, subscription.asset
                 request = Request(f"req-{i}", consumer, asset, subscription.reason, "ACCEPTED")
                 domain.requests[request.id] = request
@@ -603,10 +604,51 @@ class FakeMeshAws:
             found = [
                 self._asset_item(domain, a)
                 for a in domain.assets.values()
-                if text in a.name.lower() and owner in (None, _id("prj", a.owner))
+                # An asset's id matches too: the promotion check looks assets up by id.
+                if (text in a.name.lower() or text == _id("ast", a.name).lower())
+                and owner in (None, _id("prj", a.owner))
             ]
             return {"items": found}
+        if scope == "DATA_PRODUCT":
+            text = params.get("searchText", "").lower()
+            return {"items": [self._product_item(domain, p) for p in self._products(domain) if text in p.name.lower()]}
         raise AwsError("ValidationException", f"search scope {scope} is not answered by the fake")
+
+    # --- DataZone: data products (published at revision 1, as the products stacks leave them) ---
+
+    def _products(self, domain: Domain) -> list[Any]:
+        return [p for p in self.config.mesh.data_products if p.exists_in(domain.env.name)]
+
+    def _product_item(self, domain: Domain, product: Any) -> dict[str, Any]:
+        return {
+            "dataProductItem": {
+                "domainId": domain.id,
+                "id": _id("dp", product.name),
+                "name": product.name,
+                "owningProjectId": _id("prj", product.owner),
+                "description": product.description,
+            }
+        }
+
+    def _datazone_get_data_product(self, params: dict[str, Any]) -> dict[str, Any]:
+        domain = self._env_domain(params)
+        product = next((p for p in self._products(domain) if _id("dp", p.name) == params["identifier"]), None)
+        if product is None:
+            raise AwsError("ResourceNotFoundException", f"data product {params['identifier']} not found", 404)
+        return {
+            "domainId": domain.id,
+            "id": _id("dp", product.name),
+            "revision": "1",
+            "owningProjectId": _id("prj", product.owner),
+            "name": product.name,
+            "status": "CREATED",
+            "items": [{"itemType": "ASSET", "identifier": _id("ast", t)} for t in product.tables],
+            "formsOutput": [
+                {"formName": n, "typeName": n, "typeRevision": "1", "content": json.dumps(v)}
+                for n, v in product.forms.items()
+            ],
+            **({"glossaryTerms": [self._term_id(t) for t in product.terms]} if product.terms else {}),
+        }
 
     def _asset(self, domain: Domain, identifier: str) -> Asset:
         for asset in domain.assets.values():
@@ -689,6 +731,19 @@ class FakeMeshAws:
             }
             for a in domain.assets.values()
             if a.published and text in a.name.lower()
+        ]
+        listings += [
+            {
+                "dataProductListing": {
+                    "listingId": _id("lst", "dp", p.name),
+                    "name": p.name,
+                    "entityId": _id("dp", p.name),
+                    "entityRevision": "1",
+                    "owningProjectId": _id("prj", p.owner),
+                }
+            }
+            for p in self._products(domain)
+            if text in p.name.lower()
         ]
         return {"items": listings}
 

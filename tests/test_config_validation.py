@@ -371,7 +371,10 @@ def test_several_errors_in_several_files_are_reported_together(env_dir: Path) ->
     assert [(Path(i.file).name, i.path) for i in issues] == [
         ("mesh.yaml", "projects[0].domain_unit"),
         ("mesh.yaml", "projects[3].profile"),
-        # The renamed project's subscriptions now name an unknown consumer.
+        # The renamed project's tables, data product and subscriptions now name an unknown project.
+        ("mesh.yaml", "catalogs[0].tables[3].producer"),
+        ("mesh.yaml", "catalogs[0].tables[4].producer"),
+        ("mesh.yaml", "data_products[0].owner"),
         ("mesh.yaml", "subscriptions[1].consumer"),
         ("mesh.yaml", "subscriptions[2].consumer"),
         ("prod.yaml", "account"),
@@ -546,7 +549,7 @@ def test_profile_limited_to_where_its_projects_exist_loads(env_dir: Path) -> Non
     # The project owns the enterprise glossary and the forms, which exist in every environment.
     edit_yaml(
         env_dir / "mesh.yaml",
-        lambda m: [m.pop(k) for k in ("glossaries", "metadata_forms", "catalogs", "subscriptions")],
+        lambda m: [m.pop(k) for k in ("glossaries", "metadata_forms", "catalogs", "data_products", "subscriptions")],
     )
     # The units' rules name the forms.
     edit_yaml(env_dir / "mesh.yaml", lambda m: [u.pop("rules", None) for u in m["domain_units"]])

@@ -210,11 +210,12 @@ def test_projects_and_a_project_with_its_members_named(page, server, mesh):
 def test_catalog_search_and_an_assets_columns_pii_terms_and_forms(page, server, mesh):
     mesh.catalog()
     sign_in(page, server, "/env/dev/catalog")
-    expect(page.get_by_text("Every asset: 10")).to_be_visible()
+    expect(page.get_by_text("Every asset: 12")).to_be_visible()  # the example's 12 tables
     mesh.catalog("crm")
     page.get_by_label("Search the inventory").fill("crm")
     page.get_by_label("Search the inventory").press("Enter")
-    expect(page.get_by_text("Assets matching “crm”: 1")).to_be_visible()
+    # The CRM accounts, and the two customer360 tables built from them.
+    expect(page.get_by_text("Assets matching “crm”: 3")).to_be_visible()
     expect(page.get_by_role("row", name="sales_crm_accounts_table")).to_contain_text("sales-forecasting-dev-project")
     no_id_shown(page, mesh)
     accessible(page, "catalog")
@@ -240,6 +241,27 @@ def test_glossaries_their_owners_and_terms(page, server, mesh):
     page.get_by_role("link", name="acme-enterprise-glossary").click()
     expect(page.get_by_role("row", name="Customer A person or organisation that buys acme products")).to_be_visible()
     accessible(page, "glossary")
+
+
+def test_data_products_their_owners_assets_and_terms(page, server, mesh):
+    mesh.products_page()
+    sign_in(page, server, "/env/dev/products")
+    row = page.get_by_role("row", name="customer360")
+    expect(row).to_contain_text("finance-customer360-dev-project")
+    expect(row).to_contain_text("revision 2")
+    expect(row).to_contain_text("mesh.yaml data_products[0]")
+    no_id_shown(page, mesh)
+    accessible(page, "products")
+    mesh.product("customer360")
+    page.get_by_role("link", name="customer360", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("customer360")
+    expect(page.get_by_role("link", name="finance_customer_profiles_table")).to_be_visible()
+    expect(page.get_by_role("link", name="finance_customer_revenue_table")).to_be_visible()
+    expect(page.get_by_text("acme-enterprise-glossary/Customer")).to_be_visible()
+    expect(page.get_by_role("heading", name="DataProductOwner")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("published")
+    no_id_shown(page, mesh)
+    accessible(page, "product")
 
 
 def test_the_drift_report_shows_the_differences_of_the_stubbed_domain_only(page, server, mesh):

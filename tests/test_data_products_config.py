@@ -35,15 +35,18 @@ def test_example_catalogs_tables_and_subscriptions() -> None:
         "finance_gl_transactions_table",
         "finance_pnl_reports_table",
         "finance_budget_data_table",
+        "finance_customer_profiles_table",
+        "finance_customer_revenue_table",
     ]
     assert "sales_opportunities_table" in assets["sales"] and "sales_product_catalog_table" in assets["sales"]
     assert assets["ops"] == ["ops_inventory_levels_table", "ops_supply_shipments_table", "ops_orders_table"]
     pii = {c.name for cat in config.mesh.catalogs for t in cat.tables for _, _, c in t.all_columns() if c.pii}
     assert {"contact_email", "ship_to_address", "budget_owner_email"} <= pii
-    assert [(s.consumer, s.asset) for s in config.mesh.subscriptions] == [
+    assert [(s.consumer, s.target) for s in config.mesh.subscriptions] == [
         ("sales-analytics", "finance_gl_transactions_table"),
         ("finance-customer360", "sales_opportunities_table"),
         ("finance-customer360", "sales_product_catalog_table"),
+        ("sales-analytics", "customer360"),
     ]
     assert list(config.product_stacks(config.environment("dev"))) == [
         "products-1",
@@ -217,7 +220,7 @@ def test_duplicate_table_catalog_and_overlapping_prefixes(env_dir: Path) -> None
     edit_yaml(env_dir / "mesh.yaml", edit)
     issues = load_issues(env_dir)
     assert_issue(
-        issues, "mesh.yaml", "catalogs[0].tables[3].dataset", "'finance_gl_transactions_table' is declared twice"
+        issues, "mesh.yaml", "catalogs[0].tables[5].dataset", "'finance_gl_transactions_table' is declared twice"
     )
     assert_issue(
         issues,
@@ -275,22 +278,24 @@ def test_subscription_consumer_unknown_missing_or_producer(env_dir: Path) -> Non
     issues = load_issues(env_dir)
     assert_issue(issues, "mesh.yaml", "subscriptions[0].consumer", "unknown project 'sales-analytic'")
     assert_issue(issues, "mesh.yaml", "subscriptions[1].consumer", "produces 'sales_opportunities_table'")
-    assert_issue(issues, "mesh.yaml", "subscriptions[3]", "declared twice")
+    assert_issue(issues, "mesh.yaml", "subscriptions[4]", "declared twice")
     issue = assert_issue(issues, "mesh.yaml", "subscriptions[2].consumer", "does not exist in staging, prod")
     assert "environments" in issue.fix
 
 
 def test_subscription_limited_to_some_environments_loads(env_dir: Path) -> None:
     def edit(m: dict) -> None:
-        next(p for p in m["projects"] if p["use_case"] == "customer360")["environments"] = ["dev"]
-        for s in m["subscriptions"][1:]:
-            s["environments"] = ["dev"]
-            s.pop("extra_principals", None)  # a role of the prod account
+        # sales-analytics subscribes to finance_gl_transactions_table and to the customer360 product.
+        next(p for p in m["projects"] if p["use_case"] == "analytics")["environments"] = ["dev"]
+        for s in m["subscriptions"]:
+            if s["consumer"] == "sales-analytics":
+                s["environments"] = ["dev"]
+                s.pop("extra_principals", None)  # a role of the prod account
 
     edit_yaml(env_dir / "mesh.yaml", edit)
     config = load_mesh(env_dir)
-    assert len(config.subscriptions_in(config.environment("dev"))) == 3
-    assert len(config.subscriptions_in(config.environment("prod"))) == 1
+    assert len(config.subscriptions_in(config.environment("dev"))) == 4
+    assert len(config.subscriptions_in(config.environment("prod"))) == 2
 
 
 def test_projects_stack_with_more_referenced_projects_than_outputs_allowed(env_dir: Path) -> None:

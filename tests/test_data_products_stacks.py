@@ -216,20 +216,75 @@ def test_subscriptions_are_chained_after_the_memberships_they_need(subscriptions
     designations = {k.removeprefix("HandlerMember"): r["Properties"]["Designation"]
                     for k, r in memberships.items()}  # fmt: skip
     assert designations == {
-        "financecustomer360": "PROJECT_CONTRIBUTOR",
+        # It subscribes, and it publishes the customer360 data product another project subscribes to.
+        "financecustomer360": "PROJECT_OWNER",
         "financereporting": "PROJECT_OWNER",
         "salesanalytics": "PROJECT_CONTRIBUTOR",
         "salesforecasting": "PROJECT_OWNER",
     }
     subs = of_type(subscriptions, "Custom::DataZoneSubscription")
-    assert len(subs) == 3
+    assert len(subs) == 4
     first = [k for k, r in subs.items() if not any(d in subs for d in r["DependsOn"])]
     assert len(first) == 1  # one chain
-    assert sorted(r["Properties"]["AssetName"] for r in subs.values()) == [
+    assert sorted(r["Properties"]["AssetName"] for r in subs.values() if "AssetName" in r["Properties"]) == [
         "finance_gl_transactions_table",
         "sales_opportunities_table",
         "sales_product_catalog_table",
     ]
+
+
+def test_a_data_product_subscription_names_the_product_and_its_owner(subscriptions):
+    (product_sub,) = [
+        (k, r) for k, r in of_type(subscriptions, "Custom::DataZoneSubscription").items() if k.startswith("Product")
+    ]
+    key, resource = product_sub
+    assert key.startswith("ProductSubscriptionsalesanalyticscustomer360")
+    assert resource["Properties"]["DataProductName"] == "customer360"
+    assert "AssetName" not in resource["Properties"]
+    assert "financecustomer360" in json.dumps(resource["Properties"]["ProducerProjectId"])
+
+
+@pytest.fixture(scope="module")
+def customer360(producers_app) -> dict:
+    (stack,) = [
+        s
+        for s in producers_app.stacks()
+        if s.stack_name.startswith("acme-dev-products-") and "Custom::DataZoneDataProduct" in json.dumps(s.template)
+    ]
+    return stack.template
+
+
+def test_the_data_product_follows_the_run_that_publishes_its_assets(customer360):
+    _, product = _one(customer360, "Custom::DataZoneDataProduct")
+    runs_id, runs = _one(customer360, "Custom::DataZoneDataSourceRuns")
+    assert product["DependsOn"] == [runs_id]
+    tables = {t["Name"] for s in runs["Properties"]["DataSources"] for t in s["Tables"]}
+    assert set(product["Properties"]["Assets"]) == {"finance_customer_profiles_table", "finance_customer_revenue_table"}
+    assert set(product["Properties"]["Assets"]) <= tables
+    # The catalog handler's identity owns the product's project: it made the memberships first.
+    memberships = of_type(customer360, "AWS::DataZone::ProjectMembership")
+    assert "HandlerOwnsfinancecustomer360" in memberships
+
+
+def test_the_data_product_carries_its_terms_forms_and_a_fingerprint(customer360):
+    _, product = _one(customer360, "Custom::DataZoneDataProduct")
+    props = product["Properties"]
+    assert props["Name"] == "customer360"
+    assert props["Description"].startswith("Everything known about a customer")
+    assert [t["Term"] for t in props["Terms"]] == ["Customer"]
+    (form,) = props["Forms"]
+    assert form["Name"] == "DataProductOwner"
+    assert json.loads(form["Content"])["owner_team"] == "finance-customer360"
+    assert form["TypeRevision"]["Fn::GetStackOutput"]["StackName"] == "acme-dev-governance"
+    assert re.fullmatch(r"[0-9a-f]{64}", props["Fingerprint"])
+    assert product["UpdateReplacePolicy"] == "Delete"
+
+
+def test_the_data_products_handler_is_allowed_the_data_product_actions(catalogs):
+    policies = of_type(catalogs, "AWS::IAM::Policy")
+    actions = json.dumps(policies)
+    for action in ("CreateDataProduct", "CreateDataProductRevision", "DeleteDataProduct", "GetDataProduct"):
+        assert f"datazone:{action}" in actions
 
 
 def test_subscriptions_deploy_after_every_products_stack(producers_app):

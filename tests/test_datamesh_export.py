@@ -580,7 +580,7 @@ def test_an_existing_mesh_keeps_its_settings_and_group_names(datazone: Stubber, 
     shutil.copytree(ROOT / "environments", folder)
     # The corp domain has none of acme's projects, which its catalogs and subscriptions name (kept
     # sections naming what the domain lacks: the next test).
-    edit_yaml(folder / "mesh.yaml", lambda mesh: [mesh.pop(k) for k in ("catalogs", "subscriptions")])
+    edit_yaml(folder / "mesh.yaml", lambda mesh: [mesh.pop(k) for k in ("catalogs", "data_products", "subscriptions")])
     dev_before = (folder / "dev.yaml").read_text()
     stub_domain(datazone)
     result = _export(folder, "--force")
@@ -607,7 +607,7 @@ def test_kept_sections_that_name_what_the_domain_lacks_are_reported_not_dropped(
     stub_domain(datazone)
     result = _export(folder, "--force")
     assert result.exit_code == 1
-    kept = "org, environments, tags, pipeline, catalogs, subscriptions, organization"
+    kept = "org, environments, tags, pipeline, catalogs, data_products, subscriptions, organization"
     assert f"kept as they were: {kept}\n" in result.output
     assert "the loader reports what to complete before the mesh deploys:" in result.output
     assert "subscriptions[0].consumer" in result.output and "unknown project 'sales-analytics'" in result.output

@@ -25,7 +25,8 @@ from tests.synth import ROOT, cdk_json_context, of_type
 PRODUCTS = ("finance", "ops", "sales")
 # Each producer's tables in a stack of their own, so a test sees which changed.
 PART = PRODUCTS_PART
-UNIT_OF = {part: bu for bu, part in PART.items()}
+# finance-customer360 produces the customer360 data product's finance tables, in a stack of its own.
+UNIT_OF = {part: bu for bu, part in PART.items()} | {"products-8": "finance-customer360"}
 # DataQuality is a form of finance and sales tables only; finance/COGS a term of a finance column only.
 FORM_FIELD = "      - {name: quality_rules, type: string, description: Where the quality rules are defined"
 FORM_FIELD_EDITED = FORM_FIELD.replace("type: string,", "type: string, searchable: true,")

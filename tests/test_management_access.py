@@ -109,6 +109,7 @@ def test_admin_owns_exactly_the_producer_projects(example_app):
         if k.startswith("ManagementOwns")
     }
     assert memberships == {
+        "ManagementOwnsfinancecustomer360",  # the producer of the customer360 data product's tables
         "ManagementOwnsfinancereporting",
         "ManagementOwnssalesforecasting",
         "ManagementOwnsopsinventory",

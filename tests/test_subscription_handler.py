@@ -449,3 +449,66 @@ def test_delete_refused_for_another_reason_raises(client, deadline):
         stub.add_client_error("revoke_subscription", "AccessDeniedException", http_status_code=403)
         with pytest.raises(Exception, match="AccessDeniedException"):
             on_event(delete(), client, deadline)
+
+
+# --- a data product's subscription ----------------------------------------------------------------
+
+PRODUCT = "customer360"
+PRODUCT_PROPS = {k: v for k, v in PROPS.items() if k != "AssetName"} | {"DataProductName": PRODUCT}
+
+
+def product_listing(owner: str = PRODUCER, listing_id: str = "lst1") -> dict:
+    return {
+        "dataProductListing": {"listingId": listing_id, "name": PRODUCT, "entityId": "dp1", "owningProjectId": owner}
+    }
+
+
+def test_a_data_product_is_found_by_its_data_product_listing_and_subscribed(client, deadline):
+    """SearchListings returns an asset of the same name as an assetListing: only the product's
+    dataProductListing of the producer is taken."""
+    with Stubber(client) as stub:
+        asset_of_that_name = {"assetListing": {"listingId": "lst9", "name": PRODUCT, "owningProjectId": PRODUCER}}
+        stub.add_response(
+            "search_listings",
+            {
+                "items": [
+                    asset_of_that_name,
+                    product_listing(owner="someone-else", listing_id="lst8"),
+                    product_listing(),
+                ]
+            },
+            {"domainIdentifier": DOMAIN, "searchText": PRODUCT, "maxResults": 50},
+        )
+        stub.add_response(
+            "list_subscriptions",
+            {"items": [subscription()]},
+            {
+                "domainIdentifier": DOMAIN,
+                "subscribedListingId": "lst1",
+                "owningProjectId": CONSUMER,
+                "status": "APPROVED",
+                "maxResults": 50,
+            },
+        )
+        result = on_event({"RequestType": "Create", "ResourceProperties": dict(PRODUCT_PROPS)}, client, deadline)
+        stub.assert_no_pending_responses()
+    assert result["PhysicalResourceId"] == "sub1"
+
+
+def test_a_data_product_never_listed_times_out_naming_the_product(client, sleeps, deadline):
+    with Stubber(client) as stub:
+        for _ in range(60):
+            stub.add_response("search_listings", {"items": [listing(name=PRODUCT)]})
+        with pytest.raises(WaitTimeout, match=f"the listing of data product {PRODUCT} published by project {PRODUCER}"):
+            on_event({"RequestType": "Create", "ResourceProperties": dict(PRODUCT_PROPS)}, client, deadline)
+
+
+def test_an_asset_subscription_changed_to_a_data_product_subscribes_anew(client, deadline):
+    event = {
+        "RequestType": "Update",
+        "PhysicalResourceId": "sub0",
+        "ResourceProperties": PRODUCT_PROPS,
+        "OldResourceProperties": PROPS,
+    }
+    assert handler.subscribes(event)
+    assert not handler.subscribes({**event, "OldResourceProperties": {**PRODUCT_PROPS, "Reason": "other"}})

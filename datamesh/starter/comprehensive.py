@@ -35,6 +35,7 @@ COMMENTED_MESH_KEYS = frozenset(
         "identity_center.region",
         "catalogs.database",
         "catalogs.tables.name",
+        "subscriptions.data_product",
         "domain_units.rules.terms",
         "subscriptions.forms",
         "shares.consumers.pii_override",
@@ -362,10 +363,23 @@ catalogs:
           schedule: {{cron: "cron(0 5 * * ? *)", timezone: UTC}}   # EventBridge Scheduler cron, IANA zone
           min_score: 90   # percent of rules passing; below it, a CloudWatch alarm
 
+# Data products: published tables of one project under one name, listed in the catalog as one unit
+# that consumers subscribe to with one request. The owner produces every table in it.
+data_products:
+  - name: {bu}-orders   # unique in the domain
+    description: Orders of the {bu} business unit, ready for reporting
+    owner: {producer}   # the owner project: the producer of every table below
+    tables: [{orders}]   # published tables' asset names
+    terms: [enterprise/Order]   # the product's glossary terms
+    forms:   # the product's forms: form name -> field values
+      DataProductOwner: {{owner_team: {producer}, owner_email: {bu}-data@{a.org}.example}}
+    environments: {every}   # where it exists (default: every environment where its tables do)
+
 # Consumer projects subscribed to published tables: the deployment asks, approves and waits for the grant.
 subscriptions:
   - consumer: {consumer}   # the subscribing project's key
     asset: {orders}   # a published table's asset name
+    # data_product: {bu}-orders   # or a data product's name instead of asset (exactly one of the two)
     reason: Monthly order reporting   # kept by DataZone with the request
     environments: {every}   # where it applies (default: every environment)
     # forms: {{DataQuality: {{quality_score: 90}}}}   # sent with the request (what subscribe rules require)

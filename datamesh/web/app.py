@@ -20,7 +20,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp
 
 from datamesh.version import package_version
-from datamesh.web import api, console, docs, pages, problems, signin
+from datamesh.web import api, console, docs, pages, problems, product_pages, signin
 from datamesh.web.environments import Environments
 from datamesh.web.gate import Gate
 from datamesh.web.headers import SecurityHeaders
@@ -94,6 +94,7 @@ def create_app(environments: Environments, guard: Guard, allowed_hosts: Sequence
     app.include_router(docs.router, dependencies=signed_in)
     app.include_router(api.router, dependencies=signed_in)
     app.include_router(console.router, dependencies=signed_in)
+    app.include_router(product_pages.router, dependencies=signed_in)
     docs.mount_assets(app)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     return app

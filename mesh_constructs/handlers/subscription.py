@@ -2,12 +2,16 @@
 
 Resource properties::
 
-    DomainId, ConsumerProjectId, ProducerProjectId, AssetName, Reason,
+    DomainId, ConsumerProjectId, ProducerProjectId, AssetName | DataProductName, Reason,
     Forms (optional) [{FormName, TypeIdentifier, TypeRevision, Content (JSON text)}]
 
 Forms are sent with the subscription request (CreateSubscriptionRequest ``metadataForms``): what
 the metadata rules of the producer's domain unit require on subscription requests. Like the
 reason, they are part of the request only: a change of the forms alone changes nothing.
+
+A data product (DataProductName) is subscribed to like an asset: through its listing, which
+SearchListings returns as a ``dataProductListing`` item (botocore datazone model, SearchResultItem
+union) where an asset's is an ``assetListing``; its grants are one per asset of the product.
 
 DataZone has no auto-approve flag, and the YAML change that declares the
 subscription was reviewed and merged, so the deployment acts on both sides (its identity is a
@@ -60,7 +64,7 @@ from .support import (
     wait_for,
 )
 
-IDENTITY = ("DomainId", "ConsumerProjectId", "ProducerProjectId", "AssetName")
+IDENTITY = ("DomainId", "ConsumerProjectId", "ProducerProjectId", "AssetName", "DataProductName")
 GRANTED = "COMPLETED"
 GRANT_BUSY = frozenset({"PENDING", "IN_PROGRESS"})
 ENDED = frozenset({"REVOKED", "CANCELLED"})
@@ -83,7 +87,7 @@ def handle(event: dict[str, Any], client: Any, deadline: Deadline, now: float) -
     """on_event; ``now``: epoch seconds, when the grants wait starts."""
     request = event["RequestType"]
     props = event["ResourceProperties"]
-    LOG.info("%s subscription of %s to %s", request, props.get("ConsumerProjectId"), props.get("AssetName"))
+    LOG.info("%s subscription of %s to %s", request, props.get("ConsumerProjectId"), listed_name(props))
     if request == "Delete":
         revoke(client, props["DomainId"], event["PhysicalResourceId"], deadline)
         return {"PhysicalResourceId": event["PhysicalResourceId"]}
@@ -99,7 +103,7 @@ def subscribes(event: dict[str, Any]) -> bool:
     if event["RequestType"] == "Delete":
         return False
     old, props = event.get("OldResourceProperties", {}), event["ResourceProperties"]
-    return event["RequestType"] == "Create" or any(old.get(k) != props[k] for k in IDENTITY)
+    return event["RequestType"] == "Create" or any(old.get(k) != props.get(k) for k in IDENTITY)
 
 
 def check(event: dict[str, Any], client: Any, now: float) -> dict[str, Any]:
@@ -118,10 +122,12 @@ def check(event: dict[str, Any], client: Any, now: float) -> dict[str, Any]:
 
 def subscribe(client: Any, props: dict[str, Any], deadline: Deadline) -> str:
     domain, consumer = props["DomainId"], props["ConsumerProjectId"]
+    product = "DataProductName" in props
+    what = f"data product {props['DataProductName']}" if product else props["AssetName"]
     listing = wait_for(
-        lambda: find_listing(client, domain, props["AssetName"], props["ProducerProjectId"]),
+        lambda: find_listing(client, domain, listed_name(props), props["ProducerProjectId"], product),
         deadline,
-        f"the listing of {props['AssetName']} published by project {props['ProducerProjectId']}",
+        f"the listing of {what} published by project {props['ProducerProjectId']}",
     )
     existing = _first(
         client,
@@ -137,9 +143,15 @@ def subscribe(client: Any, props: dict[str, Any], deadline: Deadline) -> str:
     return _request_and_accept(client, props, listing, deadline)
 
 
-def find_listing(client: Any, domain: str, name: str, producer: str) -> str | None:
+def listed_name(props: dict[str, Any]) -> str:
+    """The name of what is subscribed to: the data product's, else the asset's."""
+    return str(props.get("DataProductName") or props["AssetName"])
+
+
+def find_listing(client: Any, domain: str, name: str, producer: str, data_product: bool = False) -> str | None:
+    kind = "dataProductListing" if data_product else "assetListing"
     for item in paginate(client, "search_listings", domainIdentifier=domain, searchText=name):
-        listing = item.get("assetListing")
+        listing = item.get(kind)
         if listing and listing.get("name") == name and listing.get("owningProjectId") == producer:
             return str(listing["listingId"])
     return None
