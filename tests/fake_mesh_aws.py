@@ -19,8 +19,8 @@ Writes change its state (an accepted request gets a subscription, a revision bum
 
 from __future__ import annotations
 
-import json
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
