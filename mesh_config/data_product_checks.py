@@ -85,7 +85,7 @@ def _check_catalog(
         )
     for name, values in source_forms.items():
         floc = (*loc, "data_source", "forms", name)
-        issues += _check_form_values(doc, floc, name, values, forms, terms)
+        issues += check_form_values(doc, floc, name, values, forms, terms)
         form = forms.get(name)
         for field in form.fields if form else []:
             if field.type is FieldType.GLOSSARY_TERM and field.name in values:
@@ -292,15 +292,15 @@ def _check_table(
                 )
             )
         if column.term is not None:
-            issues += _check_term(doc, (*loc, kind, index, "term"), column.term, terms)
+            issues += check_term(doc, (*loc, kind, index, "term"), column.term, terms)
     for k, term in enumerate(table.terms):
-        issues += _check_term(doc, (*loc, "terms", k), term, terms)
+        issues += check_term(doc, (*loc, "terms", k), term, terms)
     for form, values in table.forms.items():
-        issues += _check_form_values(doc, (*loc, "forms", form), form, values, forms, terms)
+        issues += check_form_values(doc, (*loc, "forms", form), form, values, forms, terms)
     return issues
 
 
-def _check_term(doc: YamlDocument, loc: Loc, ref: str, terms: Mapping[str, set[str]]) -> list[ConfigIssue]:
+def check_term(doc: YamlDocument, loc: Loc, ref: str, terms: Mapping[str, set[str]]) -> list[ConfigIssue]:
     scope, sep, term = ref.partition("/")
     if not sep:
         return [doc.issue(loc, f"'{ref}' names no glossary", f"write '<scope>/{ref}', e.g. 'enterprise/{ref}'")]
@@ -317,7 +317,7 @@ def _check_term(doc: YamlDocument, loc: Loc, ref: str, terms: Mapping[str, set[s
     return []
 
 
-def _check_form_values(
+def check_form_values(
     doc: YamlDocument,
     loc: Loc,
     form_name: str,
@@ -357,7 +357,7 @@ def _check_form_values(
                     )
                 )
             else:
-                issues += _check_term(doc, (*loc, name), f"{scope}/{term}", terms)
+                issues += check_term(doc, (*loc, name), f"{scope}/{term}", terms)
     missing = [f.name for f in form.fields if f.required and f.name not in values]
     if missing:
         issues.append(

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from mesh_config.data_product_checks import _check_form_values, _check_term
+from mesh_config.data_product_checks import check_form_values, check_term
 from mesh_config.data_products import Catalog, Table, asset_name, tables_by_asset
 from mesh_config.environment import EnvironmentConfig
 from mesh_config.errors import ConfigIssue, choices, repeated_indexes
@@ -91,7 +91,7 @@ def check_metadata_rules(mesh: MeshDefinition, doc: YamlDocument) -> list[Config
         for k in repeated_indexes(rule.forms):
             issues.append(doc.issue((*loc, "forms", k), f"form '{rule.forms[k]}' listed twice", "list it once"))
         for k, term in enumerate(rule.terms):
-            issues += _check_term(doc, (*loc, "terms", k), term, terms)
+            issues += check_term(doc, (*loc, "terms", k), term, terms)
         for k, env in enumerate(rule.environments or []):
             if env not in mesh.environments:
                 issues.append(
@@ -181,7 +181,7 @@ def _check_subscriptions(mesh: MeshDefinition, doc: YamlDocument) -> list[Config
         loc: Loc = ("subscriptions", k)
         for name, values in sub.forms.items():
             floc = (*loc, "forms", name)
-            issues += _check_form_values(doc, floc, name, values, forms, terms)
+            issues += check_form_values(doc, floc, name, values, forms, terms)
             form = forms.get(name)
             for field in form.fields if form else []:
                 if field.type is FieldType.GLOSSARY_TERM and field.name in values:

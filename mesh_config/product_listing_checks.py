@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from mesh_config.data_product_checks import _check_form_values, _check_term
+from mesh_config.data_product_checks import check_form_values, check_term
 from mesh_config.data_products import tables_by_asset
 from mesh_config.errors import ConfigIssue, choices, repeated_indexes
 from mesh_config.governance import MetadataForm
@@ -118,7 +118,7 @@ def _check_product(
             )
         )
     for k, ref in enumerate(product.terms):
-        issues += _check_term(doc, (*loc, "terms", k), ref, terms)
+        issues += check_term(doc, (*loc, "terms", k), ref, terms)
     if len(product.forms) > MAX_PRODUCT_FORMS:
         issues.append(
             doc.issue(
@@ -128,7 +128,7 @@ def _check_product(
             )
         )
     for form, values in product.forms.items():
-        issues += _check_form_values(doc, (*loc, "forms", form), form, values, forms, terms)
+        issues += check_form_values(doc, (*loc, "forms", form), form, values, forms, terms)
     return issues
 
 

@@ -52,6 +52,7 @@ from .support import (
     WRITE_RETRYABLE,
     Deadline,
     LambdaContext,
+    change_listing,
     client_token,
     domain_gone,
     error_code,
@@ -203,7 +204,7 @@ def put(client: Any, props: dict[str, Any], physical_id: str | None, deadline: D
     await_created(client, domain, product_id, name, deadline)
     listing = find_listing(client, domain, name, project, product_id)
     if changed or listing is None or listing.get("entityRevision") != revision:
-        change_listing(client, domain, product_id, revision, "PUBLISH", deadline)
+        change_listing(client, domain, "DATA_PRODUCT", product_id, revision, "PUBLISH", deadline)
     return product_id
 
 
@@ -229,22 +230,6 @@ def find_listing(client: Any, domain: str, name: str, project: str, product_id: 
     return None
 
 
-def change_listing(client: Any, domain: str, product_id: str, revision: str, action: str, deadline: Deadline) -> None:
-    retrying(
-        lambda: client.create_listing_change_set(
-            domainIdentifier=domain,
-            entityIdentifier=product_id,
-            entityType="DATA_PRODUCT",
-            entityRevision=revision,
-            action=action,
-            clientToken=client_token(product_id, revision, action),
-        ),
-        deadline,
-        WRITE_RETRYABLE,
-    )
-    LOG.info("data product %s revision %s: %s", product_id, revision, action)
-
-
 # --- delete -------------------------------------------------------------------------------------
 
 
@@ -263,7 +248,7 @@ def delete(client: Any, domain: str, product_id: str, deadline: Deadline) -> Non
     listing = find_listing(client, domain, current["name"], current["owningProjectId"], product_id)
     if listing is not None:
         try:
-            change_listing(client, domain, product_id, str(current["revision"]), "UNPUBLISH", deadline)
+            change_listing(client, domain, "DATA_PRODUCT", product_id, str(current["revision"]), "UNPUBLISH", deadline)
         except ClientError as error:
             if error_code(error) != "ResourceNotFoundException":
                 raise

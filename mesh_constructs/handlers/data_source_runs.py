@@ -60,6 +60,7 @@ from .support import (
     WRITE_RETRYABLE,
     Deadline,
     LambdaContext,
+    change_listing,
     client_token,
     retrying,
     search,
@@ -388,10 +389,10 @@ def curate(
     listed = listing.get("listingStatus") in LISTED
     publish = str(table.get("Publish", "true")).lower() == "true"
     if publish and (changed or not listed):
-        _change_listing(client, domain_id, asset["id"], revision, "PUBLISH", deadline)
+        change_listing(client, domain_id, "ASSET", asset["id"], revision, "PUBLISH", deadline)
         return 1
     if not publish and listed:
-        _change_listing(client, domain_id, asset["id"], revision, "UNPUBLISH", deadline)
+        change_listing(client, domain_id, "ASSET", asset["id"], revision, "UNPUBLISH", deadline)
     return 0
 
 
@@ -403,19 +404,3 @@ def _resent(form: dict[str, Any]) -> dict[str, Any]:
     if "typeRevision" in form:
         out["typeRevision"] = form["typeRevision"]
     return out
-
-
-def _change_listing(client: Any, domain_id: str, asset_id: str, revision: str, action: str, deadline: Deadline) -> None:
-    retrying(
-        lambda: client.create_listing_change_set(
-            domainIdentifier=domain_id,
-            entityIdentifier=asset_id,
-            entityType="ASSET",
-            entityRevision=revision,
-            action=action,
-            clientToken=client_token(asset_id, revision, action),
-        ),
-        deadline,
-        WRITE_RETRYABLE,
-    )
-    LOG.info("asset %s revision %s: %s", asset_id, revision, action)

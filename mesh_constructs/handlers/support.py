@@ -241,3 +241,23 @@ def paginate(client: Any, operation: str, **kwargs: Any) -> Iterator[dict[str, A
     pages = client.get_paginator(operation).paginate(PaginationConfig={"PageSize": PAGE_SIZE}, **kwargs)
     for page in pages:
         yield from page.get("items", [])
+
+
+def change_listing(
+    client: Any, domain: str, entity_type: str, entity_id: str, revision: str, action: str, deadline: Deadline
+) -> None:
+    """Publishes or unpublishes one revision of an asset or data product (CreateListingChangeSet),
+    idempotently: the client token is the entity, revision and action."""
+    retrying(
+        lambda: client.create_listing_change_set(
+            domainIdentifier=domain,
+            entityIdentifier=entity_id,
+            entityType=entity_type,
+            entityRevision=revision,
+            action=action,
+            clientToken=client_token(entity_id, revision, action),
+        ),
+        deadline,
+        WRITE_RETRYABLE,
+    )
+    LOG.info("%s %s revision %s: %s", entity_type.lower().replace("_", " "), entity_id, revision, action)
