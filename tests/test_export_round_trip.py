@@ -132,7 +132,11 @@ def test_the_dev_domain_exports_to_the_bundled_mesh(fake: FakeMeshAws, bundled: 
     dev, env = bundled.environment(ENV), exported.environment(ENV)
     assert (env.account, env.region, env.short) == (dev.account, dev.region, dev.short)
     assert env.identity_center_instance_arn == dev.identity_center_instance_arn
-    assert env.network.model_dump() == dev.network.model_dump()
+    if dev.network.create is None:
+        assert env.network.model_dump() == dev.network.model_dump()
+    else:
+        # A VPC the mesh created is exported as the VPC the domain's blueprints use: its ids.
+        assert env.network.create is None and env.network.vpc_id and len(env.network.subnet_ids or []) == 3
     # Differences the export documents: adopted objects are retained, the domain's own key.
     assert env.deletion_protection is True and dev.deletion_protection is False
     assert "deletion_protection: true  # adopted objects are RETAINed" in (folder / "dev.yaml").read_text()

@@ -67,17 +67,31 @@ def test_a_published_table_without_the_required_form_is_refused_naming_table_rul
     assert len(issues) == 1
 
 
+def _renamed(value: object, old: str, new: str) -> object:
+    if value == old:
+        return new
+    if isinstance(value, dict):
+        return {k: _renamed(v, old, new) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_renamed(v, old, new) for v in value]
+    return value
+
+
+def _move_customer360_to_finance_analytics(m: dict) -> None:
+    """finance-customer360 becomes finance-analytics-customer360: every reference follows (the
+    tables it produces, the data product it owns, its subscriptions)."""
+    project = next(p for p in m["projects"] if p["use_case"] == "customer360")
+    project["domain_unit"] = "finance-analytics"
+    m.update(_renamed(m, "finance-customer360", "finance-analytics-customer360"))  # type: ignore[arg-type]
+
+
 def test_a_parents_rule_reaches_the_tables_of_its_child_units(env_dir: Path) -> None:
     def change(m: dict) -> None:
         # finance-customer360 moves to the child unit finance-analytics and produces budget_data.
-        project = next(p for p in m["projects"] if p["use_case"] == "customer360")
-        project["domain_unit"] = "finance-analytics"
+        _move_customer360_to_finance_analytics(m)
         table = _table(m, "finance", "budget_data")
         table["producer"] = "finance-analytics-customer360"
         table["forms"].clear()
-        for sub in m["subscriptions"]:
-            if sub["consumer"] == "finance-customer360":
-                sub["consumer"] = "finance-analytics-customer360"
 
     edit_yaml(env_dir / "mesh.yaml", change)
     issues = load_issues(env_dir)
@@ -93,14 +107,10 @@ def test_a_parents_rule_reaches_the_tables_of_its_child_units(env_dir: Path) -> 
 def test_a_rule_without_child_units_spares_them(env_dir: Path) -> None:
     def change(m: dict) -> None:
         _unit(m, "finance")["rules"][0]["include_child_units"] = False
-        project = next(p for p in m["projects"] if p["use_case"] == "customer360")
-        project["domain_unit"] = "finance-analytics"
+        _move_customer360_to_finance_analytics(m)
         table = _table(m, "finance", "budget_data")
         table["producer"] = "finance-analytics-customer360"
         table["forms"].clear()
-        for sub in m["subscriptions"]:
-            if sub["consumer"] == "finance-customer360":
-                sub["consumer"] = "finance-analytics-customer360"
 
     edit_yaml(env_dir / "mesh.yaml", change)
     load_mesh(env_dir)

@@ -125,7 +125,8 @@ def ruled_app(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
              "include_child_units": False}
         ]  # fmt: skip
         for sub in m["subscriptions"][1:]:
-            sub["forms"] = {"DataQuality": {"quality_score": 90, "quality_rules": "dq/sales"}}
+            if "asset" in sub:  # the rule is the sales unit's; a data product is finance's
+                sub["forms"] = {"DataQuality": {"quality_score": 90, "quality_rules": "dq/sales"}}
 
     edit_yaml(target / "mesh.yaml", change)
     return synth_app(target, tmp_path_factory.mktemp("ruled.out"))

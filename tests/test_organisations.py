@@ -190,6 +190,9 @@ def sandbox_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     sandbox = (mesh_dir / "dev.yaml").read_text(encoding="utf-8")
     sandbox = sandbox.replace("name: dev\nshort_name: dev", "name: sandbox\nshort_name: sbx")
     sandbox = sandbox.replace('"123456789012"', '"567890123456"')
+    # dev creates its VPC: the sandbox's own range, apart from dev's.
+    assert "cidr: 10.20.0.0/16" in sandbox
+    sandbox = sandbox.replace("cidr: 10.20.0.0/16", "cidr: 10.29.0.0/16")
     (mesh_dir / "sandbox.yaml").write_text(sandbox + "promotion:\n  mode: direct\n", encoding="utf-8")
     edit_yaml(mesh_dir / "mesh.yaml", lambda m: m.update(environments=["sandbox", "dev", "staging", "prod"]))
     for name in ("staging", "prod"):

@@ -21,6 +21,7 @@ import pytest
 
 from app import build_app
 from mesh_config import MeshConfig, load_mesh
+from mesh_config.network import zone_id_prefix
 from mesh_config.regions import partition_of
 from tests.synth import ROOT, cdk_json_context
 
@@ -36,6 +37,8 @@ def _moved(source: Path, region: str, target: Path) -> Path:
         # Typed ARNs with a region (an alarm topic must be in its environment's region) move too;
         # their partition stays as typed.
         text = text.replace(":eu-west-1:", f":{region}:")
+        # So do the Availability Zones of a VPC the mesh creates (AZ IDs such as euw1-az1).
+        text = text.replace("euw1-az", f"{zone_id_prefix(region)}-az")
         path.write_text(text.replace("region: eu-west-1", f"region: {region}"), encoding="utf-8")
     return target
 
