@@ -4,12 +4,16 @@ has to be injected. Every image is made here with Pillow: no binary fixtures."""
 
 from __future__ import annotations
 
+import ast
 import base64
 import hashlib
 import io
 import json
+import re
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -619,3 +623,37 @@ def test_a_storage_outage_during_processing_is_reported_but_not_recorded_failed(
         result = run(Clients(failing, aws.dynamodb), sqs_event(notification(f"raw/{image_id}")))
     assert result == {"batchItemFailures": [{"itemIdentifier": "m0"}]}
     assert item(aws, image_id)["status"] == {"S": "RECEIVED"}
+
+
+# --- packaging --------------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "mesh_constructs" / "handlers" / "image_ingestion"
+
+
+def test_only_the_processing_handler_needs_more_than_the_runtime() -> None:
+    """Upload and Kafka run on the Lambda runtime's boto3 alone; processing adds Pillow (its layer)."""
+    runtime = set(sys.stdlib_module_names) | {"boto3", "botocore"}
+    for path in sorted(PACKAGE.glob("*.py")):
+        roots = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                roots |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                roots.add(node.module.split(".")[0])
+        assert roots - runtime == ({"PIL"} if path.name == "process.py" else set()), path.name
+
+
+def test_the_pillow_layer_comes_from_its_hashed_lock_as_binary_wheels_only() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    download = makefile[makefile.index("pip download") : makefile.index("-d build/lambda/wheels")]
+    for option in ("--require-hashes", "--only-binary=:all:", "--no-deps", "--platform manylinux_2_28_x86_64"):
+        assert option in download
+    assert "-r $(PILLOW_LOCK)" in download and "PILLOW_LOCK := mesh_constructs/handlers/image_ingestion/" in makefile
+    assert "$(PILLOW_LAYER).built" in makefile.split("\ninstall:")[1].splitlines()[0]
+    lock = (PACKAGE / "requirements.lock").read_text()
+    pinned = re.findall(r"^([a-z0-9-]+)==(\S+)", lock, flags=re.MULTILINE)
+    assert [name for name, _ in pinned] == ["pillow"]
+    assert lock.count("--hash=sha256:") >= 1
+    # The tests decode with the very version the Lambda runs.
+    assert f"pillow=={pinned[0][1]}" in (ROOT / "requirements-dev.txt").read_text().splitlines()
