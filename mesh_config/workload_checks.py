@@ -52,7 +52,9 @@ def _check_workload(mesh: MeshDefinition, doc: YamlDocument, loc: Loc, workload:
     known = set(mesh.environments)
     for j, env in enumerate(workload.environments or []):
         if env not in known:
-            issues.append(doc.issue((*loc, "environments", j), f"unknown environment '{env}'", f"use one of: {choices(known)}"))
+            issues.append(
+                doc.issue((*loc, "environments", j), f"unknown environment '{env}'", f"use one of: {choices(known)}")
+            )
     envs = [e for e in workload_environments(mesh, workload) if e in known]
     projects = {p.key: p for p in mesh.projects}
     owner, found = referenced_project(
@@ -138,7 +140,11 @@ def _check_inputs(
     if isinstance(kafka.cluster_arn, dict):
         for env in kafka.cluster_arn:
             if env not in known:
-                issues.append(doc.issue((*kloc, "cluster_arn", env), f"unknown environment '{env}'", f"use one of: {choices(known)}"))
+                issues.append(
+                    doc.issue(
+                        (*kloc, "cluster_arn", env), f"unknown environment '{env}'", f"use one of: {choices(known)}"
+                    )
+                )
             elif kafka.creates_in(env):
                 issues.append(
                     doc.issue(
@@ -224,7 +230,7 @@ def check_workload_environment(mesh: MeshDefinition, env: EnvironmentConfig, doc
         loc = (*SECTION, i)
         for rule, name in (
             (STACK_RULE, naming.ingestion_stack(workload.name)),
-            (BUCKET_RULE, naming.ingestion_bucket(workload.name, "processed")),
+            (BUCKET_RULE, naming.ingestion_bucket(workload.name, "access-logs")),
         ):
             for problem in rule.problems(name):
                 issues.append(doc.issue((*loc, "name"), f"in environment '{env.name}': {problem}", "shorten the name"))

@@ -16,7 +16,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from mesh_config.data_products import Catalog, Column, Storage, StorageFormat, Table
-from mesh_config.formats import SnakeName, Slug, _format
+from mesh_config.formats import Slug, SnakeName, _format
 
 # API Gateway REST APIs refuse payloads above 10 MB (API Gateway developer guide, "Amazon API
 # Gateway quotas": "Payload size 10 MB, cannot be increased").

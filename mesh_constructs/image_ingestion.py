@@ -47,7 +47,11 @@ from constructs import Construct
 from mesh_constructs.access_log_bucket import access_log_bucket
 from mesh_constructs.acknowledge import acknowledge
 
-HANDLER_DIR = Path(__file__).resolve().parent / "handlers" / "image_ingestion"
+# The asset is the handlers folder with only the image_ingestion package in it: its modules import
+# each other relatively (from .common import ...), so the handler is image_ingestion.<module>.on_event.
+HANDLERS_DIR = Path(__file__).resolve().parent / "handlers"
+HANDLER_PACKAGE = "image_ingestion"
+ASSET_EXCLUDE = ["*", f"!{HANDLER_PACKAGE}", f"!{HANDLER_PACKAGE}/*.py"]
 # W2's Pillow build (make lambda-deps): a Lambda layer folder, python/ inside.
 PILLOW_DIR = Path(__file__).resolve().parent.parent / "build" / "lambda" / "pillow"
 # Pillow's wheels are built for CPython 3.12 on manylinux x86_64 (the lock file), so the runtime is pinned.
@@ -124,7 +128,7 @@ class ImageIngestionProps:
     kafka: KafkaInputProps | None = None
     alarm_topic: sns.ITopic | None = None
     removal_policy: RemovalPolicy = RemovalPolicy.RETAIN
-    handler_dir: Path = HANDLER_DIR
+    handlers_dir: Path = HANDLERS_DIR
     pillow_dir: Path = PILLOW_DIR
     extra_environment: dict[str, str] = field(default_factory=dict)
 
@@ -148,6 +152,7 @@ class ImageIngestion(Construct):
         if not props.curated_prefix.endswith("/"):
             raise ValueError(f"{self.node.path}: curated_prefix must end with '/'")
         self._props = props
+        self._code = lambda_.Code.from_asset(str(props.handlers_dir), exclude=ASSET_EXCLUDE)
         stack = Stack.of(self)
         self.key = kms.Key(
             self,
@@ -180,7 +185,6 @@ class ImageIngestion(Construct):
         )
 
         self.dead_letter_queue = self._queue("DeadLetterQueue", f"{props.name}-process-dlq", None)
-        process_timeout = Duration.seconds(props.timeout_seconds)
         self.queue = self._queue(
             "Queue",
             f"{props.name}-process",
@@ -204,7 +208,7 @@ class ImageIngestion(Construct):
             "process",
             "Resizes raw images into renditions, records their metadata",
             memory=props.memory_mb,
-            timeout=process_timeout,
+            timeout_seconds=props.timeout_seconds,
             layers=[self.pillow],
         )
         self.raw_bucket.grant_read(self.process_function, f"{RAW_PREFIX}*")
@@ -294,14 +298,18 @@ class ImageIngestion(Construct):
             retention_period=Duration.days(min(14, max(self._props.retention_days, 4))),
         )
         if dead_letter_queue is None:
-            acknowledge(queue, "This queue is itself a dead-letter queue: nothing redrives from it", "AwsSolutions-SQS3")
+            acknowledge(
+                queue, "This queue is itself a dead-letter queue: nothing redrives from it", "AwsSolutions-SQS3"
+            )
         return queue
 
     def _notify_on_raw_objects(self) -> None:
         """S3 ObjectCreated under raw/ to the queue, written on the bucket's L1 (no notifications
         custom resource and its Lambda). The queue policy names the bucket by its ARN, so it exists
         before the bucket's notification configuration is validated by S3 (a test message)."""
-        bucket_arn = Stack.of(self).format_arn(service="s3", region="", account="", resource=self._props.raw_bucket_name)
+        bucket_arn = Stack.of(self).format_arn(
+            service="s3", region="", account="", resource=self._props.raw_bucket_name
+        )
         policy = sqs.QueuePolicy(self, "QueuePolicy", queues=[self.queue])
         policy.document.add_statements(
             iam.PolicyStatement(
@@ -392,7 +400,7 @@ class ImageIngestion(Construct):
         description: str,
         *,
         memory: int = 512,
-        timeout: Duration = Duration.seconds(30),
+        timeout_seconds: int = 30,
         layers: Sequence[lambda_.ILayerVersion] = (),
     ) -> lambda_.Function:
         log_group = logs.LogGroup(
@@ -416,11 +424,11 @@ class ImageIngestion(Construct):
             function_name=f"{self._props.name}-{module}",
             runtime=RUNTIME,
             architecture=ARCHITECTURE,
-            handler=f"{module}.on_event",
-            code=lambda_.Code.from_asset(str(self._props.handler_dir), exclude=["*", "!*.py"]),
+            handler=f"{HANDLER_PACKAGE}.{module}.on_event",
+            code=self._code,
             role=role,
             memory_size=memory,
-            timeout=timeout,
+            timeout=Duration.seconds(timeout_seconds),
             description=description,
             log_group=log_group,
             layers=list(layers) or None,
@@ -435,7 +443,7 @@ class ImageIngestion(Construct):
 
     def _receiver(self, construct_id: str, module: str, description: str) -> lambda_.Function:
         """A function that validates images and writes raw/<id> and the DynamoDB item."""
-        function = self._function(construct_id, module, description, memory=512, timeout=Duration.seconds(30))
+        function = self._function(construct_id, module, description, memory=512, timeout_seconds=30)
         self.raw_bucket.grant_put(function, f"{RAW_PREFIX}*")
         # Read to find a duplicate (the key is the content hash), delete to undo a half-done write.
         self.raw_bucket.grant_read(function, f"{RAW_PREFIX}*")
@@ -556,7 +564,13 @@ class ImageIngestion(Construct):
         def kafka_arn(kind: str, name: str) -> str:
             return Fn.join(
                 "",
-                [f"arn:{stack.partition}:kafka:{stack.region}:{stack.account}:{kind}/", cluster_name, "/", cluster_uuid, f"/{name}"],
+                [
+                    f"arn:{stack.partition}:kafka:{stack.region}:{stack.account}:{kind}/",
+                    cluster_name,
+                    "/",
+                    cluster_uuid,
+                    f"/{name}",
+                ],
             )
 
         function.add_to_role_policy(
@@ -623,7 +637,11 @@ class ImageIngestion(Construct):
             vpc_id=kafka.vpc_id,
             security_group_egress=[
                 ec2.CfnSecurityGroup.EgressProperty(
-                    ip_protocol="tcp", from_port=443, to_port=443, cidr_ip="0.0.0.0/0", description="AWS APIs (STS, Lambda, SQS)"
+                    ip_protocol="tcp",
+                    from_port=443,
+                    to_port=443,
+                    cidr_ip="0.0.0.0/0",
+                    description="AWS APIs (STS, Lambda, SQS)",
                 )
             ],
         )

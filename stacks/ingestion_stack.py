@@ -86,6 +86,11 @@ class IngestionStack(Stack):
             ),
         )
         if self.workload.api is not None:
-            CfnOutput(self, "UploadUrl", value=self.workload.api.url_for_path("/images"), description="POST images here (SigV4)")
+            CfnOutput(
+                self,
+                "UploadUrl",
+                value=self.workload.api.url_for_path("/images"),
+                description="POST images here (SigV4)",
+            )
         CfnOutput(self, "RawBucketName", value=self.workload.raw_bucket.bucket_name)
         CfnOutput(self, "MetadataTableName", value=self.workload.table.table_name)
