@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import CfnOutput, Stack
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
@@ -69,7 +70,8 @@ class IngestionStack(Stack):
                 raw_bucket_name=naming.ingestion_bucket(workload.name, "raw"),
                 processed_bucket_name=naming.ingestion_bucket(workload.name, "processed"),
                 access_logs_bucket_name=naming.ingestion_bucket(workload.name, "access-logs"),
-                curated_bucket=foundation.lake.bucket("curated"),
+                # By name: the workload writes a prefix of it, nothing else needs the bucket's construct.
+                curated_bucket=s3.Bucket.from_bucket_name(self, "CuratedBucket", naming.bucket("curated")),
                 curated_key=foundation.lake.key,
                 curated_prefix=workload.curated_prefix(bu),
                 accepted_types=[t.mime_type for t in workload.accepted_types],
