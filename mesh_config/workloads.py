@@ -124,7 +124,9 @@ class WorkloadTable(_Model):
     dataset: SnakeName | None = Field(
         None, description="dataset of the catalog table <bu>_<dataset>_table @default the workload name with '_'"
     )
-    description: str = Field("Metadata of the processed images", max_length=2048)
+    description: str = Field(
+        "Metadata of the processed images", max_length=2048, description="the table's description in the catalog"
+    )
 
 
 class ImageIngestion(_Model):
@@ -132,7 +134,7 @@ class ImageIngestion(_Model):
 
     name: Slug = Field(description="e.g. shipment-photos; names the stack and the table")
     owner: Slug = Field(description="key <unit>-<use-case> of the owning project, which produces the table")
-    description: str = Field("", max_length=1024)
+    description: str = Field("", max_length=1024, description="what the workload receives, for the people who run it")
     environments: list[Slug] | None = Field(
         None, description="environments where the workload runs; default: every environment of its owner"
     )

@@ -362,7 +362,6 @@ class ImageIngestion(Construct):
             ]
         )
         cfn_bucket.add_dependency(policy.node.default_child)  # type: ignore[arg-type]
-        cfn_bucket.add_dependency(self.key.node.default_child)  # type: ignore[arg-type]
 
     def _grant_curated(self, function: lambda_.Function) -> None:
         """Write only the workload's table location: <curated bucket>/<unit>/<workload>/*."""
@@ -592,7 +591,12 @@ class ImageIngestion(Construct):
 
         function.add_to_role_policy(
             iam.PolicyStatement(
-                actions=["kafka-cluster:Connect", "kafka-cluster:DescribeClusterDynamicConfiguration"],
+                actions=[
+                    "kafka-cluster:Connect",
+                    "kafka-cluster:DescribeClusterDynamicConfiguration",
+                    # MSK Serverless clusters are described through the V2 API.
+                    "kafka:DescribeClusterV2",
+                ],
                 resources=[self.cluster_arn],
             )
         )
