@@ -28,8 +28,8 @@ from mesh_config.retired_keys import ENVIRONMENT_FILE, refuse_removed_keys
 from mesh_config.salvage import MESH_PLACEHOLDERS, Salvaged, environment_placeholders, salvage
 from mesh_config.schema_errors import schema_issues
 from mesh_config.tags import check_environment_tag_total, without_oversized_tags
-from mesh_config.workload_tables import with_workload_tables
 from mesh_config.validation import check_environment, check_environments, check_mesh, check_names, check_network
+from mesh_config.workload_tables import with_workload_tables
 from mesh_config.yaml_source import MAX_FILE_BYTES, YamlDocument, decode_text, parse_yaml, read_inside, read_yaml
 
 MESH_FILE = "mesh.yaml"

@@ -296,7 +296,9 @@ class MeshDefinition(_Model):
     )
     workloads: Workloads = Field(
         default_factory=Workloads,
-        description="producer workloads owned by projects, whose output is published as catalog tables (image_ingestion)",
+        description=(
+            "producer workloads owned by projects, whose output is published as catalog tables (image_ingestion)"
+        ),
     )
     organization: Organization | None = Field(
         None, description="the AWS Organization around the mesh: OUs, guardrails, permission sets, audit baseline"

@@ -422,7 +422,8 @@ shares:
 #         kafka:
 #           topic: {bu}-photos
 #           create: false   # true or [env, ...]: an MSK Serverless cluster (IAM auth) in the environment's VPC
-#           cluster_arn: arn:aws:kafka:{a.last.region}:{a.last.account}:cluster/events/11111111-2222-3333-4444-555555555555-1
+#           # an existing cluster of the environment's account, where none is created:
+#           cluster_arn: arn:aws:kafka:{a.last.region}:{a.last.account}:cluster/events/1111-2222-3333-4444-5555-1
 #           consumer_group: {bu}-photos   # default: <org>-<env>-<name>
 #       accepted_types: [jpeg, png]   # checked by content: jpeg, png, webp, gif, tiff
 #       max_size_mb: 10   # at most 10 with the HTTP input (API Gateway's limit)
