@@ -278,3 +278,10 @@ def test_the_example_deploys_the_workload_after_the_products_stack_in_each_envir
             "Status": "Enabled",
         }
     ]
+
+
+def test_the_ingestion_stack_keeps_each_environment_within_six_sequential_deployments(example_app):
+    from tests.test_quality_and_lineage_stacks import MAX_DEPTH, _deploy_depth
+
+    for env in ("dev", "staging", "prod"):
+        assert _deploy_depth(example_app, env) <= MAX_DEPTH
