@@ -223,8 +223,9 @@ class ImageIngestion(Construct):
         )
         acknowledge(
             self.process_function.role,  # type: ignore[arg-type]
-            "CDK's grants on the workload's own buckets and key: s3:GetObject*, s3:GetBucket* and s3:List* read "
-            "the raw/ prefix only, s3:Abort* ends multipart uploads of renditions under processed/ only, and "
+            "CDK's grants on the workload's own buckets and key: s3:GetObject* reads the raw/ prefix only "
+            "(s3:GetBucket* and s3:List* the raw bucket itself), s3:Abort* ends multipart uploads of renditions "
+            "under processed/ only, and "
             "kms:GenerateDataKey* / kms:ReEncrypt* use the workload key for SSE-KMS; the metadata records go "
             "under the workload's curated prefix only (s3:PutObject)",
             *(f"AwsSolutions-IAM5[Action::{a}]" for a in (*READ_WILDCARDS, "s3:Abort*", *KEY_WILDCARDS)),
@@ -455,9 +456,9 @@ class ImageIngestion(Construct):
         self.table.grant_read_write_data(function)
         acknowledge(
             function.role,  # type: ignore[arg-type]
-            "CDK's grants on the workload's raw bucket and key: s3:GetObject*, s3:GetBucket*, s3:List*, "
-            "s3:DeleteObject* and s3:Abort* on the raw/ prefix only (a duplicate is found, a half-done write "
-            "undone), kms:GenerateDataKey* / kms:ReEncrypt* on the workload key for SSE-KMS",
+            "CDK's grants on the workload's raw bucket and key: s3:GetObject*, s3:DeleteObject* and s3:Abort* "
+            "on the raw/ prefix only (a duplicate is found, a half-done write undone; s3:GetBucket* and s3:List* "
+            "on the raw bucket itself), kms:GenerateDataKey* / kms:ReEncrypt* on the workload key for SSE-KMS",
             *(
                 f"AwsSolutions-IAM5[Action::{a}]"
                 for a in (*READ_WILDCARDS, "s3:DeleteObject*", "s3:Abort*", *KEY_WILDCARDS)
