@@ -433,7 +433,7 @@ shares:
 #         memory_mb: 1024   # of the processing Lambda
 #         timeout_seconds: 120   # at most 900 (Lambda's 15 minutes)
 #       retention_days: 7   # images, renditions, items and metadata files: 1 to 365 days
-#       table: {{dataset: {bu}_photos, description: Metadata of the processed photos}}
+#       table: {{dataset: {snake}_photos, description: Metadata of the processed photos}}
 
 # Least-privilege Lake Formation grants of teams on catalog tables.
 teams:
