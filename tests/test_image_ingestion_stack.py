@@ -27,7 +27,9 @@ EXISTING = f"arn:aws:kafka:{REGION}:{ACCOUNT}:cluster/events/5e1c7a2b-3d4f-4a6b-
 
 
 def _template(tmp_path: Path, *, kafka: KafkaInputProps | None, http: bool = True, topic: bool = True) -> dict:
+    # A stand-in for the Pillow layer folder (make install builds the real one).
     (tmp_path / "pillow" / "python").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "pillow" / "python" / "placeholder.txt").write_text("layer content\n")
     app = cdk.App()
     stack = cdk.Stack(app, "Ingestion", env=cdk.Environment(account=ACCOUNT, region=REGION))
     ImageIngestion(
