@@ -9,6 +9,7 @@ from mesh_config.mesh import MeshDefinition
 from mesh_config.naming import BUCKET_RULE, STACK_RULE, Naming
 from mesh_config.project_references import referenced_project
 from mesh_config.workloads import (
+    API_GATEWAY_MAX_PAYLOAD_MB,
     HTTP_MAX_SIZE_MB,
     MAX_RETENTION_DAYS,
     MAX_WIDTH,
@@ -117,8 +118,9 @@ def _check_inputs(
         issues.append(
             doc.issue(
                 (*loc, "max_size_mb"),
-                f"{workload.max_size_mb} MB is above the {HTTP_MAX_SIZE_MB} MB that API Gateway accepts in one "
-                "request, so the HTTP input could never receive such an image",
+                f"{workload.max_size_mb} MB is above the {HTTP_MAX_SIZE_MB} MB the HTTP input can receive: API "
+                f"Gateway accepts {API_GATEWAY_MAX_PAYLOAD_MB} MB, but it hands the image base64-encoded to the upload "
+                "Lambda, whose synchronous request is at most 6 MB",
                 f"set max_size_mb to {HTTP_MAX_SIZE_MB} or less, or turn the HTTP input off (inputs.http.enabled: "
                 "false) and send large images through Kafka",
             )

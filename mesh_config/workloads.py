@@ -19,8 +19,13 @@ from mesh_config.data_products import Catalog, Column, Storage, StorageFormat, T
 from mesh_config.formats import Slug, SnakeName, _format
 
 # API Gateway REST APIs refuse payloads above 10 MB (API Gateway developer guide, "Amazon API
-# Gateway quotas": "Payload size 10 MB, cannot be increased").
-HTTP_MAX_SIZE_MB = 10
+# Gateway quotas": "Payload size 10 MB, cannot be increased"). Behind it, the Lambda proxy
+# integration invokes the upload function synchronously, whose request is at most 6 MB (Lambda API
+# reference, Invoke: "For synchronous invocations, the maximum payload size is 6 MB"), and carries
+# the image base64-encoded (4/3 of its size) in a JSON event with the request's headers: 4 MB of
+# image is the most that fits with room for the rest.
+API_GATEWAY_MAX_PAYLOAD_MB = 10
+HTTP_MAX_SIZE_MB = 4
 # What the Lambda functions may be given (Lambda developer guide, "Lambda quotas": 10 240 MB memory,
 # 900 seconds timeout); the sizes a workload is allowed to ask for stay well below.
 MAX_SIZE_MB = 100
@@ -145,7 +150,13 @@ class ImageIngestion(_Model):
         description="image types accepted (checked by content, not by name): jpeg, png, webp, gif, tiff",
     )
     max_size_mb: int = Field(
-        10, ge=1, le=MAX_SIZE_MB, description="largest image accepted; at most 10 with the HTTP input (API Gateway)"
+        HTTP_MAX_SIZE_MB,
+        ge=1,
+        le=MAX_SIZE_MB,
+        description=(
+            "largest image accepted, in MB; at most 4 with the HTTP input (API Gateway takes 10 MB, but the "
+            "upload Lambda's 6 MB request holds the image base64-encoded)"
+        ),
     )
     processing: Processing = Field(default_factory=Processing, description="the renditions made of each image")
     retention_days: int = Field(

@@ -478,7 +478,7 @@ class ImageIngestion(Construct):
             self,
             "Api",
             rest_api_name=f"{p.name}-upload",
-            description=f"{p.name}: image uploads (SigV4-signed, at most 10 MB: API Gateway's payload limit)",
+            description=f"{p.name}: image uploads (SigV4-signed; 10 MB API Gateway payload, 6 MB Lambda request)",
             endpoint_types=[apigw.EndpointType.REGIONAL],
             # Without these the body of an image would be read as text and mangled; API Gateway
             # then passes it to the proxy integration base64-encoded (isBase64Encoded).

@@ -46,7 +46,7 @@ def _template(tmp_path: Path, *, kafka: KafkaInputProps | None, http: bool = Tru
             ),
             curated_prefix="ops/shipment-photos/",
             accepted_types=["image/jpeg", "image/png"],
-            max_bytes=10 * 1024 * 1024,
+            max_bytes=4 * 1024 * 1024,
             widths=[320, 1024],
             output_format="webp",
             retention_days=7,
@@ -154,7 +154,7 @@ def test_the_processing_function_reports_partial_batch_failures(template):
     env = process["Environment"]["Variables"]
     assert env["CURATED_PREFIX"] == "ops/shipment-photos/"
     assert env["WIDTHS"] == "320,1024" and env["OUTPUT_FORMAT"] == "webp" and env["RETENTION_DAYS"] == "7"
-    assert env["MAX_BYTES"] == str(10 * 1024 * 1024) and env["ACCEPTED_TYPES"] == "image/jpeg,image/png"
+    assert env["MAX_BYTES"] == str(4 * 1024 * 1024) and env["ACCEPTED_TYPES"] == "image/jpeg,image/png"
 
 
 def test_the_processing_function_writes_only_its_curated_prefix(template):

@@ -418,7 +418,7 @@ shares:
 #       description: Photos of orders at dispatch
 #       environments: [{last}]   # where it runs (default: every environment of its owner)
 #       inputs:
-#         http: {{enabled: true, throttle_rps: 10, burst: 20}}   # SigV4-signed POST /images, at most 10 MB
+#         http: {{enabled: true, throttle_rps: 10, burst: 20}}   # SigV4-signed POST /images
 #         kafka:
 #           topic: {bu}-photos
 #           create: false   # true or [env, ...]: an MSK Serverless cluster (IAM auth) in the environment's VPC
@@ -426,7 +426,7 @@ shares:
 #           cluster_arn: arn:aws:kafka:{a.last.region}:{a.last.account}:cluster/events/1111-2222-3333-4444-5555-1
 #           consumer_group: {bu}-photos   # default: <org>-<env>-<name>
 #       accepted_types: [jpeg, png]   # checked by content: jpeg, png, webp, gif, tiff
-#       max_size_mb: 10   # at most 10 with the HTTP input (API Gateway's limit)
+#       max_size_mb: 4   # at most 4 with the HTTP input (the upload Lambda's 6 MB request, base64)
 #       processing:
 #         widths: [320, 1024]   # renditions, each > 0 and listed once
 #         format: jpeg   # jpeg, png or webp
