@@ -96,7 +96,7 @@ def _check_workload(mesh: MeshDefinition, doc: YamlDocument, loc: Loc, workload:
         )
     issues += _check_inputs(mesh, doc, loc, workload, envs)
     if owner is not None:
-        issues += _check_table(mesh, doc, loc, workload, owner.domain_unit)
+        issues += _check_table(mesh, doc, loc, workload, owner.domain_unit, envs)
     return issues
 
 
@@ -177,7 +177,7 @@ def _check_inputs(
 
 
 def _check_table(
-    mesh: MeshDefinition, doc: YamlDocument, loc: Loc, workload: ImageIngestion, owner_unit: str
+    mesh: MeshDefinition, doc: YamlDocument, loc: Loc, workload: ImageIngestion, owner_unit: str, envs: list[str]
 ) -> list[ConfigIssue]:
     parents = {u.id: u.parent for u in mesh.domain_units}
     bu = business_unit_of_owner(owner_unit, parents)
@@ -193,6 +193,17 @@ def _check_table(
             )
         ]
     issues: list[ConfigIssue] = []
+    missing = [e for e in envs if not catalog.exists_in(e)]
+    if missing:
+        issues.append(
+            doc.issue(
+                (*loc, "environments"),
+                f"the workload runs in {', '.join(missing)}, where the '{bu}' catalog that publishes its metadata "
+                "does not exist",
+                f"list only environments of the '{bu}' catalog under the workload's 'environments', or add "
+                f"{', '.join(missing)} to the catalog's",
+            )
+        )
     table = workload.metadata_table(bu)
     name = asset_name(bu, table)
     declared = tables_by_asset(mesh.catalogs)

@@ -147,3 +147,12 @@ def test_every_problem_is_reported_in_one_run(env_dir: Path) -> None:
         (f"{W}.processing.widths[0]", "width of 0"),
     ):
         assert_issue(issues, "mesh.yaml", path, problem)
+
+
+def test_a_workload_where_its_catalog_does_not_exist(env_dir: Path) -> None:
+    def change(data: dict) -> None:
+        next(c for c in data["catalogs"] if c["business_unit"] == "ops")["environments"] = ["staging", "prod"]
+
+    edit_yaml(env_dir / "mesh.yaml", change)
+    issue = assert_issue(load_issues(env_dir), "mesh.yaml", f"{W}.environments", "runs in dev, where the 'ops' catalog")
+    assert "environments" in issue.fix
