@@ -39,13 +39,16 @@ def check_workloads(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue
 
 
 def workload_environments(mesh: MeshDefinition, workload: ImageIngestion) -> list[str]:
-    """Where the workload runs: its own list, else every environment of its owner."""
+    """Where the workload runs: its own list, else every environment where its owner and the owner's
+    business-unit catalog (which publishes its metadata) exist."""
+    if workload.environments is not None:
+        return [e for e in mesh.environments if e in workload.environments]
     owner = next((p for p in mesh.projects if p.key == workload.owner), None)
-    return [
-        e
-        for e in mesh.environments
-        if workload.exists_in(e) and (workload.environments is not None or owner is None or owner.exists_in(e))
-    ]
+    if owner is None:
+        return list(mesh.environments)
+    bu = business_unit_of_owner(owner.domain_unit, {u.id: u.parent for u in mesh.domain_units})
+    catalog = next((c for c in mesh.catalogs if c.business_unit == bu), None)
+    return [e for e in mesh.environments if owner.exists_in(e) and (catalog is None or catalog.exists_in(e))]
 
 
 def _check_workload(mesh: MeshDefinition, doc: YamlDocument, loc: Loc, workload: ImageIngestion) -> list[ConfigIssue]:

@@ -141,7 +141,11 @@ class ImageIngestion(_Model):
     owner: Slug = Field(description="key <unit>-<use-case> of the owning project, which produces the table")
     description: str = Field("", max_length=1024, description="what the workload receives, for the people who run it")
     environments: list[Slug] | None = Field(
-        None, description="environments where the workload runs; default: every environment of its owner"
+        None,
+        description=(
+            "environments where the workload runs; default: every environment of its owner where the owner's "
+            "business-unit catalog exists"
+        ),
     )
     inputs: WorkloadInputs = Field(default_factory=WorkloadInputs, description="how images arrive: http, kafka")
     accepted_types: list[ImageType] = Field(

@@ -152,7 +152,18 @@ def test_every_problem_is_reported_in_one_run(env_dir: Path) -> None:
 def test_a_workload_where_its_catalog_does_not_exist(env_dir: Path) -> None:
     def change(data: dict) -> None:
         next(c for c in data["catalogs"] if c["business_unit"] == "ops")["environments"] = ["staging", "prod"]
+        _workload(data)["environments"] = ["dev", "staging", "prod"]
 
     edit_yaml(env_dir / "mesh.yaml", change)
     issue = assert_issue(load_issues(env_dir), "mesh.yaml", f"{W}.environments", "runs in dev, where the 'ops' catalog")
     assert "environments" in issue.fix
+
+
+def test_by_default_the_workload_runs_where_its_catalog_exists(env_dir: Path) -> None:
+    def change(data: dict) -> None:
+        next(c for c in data["catalogs"] if c["business_unit"] == "ops")["environments"] = ["staging", "prod"]
+        _workload(data)["inputs"]["kafka"]["cluster_arn"].pop("dev")
+
+    edit_yaml(env_dir / "mesh.yaml", change)
+    config = load_mesh(env_dir)
+    assert [e.name for e in config.environments if workloads_in(config.mesh, e.name)] == ["staging", "prod"]
