@@ -335,8 +335,7 @@ class ImageIngestion(Construct):
                 },
             )
         )
-        policy = self.queue.policy
-        assert policy is not None  # enforce_ssl made it
+        policy = self.queue.node.find_child("Policy")  # the queue's AWS::SQS::QueuePolicy
         # S3 encrypts the message with the queue's key (S3 user guide, "Walkthrough: Configuring a
         # bucket for notifications", encrypted destinations).
         self.key.add_to_resource_policy(
