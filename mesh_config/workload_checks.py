@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from mesh_config.data_products import asset_name, tables_by_asset
 from mesh_config.environment import EnvironmentConfig
 from mesh_config.errors import ConfigIssue, choices, repeated_indexes
@@ -20,6 +22,8 @@ from mesh_config.yaml_source import YamlDocument
 
 Loc = tuple[str | int, ...]
 SECTION = ("workloads", "image_ingestion")
+# AWS::EC2::VPC.Id in the CloudFormation provider schemas (cfn-lint E1151).
+CFN_VPC_ID = re.compile(r"vpc-([0-9a-f]{8}|[0-9a-f]{17})")
 
 
 def check_workloads(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue]:
@@ -276,6 +280,19 @@ def check_workload_environment(mesh: MeshDefinition, env: EnvironmentConfig, doc
                         "name a cluster of the environment's region: an event source mapping reads only its own region",
                     )
                 )
+        elif (
+            kafka.creates_in(env.name)
+            and env.network.vpc_id is not None
+            and not CFN_VPC_ID.fullmatch(env.network.vpc_id)
+        ):
+            issues.append(
+                doc.issue(
+                    (*kloc, "create"),
+                    f"environment '{env.name}''s network.vpc_id {env.network.vpc_id} is not a VPC id CloudFormation "
+                    "takes for the cluster's security group (vpc- and 8 or 17 hex digits)",
+                    "correct network.vpc_id in the environment file, or name an existing cluster there",
+                )
+            )
         elif kafka.creates_in(env.name) and env.network.vpc_id is None:
             issues.append(
                 doc.issue(

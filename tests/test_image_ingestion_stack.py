@@ -217,6 +217,8 @@ def test_kafka_rights_are_scoped_to_the_cluster_topic_and_group(tmp_path):
     ]
     kafka = [s for s in statements if any(str(a).startswith("kafka-cluster:") for a in _list(s["Action"]))]
     assert kafka and all("*" not in str(s["Resource"]) for s in kafka)
+    # No AWS managed policy (AWSLambdaMSKExecutionRole reaches every log group and every cluster).
+    assert all("ManagedPolicyArns" not in r["Properties"] for r in of_type(template, "AWS::IAM::Role").values())
     text = str(kafka)
     assert "topic/" in text and "group/" in text and "shipment-photos" in text and "photos" in text
 
@@ -263,7 +265,10 @@ def test_the_example_deploys_the_workload_after_the_products_stack_in_each_envir
         assert f"acme-{env}-products-1" in after and f"acme-{env}-foundation" in after
     prod = stacks["acme-prod-ingestion-shipment-photos"].template
     dev = stacks["acme-dev-ingestion-shipment-photos"].template
-    assert of_type(prod, "AWS::MSK::ServerlessCluster") and not of_type(dev, "AWS::MSK::ServerlessCluster")
+    # The example reads existing clusters (its VPC ids are placeholders no security group takes).
+    assert not of_type(prod, "AWS::MSK::ServerlessCluster") and not of_type(dev, "AWS::MSK::ServerlessCluster")
+    (mapping,) = [m for m in of_type(prod, "AWS::Lambda::EventSourceMapping").values() if "Topics" in m["Properties"]]
+    assert mapping["Properties"]["EventSourceArn"].startswith("arn:aws:kafka:eu-west-1:345678901234:cluster/")
     curated = stacks["acme-prod-foundation"].template
     rules = [
         r
