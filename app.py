@@ -25,7 +25,8 @@ from pathlib import Path
 # Before aws_cdk is imported, which starts the jsii kernel (Node) with this environment: a larger
 # young generation than V8's default (16 MB) cuts the kernel's garbage collection, a tenth of a
 # large synth's CPU (benchmark/RESULTS.md; memory grows by about three times the setting).
-if "--max-semi-space-size" not in os.environ.get("NODE_OPTIONS", ""):
+# Only when run as the app: a module importing it (the tests) keeps its environment.
+if __name__ == "__main__" and "--max-semi-space-size" not in os.environ.get("NODE_OPTIONS", ""):
     os.environ["NODE_OPTIONS"] = f"{os.environ.get('NODE_OPTIONS', '')} --max-semi-space-size=64".strip()
 
 import aws_cdk as cdk
