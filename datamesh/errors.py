@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from typing import Protocol, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -33,6 +34,27 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     """ "; did you mean 'x'?" for the closest candidate, or nothing."""
     close = difflib.get_close_matches(word, list(candidates), n=1)
     return f"; did you mean '{close[0]}'?" if close else ""
+
+
+class Named(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def id(self) -> str: ...
+
+
+N = TypeVar("N", bound=Named)
+
+
+def by_name_or_id(name: str, found: Iterable[N], kind: str, env: str, declared: Iterable[str] = ()) -> N:
+    """The item named ``name`` (its name or id) among ``found``, else NotFound with the closest
+    name among those found and the ones the mesh declares."""
+    items = list(found)
+    for item in items:
+        if name in (item.name, item.id):
+            return item
+    hint = did_you_mean(name, [*(i.name for i in items), *declared])
+    raise NotFound(f"no {kind} '{name}' in {env}{hint}")
 
 
 def from_aws(error: Exception, doing: str) -> MeshError:

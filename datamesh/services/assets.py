@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from datamesh.context import MeshContext
-from datamesh.errors import MeshError, NotFound, did_you_mean
+from datamesh.errors import MeshError, NotFound, by_name_or_id
 from datamesh.services.catalog import CatalogService
 from datamesh.services.paging import call, search_results
 from mesh_config.data_products import tables_by_asset
@@ -85,12 +85,7 @@ class AssetService:
 
     def find(self, name: str) -> AssetSummary:
         """An asset by its exact name or id, with a suggestion when there is none."""
-        found = self.search(name)
-        for asset in found:
-            if name in (asset.name, asset.id):
-                return asset
-        hint = did_you_mean(name, [*(a.name for a in found), *self.declared])
-        raise NotFound(f"no asset '{name}' in {self.ctx.env.name}{hint}")
+        return by_name_or_id(name, self.search(name), "asset", self.ctx.env.name, self.declared)
 
     def show(self, name: str, name_terms: bool = False) -> AssetDetails:
         """The asset; ``name_terms`` also names its glossary terms (two more searches)."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from datamesh.context import MeshContext
-from datamesh.errors import NotFound, did_you_mean
+from datamesh.errors import by_name_or_id
 from datamesh.services.catalog import CatalogService
 from datamesh.services.paging import call, search_results
 
@@ -99,12 +99,7 @@ class ProductService:
 
     def find(self, name: str) -> ProductSummary:
         """A product by its exact name or id, with a suggestion when there is none."""
-        found = self.list(name)
-        for product in found:
-            if name in (product.name, product.id):
-                return product
-        hint = did_you_mean(name, [*(p.name for p in found), *self.declared])
-        raise NotFound(f"no data product '{name}' in {self.ctx.env.name}{hint}")
+        return by_name_or_id(name, self.list(name), "data product", self.ctx.env.name, self.declared)
 
     def show(self, name: str) -> ProductDetails:
         summary = self.find(name)
