@@ -45,6 +45,8 @@ def add_memberships(template: FragmentTemplate, key: str, domain: Any, project: 
                 "ProjectIdentifier": project,
             },
             metadata=DISTINCT_MEMBERS_METADATA if siblings else None,
+            # Nothing references a membership and no cdk-nag rule inspects one.
+            plain=True,
         )
         for group_name, (group_id, designation) in members.items()
     ]
@@ -56,6 +58,8 @@ def acknowledge_shared(fragment: TemplateFragment, logical_ids: Sequence[str]) -
     if not logical_ids or stack_of(fragment).node.try_get_context(BUILTIN_VALIDATION_CONTEXT) is False:
         return
     for logical_id in logical_ids:
+        if logical_id in fragment.plain_ids:
+            continue
         acknowledge(
             fragment.include.get_resource(logical_id), DISTINCT_MEMBERS_REASON, "CloudFormation-Validate::E3019"
         )

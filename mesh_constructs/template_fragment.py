@@ -22,11 +22,14 @@ import os
 import re
 import tempfile
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import cloudformation_include as cfn_inc
 from constructs import Construct
+
+from mesh_constructs.acknowledge import BUILTIN_VALIDATION_CONTEXT
+from mesh_constructs.fragment_synthesizer import FragmentSynthesizer, PlainResources
 
 # cxapi.PATH_METADATA_ENABLE_CONTEXT / PATH_METADATA_KEY: `cdk synth` turns path metadata on.
 PATH_METADATA_CONTEXT = "aws:cdk:enable-path-metadata"
@@ -70,10 +73,12 @@ class FragmentTemplate:
     a parameter reference (one parameter per distinct token)."""
 
     def __init__(self, stack: Stack) -> None:
-        self._stack = stack
+        self.stack = stack
         self.resources: dict[str, dict[str, Any]] = {}
         self.parameters: dict[str, str] = {}
         self._names: dict[str, str] = {}
+        # Logical ids of resources that may be written without a construct (fragment_synthesizer.py).
+        self.plain: set[str] = set()
         self._stack_path: str | None = None
         self._path_metadata: bool | None = None
 
@@ -94,8 +99,11 @@ class FragmentTemplate:
         *,
         removal_policy: RemovalPolicy | None = None,
         metadata: dict[str, Any] | None = None,
+        plain: bool = False,
     ) -> str:
-        """Adds the resource CDK would create at ``path`` (below the stack) and returns its logical id."""
+        """Adds the resource CDK would create at ``path`` (below the stack) and returns its logical id.
+        ``plain``: nothing references it, no cdk-nag rule inspects its type and it holds no token
+        but through parameters, so it may be written into the template without a construct."""
         logical_id = unique_id(path)
         if logical_id in self.resources:
             raise ValueError(f"two resources of one fragment share the logical id {logical_id}")
@@ -108,34 +116,99 @@ class FragmentTemplate:
         if removal_policy is not None:
             resource["DeletionPolicy"], resource["UpdateReplacePolicy"] = _POLICIES[removal_policy]
         self.resources[logical_id] = resource
+        if plain:
+            self.plain.add(logical_id)
         return logical_id
 
     def _with_path_metadata(self) -> bool:
         if self._path_metadata is None:
-            self._path_metadata = bool(self._stack.node.try_get_context(PATH_METADATA_CONTEXT))
+            self._path_metadata = bool(self.stack.node.try_get_context(PATH_METADATA_CONTEXT))
         return self._path_metadata
 
     def _path(self) -> str:
         if self._stack_path is None:
-            self._stack_path = self._stack.node.path
+            self._stack_path = self.stack.node.path
         return self._stack_path
 
 
 class TemplateFragment(Construct):
-    """The fragment's resources as constructs (children named by logical id) in ``scope``'s stack."""
+    """The fragment's resources as constructs (children named by logical id) in ``scope``'s stack;
+    in a stack synthesized by ``FragmentSynthesizer``, its plain resources are written by the
+    synthesizer instead, except one for each parameter no constructed resource uses (the
+    construct CDK needs to see the reference)."""
 
     def __init__(self, scope: Construct, construct_id: str, template: FragmentTemplate) -> None:
         super().__init__(scope, construct_id)
-        body = {
-            "Parameters": {name: {"Type": "String"} for name in template.parameters},
-            "Resources": template.resources,
-        }
+        synthesizer = template.stack.synthesizer if template.plain and _without_builtin_validation(template) else None
+        plain = _plain_resources(template) if isinstance(synthesizer, FragmentSynthesizer) else None
+        resources = template.resources
+        parameters = template.parameters
+        if plain is not None and plain.plain:
+            resources = {lid: r for lid, r in resources.items() if lid not in plain.plain}
+            used = _parameters_in(resources, parameters)
+            parameters = {name: token for name, token in parameters.items() if name in used}
+        body = {"Parameters": {name: {"Type": "String"} for name in parameters}, "Resources": resources}
         # CfnInclude reads a file, once, while it is constructed: a private temporary file,
         # removed right after.
         handle, path = tempfile.mkstemp(prefix="mesh-fragment-", suffix=".json")
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as file:
                 json.dump(body, file)
-            self.include = cfn_inc.CfnInclude(self, "Include", template_file=path, parameters=dict(template.parameters))
+            self.include = cfn_inc.CfnInclude(self, "Include", template_file=path, parameters=dict(parameters))
         finally:
             os.unlink(path)
+        self.plain_ids: frozenset[str] = frozenset(plain.plain if plain is not None else ())
+        if plain is not None and plain.plain:
+            cast(FragmentSynthesizer, synthesizer).add_plain_resources(plain)
+
+
+def _without_builtin_validation(template: FragmentTemplate) -> bool:
+    """CDK's built-in validation reports its findings by construct and takes acknowledgments on
+    constructs only (core/lib/private/synthesis-validation.js): where it runs (the pipeline's synth
+    step, the test suite) a finding on a plain resource (E3019 on memberships of one project)
+    could not be acknowledged, so every resource is a construct there."""
+    return template.stack.node.try_get_context(BUILTIN_VALIDATION_CONTEXT) is False
+
+
+def _plain_resources(template: FragmentTemplate) -> PlainResources:
+    """Which of the fragment's plain resources are written by the synthesizer: every one whose
+    parameters a constructed resource also uses (in template order, a plain resource that brings
+    a new parameter is constructed). The first resource is always constructed: it places the
+    fragment in the template."""
+    carried: set[str] = set()
+    plain: dict[str, dict[str, Any]] = {}
+    names = set(template.parameters)
+    for logical_id, resource in template.resources.items():
+        if logical_id not in template.plain:
+            carried |= _parameters_in({logical_id: resource}, names)
+    for index, (logical_id, resource) in enumerate(template.resources.items()):
+        if logical_id not in template.plain:
+            continue
+        uses = _parameters_in({logical_id: resource}, names)
+        if index == 0 or not uses <= carried:
+            carried |= uses
+        else:
+            plain[logical_id] = resource
+    used = _parameters_in(plain, names)
+    return PlainResources(
+        order=list(template.resources),
+        plain=plain,
+        parameters={name: token for name, token in template.parameters.items() if name in used},
+    )
+
+
+def _parameters_in(value: Any, names: set[str] | dict[str, str]) -> set[str]:
+    """The parameters ``value`` references (``{"Ref": <parameter>}``)."""
+    found: set[str] = set()
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            ref = item.get("Ref") if len(item) == 1 else None
+            if isinstance(ref, str) and ref in names:
+                found.add(ref)
+            else:
+                stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found

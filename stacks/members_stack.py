@@ -17,6 +17,7 @@ from constructs import Construct
 
 from mesh_config import EnvironmentConfig, MeshConfig
 from mesh_config.mesh import Project as ProjectConfig
+from mesh_constructs.fragment_synthesizer import FragmentSynthesizer
 from mesh_constructs.member_set import KeyedMembers, MemberSet
 from mesh_constructs.project import DeployedProject
 from stacks.domain_stack import DomainStack
@@ -38,7 +39,8 @@ class MembersStack(Stack):
     ) -> None:
         """``members_of``: the projects whose memberships this stack holds; ``projects``: the
         deployed projects by key, whose ids they reference."""
-        super().__init__(scope, construct_id, **kwargs)
+        # Writes the fragment's plain memberships (mesh_constructs/fragment_synthesizer.py).
+        super().__init__(scope, construct_id, synthesizer=FragmentSynthesizer(), **kwargs)
         domain_id = domain.domain.domain_id
         # The projects' keys, as in their projects stacks: the memberships keep their logical ids.
         MemberSet(

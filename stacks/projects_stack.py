@@ -13,6 +13,7 @@ from mesh_config import EnvironmentConfig, MeshConfig
 from mesh_config.mesh import Project as ProjectConfig
 from mesh_config.tooling import repository_in
 from mesh_constructs import Designation, ProjectProps
+from mesh_constructs.fragment_synthesizer import FragmentSynthesizer
 from mesh_constructs.project_members import Members
 from mesh_constructs.project_repository import GitRepository
 from mesh_constructs.project_set import KeyedProject, ProjectRef, ProjectSet
@@ -32,7 +33,8 @@ class ProjectsStack(Stack):
         projects: Sequence[ProjectConfig],
         **kwargs: Any,
     ) -> None:
-        super().__init__(scope, construct_id, **kwargs)
+        # Writes the fragment's plain memberships (mesh_constructs/fragment_synthesizer.py).
+        super().__init__(scope, construct_id, synthesizer=FragmentSynthesizer(), **kwargs)
         naming = config.naming(env_config)
         removal = stateful_removal_policy(env_config)
         # layout.membership_stacks > 0: the memberships are in the members stacks (members_stack.py).
