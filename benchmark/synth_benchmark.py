@@ -525,6 +525,19 @@ def run_case(case: Case, base: Path, opts: argparse.Namespace) -> None:
     case.total_seconds = time.perf_counter() - started
 
 
+def warm_up(base: Path, opts: argparse.Namespace) -> None:
+    """One run of the empty app, not counted: the first synth after an install or a reboot reads
+    Node's and Python's modules from a cold disk cache (measured: 26.5 s of CPU, then 10.9 s),
+    which would inflate the baseline of every ratio."""
+    case = make_case("empty", 1)
+    prepared = prepare(case, base / "warm-up")
+    if prepared is None:
+        return
+    args, cwd, _ = prepared
+    run = run_synth([*args, *opts.extra_context], cwd, base / "warm-up" / "run", "warm-up", opts.timeout)
+    print(f"  warm-up (not counted): {'ok' if run.ok else 'failed'}", flush=True)
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -761,7 +774,8 @@ def render_results(
         "",
         "- every case in pipeline mode (the default synth: the `<org>-mesh-pipeline` stack with one stage per "
         "environment dev, staging, prod), through `node_modules/.bin/cdk synth --quiet -o <tmp>/cdk.out` "
-        "(CLI start-up, the Python app, cdk-nag validation and writing the assembly); medians of the successful runs.",
+        "(CLI start-up, the Python app, cdk-nag validation and writing the assembly); medians of the successful runs, "
+        "after one uncounted run of the empty app (a cold disk cache would inflate the baseline).",
         "- CPU s: user + sys of the whole process tree (os.wait4 on the CLI; getrusage(RUSAGE_CHILDREN) deltas with "
         "this script as child subreaper; the larger). The budget figure: it depends little on the machine's load.",
         f"- peak RSS: the summed RSS of the process tree sampled every {SAMPLE_INTERVAL * 1000:.0f} ms (max over "
@@ -858,6 +872,7 @@ def main(argv: list[str] | None = None) -> int:
         opts.results.write_text(render_results(cases, versions, started_at, total, source, load_start) + kept)
 
     try:
+        warm_up(base, opts)
         for name in opts.cases:
             case = make_case(name, opts.repeat)
             print(f"\n== {name} ({case.repeat} run(s)); load average {_loads(os.getloadavg())}", flush=True)
