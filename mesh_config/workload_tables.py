@@ -1,0 +1,34 @@
+"""The mesh as the stacks and the management app see it: with each workload's metadata table
+declared in its owner's business-unit catalog (mesh_config/workloads.py)."""
+
+from __future__ import annotations
+
+from mesh_config.mesh import MeshDefinition
+from mesh_config.workload_checks import workload_environments
+from mesh_config.workloads import ImageIngestion, business_unit_of_owner, effective_catalogs
+
+
+def with_workload_tables(mesh: MeshDefinition) -> MeshDefinition:
+    """``mesh`` with the workloads' tables appended to their catalogs, after the declared ones: a
+    derived table is published by the catalog's data source and granted like a declared one. Called
+    once the mesh is valid (the checks report on the file as written)."""
+    if not mesh.workloads.image_ingestion:
+        return mesh
+    catalogs = effective_catalogs(
+        list(mesh.catalogs),
+        mesh.workloads,
+        {u.id: u.parent for u in mesh.domain_units},
+        {p.key: p.domain_unit for p in mesh.projects},
+    )
+    return mesh.model_copy(update={"catalogs": catalogs})
+
+
+def workloads_in(mesh: MeshDefinition, env: str) -> list[ImageIngestion]:
+    """The image-ingestion workloads deployed in environment ``env``."""
+    return [w for w in mesh.workloads.image_ingestion if env in workload_environments(mesh, w)]
+
+
+def workload_business_unit(mesh: MeshDefinition, workload: ImageIngestion) -> str:
+    """The business unit of the workload's owner: whose catalog and curated prefix it writes."""
+    owner = next(p for p in mesh.projects if p.key == workload.owner)
+    return business_unit_of_owner(owner.domain_unit, {u.id: u.parent for u in mesh.domain_units})
