@@ -3,6 +3,7 @@ declared in its owner's business-unit catalog (mesh_config/workloads.py)."""
 
 from __future__ import annotations
 
+from mesh_config.data_products import Table
 from mesh_config.mesh import MeshDefinition
 from mesh_config.workload_checks import workload_environments
 from mesh_config.workloads import ImageIngestion, business_unit_of_owner, effective_catalogs
@@ -20,6 +21,28 @@ def with_workload_tables(mesh: MeshDefinition) -> MeshDefinition:
         {u.id: u.parent for u in mesh.domain_units},
         {p.key: p.domain_unit for p in mesh.projects},
     )
+    return mesh.model_copy(update={"catalogs": catalogs})
+
+
+def without_workload_tables(mesh: MeshDefinition) -> MeshDefinition:
+    """``mesh`` as its file declares it: the loaded mesh (``with_workload_tables``) less the tables
+    its workloads derive. Whatever writes a loaded mesh back as YAML writes this one; a derived
+    table written out would be declared twice on the next load (a name and prefix collision)."""
+    if not mesh.workloads.image_ingestion:
+        return mesh
+    units = {u.id: u.parent for u in mesh.domain_units}
+    owners = {p.key: p.domain_unit for p in mesh.projects}
+    derived: dict[str, list[Table]] = {}
+    for workload in mesh.workloads.image_ingestion:
+        if workload.owner in owners:
+            bu = business_unit_of_owner(owners[workload.owner], units)
+            derived.setdefault(bu, []).append(workload.metadata_table(bu))
+    catalogs = [
+        c.model_copy(update={"tables": [t for t in c.tables if t not in derived[c.business_unit]]})
+        if c.business_unit in derived
+        else c
+        for c in mesh.catalogs
+    ]
     return mesh.model_copy(update={"catalogs": catalogs})
 
 

@@ -265,10 +265,14 @@ def test_the_example_deploys_the_workload_after_the_products_stack_in_each_envir
         assert f"acme-{env}-products-1" in after and f"acme-{env}-foundation" in after
     prod = stacks["acme-prod-ingestion-shipment-photos"].template
     dev = stacks["acme-dev-ingestion-shipment-photos"].template
-    # The example reads existing clusters (its VPC ids are placeholders no security group takes).
-    assert not of_type(prod, "AWS::MSK::ServerlessCluster") and not of_type(dev, "AWS::MSK::ServerlessCluster")
-    (mapping,) = [m for m in of_type(prod, "AWS::Lambda::EventSourceMapping").values() if "Topics" in m["Properties"]]
-    assert mapping["Properties"]["EventSourceArn"].startswith("arn:aws:kafka:eu-west-1:345678901234:cluster/")
+    # The example takes HTTP uploads only (025e87d: per-account cluster ARNs broke every test that
+    # moves an environment's account); the Kafka input is covered by the tests above.
+    for template in (prod, dev):
+        assert not of_type(template, "AWS::MSK::ServerlessCluster")
+        assert not [
+            m for m in of_type(template, "AWS::Lambda::EventSourceMapping").values() if "Topics" in m["Properties"]
+        ]
+        assert len(of_type(template, "AWS::ApiGateway::RestApi")) == 1
     curated = stacks["acme-prod-foundation"].template
     rules = [
         r

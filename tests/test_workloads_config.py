@@ -9,7 +9,7 @@ from pathlib import Path
 
 from mesh_config import load_mesh
 from mesh_config.data_products import asset_name
-from mesh_config.workload_tables import workloads_in
+from mesh_config.workload_tables import without_workload_tables, workloads_in
 from mesh_config.workloads import METADATA_COLUMNS
 from tests.config_edits import EXAMPLE, assert_issue, edit_yaml, load_issues
 
@@ -28,6 +28,22 @@ KAFKA = {
         "prod": "arn:aws:kafka:eu-west-1:345678901234:cluster/acme-prod-events/7a3e9c4d-5f6b-4c8d-9e0f-3a4b5c6d7e8f-2",
     },
 }
+
+
+def test_the_mesh_as_declared_leaves_out_the_derived_table_and_loads_again(tmp_path: Path) -> None:
+    """What writes a loaded mesh back as YAML writes it without the workloads' tables: written with
+    them, the next load finds the table declared twice (a name and prefix collision)."""
+    import json
+    import shutil
+
+    config = load_mesh(EXAMPLE)
+    declared = without_workload_tables(config.mesh)
+    ops = next(c for c in declared.catalogs if c.business_unit == "ops")
+    assert "shipment_photos" not in [t.dataset for t in ops.tables]
+    folder = tmp_path / "environments"
+    shutil.copytree(EXAMPLE, folder)
+    (folder / "mesh.yaml").write_text(json.dumps(declared.model_dump(mode="json", exclude_unset=True)))
+    assert load_mesh(folder).mesh.catalogs == config.mesh.catalogs
 
 
 def _workload(data: dict) -> dict:
