@@ -46,6 +46,18 @@ def without_workload_tables(mesh: MeshDefinition) -> MeshDefinition:
     return mesh.model_copy(update={"catalogs": catalogs})
 
 
+def table_parameters(mesh: MeshDefinition, business_unit: str, table: Table, location: str) -> dict[str, str]:
+    """The catalog table parameters a workload's derived table adds (its partition projection);
+    none for any other table."""
+    for workload in mesh.workloads.image_ingestion:
+        owner = next((p for p in mesh.projects if p.key == workload.owner), None)
+        if owner is None or workload_business_unit(mesh, workload) != business_unit:
+            continue
+        if workload.metadata_table(business_unit) == table:
+            return workload.partition_projection(location)
+    return {}
+
+
 def workloads_in(mesh: MeshDefinition, env: str) -> list[ImageIngestion]:
     """The image-ingestion workloads deployed in environment ``env``."""
     return [w for w in mesh.workloads.image_ingestion if env in workload_environments(mesh, w)]

@@ -198,6 +198,22 @@ class ImageIngestion(_Model):
             partition_keys=[Column(name="day", type="date", description="UTC day the image was received")],
         )
 
+    def partition_projection(self, location: str) -> dict[str, str]:
+        """Athena partition projection of the metadata table at ``location`` (s3://bucket/prefix/):
+        the processing handler writes day=YYYY-MM-DD/ folders (UTC) that nothing registers as
+        partitions (the DataZone data source imports the table, not its partitions), and with the
+        projection Athena computes them from the query's day range instead (Athena user guide,
+        "Partition projection", date type). The range covers the retention: older days are expired."""
+        return {
+            "projection.enabled": "true",
+            "projection.day.type": "date",
+            "projection.day.format": "yyyy-MM-dd",
+            "projection.day.range": f"NOW-{self.retention_days}DAYS,NOW",
+            "projection.day.interval": "1",
+            "projection.day.interval.unit": "DAYS",
+            "storage.location.template": f"{location}day=${{day}}/",
+        }
+
 
 # The processing handler's metadata record (docs/image-ingestion.md).
 METADATA_COLUMNS: tuple[tuple[str, str, str], ...] = (

@@ -216,7 +216,7 @@ class ImageIngestion(Construct):
         )
         self.raw_bucket.grant_read(self.process_function, f"{RAW_PREFIX}*")
         self.processed_bucket.grant_put(self.process_function, f"{PROCESSED_PREFIX}*")
-        self.table.grant_read_write_data(self.process_function)
+        self._grant_table(self.process_function, "dynamodb:GetItem", "dynamodb:UpdateItem")
         self._grant_curated(self.process_function)
         self.process_function.add_event_source(
             sources.SqsEventSource(self.queue, batch_size=5, report_batch_item_failures=True)
@@ -363,6 +363,13 @@ class ImageIngestion(Construct):
         )
         cfn_bucket.add_dependency(policy.node.default_child)  # type: ignore[arg-type]
 
+    def _grant_table(self, function: lambda_.Function, *actions: str) -> None:
+        """Only the item calls the handler makes (grant_read_write_data would add Scan, Query and the
+        batch calls on the whole table), and the key as CDK's table grants give it: DynamoDB uses
+        the table's customer managed key on the caller's behalf."""
+        self.table.grant(function, *actions)
+        self.key.grant(function, "kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", *KEY_WILDCARDS)
+
     def _grant_curated(self, function: lambda_.Function) -> None:
         """Write only the workload's table location: <curated bucket>/<unit>/<workload>/*."""
         prefix = self._props.curated_prefix
@@ -457,7 +464,7 @@ class ImageIngestion(Construct):
         # Read to find a duplicate (the key is the content hash), delete to undo a half-done write.
         self.raw_bucket.grant_read(function, f"{RAW_PREFIX}*")
         self.raw_bucket.grant_delete(function, f"{RAW_PREFIX}*")
-        self.table.grant_read_write_data(function)
+        self._grant_table(function, "dynamodb:PutItem", "dynamodb:DeleteItem")
         acknowledge(
             function.role,  # type: ignore[arg-type]
             "CDK's grants on the workload's raw bucket and key: s3:GetObject*, s3:DeleteObject* and s3:Abort* "

@@ -169,6 +169,27 @@ def test_the_processing_function_writes_only_its_curated_prefix(template):
     assert "/ops/shipment-photos/*" in str(curated[0]["Resource"])
 
 
+def test_each_function_gets_only_the_item_calls_its_handler_makes(template):
+    """No Scan, Query or batch writes on the metadata table: the receivers put an item (and delete it
+    to undo a failed S3 write), the processor reads and updates one."""
+    policies = of_type(template, "AWS::IAM::Policy")
+    roles = {name: r for name, r in of_type(template, "AWS::IAM::Role").items()}
+
+    def dynamodb_actions(role_prefix: str) -> set[str]:
+        (role,) = [n for n in roles if n.startswith(role_prefix)]
+        actions: set[str] = set()
+        for p in policies.values():
+            if {"Ref": role} in p["Properties"]["Roles"]:
+                for s in p["Properties"]["PolicyDocument"]["Statement"]:
+                    found = s["Action"] if isinstance(s["Action"], list) else [s["Action"]]
+                    actions |= {a for a in found if a.startswith("dynamodb:")}
+        return actions
+
+    assert dynamodb_actions("WorkloadProcessRole") == {"dynamodb:GetItem", "dynamodb:UpdateItem"}
+    for receiver in ("WorkloadUploadRole", "WorkloadKafkaRole"):
+        assert dynamodb_actions(receiver) == {"dynamodb:PutItem", "dynamodb:DeleteItem"}
+
+
 def test_every_upload_method_is_iam_authorised_validated_and_throttled(template):
     methods = [r["Properties"] for r in of_type(template, "AWS::ApiGateway::Method").values()]
     assert methods, "the HTTP input has a method"
@@ -296,3 +317,31 @@ def test_the_ingestion_stack_keeps_each_environment_within_six_sequential_deploy
 
     for env in ("dev", "staging", "prod"):
         assert _deploy_depth(example_app, env) <= MAX_DEPTH
+
+
+def test_the_metadata_table_projects_its_day_partitions_over_the_retention(example_app):
+    """Nothing registers the day=YYYY-MM-DD/ folders the processor writes as partitions (the data
+    source imports tables, not partitions): Athena projects them from the table's parameters."""
+    stacks = {s.stack_name: s for s in example_app.stacks()}
+    tables = of_type(stacks["acme-prod-products-1"].template, "AWS::Glue::Table").values()
+    (table,) = [
+        t["Properties"]["TableInput"]
+        for t in tables
+        if t["Properties"]["TableInput"]["Name"] == ("ops_shipment_photos_table")
+    ]
+    assert [k["Name"] for k in table["PartitionKeys"]] == ["day"]
+    location = table["StorageDescriptor"]["Location"]
+    assert location == "s3://acme-prod-curated-345678901234/ops/shipment-photos/"
+    parameters = table["Parameters"]
+    assert parameters["projection.enabled"] == "true"
+    assert parameters["projection.day.type"] == "date"
+    assert parameters["projection.day.format"] == "yyyy-MM-dd"
+    assert parameters["projection.day.range"] == "NOW-7DAYS,NOW"
+    assert parameters["storage.location.template"] == location + "day=${day}/"
+    # Declared tables keep their partitions as they were.
+    others = [
+        t["Properties"]["TableInput"]
+        for t in tables
+        if t["Properties"]["TableInput"]["Name"] != ("ops_shipment_photos_table")
+    ]
+    assert others and not any("projection.enabled" in t["Parameters"] for t in others)
