@@ -7,13 +7,18 @@ PY := $(VENV)/bin/python
 # Node 22 from node_modules first: the jsii runtime warns loudly on the machine's Node 20.
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 CDK := node_modules/.bin/cdk
+# The image-processing Lambda's Python (its Pillow wheels are built for it) and its layer folder.
+LAMBDA_PYTHON := 3.12
+PILLOW_INPUT := mesh_constructs/handlers/image_ingestion/requirements.txt
+PILLOW_LOCK := mesh_constructs/handlers/image_ingestion/requirements.lock
+PILLOW_LAYER := build/lambda/pillow
 # The console's browser tests drive Debian's Chromium: Playwright cannot download browsers here.
 CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: synth test lint schemas docs bench clean install plan screenshots serve lock
 
-install: $(VENV)/.installed $(VENV)/.compiled node_modules/.installed
+install: $(VENV)/.installed $(VENV)/.compiled node_modules/.installed $(PILLOW_LAYER).built
 
 # Every Python package, dependencies included, comes from requirements-dev.lock, pinned with its
 # hashes: pip refuses anything else (--require-hashes). The requirements*.txt files are the inputs of
@@ -43,6 +48,20 @@ LOCK := $(VENV)/bin/uv pip compile --quiet --generate-hashes --universal --pytho
 lock: $(VENV)/.installed
 	$(LOCK) requirements-dev.txt -o requirements-dev.lock
 	$(LOCK) scripts/requirements.txt -o scripts/requirements.lock
+	$(VENV)/bin/uv pip compile --quiet --generate-hashes --python-platform x86_64-manylinux_2_28 \
+		--python-version $(LAMBDA_PYTHON) --custom-compile-command "make lock" $(PILLOW_INPUT) -o $(PILLOW_LOCK)
+
+# The image-processing Lambda's Pillow as a layer folder (python/ inside, Lambda's layout), built
+# without Docker: the locked manylinux wheels for Lambda's Python on x86_64, hash-checked, unpacked
+# (a wheel is a zip: nothing of it runs here). Pillow 12.3 and later publish manylinux_2_28 wheels
+# only; Lambda's python3.12 runs on Amazon Linux 2023 (glibc 2.34), which those fit.
+$(PILLOW_LAYER).built: $(PILLOW_LOCK) | $(VENV)/.installed
+	rm -rf $(PILLOW_LAYER) build/lambda/wheels
+	$(PY) -m pip download --quiet --disable-pip-version-check --no-deps --require-hashes --only-binary=:all: \
+		--implementation cp --python-version $(LAMBDA_PYTHON) --platform manylinux_2_28_x86_64 \
+		--platform manylinux2014_x86_64 -r $(PILLOW_LOCK) -d build/lambda/wheels
+	for wheel in build/lambda/wheels/*.whl; do $(PY) -m zipfile -e "$$wheel" $(PILLOW_LAYER)/python; done
+	touch $@
 
 $(CHROMIUM):
 	$(SUDO) apt-get update -qq

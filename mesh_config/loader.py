@@ -29,6 +29,7 @@ from mesh_config.salvage import MESH_PLACEHOLDERS, Salvaged, environment_placeho
 from mesh_config.schema_errors import schema_issues
 from mesh_config.tags import check_environment_tag_total, without_oversized_tags
 from mesh_config.validation import check_environment, check_environments, check_mesh, check_names, check_network
+from mesh_config.workload_tables import with_workload_tables
 from mesh_config.yaml_source import MAX_FILE_BYTES, YamlDocument, decode_text, parse_yaml, read_inside, read_yaml
 
 MESH_FILE = "mesh.yaml"
@@ -244,4 +245,4 @@ def load_mesh(directory: str | Path, *, mesh_text: str | None = None) -> MeshCon
     issues += [i for i in rules if all(s.keeps(i) for s in salvaged)]
     if issues or mesh is None:
         raise ConfigError(issues)
-    return MeshConfig(mesh, tuple(environments))
+    return MeshConfig(with_workload_tables(mesh), tuple(environments))

@@ -22,6 +22,7 @@ from mesh_config.product_listings import DataProduct
 from mesh_config.repositories import ProjectRepository
 from mesh_config.shares import Share, Team
 from mesh_config.tags import Tags
+from mesh_config.workloads import Workloads
 
 GroupName = Annotated[str, Field(min_length=1, description="a group name declared under identity_center.groups")]
 
@@ -292,6 +293,12 @@ class MeshDefinition(_Model):
     )
     teams: list[Team] = Field(
         default_factory=list, description="least-privilege Lake Formation grants of teams on catalog tables"
+    )
+    workloads: Workloads = Field(
+        default_factory=Workloads,
+        description=(
+            "producer workloads owned by projects, whose output is published as catalog tables (image_ingestion)"
+        ),
     )
     organization: Organization | None = Field(
         None, description="the AWS Organization around the mesh: OUs, guardrails, permission sets, audit baseline"

@@ -296,6 +296,14 @@ class Naming:
         """<org>-<env>-datamesh-admin | -readonly: fixed, the tools account assumes it by name."""
         return f"{self.org}-{self.env}-datamesh-{access}"
 
+    def ingestion_stack(self, workload: str) -> str:
+        """<org>-<env>-ingestion-<workload>: an image-ingestion workload's stack."""
+        return self.stack(f"ingestion-{workload}")
+
+    def ingestion_bucket(self, workload: str, kind: str) -> str:
+        """<org>-<env>-<workload>-raw|processed-<account>: the workload's own buckets."""
+        return self.bucket(f"{workload}-{kind}")
+
     def alarm_topic(self) -> str:
         """<org>-<env>-mesh-alarms: the monitoring stack's topic; fixed, so a chat or paging tool can be
         pointed at it before the stack exists."""

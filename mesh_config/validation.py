@@ -46,6 +46,7 @@ from mesh_config.repository_checks import check_repositories
 from mesh_config.retired_keys import ENVIRONMENT_FILE, changed_key, upgrade_note
 from mesh_config.share_checks import check_share_pii, check_share_regions, check_shares, check_teams
 from mesh_config.tags import check_mesh_tag_total, check_tags
+from mesh_config.workload_checks import check_workload_environment, check_workloads
 from mesh_config.yaml_source import YamlDocument
 
 
@@ -85,6 +86,7 @@ def check_mesh(mesh: MeshDefinition, doc: YamlDocument) -> list[ConfigIssue]:
     issues += check_mesh_names(mesh, doc)
     issues += check_quotas(mesh, doc)
     issues += check_audit(mesh, doc)
+    issues += check_workloads(mesh, doc)
     return issues
 
 
@@ -587,4 +589,5 @@ def check_names(
             )
     issues += check_layout(mesh, env, mesh_doc)
     issues += check_audit_names(mesh, env, mesh_doc, env_doc)
+    issues += check_workload_environment(mesh, env, mesh_doc)
     return issues

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -68,7 +68,8 @@ class ColumnSpec:
 
 @dataclass(frozen=True)
 class CatalogTableProps:
-    """``location``: s3://bucket/prefix/ of the table's files. ``removal_policy`` @default RETAIN."""
+    """``location``: s3://bucket/prefix/ of the table's files. ``parameters``: more table parameters
+    (e.g. Athena partition projection) @default none. ``removal_policy`` @default RETAIN."""
 
     database_name: str
     name: str
@@ -78,6 +79,7 @@ class CatalogTableProps:
     partition_keys: Sequence[ColumnSpec] = ()
     format: TableFormat = TableFormat.PARQUET
     removal_policy: RemovalPolicy = RemovalPolicy.RETAIN
+    parameters: Mapping[str, str] = field(default_factory=dict)
 
 
 def _column(c: ColumnSpec) -> glue.CfnTable.ColumnProperty:
@@ -102,7 +104,12 @@ class CatalogTable(Construct):
                 name=props.name,
                 description=props.description or None,
                 table_type="EXTERNAL_TABLE",
-                parameters={"classification": props.format.value, "EXTERNAL": "TRUE", **_pii(props)},
+                parameters={
+                    "classification": props.format.value,
+                    "EXTERNAL": "TRUE",
+                    **_pii(props),
+                    **props.parameters,
+                },
                 partition_keys=[_column(c) for c in props.partition_keys],
                 storage_descriptor=glue.CfnTable.StorageDescriptorProperty(
                     columns=[_column(c) for c in props.columns],

@@ -19,6 +19,9 @@ from mesh_plan.assembly import StackTemplate, read_assembly
 
 ROOT = Path(__file__).resolve().parent.parent
 MAIN_BRANCHES = ("origin/main", "main")
+# What `make install` builds and git does not hold (the image-ingestion Lambda's Pillow layer folder,
+# build/lambda/pillow): a revision's app bundles it as an asset, so its worktree must see it.
+BUILD_DIR = "build"
 SYNTH = """
 import json, sys
 import aws_cdk as cdk
@@ -108,9 +111,19 @@ def git_baseline(revision: str, mesh_dir: str) -> dict[str, StackTemplate]:
         tree = Path(tmp) / "tree"
         _git("worktree", "add", "--detach", str(tree), commit)
         try:
+            link_build_output(tree)
             return synthesize(tree, folder, Path(tmp) / "cdk.out")
         finally:
             _git("worktree", "remove", "--force", str(tree))
+
+
+def link_build_output(tree: Path, root: Path = ROOT) -> None:
+    """Let the worktree ``tree`` see ``root``'s build output (ignored by git, so a fresh worktree
+    lacks it and its synth fails on the missing layer folder). A link, not a build of the revision's
+    own lock: the layer's contents only set an asset hash, and both sides then bundle the same one."""
+    built, seen = root / BUILD_DIR, tree / BUILD_DIR
+    if built.is_dir() and not seen.exists():
+        seen.symlink_to(built, target_is_directory=True)
 
 
 ClientFor = Callable[[str, str], Any]

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import CfnOutput, Stack
+from aws_cdk import CfnOutput, Duration, Stack
 from constructs import Construct
 
 from mesh_config import EnvironmentConfig, MeshConfig
 from mesh_config.naming import ACCESS_LOGS, PROJECT_STORAGE_LAYER, plan_reader_role_name, plan_runner_role_name
 from mesh_config.promotion import PromotionMode
+from mesh_config.workload_tables import workload_business_unit, workloads_in
 from mesh_constructs import DataLakeBuckets, DataLakeBucketsProps
 from mesh_constructs.lake_formation_grants import (
     LakeFormationGrantRegistry,
@@ -42,6 +43,14 @@ class FoundationStack(Stack):
                 removal_policy=removal,
             ),
         )
+        # A workload's metadata records live as long as its images (the same retention).
+        for workload in workloads_in(config.mesh, env_config.name):
+            self.lake.bucket("curated").add_lifecycle_rule(
+                id=f"workload-{workload.name}",
+                prefix=workload.curated_prefix(workload_business_unit(config.mesh, workload)),
+                expiration=Duration.days(workload.retention_days),
+                noncurrent_version_expiration=Duration.days(1),
+            )
         # Every grants handler of the account (catalogs, shared data) runs as this role, which the
         # domain stack's settings make a data-lake administrator: it exists before them, as Lake
         # Formation requires of every principal the settings name.

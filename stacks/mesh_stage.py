@@ -10,13 +10,21 @@ from constructs import Construct
 
 from mesh_config import EnvironmentConfig, MeshConfig
 from mesh_config.change_safety import AllowedKind
-from mesh_config.placement import catalog_stack_part, construct_id_of, has_catalog_stack, has_governance_stack
+from mesh_config.placement import (
+    catalog_stack_part,
+    construct_id_of,
+    has_catalog_stack,
+    has_governance_stack,
+    products_stack_part,
+)
+from mesh_config.workload_tables import workloads_in
 from stacks.baseline_stack import BaselineStack, baseline_description, has_baseline_stack
 from stacks.catalog_databases_stack import CatalogDatabasesStack
 from stacks.catalogs_stack import CatalogsStack
 from stacks.domain_stack import DomainStack
 from stacks.foundation_stack import FoundationStack
 from stacks.governance_stack import GovernanceStack
+from stacks.ingestion_stack import IngestionStack
 from stacks.lineage_stack import LineageStack, derived_tables
 from stacks.members_stack import MembersStack
 from stacks.monitoring_stack import MonitoringStack
@@ -177,6 +185,23 @@ class MeshStage(Stage):
             )
             for stack in self.products.values():
                 self.lineage.add_stack_dependency(stack)
+
+        # Image-ingestion workloads: after the products stack declaring their metadata table (the
+        # depth of a subscriptions stack: products + 1).
+        self.ingestion: dict[str, IngestionStack] = {}
+        for workload in workloads_in(config.mesh, env_config.name):
+            part = f"ingestion-{workload.name}"
+            ingestion = IngestionStack(
+                self,
+                construct_id_of(part),
+                workload=workload,
+                foundation=self.foundation,
+                **settings(part, f"image-ingestion workload {workload.name} of {workload.owner}"),
+            )
+            products = self.products.get(products_stack_part(workload.owner, config.mesh.layout))
+            if products is not None:
+                ingestion.add_stack_dependency(products)
+            self.ingestion[workload.name] = ingestion
 
         # Beside the others, referencing none: it watches their first deployment too.
         self.monitoring: MonitoringStack | None = None

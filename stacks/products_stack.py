@@ -22,6 +22,7 @@ from mesh_config.data_products import Catalog, Table, asset_name
 from mesh_config.fingerprints import curation_fingerprint, data_product_fingerprint, data_source_fingerprint
 from mesh_config.governance import FieldType
 from mesh_config.product_listings import products_in
+from mesh_config.workload_tables import table_parameters
 from mesh_constructs.catalog_table import CatalogTable, CatalogTableProps, ColumnSpec, TableFormat
 from mesh_constructs.data_product import DataProduct, DataProductProps
 from mesh_constructs.data_source_runs import (
@@ -110,7 +111,9 @@ class ProductsStack(Stack):
             for table in catalog.tables_of(producer):
                 name = asset_name(catalog.business_unit, table)
                 bucket = naming.bucket(table.storage.layer)
-                self.tables[name] = self._table(bucket, database, name, table, removal)
+                location = f"s3://{bucket}/{table.storage.prefix}"
+                parameters = table_parameters(config.mesh, catalog.business_unit, table, location)
+                self.tables[name] = self._table(bucket, database, name, table, removal, parameters)
                 grants.append(LakeFormationGrant(role, database, PRODUCER_TABLE_PERMISSIONS, name, PRODUCER_GRANTABLE))
                 # Adding partitions (and any table change) on a registered location also needs
                 # data-location permission on it: the table's prefix, nothing wider.
@@ -204,7 +207,9 @@ class ProductsStack(Stack):
             built.node.add_dependency(self.runs)
             self.data_products[product.name] = built
 
-    def _table(self, bucket: str, database: str, name: str, table: Table, removal: Any) -> CatalogTable:
+    def _table(
+        self, bucket: str, database: str, name: str, table: Table, removal: Any, parameters: Mapping[str, str]
+    ) -> CatalogTable:
         def spec(c: Any) -> ColumnSpec:
             return ColumnSpec(name=c.name, type=c.type, description=c.description, pii=c.pii)
 
@@ -220,6 +225,7 @@ class ProductsStack(Stack):
                 description=table.description,
                 format=TableFormat(table.storage.format.value),
                 removal_policy=removal,
+                parameters=parameters,
             ),
         )
 

@@ -28,11 +28,11 @@ def test_every_template_passes_cfn_lint(example_app):
     templates = example_app.template_files()
     # The pipeline's, the organisation's four stacks (guardrails, identity, trail, log archive), 3
     # environments x 9 stacks (baseline and lineage included), the monitoring stacks of staging and prod
-    # and dev's network stack.
-    assert len(templates) == 35
+    # and dev's network stack, and each environment's shipment-photos ingestion stack.
+    assert len(templates) == 38
     pipeline = [t for t in templates if t.parent == example_app.outdir]
     stages = [t for t in templates if t.parent != example_app.outdir]
-    assert len(pipeline) == 1 and len(stages) == 34
+    assert len(pipeline) == 1 and len(stages) == 37
     for paths, ignored in ((stages, None), (pipeline, PIPELINE_IGNORED_RULES)):
         result = cfn_lint(paths, ignored)
         assert result.returncode == 0, result.stdout + result.stderr

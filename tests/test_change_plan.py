@@ -353,3 +353,26 @@ def test_a_folder_outside_the_repository_is_compared_as_it_is_now(example_out, t
     assert code == 0, printed
     assert f"NOTE: the mesh folder {folder} is outside this repository" in printed
     assert "every resource below is new" not in printed
+
+
+def test_the_git_baseline_worktree_sees_the_build_output(tmp_path):
+    """git holds no build/ (the Pillow layer folder that `make install` builds), so a fresh worktree
+    of a revision must be shown the working tree's, or its synth fails on the missing asset."""
+    from mesh_plan.baseline import link_build_output
+
+    root, tree = tmp_path / "root", tmp_path / "tree"
+    (root / "build" / "lambda" / "pillow" / "python").mkdir(parents=True)
+    tree.mkdir()
+    link_build_output(tree, root)
+    assert (tree / "build" / "lambda" / "pillow" / "python").is_dir()
+    assert (tree / "build").resolve() == (root / "build").resolve()
+    link_build_output(tree, root)  # already there: left as it is
+    assert (tree / "build").is_symlink()
+
+
+def test_no_build_output_links_nothing(tmp_path):
+    from mesh_plan.baseline import link_build_output
+
+    (tmp_path / "tree").mkdir()
+    link_build_output(tmp_path / "tree", tmp_path / "root")
+    assert not (tmp_path / "tree" / "build").exists()

@@ -546,10 +546,14 @@ def test_profile_available_in_some_environments(env_dir: Path) -> None:
 def test_profile_limited_to_where_its_projects_exist_loads(env_dir: Path) -> None:
     edit_yaml(env_dir / "mesh.yaml", lambda m: m["project_profiles"][2].update(available_in=["dev"]))
     edit_yaml(env_dir / "mesh.yaml", lambda m: m["projects"][5].update(environments=["dev"]))
-    # The project owns the enterprise glossary and the forms, which exist in every environment.
+    # The project owns the enterprise glossary and the forms, which exist in every environment; the
+    # workload's catalog goes with the catalogs.
     edit_yaml(
         env_dir / "mesh.yaml",
-        lambda m: [m.pop(k) for k in ("glossaries", "metadata_forms", "catalogs", "data_products", "subscriptions")],
+        lambda m: [
+            m.pop(k)
+            for k in ("glossaries", "metadata_forms", "catalogs", "data_products", "subscriptions", "workloads")
+        ],
     )
     # The units' rules name the forms.
     edit_yaml(env_dir / "mesh.yaml", lambda m: [u.pop("rules", None) for u in m["domain_units"]])

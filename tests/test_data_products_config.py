@@ -39,7 +39,13 @@ def test_example_catalogs_tables_and_subscriptions() -> None:
         "finance_customer_revenue_table",
     ]
     assert "sales_opportunities_table" in assets["sales"] and "sales_product_catalog_table" in assets["sales"]
-    assert assets["ops"] == ["ops_inventory_levels_table", "ops_supply_shipments_table", "ops_orders_table"]
+    # The last one is the shipment-photos workload's metadata, added to its owner's catalog.
+    assert assets["ops"] == [
+        "ops_inventory_levels_table",
+        "ops_supply_shipments_table",
+        "ops_orders_table",
+        "ops_shipment_photos_table",
+    ]
     pii = {c.name for cat in config.mesh.catalogs for t in cat.tables for _, _, c in t.all_columns() if c.pii}
     assert {"contact_email", "ship_to_address", "budget_owner_email"} <= pii
     assert [(s.consumer, s.target) for s in config.mesh.subscriptions] == [

@@ -578,9 +578,12 @@ def test_the_form_reader_is_the_inverse_of_the_form_model():
 def test_an_existing_mesh_keeps_its_settings_and_group_names(datazone: Stubber, tmp_path: Path):
     folder = tmp_path / "environments"
     shutil.copytree(ROOT / "environments", folder)
-    # The corp domain has none of acme's projects, which its catalogs and subscriptions name (kept
-    # sections naming what the domain lacks: the next test).
-    edit_yaml(folder / "mesh.yaml", lambda mesh: [mesh.pop(k) for k in ("catalogs", "data_products", "subscriptions")])
+    # The corp domain has none of acme's projects, which its catalogs, subscriptions and workloads
+    # name (kept sections naming what the domain lacks: the next test).
+    edit_yaml(
+        folder / "mesh.yaml",
+        lambda mesh: [mesh.pop(k) for k in ("catalogs", "data_products", "subscriptions", "workloads")],
+    )
     dev_before = (folder / "dev.yaml").read_text()
     stub_domain(datazone)
     result = _export(folder, "--force")
@@ -607,7 +610,7 @@ def test_kept_sections_that_name_what_the_domain_lacks_are_reported_not_dropped(
     stub_domain(datazone)
     result = _export(folder, "--force")
     assert result.exit_code == 1
-    kept = "org, environments, tags, pipeline, catalogs, data_products, subscriptions, organization"
+    kept = "org, environments, tags, pipeline, catalogs, data_products, subscriptions, workloads, organization"
     assert f"kept as they were: {kept}\n" in result.output
     assert "the loader reports what to complete before the mesh deploys:" in result.output
     assert "subscriptions[0].consumer" in result.output and "unknown project 'sales-analytics'" in result.output

@@ -471,7 +471,8 @@ def test_main_assumes_role_and_checks_the_configured_environment(capsys):
     assert all(c[2]["AccessKeyId"] == "ASIAEXAMPLEKEY123456" for c in calls[1:])
     assert "PASS  assume role" in out
     assert "PASS  stack acme-staging-projects-1: status UPDATE_COMPLETE; 6 projects created" in out
-    assert "PASS  stack acme-staging-products-1: status UPDATE_COMPLETE; 12 tables created" in out
+    # 12 declared tables and the workload's metadata table.
+    assert "PASS  stack acme-staging-products-1: status UPDATE_COMPLETE; 13 tables created" in out
     assert "PASS  stack acme-staging-subscriptions: status UPDATE_COMPLETE; 4 subscriptions created" in out
     assert "PASS  lake formation admins: all 2 expected administrators present" in out
     assert "PASS  lake formation read-only admins: all 1 expected read-only administrators present" in out

@@ -31,8 +31,8 @@ def test_every_template_matches_its_snapshot(example_app, snapshot_json):
     # environments x (foundation, domain, one projects stack per business unit, governance, catalogs,
     # one products stack per producing business unit, subscriptions, baseline, lineage), and the
     # monitoring stack of the two environments with notifications (staging, prod), and dev's network
-    # stack (network.create).
-    assert len(templates) == 1 + 4 + 3 * 9 + 2 + 1
+    # stack (network.create), and each environment's image-ingestion stack (shipment-photos).
+    assert len(templates) == 1 + 4 + 3 * 9 + 2 + 1 + 3
     for name, template in templates.items():
         assert scrub(template) == snapshot_json(name=name)
 

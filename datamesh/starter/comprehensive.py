@@ -42,6 +42,7 @@ COMMENTED_MESH_KEYS = frozenset(
         "organization",
         "allow_changes",
         "projects.repository",
+        "workloads",
     }
 )
 COMMENTED_ENVIRONMENT_KEYS = frozenset(
@@ -406,6 +407,33 @@ shares:
         # pii_override:   # share pii columns to an environment without production_data, on purpose
         #   columns: [ship_to_address]
         #   reason: Delivery tests need real addresses, approved by the data protection officer
+
+# Producer workloads a project owns (docs/image-ingestion.md); each one is a stack
+# <org>-<env>-ingestion-<name> in its owner's environments, and its metadata is published as a table
+# of the owner's business-unit catalog. Uncomment to try it (it costs per image and, with Kafka, per hour).
+# workloads:
+#   image_ingestion:
+#     - name: {bu}-photos   # names the stack, the buckets and the table
+#       owner: {producer}   # the owning project: produces the metadata table
+#       description: Photos of orders at dispatch
+#       environments: [{last}]   # where it runs (default: every environment of its owner)
+#       inputs:
+#         http: {{enabled: true, throttle_rps: 10, burst: 20}}   # SigV4-signed POST /images
+#         kafka:
+#           topic: {bu}-photos
+#           create: false   # true or [env, ...]: an MSK Serverless cluster (IAM auth) in the environment's VPC
+#           # an existing cluster of the environment's account, where none is created:
+#           cluster_arn: arn:aws:kafka:{a.last.region}:{a.last.account}:cluster/events/1111-2222-3333-4444-5555-1
+#           consumer_group: {bu}-photos   # default: <org>-<env>-<name>
+#       accepted_types: [jpeg, png]   # checked by content: jpeg, png, webp, gif, tiff
+#       max_size_mb: 4   # at most 4 with the HTTP input (the upload Lambda's 6 MB request, base64)
+#       processing:
+#         widths: [320, 1024]   # renditions, each > 0 and listed once
+#         format: jpeg   # jpeg, png or webp
+#         memory_mb: 1024   # of the processing Lambda
+#         timeout_seconds: 120   # at most 900 (Lambda's 15 minutes)
+#       retention_days: 7   # images, renditions, items and metadata files: 1 to 365 days
+#       table: {{dataset: {snake}_photos, description: Metadata of the processed photos}}
 
 # Least-privilege Lake Formation grants of teams on catalog tables.
 teams:
