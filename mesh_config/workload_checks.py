@@ -9,6 +9,7 @@ from mesh_config.environment import EnvironmentConfig
 from mesh_config.errors import ConfigIssue, choices, repeated_indexes
 from mesh_config.mesh import MeshDefinition
 from mesh_config.naming import BUCKET_RULE, STACK_RULE, Naming
+from mesh_config.placement import business_unit_of
 from mesh_config.project_references import referenced_project
 from mesh_config.workloads import (
     API_GATEWAY_MAX_PAYLOAD_MB,
@@ -16,7 +17,6 @@ from mesh_config.workloads import (
     MAX_RETENTION_DAYS,
     MAX_WIDTH,
     ImageIngestion,
-    business_unit_of_owner,
 )
 from mesh_config.yaml_source import YamlDocument
 
@@ -50,7 +50,7 @@ def workload_environments(mesh: MeshDefinition, workload: ImageIngestion) -> lis
     owner = next((p for p in mesh.projects if p.key == workload.owner), None)
     if owner is None:
         return list(mesh.environments)
-    bu = business_unit_of_owner(owner.domain_unit, {u.id: u.parent for u in mesh.domain_units})
+    bu = business_unit_of(owner.domain_unit, {u.id: u for u in mesh.domain_units})
     catalog = next((c for c in mesh.catalogs if c.business_unit == bu), None)
     return [e for e in mesh.environments if owner.exists_in(e) and (catalog is None or catalog.exists_in(e))]
 
@@ -186,8 +186,7 @@ def _check_inputs(
 def _check_table(
     mesh: MeshDefinition, doc: YamlDocument, loc: Loc, workload: ImageIngestion, owner_unit: str, envs: list[str]
 ) -> list[ConfigIssue]:
-    parents = {u.id: u.parent for u in mesh.domain_units}
-    bu = business_unit_of_owner(owner_unit, parents)
+    bu = business_unit_of(owner_unit, {u.id: u for u in mesh.domain_units})
     catalog = next((c for c in mesh.catalogs if c.business_unit == bu), None)
     if catalog is None:
         return [

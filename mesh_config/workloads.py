@@ -4,7 +4,7 @@ An image-ingestion workload receives images over an IAM-authorised HTTP API and/
 (Amazon MSK), keeps them in its own raw and processed buckets and a DynamoDB table for
 ``retention_days``, and writes one metadata record per processed image under its owner's
 business-unit prefix of the curated layer. That metadata is declared as a table of the unit's
-domain catalog (``effective_catalogs``), so the catalog's data source publishes it like any other
+domain catalog (mesh_config/workload_tables.py), so the catalog's data source publishes it like any other
 table and subscriptions and Lake Formation grants apply; the images never leave the workload.
 docs/image-ingestion.md
 """
@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mesh_config.data_products import Catalog, Column, Storage, StorageFormat, Table
+from mesh_config.data_products import Column, Storage, StorageFormat, Table
 from mesh_config.formats import Slug, SnakeName, _format
 
 # API Gateway REST APIs refuse payloads above 10 MB (API Gateway developer guide, "Amazon API
@@ -236,34 +236,3 @@ class Workloads(_Model):
         default_factory=list,
         description="image-ingestion workloads: HTTP/Kafka input, raw and processed buckets, metadata published",
     )
-
-
-def business_unit_of_owner(owner_unit: str, parents: dict[str, str | None]) -> str:
-    unit = owner_unit
-    seen: set[str] = set()
-    while parents.get(unit) is not None and unit not in seen:
-        seen.add(unit)
-        unit = parents[unit]  # type: ignore[assignment]
-    return unit
-
-
-def effective_catalogs(
-    catalogs: list[Catalog], workloads: Workloads, units: dict[str, str | None], owners: dict[str, str]
-) -> list[Catalog]:
-    """The declared catalogs with each workload's metadata table appended to its owner's
-    business-unit catalog (after the declared tables, so their positions do not move).
-
-    ``units``: unit id -> parent id; ``owners``: project key -> its domain unit."""
-    added: dict[str, list[Table]] = {}
-    for workload in workloads.image_ingestion:
-        unit = owners.get(workload.owner)
-        if unit is None:
-            continue
-        bu = business_unit_of_owner(unit, units)
-        added.setdefault(bu, []).append(workload.metadata_table(bu))
-    if not added:
-        return catalogs
-    return [
-        c.model_copy(update={"tables": [*c.tables, *added[c.business_unit]]}) if c.business_unit in added else c
-        for c in catalogs
-    ]

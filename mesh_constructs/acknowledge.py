@@ -46,6 +46,12 @@ def wildcard_resource_finding(scope: IConstruct, resource: str) -> str:
 # serve that validator only, and with thousands of memberships they are a quarter of a large synth.
 BUILTIN_VALIDATION_CONTEXT = "mesh:builtinValidation"
 
+
+def builtin_validation_runs(scope: IConstruct) -> bool:
+    """Whether CDK's built-in validation runs on ``scope``'s app (unknown counts as yes)."""
+    return stack_of(scope).node.try_get_context(BUILTIN_VALIDATION_CONTEXT) is not False
+
+
 DISTINCT_MEMBERS_REASON = (
     "E3019 false positive: ProjectMembership's primary identifier includes the member, so several members of one "
     "project are distinct."
@@ -84,7 +90,7 @@ class _DistinctMembers:
         if self._done:
             return
         self._done = True
-        acknowledged = self._stack.node.try_get_context(BUILTIN_VALIDATION_CONTEXT) is not False
+        acknowledged = builtin_validation_runs(self._stack)
         # One resolve for all of the stack's memberships instead of one each.
         keys = self._stack.resolve([[domain, project] for _, domain, project in self.members])
         by_project: dict[str, list[datazone.CfnProjectMembership]] = defaultdict(list)

@@ -10,7 +10,7 @@ from typing import Any
 
 from constructs import Construct
 
-from mesh_constructs.acknowledge import BUILTIN_VALIDATION_CONTEXT, DISTINCT_MEMBERS_REASON, acknowledge
+from mesh_constructs.acknowledge import DISTINCT_MEMBERS_REASON, acknowledge, builtin_validation_runs
 from mesh_constructs.project_members import Members
 from mesh_constructs.scope_cache import stack_of
 from mesh_constructs.template_fragment import FragmentTemplate, TemplateFragment
@@ -55,11 +55,10 @@ def add_memberships(template: FragmentTemplate, key: str, domain: Any, project: 
 
 def acknowledge_shared(fragment: TemplateFragment, logical_ids: Sequence[str]) -> None:
     """CDK's built-in validation (when it runs) takes its E3019 acknowledgments on the constructs."""
-    if not logical_ids or stack_of(fragment).node.try_get_context(BUILTIN_VALIDATION_CONTEXT) is False:
+    # Without the validation there is nothing to acknowledge, and only then are memberships plain.
+    if not logical_ids or not builtin_validation_runs(fragment):
         return
     for logical_id in logical_ids:
-        if logical_id in fragment.plain_ids:
-            continue
         acknowledge(
             fragment.include.get_resource(logical_id), DISTINCT_MEMBERS_REASON, "CloudFormation-Validate::E3019"
         )

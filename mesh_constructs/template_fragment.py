@@ -28,7 +28,7 @@ from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import cloudformation_include as cfn_inc
 from constructs import Construct
 
-from mesh_constructs.acknowledge import BUILTIN_VALIDATION_CONTEXT
+from mesh_constructs.acknowledge import builtin_validation_runs
 from mesh_constructs.fragment_synthesizer import FragmentSynthesizer, PlainResources
 
 # cxapi.PATH_METADATA_ENABLE_CONTEXT / PATH_METADATA_KEY: `cdk synth` turns path metadata on.
@@ -139,14 +139,17 @@ class TemplateFragment(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, template: FragmentTemplate) -> None:
         super().__init__(scope, construct_id)
-        synthesizer = template.stack.synthesizer if template.plain and _without_builtin_validation(template) else None
+        # CDK's built-in validation takes acknowledgments on constructs only
+        # (core/lib/private/synthesis-validation.js): where it runs (the pipeline's synth step, the
+        # test suite), a finding on a plain resource (E3019 on members of one project) could not be
+        # acknowledged, so every resource is a construct there.
+        may_write = template.plain and not builtin_validation_runs(template.stack)
+        synthesizer = template.stack.synthesizer if may_write else None
         plain = _plain_resources(template) if isinstance(synthesizer, FragmentSynthesizer) else None
-        resources = template.resources
-        parameters = template.parameters
-        if plain is not None and plain.plain:
-            resources = {lid: r for lid, r in resources.items() if lid not in plain.plain}
-            used = _parameters_in(resources, parameters)
-            parameters = {name: token for name, token in parameters.items() if name in used}
+        written = plain.plain if plain is not None else {}
+        resources = {lid: r for lid, r in template.resources.items() if lid not in written}
+        used = _parameters_in(resources, template.parameters)
+        parameters = {name: token for name, token in template.parameters.items() if name in used}
         body = {"Parameters": {name: {"Type": "String"} for name in parameters}, "Resources": resources}
         # CfnInclude reads a file, once, while it is constructed: a private temporary file,
         # removed right after.
@@ -157,17 +160,9 @@ class TemplateFragment(Construct):
             self.include = cfn_inc.CfnInclude(self, "Include", template_file=path, parameters=dict(parameters))
         finally:
             os.unlink(path)
-        self.plain_ids: frozenset[str] = frozenset(plain.plain if plain is not None else ())
-        if plain is not None and plain.plain:
+        self.plain_ids: frozenset[str] = frozenset(written)
+        if plain is not None and written:
             cast(FragmentSynthesizer, synthesizer).add_plain_resources(plain)
-
-
-def _without_builtin_validation(template: FragmentTemplate) -> bool:
-    """CDK's built-in validation reports its findings by construct and takes acknowledgments on
-    constructs only (core/lib/private/synthesis-validation.js): where it runs (the pipeline's synth
-    step, the test suite) a finding on a plain resource (E3019 on memberships of one project)
-    could not be acknowledged, so every resource is a construct there."""
-    return template.stack.node.try_get_context(BUILTIN_VALIDATION_CONTEXT) is False
 
 
 def _plain_resources(template: FragmentTemplate) -> PlainResources:

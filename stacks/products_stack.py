@@ -22,7 +22,7 @@ from mesh_config.data_products import Catalog, Table, asset_name
 from mesh_config.fingerprints import curation_fingerprint, data_product_fingerprint, data_source_fingerprint
 from mesh_config.governance import FieldType
 from mesh_config.product_listings import products_in
-from mesh_config.workload_tables import table_parameters
+from mesh_config.workload_tables import derived_tables
 from mesh_constructs.catalog_table import CatalogTable, CatalogTableProps, ColumnSpec, TableFormat
 from mesh_constructs.data_product import DataProduct, DataProductProps
 from mesh_constructs.data_source_runs import (
@@ -104,6 +104,9 @@ class ProductsStack(Stack):
 
         self.tables: dict[str, CatalogTable] = {}
         grants: list[LakeFormationGrant | DataLocationGrant] = []
+        # A workload's metadata table carries its partition projection (mesh_config/workloads.py).
+        derived = derived_tables(config.mesh)
+        projected = {asset_name(bu, table): w for bu, tables in derived.items() for w, table in tables}
         for catalog, producer in products:
             database = naming.catalog_database(catalog.business_unit, catalog.database)
             role = self.connections.role_arn(producer)
@@ -112,7 +115,8 @@ class ProductsStack(Stack):
                 name = asset_name(catalog.business_unit, table)
                 bucket = naming.bucket(table.storage.layer)
                 location = f"s3://{bucket}/{table.storage.prefix}"
-                parameters = table_parameters(config.mesh, catalog.business_unit, table, location)
+                workload = projected.get(name)
+                parameters = workload.partition_projection(location) if workload else {}
                 self.tables[name] = self._table(bucket, database, name, table, removal, parameters)
                 grants.append(LakeFormationGrant(role, database, PRODUCER_TABLE_PERMISSIONS, name, PRODUCER_GRANTABLE))
                 # Adding partitions (and any table change) on a registered location also needs
